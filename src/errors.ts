@@ -1,0 +1,81 @@
+/**
+ * One error type for the whole program. Findings, drift items and denials are
+ * data; a ClaudeEnvError means the work could not go on. Only `cli/main.ts`
+ * prints errors and turns them into exit codes.
+ */
+
+/** 0 ok / nothing found; 1 findings or denial; 2 usage or operational error (SPEC.md). */
+export type ExitCode = 0 | 1 | 2;
+export const EXIT_OK: ExitCode = 0;
+export const EXIT_FINDINGS: ExitCode = 1;
+export const EXIT_USAGE: ExitCode = 2;
+
+export interface ErrorLocation {
+  file?: string;
+  line?: number;
+  column?: number;
+}
+
+export interface ClaudeEnvErrorOptions extends ErrorLocation {
+  exitCode?: ExitCode;
+  cause?: unknown;
+  /** Extra lines shown under the message (for example, what does exist). */
+  hint?: string;
+}
+
+export class ClaudeEnvError extends Error {
+  readonly code: string;
+  readonly exitCode: ExitCode;
+  readonly file?: string;
+  readonly line?: number;
+  readonly column?: number;
+  readonly hint?: string;
+
+  constructor(code: string, message: string, options: ClaudeEnvErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'ClaudeEnvError';
+    this.code = code;
+    this.exitCode = options.exitCode ?? EXIT_USAGE;
+    if (options.file !== undefined) this.file = options.file;
+    if (options.line !== undefined) this.line = options.line;
+    if (options.column !== undefined) this.column = options.column;
+    if (options.hint !== undefined) this.hint = options.hint;
+  }
+
+  /** `file:line:col  code  message`, like a compiler. */
+  format(): string {
+    const where = formatLocation(this);
+    const head = where ? `${where}  ${this.code}  ${this.message}` : `${this.code}  ${this.message}`;
+    return this.hint ? `${head}\n  ${this.hint.split('\n').join('\n  ')}` : head;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return {
+      error: {
+        code: this.code,
+        message: this.message,
+        ...(this.file !== undefined ? { file: this.file } : {}),
+        ...(this.line !== undefined ? { line: this.line } : {}),
+        ...(this.column !== undefined ? { column: this.column } : {}),
+        ...(this.hint !== undefined ? { hint: this.hint } : {}),
+      },
+    };
+  }
+}
+
+export function formatLocation(loc: ErrorLocation): string {
+  if (loc.file === undefined) return '';
+  if (loc.line === undefined) return loc.file;
+  return `${loc.file}:${loc.line}:${loc.column ?? 1}`;
+}
+
+export function usageError(message: string, hint?: string): ClaudeEnvError {
+  return new ClaudeEnvError('usage', message, hint === undefined ? { exitCode: EXIT_USAGE } : { exitCode: EXIT_USAGE, hint });
+}
+
+/** Wrap a lower error with the step that was being done (gitops-engine style). */
+export function wrapError(step: string, err: unknown, code = 'io', location: ErrorLocation = {}): ClaudeEnvError {
+  if (err instanceof ClaudeEnvError) return err;
+  const reason = err instanceof Error ? err.message : String(err);
+  return new ClaudeEnvError(code, `${step}: ${reason}`, { ...location, cause: err, exitCode: EXIT_USAGE });
+}
