@@ -1,0 +1,81 @@
+/**
+ * Shared by the commands: find and open the config repo (`--repo`, `--rev`),
+ * resolve the target from flags or the machine identity, and read the
+ * machine's `user_local` layer.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { ClaudeEnvError, EXIT_USAGE } from '../errors.js';
+import { Repo, chainErrorToThrow, type LayerDocument } from '../repo/repo.js';
+import { parseYaml } from '../repo/yaml.js';
+import { isMap, type LayerMap } from '../provenance/tree.js';
+import { gitSource, worktreeSource } from '../system/repo-source.js';
+import { readIdentity } from '../state/identity.js';
+import type { RepoPath, Target } from '../vocabulary.js';
+import type { CliIO } from './io.js';
+
+export interface RepoOptions {
+  repo?: string;
+  rev?: string;
+}
+
+export interface TargetOptions extends RepoOptions {
+  env?: string;
+  team?: string;
+  project?: string;
+  user?: string;
+  home?: string;
+}
+
+/** The config repo dir: `--repo`, else the nearest folder up from cwd with a claude-env.yml, else $CLAUDE_ENV_REPO. */
+export function repoDir(io: CliIO, opts: RepoOptions): string {
+  if (opts.repo) return resolve(io.cwd, opts.repo);
+  for (let d = resolve(io.cwd); ; d = dirname(d)) {
+    if (existsSync(join(d, 'claude-env.yml'))) return d;
+    if (existsSync(join(d, '.git')) || dirname(d) === d) break;
+  }
+  if (io.env['CLAUDE_ENV_REPO']) return resolve(io.cwd, io.env['CLAUDE_ENV_REPO']);
+  throw new ClaudeEnvError('not-config-repo', `no config repo here: ${io.cwd} is not in a claude-env config repo`, {
+    exitCode: EXIT_USAGE,
+    hint: 'pass --repo DIR, set CLAUDE_ENV_REPO, or run `claude-env init DIR`',
+  });
+}
+
+export function openRepo(io: CliIO, opts: RepoOptions): Repo {
+  const dir = repoDir(io, opts);
+  return new Repo(opts.rev ? gitSource(dir, opts.rev) : worktreeSource(dir));
+}
+
+export function homeDir(io: CliIO, opts: { home?: string }): string {
+  const h = opts.home ?? io.env['HOME'];
+  if (!h) throw new ClaudeEnvError('usage', 'no home directory: pass --home DIR or set HOME', { exitCode: EXIT_USAGE });
+  return resolve(io.cwd, h);
+}
+
+/** Flags first, then the machine identity for what the flags leave out. */
+export function resolveTarget(io: CliIO, repo: Repo, opts: TargetOptions): Target {
+  const flags: Partial<Target> = {};
+  for (const k of ['env', 'team', 'project', 'user'] as const) if (opts[k] !== undefined) flags[k] = opts[k];
+  const needIdentity = flags.env === undefined;
+  const identity = needIdentity ? readIdentity(homeDir(io, opts), io.env) : {};
+  return repo.resolveTarget({ ...identity, ...flags });
+}
+
+/** The machine's own layer, `<config dir>/local-overrides.yml`, when it exists. */
+export function localLayer(io: CliIO, opts: TargetOptions): LayerDocument[] {
+  const home = opts.home ?? io.env['HOME'];
+  if (!home) return [];
+  const cfg = io.env['CLAUDE_CONFIG_DIR'] || join(resolve(io.cwd, home), '.claude');
+  const path = join(cfg, 'local-overrides.yml');
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw new ClaudeEnvError('unreadable', `cannot read ${path}: ${(err as NodeJS.ErrnoException).code}`, { file: path, exitCode: EXIT_USAGE, cause: err });
+  }
+  const parsed = parseYaml(text, path as RepoPath, 'user_local');
+  const errors = parsed.findings.filter((f) => f.severity === 'error');
+  if (errors.length > 0) throw chainErrorToThrow(errors);
+  return [{ layer: 'user_local', file: path as RepoPath, root: isMap(parsed.value) ? (parsed.value as LayerMap) : undefined }];
+}

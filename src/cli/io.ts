@@ -1,0 +1,33 @@
+/** What a command sees of the process: streams, environment, working directory. */
+export interface Writable {
+  write(chunk: string): unknown;
+  isTTY?: boolean;
+}
+
+export interface CliIO {
+  stdout: Writable;
+  stderr: Writable;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+export function printJson(io: CliIO, value: unknown): void {
+  io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** Progress on a TTY only (none when piped): `label n/total`, rewritten in place. */
+export function progress(io: CliIO, label: string, total: number): { tick(n: number): void; done(): void } {
+  if (!io.stderr.isTTY || total < 50) return { tick() {}, done() {} };
+  let last = -1;
+  return {
+    tick(n) {
+      const pct = Math.floor((100 * n) / total);
+      if (pct === last) return;
+      last = pct;
+      io.stderr.write(`\r${label} ${n}/${total} (${pct}%)`);
+    },
+    done() {
+      io.stderr.write(`\r${' '.repeat(label.length + 30)}\r`);
+    },
+  };
+}

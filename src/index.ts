@@ -1,0 +1,40 @@
+/**
+ * The programmatic API of claude-env's pure core: load a config repo from a
+ * RepoSource, merge and render targets, explain keys, validate. I/O sources
+ * (working tree, git revision) live in `system/`.
+ */
+export { ClaudeEnvError } from './errors.js';
+export type { Target, Finding, Origin, LayerName, Severity, DocumentKind } from './vocabulary.js';
+export { Repo as ConfigRepo, type Member, type LayerDocument } from './repo/repo.js';
+export { memorySource, type RepoSource } from './repo/source.js';
+export { mergeTarget, createMergeCache, type MergeCache, type MergedTarget } from './merge/target.js';
+export { explain, type Explanation } from './merge/explain.js';
+export { renderTarget, type Rendered } from './render/index.js';
+export { outputsAsRecord, type Output } from './render/outputs.js';
+export { SecretValue } from './provenance/tree.js';
+
+import { Repo } from './repo/repo.js';
+import type { RepoSource } from './repo/source.js';
+import type { Target } from './vocabulary.js';
+import { createMergeCache, type MergeCache } from './merge/target.js';
+import { renderTarget } from './render/index.js';
+import { outputsAsRecord } from './render/outputs.js';
+
+export function loadRepo(source: RepoSource): Repo {
+  return new Repo(source);
+}
+
+export function repoTargets(repo: Repo, filter: { env?: string; team?: string } = {}): Target[] {
+  return repo.targets(filter);
+}
+
+/** A cache of merged prefixes to pass to renderTarget when rendering many targets. */
+export function createRenderCache(repo: Repo): MergeCache {
+  return createMergeCache(repo);
+}
+
+/** Render one target: `{tree, outputs: {path: content}, findings}`. */
+export function renderTargetRecord(repo: Repo, target: Target, cache?: MergeCache): { tree: object; outputs: Record<string, string>; findings: unknown[] } {
+  const r = renderTarget(repo, target, cache ? { cache } : {});
+  return { tree: r.tree, outputs: outputsAsRecord(r.outputs), findings: [...r.findings] };
+}

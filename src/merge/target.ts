@@ -1,0 +1,92 @@
+/**
+ * The merged tree of a target: fold its chain of layer documents with the
+ * Merger, reusing the merged prefix shared by many targets (base+environment,
+ * +team, +project) from a cache, so rendering every target of a big org
+ * merges each shared prefix once.
+ */
+import type { Finding, Target } from '../vocabulary.js';
+import type { TreeMap } from '../provenance/tree.js';
+import { chainErrorToThrow, type LayerDocument, type Repo } from '../repo/repo.js';
+import { Merger } from './merge.js';
+import { parseStrategy, strategyLookup, type ArrayStrategy } from './strategy.js';
+
+export interface MergedTarget {
+  readonly target: Target;
+  readonly tree: TreeMap;
+  /** Every document merged, lowest priority first. */
+  readonly chain: readonly LayerDocument[];
+  /** Merge findings (kind changes, misplaced `$delete`). */
+  readonly findings: readonly Finding[];
+}
+
+interface Step {
+  readonly tree: TreeMap;
+  readonly findings: readonly Finding[];
+  readonly chain: readonly LayerDocument[];
+}
+
+/** Merged prefixes of targets, keyed by `env|team|project`. One per repo. */
+export interface MergeCache {
+  readonly repo: Repo;
+  readonly steps: Map<string, Step>;
+}
+
+const EMPTY: TreeMap = Object.freeze({}) as TreeMap;
+const mergers = new WeakMap<Repo, Merger>();
+
+export function mergerFor(repo: Repo): Merger {
+  let m = mergers.get(repo);
+  if (!m) {
+    const rules: Array<readonly [string, ArrayStrategy]> = [];
+    for (const [glob, raw] of repo.settings.arrayRules) {
+      const s = parseStrategy(raw);
+      if (s) rules.push([glob, s]);
+    }
+    m = new Merger(strategyLookup(rules));
+    mergers.set(repo, m);
+  }
+  return m;
+}
+
+export function createMergeCache(repo: Repo): MergeCache {
+  return { repo, steps: new Map() };
+}
+
+export interface MergeOptions {
+  cache?: MergeCache;
+  /** Layers above the repo's, such as the machine's `user_local` document. */
+  extra?: readonly LayerDocument[];
+}
+
+export function mergeTarget(repo: Repo, target: Target, opts: MergeOptions = {}): MergedTarget {
+  const cache = opts.cache && opts.cache.repo === repo ? opts.cache : createMergeCache(repo);
+  const merger = mergerFor(repo);
+  const levels: Array<[string, () => LayerDocument[]]> = [[`${target.env}`, () => [...repo.layerDocuments('base', {}), ...repo.layerDocuments('environment', { env: target.env })]]];
+  if (target.team !== undefined) {
+    levels.push([`${target.env}|${target.team}`, () => [...repo.layerDocuments('environment-team', { env: target.env, team: target.team }), ...repo.layerDocuments('team', { team: target.team })]]);
+  }
+  if (target.project !== undefined) levels.push([`${target.env}|${target.team ?? ''}|${target.project}`, () => repo.layerDocuments('project', { project: target.project })]);
+  let step: Step = { tree: EMPTY, findings: [], chain: [] };
+  for (const [key, docs] of levels) {
+    const hit = cache.steps.get(key);
+    if (hit) {
+      step = hit;
+      continue;
+    }
+    step = fold(repo, merger, step, docs());
+    cache.steps.set(key, step);
+  }
+  const top: LayerDocument[] = target.user !== undefined ? repo.layerDocuments('user', { user: target.user }) : [];
+  if (opts.extra) top.push(...opts.extra);
+  if (top.length > 0) step = fold(repo, merger, step, top);
+  return { target, tree: step.tree, chain: step.chain, findings: step.findings };
+}
+
+function fold(repo: Repo, merger: Merger, from: Step, docs: readonly LayerDocument[]): Step {
+  const errors = repo.chainErrors(docs);
+  if (errors.length > 0) throw chainErrorToThrow(errors);
+  const findings = [...from.findings];
+  let tree = from.tree;
+  for (const d of docs) tree = merger.apply(tree, d.root, findings);
+  return { tree, findings, chain: [...from.chain, ...docs] };
+}

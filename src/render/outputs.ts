@@ -1,0 +1,135 @@
+/**
+ * Render: a merged tree → the native files Claude Code reads (CLAUDE-CODE.md),
+ * as data. One function per output kind; nothing here writes. Secrets appear
+ * as their «secret:…» description; `apply` resolves them when it writes.
+ */
+import { stringify } from 'yaml';
+import type { HomePath } from '../vocabulary.js';
+import { isMap, type TreeMap, type Value } from '../provenance/tree.js';
+import type { Repo } from '../repo/repo.js';
+
+export type OutputKind = 'settings-json' | 'claude-json' | 'claude-md' | 'agent' | 'command' | 'file';
+
+export interface Output {
+  readonly path: HomePath;
+  readonly kind: OutputKind;
+  /** File content; for `claude-json` the `{mcpServers}` part only, for `claude-md` the managed block. */
+  readonly content: string;
+  /** `utf8`, or `base64` for a binary `files/` overlay. */
+  readonly encoding: 'utf8' | 'base64';
+  readonly mode: number;
+  /** The file holds a secret value (written with mode 0600). */
+  readonly secret: boolean;
+}
+
+export const BLOCK_BEGIN = '<!-- claude-env:begin -->';
+export const BLOCK_END = '<!-- claude-env:end -->';
+const SECRET_MARK = '«secret:';
+
+/** Keys of a repo MCP server that are claude-env's own and never written to `.claude.json`. */
+const MCP_OWN_KEYS: ReadonlySet<string> = new Set(['enabled', 'expect', 'description']);
+const AGENT_KEY_ORDER = ['name', 'description', 'tools', 'disallowedTools', 'model', 'effort', 'permissionMode', 'maxTurns', 'skills', 'mcpServers', 'hooks', 'memory', 'background', 'isolation', 'initialPrompt', 'color'];
+const COMMAND_KEYS = ['description', 'argument-hint', 'allowed-tools', 'disallowed-tools', 'model', 'effort', 'disable-model-invocation', 'user-invocable', 'shell', 'arguments'];
+
+function out(path: string, kind: OutputKind, content: string, mode = 0o644): Output {
+  const secret = content.includes(SECRET_MARK);
+  return Object.freeze({ path: path as HomePath, kind, content, encoding: 'utf8' as const, mode: secret ? 0o600 : mode, secret });
+}
+
+export function renderSettings(settings: Value | undefined): Output {
+  return out('.claude/settings.json', 'settings-json', `${JSON.stringify(isMap(settings) ? settings : {}, null, 2)}\n`);
+}
+
+/** Enabled servers only, in Claude Code's entry shape (`type` always written). */
+export function mcpEntries(servers: Value | undefined): Record<string, Record<string, unknown>> {
+  const entries: Record<string, Record<string, unknown>> = {};
+  if (!isMap(servers)) return entries;
+  for (const name of Object.keys(servers)) {
+    const s = servers[name];
+    if (!isMap(s) || s['enabled'] === false) continue;
+    const entry: Record<string, unknown> = {};
+    entry['type'] = s['type'] ?? (s['url'] !== undefined ? undefined : 'stdio');
+    if (entry['type'] === undefined) delete entry['type'];
+    for (const k of Object.keys(s)) if (!MCP_OWN_KEYS.has(k) && k !== 'type') entry[k] = s[k];
+    entries[name] = entry;
+  }
+  return entries;
+}
+
+/** `.claude.json`: claude-env owns its `mcpServers` key only; written 2-space, no trailing newline, like Claude Code. */
+export function renderClaudeJson(servers: Value | undefined): Output {
+  return out('.claude.json', 'claude-json', JSON.stringify({ mcpServers: mcpEntries(servers) }, null, 2), 0o600);
+}
+
+export function renderClaudeMd(instructions: Value | undefined): Output {
+  const paras = Array.isArray(instructions) ? instructions.map((p) => String(p).trim()).filter((p) => p.length > 0) : [];
+  return out('.claude/CLAUDE.md', 'claude-md', `${BLOCK_BEGIN}\n${paras.join('\n\n')}${paras.length ? '\n' : ''}${BLOCK_END}\n`);
+}
+
+function frontMatter(fields: Record<string, unknown>, body: string): string {
+  const yaml = Object.keys(fields).length > 0 ? stringify(JSON.parse(JSON.stringify(fields)), { lineWidth: 0 }) : '';
+  return `---\n${yaml}---\n\n${body.trim()}\n`;
+}
+
+export function renderAgent(name: string, persona: TreeMap): Output {
+  const fields: Record<string, unknown> = { name };
+  for (const k of AGENT_KEY_ORDER) if (k !== 'name' && persona[k] !== undefined) fields[k] = persona[k];
+  for (const k of Object.keys(persona)) if (!(k in fields) && k !== 'prompt') fields[k] = persona[k];
+  return out(`.claude/agents/${name}.md`, 'agent', frontMatter(fields, String(persona['prompt'] ?? '')));
+}
+
+export function renderCommand(name: string, workflow: TreeMap): Output {
+  const fields: Record<string, unknown> = {};
+  for (const k of COMMAND_KEYS) if (workflow[k] !== undefined) fields[k] = workflow[k];
+  const parts: string[] = [];
+  if (typeof workflow['persona'] === 'string') parts.push(`Use the ${workflow['persona']} subagent for this task.`);
+  if (workflow['prompt'] !== undefined) parts.push(String(workflow['prompt']).trim());
+  const steps = Array.isArray(workflow['steps']) ? workflow['steps'].filter(isMap) : [];
+  if (steps.length > 0) {
+    parts.push(
+      steps
+        .map((s, i) => {
+          const who = typeof s['persona'] === 'string' ? ` (use the ${s['persona']} subagent)` : '';
+          const text = s['prompt'] !== undefined ? `: ${String(s['prompt']).trim()}` : '';
+          return `${i + 1}. **${String(s['name'])}**${who}${text}`;
+        })
+        .join('\n'),
+    );
+  }
+  return out(`.claude/commands/${name}.md`, 'command', frontMatter(fields, parts.join('\n\n')));
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+export function renderFile(repo: Repo, target: string, source: string): Output {
+  const bytes = repo.readFile(source);
+  const mode = repo.source.mode(source) & 0o111 ? 0o755 : 0o644;
+  let content: string;
+  let encoding: 'utf8' | 'base64' = 'utf8';
+  try {
+    content = utf8.decode(bytes);
+  } catch {
+    content = Buffer.from(bytes).toString('base64');
+    encoding = 'base64';
+  }
+  return Object.freeze({ path: `.claude/${target}` as HomePath, kind: 'file' as const, content, encoding, mode, secret: false });
+}
+
+/** Every output of a merged tree, sorted by path. */
+export function renderOutputs(repo: Repo, tree: TreeMap): Output[] {
+  const outputs: Output[] = [renderSettings(tree['settings']), renderClaudeJson(tree['mcpServers']), renderClaudeMd(tree['instructions'])];
+  const personas = tree['personas'];
+  if (isMap(personas)) for (const name of Object.keys(personas)) if (isMap(personas[name])) outputs.push(renderAgent(name, personas[name] as TreeMap));
+  const workflows = tree['workflows'];
+  if (isMap(workflows)) for (const name of Object.keys(workflows)) if (isMap(workflows[name])) outputs.push(renderCommand(name, workflows[name] as TreeMap));
+  const files = tree['files'];
+  if (isMap(files)) for (const target of Object.keys(files)) outputs.push(renderFile(repo, target, String(files[target])));
+  return outputs.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/** `render --outputs --json`: `{ "<path relative to home>": "<content>" }`. */
+export function outputsAsRecord(outputs: readonly Output[]): Record<string, string> {
+  const rec: Record<string, string> = {};
+  for (const o of outputs) rec[o.path] = o.content;
+  return rec;
+}

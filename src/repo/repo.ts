@@ -1,0 +1,338 @@
+/**
+ * A config repo: its documents, read through a RepoSource and parsed once on
+ * first use (a one-target command reads only the folders of its layers), the
+ * repo settings, the members of each team, the layer chain of a target and
+ * the repo's targets.
+ */
+import { ClaudeEnvError, EXIT_FINDINGS, EXIT_USAGE } from '../errors.js';
+import { originAt, setOrigins, isMap, toPlain, type LayerMap, type LayerValue } from '../provenance/tree.js';
+import type { Finding, LayerName, Origin, RepoPath, Target } from '../vocabulary.js';
+import { DEFAULT_ENVIRONMENTS, LAYER_DOCUMENTS, isYamlPath, layerFolder, placeOf, type DocumentPlace } from './layout.js';
+import { unreadable, type RepoSource } from './source.js';
+import { parseYaml, type ParsedYaml } from './yaml.js';
+
+export interface RepoDocument {
+  readonly path: RepoPath;
+  readonly place: DocumentPlace;
+  /** The document's own tree; undefined when it has YAML errors. */
+  readonly value: LayerValue | undefined;
+  /** YAML findings of this document. */
+  readonly findings: readonly Finding[];
+  readonly parsed: ParsedYaml;
+}
+
+/** One document of a target's chain, its tree placed at the root of the merged tree. */
+export interface LayerDocument {
+  readonly layer: LayerName;
+  readonly file: RepoPath;
+  readonly root: LayerMap | undefined;
+}
+
+export interface Member {
+  readonly user: string;
+  readonly role: string;
+  readonly projects: readonly string[];
+  readonly team: string;
+  readonly origin: Origin;
+}
+
+export interface RepoSettings {
+  readonly environments: readonly string[];
+  /** `merge.arrays` in document order: dotted glob → raw strategy value. */
+  readonly arrayRules: ReadonlyArray<readonly [string, unknown]>;
+  /** The whole claude-env.yml as plain data. */
+  readonly raw: Readonly<Record<string, unknown>>;
+}
+
+const decoder = new TextDecoder('utf-8', { fatal: false });
+const LIST_LIMIT = 12;
+
+export function listNames(names: readonly string[]): string {
+  if (names.length === 0) return '(none)';
+  const shown = names.slice(0, LIST_LIMIT).join(', ');
+  return names.length > LIST_LIMIT ? `${shown}, … (${names.length} in all)` : shown;
+}
+
+export class Repo {
+  private readonly docs = new Map<string, RepoDocument | null>();
+  private readonly placed = new Map<string, LayerMap | undefined>();
+  private readonly dirs = new Map<string, string[]>();
+  private readonly memberCache = new Map<string, readonly Member[]>();
+  private settingsCache: RepoSettings | undefined;
+
+  constructor(readonly source: RepoSource) {
+    if (source.read('claude-env.yml') === undefined) {
+      throw new ClaudeEnvError('not-config-repo', `${source.description} is not a claude-env config repo: it has no claude-env.yml`, {
+        exitCode: EXIT_USAGE,
+        hint: 'run `claude-env init DIR` to create one, or pass --repo DIR',
+      });
+    }
+  }
+
+  /** Parse a document (once). Undefined when the file does not exist. */
+  document(path: string): RepoDocument | undefined {
+    const hit = this.docs.get(path);
+    if (hit !== undefined) return hit ?? undefined;
+    const bytes = this.source.read(path);
+    if (bytes === undefined) {
+      this.docs.set(path, null);
+      return undefined;
+    }
+    const place = placeOf(path);
+    const text = decoder.decode(bytes);
+    const parsed = parseYaml(text, path as RepoPath, place.layer ?? 'base');
+    const doc: RepoDocument = { path: path as RepoPath, place, value: parsed.value, findings: parsed.findings, parsed };
+    this.docs.set(path, doc);
+    return doc;
+  }
+
+  /** Every YAML document of the repo, in path order. */
+  allDocuments(): RepoDocument[] {
+    const paths = this.source.list('').filter(isYamlPath);
+    this.source.prefetch?.(paths);
+    return paths.map((p) => this.document(p)!).filter((d) => d !== undefined);
+  }
+
+  subdirs(dir: string): string[] {
+    let names = this.dirs.get(dir);
+    if (!names) {
+      names = this.source.listDirs(dir);
+      this.dirs.set(dir, names);
+    }
+    return names;
+  }
+
+  get settings(): RepoSettings {
+    if (this.settingsCache) return this.settingsCache;
+    const doc = this.document('claude-env.yml')!;
+    const raw = (isMap(doc.value) ? (toPlain(doc.value) as Record<string, unknown>) : {}) ?? {};
+    const envs = Array.isArray(raw['environments']) && raw['environments'].every((e) => typeof e === 'string') ? (raw['environments'] as string[]) : DEFAULT_ENVIRONMENTS;
+    const merge = raw['merge'];
+    const arrays = isPlainObject(merge) && isPlainObject(merge['arrays']) ? Object.entries(merge['arrays']) : [];
+    this.settingsCache = { environments: envs, arrayRules: arrays, raw };
+    return this.settingsCache;
+  }
+
+  teams(): string[] {
+    return this.subdirs('teams');
+  }
+  projects(): string[] {
+    return this.subdirs('projects');
+  }
+  /** Users with a shared user layer folder (`users/<user>/`). */
+  userFolders(): string[] {
+    return this.subdirs('users');
+  }
+
+  members(team: string): readonly Member[] {
+    const hit = this.memberCache.get(team);
+    if (hit) return hit;
+    const doc = this.document(`teams/${team}/members.yml`);
+    const out: Member[] = [];
+    if (doc && Array.isArray(doc.value)) {
+      const items = doc.value;
+      items.forEach((item, i) => {
+        if (!isMap(item)) return;
+        const m = item as Record<string, unknown>;
+        if (typeof m['user'] !== 'string') return;
+        const projects = Array.isArray(m['projects']) ? (m['projects'] as unknown[]).filter((p): p is string => typeof p === 'string') : [];
+        const origin = originOfItem(items, i, doc.path);
+        out.push({ user: m['user'], role: typeof m['role'] === 'string' ? m['role'] : '', projects, team, origin });
+      });
+    }
+    this.memberCache.set(team, out);
+    return out;
+  }
+
+  /** The teams a user is a member of. Reads every team's members.yml. */
+  teamsOf(user: string): string[] {
+    return this.teams().filter((t) => this.members(t).some((m) => m.user === user));
+  }
+
+  /**
+   * Check a target against the repo and fill in what can be derived: the team
+   * of a user who is in exactly one team. Unknown names are usage errors that
+   * say what exists.
+   */
+  resolveTarget(t: Partial<Target>): Target {
+    const envs = this.settings.environments;
+    if (!t.env) throw new ClaudeEnvError('unknown-target', 'no environment given', { exitCode: EXIT_USAGE, hint: `pass --env (one of: ${listNames(envs)}) or set the machine identity` });
+    if (!envs.includes(t.env)) throw new ClaudeEnvError('unknown-target', `unknown environment "${t.env}"`, { exitCode: EXIT_USAGE, hint: `environments: ${listNames(envs)}` });
+    let team = t.team;
+    if (team !== undefined && !this.teams().includes(team)) {
+      throw new ClaudeEnvError('unknown-target', `unknown team "${team}"`, { exitCode: EXIT_USAGE, hint: `teams: ${listNames(this.teams())}` });
+    }
+    if (t.user !== undefined) {
+      if (team === undefined) {
+        const teams = this.teamsOf(t.user);
+        if (teams.length === 0) throw new ClaudeEnvError('unknown-target', `unknown user "${t.user}": not a member of any team`, { exitCode: EXIT_USAGE, hint: 'members are listed in teams/<team>/members.yml' });
+        if (teams.length > 1) throw new ClaudeEnvError('unknown-target', `user "${t.user}" is in several teams; pass --team`, { exitCode: EXIT_USAGE, hint: `teams: ${listNames(teams)}` });
+        team = teams[0]!;
+      } else if (!this.members(team).some((m) => m.user === t.user)) {
+        throw new ClaudeEnvError('unknown-target', `unknown user "${t.user}" in team "${team}"`, {
+          exitCode: EXIT_USAGE,
+          hint: `members of ${team}: ${listNames(this.members(team).map((m) => m.user))}`,
+        });
+      }
+    }
+    if (t.project !== undefined && !this.projects().includes(t.project)) {
+      throw new ClaudeEnvError('unknown-target', `unknown project "${t.project}"`, { exitCode: EXIT_USAGE, hint: `projects: ${listNames(this.projects())}` });
+    }
+    const out: Target = { env: t.env };
+    if (team !== undefined) out.team = team;
+    if (t.project !== undefined) out.project = t.project;
+    if (t.user !== undefined) out.user = t.user;
+    return out;
+  }
+
+  /**
+   * The repo's targets (SPEC.md): for each environment, each member of each
+   * team with each project assigned to them, or with no project when none is.
+   */
+  targets(filter: { env?: string; team?: string } = {}): Target[] {
+    const out: Target[] = [];
+    const envs = filter.env ? [filter.env] : this.settings.environments;
+    const teams = filter.team ? [filter.team] : this.teams();
+    for (const env of envs) {
+      for (const team of teams) {
+        for (const m of this.members(team)) {
+          if (m.projects.length === 0) out.push({ env, team, user: m.user });
+          for (const project of m.projects) out.push({ env, team, project, user: m.user });
+        }
+      }
+    }
+    return out;
+  }
+
+  /** The documents of a layer, each placed at the root, in merge order. */
+  layerDocuments(layer: LayerName, id: { env?: string; team?: string; project?: string; user?: string }): LayerDocument[] {
+    const out: LayerDocument[] = [];
+    if (layer === 'environment-team') {
+      const path = `environments/${id.env}/teams.yml`;
+      const key = `${path}#${id.team}`;
+      if (!this.placed.has(key)) {
+        const doc = this.document(path);
+        const entry = doc && isMap(doc.value) ? (doc.value as LayerMap)[id.team!] : undefined;
+        this.placed.set(key, isMap(entry) ? (entry as LayerMap) : undefined);
+      }
+      if (this.document(path)) out.push({ layer, file: path as RepoPath, root: this.placed.get(key) });
+      return out;
+    }
+    const folder = layerFolder(layer, layer === 'environment' ? id.env : layer === 'team' ? id.team : layer === 'project' ? id.project : id.user)!;
+    const names = layer === 'base' ? this.baseDocuments() : (LAYER_DOCUMENTS[layer] ?? []).map((n) => `${folder}/${n}`);
+    this.source.prefetch?.(names);
+    for (const path of names) {
+      const doc = this.document(path);
+      if (!doc) continue;
+      out.push({ layer, file: doc.path, root: this.placedRoot(doc) });
+    }
+    const files = this.filesDocument(layer, folder);
+    if (files) out.push(files);
+    return out;
+  }
+
+  private baseDocuments(): string[] {
+    const paths = this.source.list('base').filter((p) => p.endsWith('.yml'));
+    const rank = (p: string): number => (p === 'base/config.yml' ? 0 : p.startsWith('base/mcp/') ? 1 : p.startsWith('base/personas/') ? 2 : p.startsWith('base/security/') ? 3 : 9);
+    return paths.filter((p) => rank(p) < 9 && p.split('/').length <= 3).sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : 1));
+  }
+
+  /** A document's tree placed at its section of the merged tree. */
+  private placedRoot(doc: RepoDocument): LayerMap | undefined {
+    if (this.placed.has(doc.path)) return this.placed.get(doc.path);
+    let root: LayerMap | undefined;
+    const v = doc.value;
+    if (isMap(v)) {
+      root = v as LayerMap;
+      const self = doc.parsed.doc.contents?.range ? lineColOf(doc, doc.parsed.doc.contents.range[0]) : { layer: doc.place.layer!, file: doc.path, line: 1, column: 1 };
+      for (let i = doc.place.section.length - 1; i >= 0; i--) {
+        const wrap: LayerMap = { [doc.place.section[i]!]: root };
+        root = setOrigins(Object.freeze(wrap), { self, keys: Object.freeze({ [doc.place.section[i]!]: self }) });
+      }
+    }
+    this.placed.set(doc.path, root);
+    return root;
+  }
+
+  /** The `files/` overlay of a layer folder as a document `{files: {<path under .claude>: <repo path>}}`. */
+  private filesDocument(layer: LayerName, folder: string): LayerDocument | undefined {
+    const key = `${folder}/files/`;
+    if (!this.placed.has(key)) {
+      const paths = this.source.list(`${folder}/files`);
+      let root: LayerMap | undefined;
+      if (paths.length > 0) {
+        const files: Record<string, string> = {};
+        const keys: Record<string, Origin> = {};
+        for (const p of paths) {
+          const target = p.slice(key.length);
+          files[target] = p;
+          keys[target] = { layer, file: p as RepoPath, line: 1, column: 1 };
+        }
+        const self: Origin = { layer, file: key as RepoPath, line: 1, column: 1 };
+        const inner = setOrigins(Object.freeze(files), { self, keys: Object.freeze(keys) });
+        root = setOrigins(Object.freeze({ files: inner }), { self, keys: Object.freeze({ files: self }) });
+      }
+      this.placed.set(key, root);
+    }
+    const root = this.placed.get(key);
+    return root ? { layer, file: key as RepoPath, root } : undefined;
+  }
+
+  /** The full chain of documents for a target, lowest priority first. */
+  chain(t: Target): LayerDocument[] {
+    const out = [...this.layerDocuments('base', {}), ...this.layerDocuments('environment', { env: t.env })];
+    if (t.team !== undefined) {
+      out.push(...this.layerDocuments('environment-team', { env: t.env, team: t.team }));
+      out.push(...this.layerDocuments('team', { team: t.team }));
+    }
+    if (t.project !== undefined) out.push(...this.layerDocuments('project', { project: t.project }));
+    if (t.user !== undefined) out.push(...this.layerDocuments('user', { user: t.user }));
+    return out;
+  }
+
+  /** Errors in the documents of a chain: render refuses to go on with them. */
+  chainErrors(chain: readonly LayerDocument[]): Finding[] {
+    const seen = new Set<string>();
+    const out: Finding[] = [];
+    for (const l of chain) {
+      const path = l.file.endsWith('/') ? undefined : l.file;
+      if (!path || seen.has(path)) continue;
+      seen.add(path);
+      for (const f of this.document(path)?.findings ?? []) if (f.severity === 'error') out.push(f);
+    }
+    for (const f of this.document('claude-env.yml')?.findings ?? []) if (f.severity === 'error') out.push(f);
+    return out;
+  }
+
+  /** Read a repo file as bytes (files/ overlays). */
+  readFile(path: string): Uint8Array {
+    const b = this.source.read(path);
+    if (b === undefined) throw unreadable(path, new Error('ENOENT'));
+    return b;
+  }
+}
+
+function lineColOf(doc: RepoDocument, offset: number): Origin {
+  const { line, col } = doc.parsed.lines.linePos(offset);
+  return { layer: doc.place.layer ?? 'base', file: doc.path, line, column: col };
+}
+
+function originOfItem(items: readonly LayerValue[], i: number, file: RepoPath): Origin {
+  return originAt(items as object, i) ?? { layer: 'base', file, line: 1, column: 1 };
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** A render cannot go on with errors in its documents: the first one, with a count of the rest. */
+export function chainErrorToThrow(errors: readonly Finding[]): ClaudeEnvError {
+  const f = errors[0]!;
+  return new ClaudeEnvError(f.rule, f.message, {
+    file: f.file,
+    line: f.line,
+    column: f.column,
+    exitCode: EXIT_FINDINGS,
+    hint: errors.length > 1 ? `${errors.length - 1} more error(s); run \`claude-env validate\` for all` : 'run `claude-env validate` for all findings',
+  });
+}

@@ -1,0 +1,58 @@
+/**
+ * Where the documents of a config repo come from: the working tree, a git
+ * revision (src/system/repo-source.ts) or memory (tests, impact). The core
+ * reads only through this port.
+ */
+import { ClaudeEnvError, EXIT_USAGE } from '../errors.js';
+
+export interface RepoSource {
+  /** Shown in messages: a directory, `dir@rev`, or `memory`. */
+  readonly description: string;
+  /** Every file under `dir` (recursively, repo-relative POSIX paths, sorted); `''` lists the whole repo. */
+  list(dir: string): string[];
+  /** Names of the folders directly under `dir`, sorted. */
+  listDirs(dir: string): string[];
+  /** The bytes of a file, or undefined when it does not exist. Throws ClaudeEnvError when it cannot be read. */
+  read(path: string): Uint8Array | undefined;
+  /** Unix mode bits of a file (0o755 for executables). */
+  mode(path: string): number;
+  /** A hint that these files will be read soon (a git source reads them in one batch). */
+  prefetch?(paths: readonly string[]): void;
+}
+
+/** An in-memory repo: path → content (string or bytes), with optional modes. */
+export function memorySource(files: Record<string, string | Uint8Array>, modes: Record<string, number> = {}): RepoSource {
+  const enc = new TextEncoder();
+  const paths = Object.keys(files).sort();
+  return {
+    description: 'memory',
+    list(dir) {
+      const prefix = dir === '' ? '' : dir.endsWith('/') ? dir : `${dir}/`;
+      return paths.filter((p) => p.startsWith(prefix));
+    },
+    listDirs(dir) {
+      const prefix = dir === '' ? '' : `${dir}/`;
+      const names = new Set<string>();
+      for (const p of paths) {
+        if (!p.startsWith(prefix)) continue;
+        const rest = p.slice(prefix.length);
+        const slash = rest.indexOf('/');
+        if (slash > 0) names.add(rest.slice(0, slash));
+      }
+      return [...names].sort();
+    },
+    read(path) {
+      const v = files[path];
+      if (v === undefined) return undefined;
+      return typeof v === 'string' ? enc.encode(v) : v;
+    },
+    mode(path) {
+      return modes[path] ?? 0o644;
+    },
+  };
+}
+
+export function unreadable(path: string, cause: unknown): ClaudeEnvError {
+  const reason = cause instanceof Error ? ((cause as NodeJS.ErrnoException).code ?? cause.message) : String(cause);
+  return new ClaudeEnvError('unreadable', `cannot read ${path}: ${reason}`, { file: path, exitCode: EXIT_USAGE, cause });
+}

@@ -1,0 +1,143 @@
+/**
+ * RepoSources with I/O: the working tree of a directory, and a git revision
+ * (`--rev`), read with `git ls-tree` once and `git cat-file --batch` per batch.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync, readdirSync, statSync, lstatSync } from 'node:fs';
+import { join } from 'node:path';
+import { ClaudeEnvError, EXIT_USAGE } from '../errors.js';
+import { unreadable, type RepoSource } from '../repo/source.js';
+
+const SKIP_DIRS: ReadonlySet<string> = new Set(['.git', 'node_modules']);
+
+export function worktreeSource(dir: string): RepoSource {
+  try {
+    if (!statSync(dir).isDirectory()) throw new Error('not a directory');
+  } catch (err) {
+    throw new ClaudeEnvError('not-config-repo', `cannot open config repo ${dir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { exitCode: EXIT_USAGE, cause: err });
+  }
+  const walk = (rel: string, out: string[]): void => {
+    let entries;
+    try {
+      entries = readdirSync(join(dir, rel), { withFileTypes: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return;
+      throw unreadable(rel || '.', err);
+    }
+    for (const e of entries) {
+      const p = rel === '' ? e.name : `${rel}/${e.name}`;
+      if (e.isDirectory()) {
+        if (!SKIP_DIRS.has(e.name)) walk(p, out);
+      } else if (e.isFile() || e.isSymbolicLink()) out.push(p);
+    }
+  };
+  return {
+    description: dir,
+    list(sub) {
+      const out: string[] = [];
+      walk(sub, out);
+      return out.sort();
+    },
+    listDirs(sub) {
+      try {
+        return readdirSync(join(dir, sub), { withFileTypes: true })
+          .filter((e) => e.isDirectory() && !SKIP_DIRS.has(e.name))
+          .map((e) => e.name)
+          .sort();
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return [];
+        throw unreadable(sub, err);
+      }
+    },
+    read(path) {
+      try {
+        return readFileSync(join(dir, path));
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT') {
+          // A dangling symlink exists but cannot be read: that is an error, not absence.
+          try {
+            if (lstatSync(join(dir, path)).isSymbolicLink()) throw unreadable(path, err);
+          } catch (inner) {
+            if (inner instanceof ClaudeEnvError) throw inner;
+          }
+          return undefined;
+        }
+        if (code === 'ENOTDIR') return undefined;
+        throw unreadable(path, err);
+      }
+    },
+    mode(path) {
+      try {
+        return statSync(join(dir, path)).mode & 0o777;
+      } catch {
+        return 0o644;
+      }
+    },
+  };
+}
+
+function git(dir: string, args: string[], input?: string): Buffer {
+  try {
+    return execFileSync('git', ['-C', dir, ...args], { input, maxBuffer: 1 << 30, stdio: ['pipe', 'pipe', 'pipe'] });
+  } catch (err) {
+    const stderr = String((err as { stderr?: Buffer }).stderr ?? '').trim().split('\n')[0];
+    throw new ClaudeEnvError('git', `git ${args[0]} failed in ${dir}: ${stderr || (err as Error).message}`, { exitCode: EXIT_USAGE, cause: err });
+  }
+}
+
+/** The config repo as it was at a git revision. */
+export function gitSource(dir: string, rev: string): RepoSource {
+  const commit = git(dir, ['rev-parse', '--verify', '--quiet', `${rev}^{commit}`]).toString().trim();
+  const entries = new Map<string, { mode: number; oid: string }>();
+  const listing = git(dir, ['ls-tree', '-r', '-z', '--full-tree', commit]).toString('utf8');
+  for (const rec of listing.split('\0')) {
+    if (!rec) continue;
+    const tab = rec.indexOf('\t');
+    const [mode, type, oid] = rec.slice(0, tab).split(' ');
+    if (type !== 'blob') continue;
+    entries.set(rec.slice(tab + 1), { mode: parseInt(mode!, 8) & 0o777, oid: oid! });
+  }
+  const paths = [...entries.keys()].sort();
+  const blobs = new Map<string, Buffer>();
+  const fetchBlobs = (want: readonly string[]): void => {
+    const missing = want.filter((p) => entries.has(p) && !blobs.has(p));
+    if (missing.length === 0) return;
+    const out = git(dir, ['cat-file', '--batch'], missing.map((p) => entries.get(p)!.oid).join('\n') + '\n');
+    let at = 0;
+    for (const p of missing) {
+      const nl = out.indexOf(10, at);
+      const size = Number(out.subarray(at, nl).toString().split(' ')[2]);
+      blobs.set(p, out.subarray(nl + 1, nl + 1 + size));
+      at = nl + 1 + size + 1;
+    }
+  };
+  return {
+    description: `${dir}@${rev}`,
+    list(sub) {
+      const prefix = sub === '' ? '' : `${sub}/`;
+      return paths.filter((p) => p.startsWith(prefix));
+    },
+    listDirs(sub) {
+      const prefix = sub === '' ? '' : `${sub}/`;
+      const names = new Set<string>();
+      for (const p of paths) {
+        if (!p.startsWith(prefix)) continue;
+        const slash = p.indexOf('/', prefix.length);
+        if (slash > 0) names.add(p.slice(prefix.length, slash));
+      }
+      return [...names].sort();
+    },
+    read(path) {
+      if (!entries.has(path)) return undefined;
+      fetchBlobs([path]);
+      return blobs.get(path);
+    },
+    mode(path) {
+      return entries.get(path)?.mode ?? 0o644;
+    },
+    prefetch(want) {
+      fetchBlobs(want);
+    },
+  };
+}
