@@ -1,3 +1,19 @@
-import type { ExitCode } from '../errors.js';
-import type { CliIO } from './io.js';
-export async function run(_io: CliIO, _o: unknown, _a: string[]): Promise<ExitCode> { throw new Error('not yet'); }
+/** `claude-env validate`: every check over the whole repo; text, json or sarif. Exit 1 when there are errors. */
+import { EXIT_FINDINGS, EXIT_OK, type ExitCode } from '../errors.js';
+import { validateRepo } from '../validate/index.js';
+import { RULES } from '../validate/registry.js';
+import { jsonReport, sarifReport, textReport } from '../validate/report.js';
+import { openRepo, type RepoOptions } from './context.js';
+import { printJson, type CliIO } from './io.js';
+
+export const VERSION = '0.1.0';
+
+export async function run(io: CliIO, opts: RepoOptions & { format?: string; json?: boolean }): Promise<ExitCode> {
+  const repo = openRepo(io, opts);
+  const result = validateRepo(repo);
+  const format = opts.json ? 'json' : (opts.format ?? 'text');
+  if (format === 'json') printJson(io, jsonReport(result));
+  else if (format === 'sarif') printJson(io, sarifReport(result, RULES, VERSION));
+  else io.stdout.write(textReport(result));
+  return result.summary.errors > 0 ? EXIT_FINDINGS : EXIT_OK;
+}

@@ -218,7 +218,9 @@ export class Repo {
       if (this.document(path)) out.push({ layer, file: path as RepoPath, root: this.placed.get(key) });
       return out;
     }
-    const folder = layerFolder(layer, layer === 'environment' ? id.env : layer === 'team' ? id.team : layer === 'project' ? id.project : id.user)!;
+    const name = layer === 'environment' ? id.env : layer === 'team' ? id.team : layer === 'project' ? id.project : id.user;
+    if (layer !== 'base' && !this.hasFolder(layer, name!)) return out;
+    const folder = layerFolder(layer, name)!;
     const names = layer === 'base' ? this.baseDocuments() : (LAYER_DOCUMENTS[layer] ?? []).map((n) => `${folder}/${n}`);
     this.source.prefetch?.(names);
     for (const path of names) {
@@ -229,6 +231,19 @@ export class Repo {
     const files = this.filesDocument(layer, folder);
     if (files) out.push(files);
     return out;
+  }
+
+  private readonly folderSets = new Map<string, Set<string>>();
+
+  /** Whether a layer folder exists (one listing per kind of layer, so missing user folders cost nothing). */
+  private hasFolder(layer: LayerName, name: string): boolean {
+    const parent = layer === 'environment' ? 'environments' : layer === 'team' ? 'teams' : layer === 'project' ? 'projects' : 'users';
+    let set = this.folderSets.get(parent);
+    if (!set) {
+      set = new Set(this.subdirs(parent));
+      this.folderSets.set(parent, set);
+    }
+    return set.has(name);
   }
 
   private baseDocuments(): string[] {

@@ -30,7 +30,7 @@ export function parseYaml(text: string, file: RepoPath, layer: LayerName): Parse
   for (const err of doc.errors) findings.push(yamlFinding(err, 'error', file, lines));
   for (const w of doc.warnings) findings.push(yamlFinding(w, 'warning', file, lines));
   if (doc.errors.length > 0) return { value: undefined, findings, doc, lines };
-  const conv = new Converter(doc, file, layer, lines, findings);
+  const conv = new Converter(doc, text, file, layer, lines, findings);
   const value = doc.contents === null ? null : conv.node(doc.contents as YamlNode);
   return { value, findings, doc, lines };
 }
@@ -47,6 +47,7 @@ const SECRET_PROVIDERS: ReadonlySet<string> = new Set(['env', 'file', 'cmd']);
 class Converter {
   constructor(
     private readonly doc: Document,
+    private readonly text: string,
     private readonly file: RepoPath,
     private readonly layer: LayerName,
     private readonly lines: LineCounter,
@@ -56,6 +57,16 @@ class Converter {
   origin(offset: number): Origin {
     const { line, col } = this.lines.linePos(offset);
     return { layer: this.layer, file: this.file, line, column: col };
+  }
+
+  /** Where a scalar starts; for an empty tagged scalar (`!delete`), where its tag starts. */
+  valueStart(v: YamlNode): number {
+    const [start, end] = v.range!;
+    if (v.tag !== undefined && start === end) {
+      const bang = this.text.lastIndexOf('!', start);
+      if (bang >= 0) return bang;
+    }
+    return start;
   }
 
   node(n: YamlNode | null): LayerValue {
@@ -84,7 +95,7 @@ class Converter {
         const v = pair.value as YamlNode | null;
         out[key] = this.node(v);
         // Scalars point at their value; containers and empty values at their key.
-        const pos = v !== null && isScalar(v) && v.range && !(v.value === null && v.tag === undefined) ? v.range[0] : (k.range?.[0] ?? 0);
+        const pos = v !== null && isScalar(v) && v.range && !(v.value === null && v.tag === undefined) ? this.valueStart(v) : (k.range?.[0] ?? 0);
         keys[key] = this.origin(pos);
       }
       return setOrigins(Object.freeze(out), { self: this.origin(n.range?.[0] ?? 0), keys: Object.freeze(keys) });

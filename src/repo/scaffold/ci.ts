@@ -1,0 +1,184 @@
+/**
+ * .github/workflows/: the CI of the seed repo (GitHub Actions).
+ * In these template strings `\${{ … }}` is GitHub's expression syntax, escaped
+ * from TypeScript interpolation.
+ */
+import type { ScaffoldFile } from './types.js';
+
+const CONFIG_VALIDATION = `# Validate every pull request: YAML syntax, schemas, references, security
+# policy and secret scanning. Findings show up as code-scanning annotations
+# on the pull request (SARIF); any error fails the check.
+name: config-validation
+
+on:
+  pull_request:
+  push:
+    branches: [main]
+
+permissions:
+  contents: read
+  security-events: write             # upload SARIF to code scanning
+
+jobs:
+  validate:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - uses: actions/setup-node@v4
+        with:
+          node-version: 24
+      - name: Validate the config repo
+        run: npx claude-env validate --format sarif > results.sarif
+      - name: Upload findings
+        if: always()
+        uses: github/codeql-action/upload-sarif@v3
+        with:
+          sarif_file: results.sarif
+          category: claude-env
+`;
+
+const ENVIRONMENT_SYNC = `# After a merge to main: compute which developers the change affects, then
+# tell the controller (claude-env serve) about the new revision; it rolls the
+# revision out per environment as claude-env.yml says (rollout).
+# Set the repository variable CLAUDE_ENV_CONTROLLER_URL and the secret
+# CLAUDE_ENV_CONTROLLER_TOKEN to enable the notification.
+name: environment-sync
+
+on:
+  push:
+    branches: [main]
+
+permissions:
+  contents: read
+
+concurrency:
+  group: environment-sync
+  cancel-in-progress: false          # every revision reaches the controller, in order
+
+jobs:
+  sync:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+        with:
+          fetch-depth: 0             # impact reads both revisions from git
+      - uses: actions/setup-node@v4
+        with:
+          node-version: 24
+      - name: Impact of the change
+        env:
+          BEFORE: \${{ github.event.before }}
+        run: |
+          base="$BEFORE"
+          # First push of a branch: compare with the first commit.
+          if ! git cat-file -e "$base^{commit}" 2>/dev/null; then
+            base="$(git rev-list --max-parents=0 HEAD | tail -n 1)"
+          fi
+          npx claude-env impact --base "$base" --head "$GITHUB_SHA" --json > impact.json
+          jq -r '"targets changed: \\(.counts.total)"' impact.json >> "$GITHUB_STEP_SUMMARY"
+      - uses: actions/upload-artifact@v4
+        with:
+          name: impact
+          path: impact.json
+      - name: Notify the controller
+        if: vars.CLAUDE_ENV_CONTROLLER_URL != ''
+        env:
+          CONTROLLER_URL: \${{ vars.CLAUDE_ENV_CONTROLLER_URL }}
+          CONTROLLER_TOKEN: \${{ secrets.CLAUDE_ENV_CONTROLLER_TOKEN }}
+        run: |
+          jq -n --arg revision "$GITHUB_SHA" --slurpfile impact impact.json \\
+            '{revision: $revision, impact: $impact[0]}' > payload.json
+          curl --fail --silent --show-error --request POST \\
+            --oauth2-bearer "$CONTROLLER_TOKEN" \\
+            --header "Content-Type: application/json" \\
+            --data-binary @payload.json \\
+            "$CONTROLLER_URL/api/revisions"
+`;
+
+const DRIFT_DETECTION = `# Scheduled drift check, on the same schedule as the controller's sweeps
+# (claude-env.yml: schedules.drift; GitHub cron is in UTC). It runs on a
+# reference machine: a self-hosted runner onboarded with "claude-env onboard",
+# whose label is in the repository variable CLAUDE_ENV_DRIFT_RUNNER; without
+# that variable the job is skipped. The controller sweeps the whole fleet.
+name: drift-detection
+
+on:
+  schedule:
+    - cron: "0 8-18/2 * * 1-5"
+    - cron: "0 0,6,12,18 * * 0,6"
+  workflow_dispatch:
+
+permissions:
+  contents: read
+
+jobs:
+  drift:
+    if: vars.CLAUDE_ENV_DRIFT_RUNNER != ''
+    runs-on: \${{ vars.CLAUDE_ENV_DRIFT_RUNNER }}
+    steps:
+      - uses: actions/checkout@v4
+      - name: Detect drift
+        # Exits 1 when drift is found, which fails the run and notifies its watchers.
+        run: npx claude-env drift --online --json > drift.json
+      - name: Keep the report
+        if: always()
+        uses: actions/upload-artifact@v4
+        with:
+          name: drift-report
+          path: drift.json
+`;
+
+const SECURITY_SCAN = `# Security gate for pull requests: secret scanning and security policy (part
+# of validate), then access control: may the author make this change, and
+# which approvals does access.yml still require? Re-runs when a review is
+# submitted or dismissed. GitHub logins must match the user names of
+# teams/*/members.yml.
+name: security-scan
+
+on:
+  pull_request:
+  pull_request_review:
+    types: [submitted, dismissed]
+
+permissions:
+  contents: read
+  pull-requests: read
+
+jobs:
+  scan:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+        with:
+          fetch-depth: 0             # access check compares the base and head revisions
+      - uses: actions/setup-node@v4
+        with:
+          node-version: 24
+      - name: Secrets and security policy
+        run: npx claude-env validate
+      - name: Access check
+        shell: bash                  # -o pipefail: the exit code of access check survives tee
+        env:
+          GH_TOKEN: \${{ github.token }}
+          REPO: \${{ github.repository }}
+          PR: \${{ github.event.pull_request.number }}
+          AUTHOR: \${{ github.event.pull_request.user.login }}
+          BASE: \${{ github.event.pull_request.base.sha }}
+          HEAD: \${{ github.event.pull_request.head.sha }}
+        run: |
+          approvers="$(gh api "repos/$REPO/pulls/$PR/reviews" --paginate \\
+            --jq '.[] | select(.state == "APPROVED") | .user.login | ascii_downcase' | sort -u | paste -sd, -)"
+          author="$(printf '%s' "$AUTHOR" | tr '[:upper:]' '[:lower:]')"
+          set -- --author "$author" --base "$BASE" --head "$HEAD" --json
+          if [ -n "$approvers" ]; then set -- "$@" --approved-by "$approvers"; fi
+          npx claude-env access check "$@" | tee access.json
+`;
+
+export function ciFiles(): ScaffoldFile[] {
+  return [
+    { path: '.github/workflows/config-validation.yml', content: CONFIG_VALIDATION },
+    { path: '.github/workflows/environment-sync.yml', content: ENVIRONMENT_SYNC },
+    { path: '.github/workflows/drift-detection.yml', content: DRIFT_DETECTION },
+    { path: '.github/workflows/security-scan.yml', content: SECURITY_SCAN },
+  ];
+}

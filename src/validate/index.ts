@@ -1,0 +1,49 @@
+/**
+ * `validate`: one pass over the whole repo, like a compiler. Parses every
+ * document once, runs every registered rule, and returns the findings sorted
+ * by file, line and column, without duplicates.
+ */
+import type { Repo, RepoDocument } from '../repo/repo.js';
+import { SEVERITY_RANK, type Finding } from '../vocabulary.js';
+import { RULES } from './registry.js';
+import { locate, type Rule, type RuleContext } from './rule.js';
+
+export interface ValidationResult {
+  findings: Finding[];
+  summary: { errors: number; warnings: number };
+}
+
+export function validateRepo(repo: Repo, rules: readonly Rule[] = RULES): ValidationResult {
+  const documents = repo.allDocuments();
+  const byKind = new Map<string, RepoDocument[]>();
+  for (const d of documents) {
+    if (d.value === undefined) continue;
+    const list = byKind.get(d.place.kind) ?? [];
+    list.push(d);
+    byKind.set(d.place.kind, list);
+  }
+  const findings: Finding[] = [];
+  const seen = new Set<string>();
+  const report = (f: Finding): void => {
+    const id = `${f.file}\0${f.line}\0${f.column}\0${f.rule}\0${f.message}`;
+    if (seen.has(id)) return;
+    seen.add(id);
+    findings.push(f);
+  };
+  const ctx: RuleContext = {
+    repo,
+    documents,
+    ofKind: (kind) => byKind.get(kind) ?? [],
+    report,
+    reportAt(doc, path, rule, severity, message, atKey) {
+      const { line, column } = locate(doc, path, atKey);
+      report({ rule, severity, file: doc.path, line, column, message });
+    },
+  };
+  for (const rule of rules) rule.check(ctx);
+  findings.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column || SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity]));
+  return {
+    findings,
+    summary: { errors: findings.filter((f) => f.severity === 'error').length, warnings: findings.filter((f) => f.severity === 'warning').length },
+  };
+}

@@ -1,0 +1,22 @@
+/**
+ * The validation rules, in the order they run. A new check is a new Rule
+ * added here; the driver (index.ts) does not change.
+ */
+import type { Rule } from './rule.js';
+import { orgSchemaRule, schemaRule, settingsKeysRule, yamlRule } from './rules/documents.js';
+import { permissionRule } from './rules/permissions.js';
+import { environmentReferenceRule, mcpReferenceRule, memberReferenceRule, personaReferenceRule } from './rules/references.js';
+import { mergedRule } from './rules/merged.js';
+
+export const RULES: readonly Rule[] = [
+  yamlRule,
+  orgSchemaRule,
+  schemaRule,
+  settingsKeysRule,
+  permissionRule,
+  mcpReferenceRule,
+  memberReferenceRule,
+  environmentReferenceRule,
+  personaReferenceRule,
+  mergedRule,
+];

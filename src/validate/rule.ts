@@ -1,0 +1,90 @@
+/**
+ * A validation rule: an id, what it checks, and a check over the repo that
+ * reports findings. Rules are data in a registry (registry.ts); the driver
+ * (index.ts) runs every registered rule and never needs to know them.
+ */
+import { isMap as isYamlMap, isSeq as isYamlSeq, isPair, isScalar, type Node as YamlNode } from 'yaml';
+import { DELETE, SecretValue, type LayerValue } from '../provenance/tree.js';
+import type { Repo, RepoDocument } from '../repo/repo.js';
+import type { Finding, Severity } from '../vocabulary.js';
+
+export interface RuleContext {
+  readonly repo: Repo;
+  /** Every YAML document of the repo, parsed, in path order. */
+  readonly documents: readonly RepoDocument[];
+  /** Documents without YAML errors, by kind. */
+  ofKind(kind: RepoDocument['place']['kind']): readonly RepoDocument[];
+  report(f: Finding): void;
+  /** Report at a key path inside a document (at the key itself with `atKey`). */
+  reportAt(doc: RepoDocument, path: readonly (string | number)[], rule: string, severity: Severity, message: string, atKey?: boolean): void;
+}
+
+export interface Rule {
+  /** Finding rule ids this rule reports (the first is its own id). */
+  readonly ids: readonly string[];
+  readonly description: string;
+  check(ctx: RuleContext): void;
+}
+
+/** Line and column of a key path in a YAML document: the deepest node found on the way. */
+export function locate(doc: RepoDocument, path: readonly (string | number)[], atKey = false): { line: number; column: number } {
+  let node = doc.parsed.doc.contents as YamlNode | null;
+  let offset = node?.range?.[0] ?? 0;
+  for (let i = 0; i < path.length && node; i++) {
+    const seg = path[i]!;
+    const last = i === path.length - 1;
+    if (isYamlMap(node)) {
+      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
+      if (!pair) break;
+      const key = pair.key as YamlNode;
+      const value = pair.value as YamlNode | null;
+      if (last && (atKey || value === null || !value.range)) {
+        offset = key.range?.[0] ?? offset;
+        break;
+      }
+      node = value;
+      offset = value?.range?.[0] ?? key.range?.[0] ?? offset;
+    } else if (isYamlSeq(node)) {
+      const item = node.items[Number(seg)] as YamlNode | undefined;
+      if (!item) break;
+      node = item;
+      offset = item.range?.[0] ?? offset;
+    } else break;
+  }
+  const { line, col } = doc.parsed.lines.linePos(offset);
+  return { line, column: col };
+}
+
+/**
+ * A layer value as plain data for JSON Schema: `null` and `!delete` keys are
+ * dropped (they are merge markers, not values), secrets become strings, and
+ * the `$delete` key of list items is dropped.
+ */
+export function schemaInput(v: LayerValue | undefined): unknown {
+  if (v === undefined || v === null) return null;
+  if (v === DELETE) return null;
+  if (v instanceof SecretValue) return v.describe();
+  if (Array.isArray(v)) return v.map((item) => {
+    const plain = schemaInput(item);
+    if (plain && typeof plain === 'object' && !Array.isArray(plain)) delete (plain as Record<string, unknown>)['$delete'];
+    return plain;
+  });
+  if (typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, child] of Object.entries(v)) {
+      if (child === null || child === DELETE) continue;
+      out[k] = schemaInput(child);
+    }
+    return out;
+  }
+  return v;
+}
+
+/** JSON pointer → path segments. */
+export function pointerPath(pointer: string): string[] {
+  if (pointer === '' || pointer === '/') return [];
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((s) => s.replaceAll('~1', '/').replaceAll('~0', '~'));
+}

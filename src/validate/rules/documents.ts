@@ -1,0 +1,116 @@
+/**
+ * Document rules: YAML syntax (with duplicate keys and bad tags), documents
+ * the layout does not know, JSON Schema of every document kind (ours and the
+ * org's `schemas/`), and settings keys Claude Code does not know.
+ */
+import { isMap, type LayerMap } from '../../provenance/tree.js';
+import { addOrgSchema, KNOWN_SETTINGS_KEYS, resetOrgSchemas, SCHEMA_KINDS, validateDocument, type SchemaKind } from '../../schema/index.js';
+import { ClaudeEnvError } from '../../errors.js';
+import { pointerPath, schemaInput, type Rule } from '../rule.js';
+import { occurrences } from '../sections.js';
+
+export const yamlRule: Rule = {
+  ids: ['yaml-syntax', 'yaml-duplicate-key', 'yaml-tag', 'yaml-key', 'unsafe-key', 'secret-ref', 'unmapped-document'],
+  description: 'YAML syntax, duplicate keys, tags and keys; documents in places the layout does not know',
+  check(ctx) {
+    for (const doc of ctx.documents) {
+      for (const f of doc.findings) ctx.report(f);
+      if (doc.place.unmapped) {
+        ctx.report({ rule: 'unmapped-document', severity: 'warning', file: doc.path, line: 1, column: 1, message: 'the config repo layout has no place for this document, so it is never merged' });
+      }
+    }
+  },
+};
+
+export const orgSchemaRule: Rule = {
+  ids: ['org-schema-load'],
+  description: "loads the org's JSON Schemas from schemas/<kind>.schema.json (or .json, .yml) for the schema rule",
+  check(ctx) {
+    resetOrgSchemas();
+    const files = ctx.repo.source.list('schemas').filter((p) => /\.(json|ya?ml)$/.test(p) && p.split('/').length === 2);
+    for (const path of files) {
+      const kind = path.slice('schemas/'.length).replace(/(\.schema)?\.(json|ya?ml)$/, '');
+      if (!(SCHEMA_KINDS as readonly string[]).includes(kind)) {
+        ctx.report({ rule: 'org-schema-load', severity: 'warning', file: path, line: 1, column: 1, message: `no document kind "${kind}"; name org schemas <kind>.schema.json with a kind among: ${SCHEMA_KINDS.join(', ')}` });
+        continue;
+      }
+      let schema: unknown;
+      if (path.endsWith('.json')) {
+        try {
+          schema = JSON.parse(new TextDecoder().decode(ctx.repo.readFile(path)));
+        } catch (err) {
+          ctx.report({ rule: 'org-schema-load', severity: 'error', file: path, line: 1, column: 1, message: `not valid JSON: ${(err as Error).message}` });
+          continue;
+        }
+      } else {
+        const doc = ctx.repo.document(path);
+        if (!doc || doc.value === undefined) continue; // YAML errors are reported by the yaml rule
+        schema = schemaInput(doc.value);
+      }
+      try {
+        addOrgSchema(kind, schema as object, path);
+      } catch (err) {
+        ctx.report({ rule: 'org-schema-load', severity: 'error', file: path, line: 1, column: 1, message: err instanceof ClaudeEnvError ? err.message.replace(`${path}: `, '') : String(err) });
+      }
+    }
+  },
+};
+
+export const schemaRule: Rule = {
+  ids: ['schema', 'unknown-key', 'org-schema'],
+  description: 'JSON Schema of every document kind (shipped, plus the org schemas)',
+  check(ctx) {
+    for (const doc of ctx.documents) {
+      if (doc.value === undefined || doc.place.kind === 'other-yaml') continue;
+      for (const issue of validateDocument(doc.place.kind as SchemaKind, schemaInput(doc.value))) {
+        const unknown = issue.keyword === 'additionalProperties' && issue.key !== undefined;
+        const path = [...pointerPath(issue.pointer), ...(unknown ? [issue.key!] : [])];
+        const rule = issue.source ? 'org-schema' : unknown ? 'unknown-key' : 'schema';
+        const message = issue.source ? `${issue.message} (${issue.source})` : issue.message;
+        ctx.reportAt(doc, path, rule, 'error', message, unknown);
+      }
+    }
+  },
+};
+
+export const settingsKeysRule: Rule = {
+  ids: ['settings-unknown-key'],
+  description: 'settings keys that Claude Code does not know (it ignores them, so a typo does nothing)',
+  check(ctx) {
+    for (const occ of occurrences(ctx, 'settings')) {
+      for (const key of Object.keys(occ.value)) {
+        if (KNOWN_SETTINGS_KEYS.has(key)) continue;
+        const near = closest(key, KNOWN_SETTINGS_KEYS);
+        ctx.reportAt(occ.doc, [...occ.path, key], 'settings-unknown-key', 'warning', `Claude Code has no setting "${key}"${near ? `; did you mean "${near}"?` : ''}`, true);
+      }
+    }
+  },
+};
+
+function closest(word: string, candidates: Iterable<string>): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Math.max(2, Math.floor(word.length / 4)) + 1;
+  for (const c of candidates) {
+    const d = distance(word.toLowerCase(), c.toLowerCase());
+    if (d < bestDistance) {
+      best = c;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+/** Levenshtein distance. */
+function distance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length]!;
+}
+
+export function isLayerMap(v: unknown): v is LayerMap {
+  return isMap(v);
+}
