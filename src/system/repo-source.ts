@@ -88,7 +88,21 @@ function git(dir: string, args: string[], input?: string): Buffer {
 
 /** The config repo as it was at a git revision. */
 export function gitSource(dir: string, rev: string): RepoSource {
-  const commit = git(dir, ['rev-parse', '--verify', '--quiet', `${rev}^{commit}`]).toString().trim();
+  let commit: string;
+  try {
+    commit = git(dir, ['rev-parse', '--verify', '--quiet', `${rev}^{commit}`]).toString().trim();
+  } catch (err) {
+    const inRepo = (() => {
+      try {
+        git(dir, ['rev-parse', '--git-dir']);
+        return true;
+      } catch {
+        return false;
+      }
+    })();
+    if (!inRepo) throw new ClaudeEnvError('git', `--rev needs a git repository, and ${dir} is not one`, { exitCode: EXIT_USAGE, cause: err });
+    throw new ClaudeEnvError('git', `unknown revision "${rev}" in ${dir}`, { exitCode: EXIT_USAGE, cause: err, hint: 'name a commit, branch or tag (git log shows them)' });
+  }
   const entries = new Map<string, { mode: number; oid: string }>();
   const listing = git(dir, ['ls-tree', '-r', '-z', '--full-tree', commit]).toString('utf8');
   for (const rec of listing.split('\0')) {

@@ -28,10 +28,13 @@ export function validateRepo(repo: Repo, rules: readonly Rule[] = RULES): Valida
     const id = `${f.file}\0${f.line}\0${f.column}\0${f.rule}\0${f.message}`;
     if (seen.has(id)) return;
     seen.add(id);
+    if (f.severity === 'error') errorsAt.add(`${f.file}:${f.line}:${f.column}`);
     findings.push(f);
   };
+  const errorsAt = new Set<string>();
   const ctx: RuleContext = {
     repo,
+    hasErrorAt: (file, line, column) => errorsAt.has(`${file}:${line}:${column}`),
     documents,
     ofKind: (kind) => byKind.get(kind) ?? [],
     report,

@@ -15,6 +15,8 @@ export interface RuleContext {
   /** Documents without YAML errors, by kind. */
   ofKind(kind: RepoDocument['place']['kind']): readonly RepoDocument[];
   report(f: Finding): void;
+  /** Whether an error was already reported at this place (so later rules need not repeat it). */
+  hasErrorAt(file: string, line: number, column: number): boolean;
   /** Report at a key path inside a document (at the key itself with `atKey`). */
   reportAt(doc: RepoDocument, path: readonly (string | number)[], rule: string, severity: Severity, message: string, atKey?: boolean): void;
 }

@@ -4,7 +4,7 @@
  * org's `schemas/`), and settings keys Claude Code does not know.
  */
 import { isMap, type LayerMap } from '../../provenance/tree.js';
-import { addOrgSchema, KNOWN_SETTINGS_KEYS, resetOrgSchemas, SCHEMA_KINDS, validateDocument, type SchemaKind } from '../../schema/index.js';
+import { addOrgSchema, KNOWN_SETTINGS_KEYS, resetOrgSchemas, SCHEMA_KINDS, suggestion, validateDocument, type SchemaKind } from '../../schema/index.js';
 import { ClaudeEnvError } from '../../errors.js';
 import { pointerPath, schemaInput, type Rule } from '../rule.js';
 import { occurrences } from '../sections.js';
@@ -64,10 +64,12 @@ export const schemaRule: Rule = {
       if (doc.value === undefined || doc.place.kind === 'other-yaml') continue;
       for (const issue of validateDocument(doc.place.kind as SchemaKind, schemaInput(doc.value))) {
         const unknown = issue.keyword === 'additionalProperties' && issue.key !== undefined;
-        const path = [...pointerPath(issue.pointer), ...(unknown ? [issue.key!] : [])];
+        // Unknown and badly named keys point at the key itself.
+        const atKey = issue.key !== undefined && (unknown || issue.keyword === 'propertyNames');
+        const path = [...pointerPath(issue.pointer), ...(atKey ? [issue.key!] : [])];
         const rule = issue.source ? 'org-schema' : unknown ? 'unknown-key' : 'schema';
         const message = issue.source ? `${issue.message} (${issue.source})` : issue.message;
-        ctx.reportAt(doc, path, rule, 'error', message, unknown);
+        ctx.reportAt(doc, path, rule, 'error', message, atKey);
       }
     }
   },
@@ -80,36 +82,11 @@ export const settingsKeysRule: Rule = {
     for (const occ of occurrences(ctx, 'settings')) {
       for (const key of Object.keys(occ.value)) {
         if (KNOWN_SETTINGS_KEYS.has(key)) continue;
-        const near = closest(key, KNOWN_SETTINGS_KEYS);
-        ctx.reportAt(occ.doc, [...occ.path, key], 'settings-unknown-key', 'warning', `Claude Code has no setting "${key}"${near ? `; did you mean "${near}"?` : ''}`, true);
+        ctx.reportAt(occ.doc, [...occ.path, key], 'settings-unknown-key', 'warning', `Claude Code has no setting "${key}"${suggestion(key, [...KNOWN_SETTINGS_KEYS])}`, true);
       }
     }
   },
 };
-
-function closest(word: string, candidates: Iterable<string>): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Math.max(2, Math.floor(word.length / 4)) + 1;
-  for (const c of candidates) {
-    const d = distance(word.toLowerCase(), c.toLowerCase());
-    if (d < bestDistance) {
-      best = c;
-      bestDistance = d;
-    }
-  }
-  return best;
-}
-
-/** Levenshtein distance. */
-function distance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = cur;
-  }
-  return prev[b.length]!;
-}
 
 export function isLayerMap(v: unknown): v is LayerMap {
   return isMap(v);

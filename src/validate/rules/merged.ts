@@ -37,6 +37,9 @@ export const mergedRule: Rule = {
   check(ctx) {
     const cache = createMergeCache(ctx.repo);
     const checked = new WeakSet<object>();
+    const mergePlaces = new Set<string>();
+    // One finding per place and problem, naming the first target and how many more have it.
+    const issues = new Map<string, { at: Origin; message: string; first: Target; more: number }>();
     for (const target of ctx.repo.targets()) {
       let merged;
       try {
@@ -45,16 +48,29 @@ export const mergedRule: Rule = {
         if (err instanceof ClaudeEnvError) continue; // its documents have errors, reported by the document rules
         throw err;
       }
-      for (const f of merged.findings) ctx.report(f);
+      for (const f of merged.findings) {
+        // The same place can be reached from several environments: say it once.
+        const place = `${f.file}:${f.line}:${f.column}\0${f.rule}`;
+        if (mergePlaces.has(place)) continue;
+        mergePlaces.add(place);
+        ctx.report(f);
+      }
       if (checked.has(merged.tree)) continue;
       checked.add(merged.tree);
       for (const issue of validateDocument('merged', toPlain(merged.tree))) {
         const path = pointerPath(issue.pointer);
         const o = originOfPath(merged.tree, issue.key !== undefined && issue.keyword !== 'required' ? [...path, issue.key] : path);
-        if (!o) continue;
-        const where = path.length ? path.join('.') : 'the merged tree';
-        ctx.report({ rule: 'merged-schema', severity: 'error', file: o.file, line: o.line, column: o.column, message: `${where}: ${issue.message} once merged (target ${describe(target)})` });
+        if (!o || ctx.hasErrorAt(o.file, o.line, o.column)) continue;
+        const message = `${path.length ? path.join('.') : 'the merged tree'}: ${issue.message} once merged`;
+        const id = `${o.file}:${o.line}:${o.column}\0${message}`;
+        const seen = issues.get(id);
+        if (seen) seen.more++;
+        else issues.set(id, { at: o, message, first: target, more: 0 });
       }
+    }
+    for (const { at, message, first, more } of issues.values()) {
+      const which = `for ${describe(first)}${more > 0 ? ` and ${more} more target${more > 1 ? 's' : ''}` : ''}`;
+      ctx.report({ rule: 'merged-schema', severity: 'error', file: at.file, line: at.line, column: at.column, message: `${message} (${which})` });
     }
   },
 };

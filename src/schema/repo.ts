@@ -1,0 +1,130 @@
+/**
+ * Repo-wide documents that are not merged: claude-env.yml (repo settings),
+ * access.yml and teams/<team>/members.yml. Every object is closed, so a typo
+ * is an error instead of a setting that silently does nothing.
+ */
+import {
+  arrayOf,
+  closedObject,
+  enumOf,
+  FILE_NAME,
+  mapOf,
+  matching,
+  nonEmptyString,
+  nonNegativeInteger,
+  string,
+  stringList,
+  withMessages,
+  type Schema,
+} from './common.js';
+
+const fileName = matching(FILE_NAME.pattern, 'must be a name of letters, digits, ".", "-" and "_"');
+const USER_NAME_PATTERN = '^[a-z0-9][a-z0-9._-]*$';
+const userName = matching(USER_NAME_PATTERN, 'must be lower case letters, digits, ".", "-" and "_", starting with a letter or digit');
+
+const mergeStrategy = withMessages(
+  {
+    anyOf: [enumOf(['replace', 'append', 'unique']), closedObject({ 'merge-by-key': nonEmptyString }, ['merge-by-key'])],
+  },
+  { anyOf: 'must be replace, append, unique or {merge-by-key: <field>}' },
+);
+
+const severityRule = closedObject(
+  { path: nonEmptyString, severity: enumOf(['critical', 'high', 'medium', 'low']), category: nonEmptyString },
+  ['path', 'severity'],
+);
+
+const approval = closedObject({ roles: stringList, count: nonNegativeInteger }, ['count']);
+
+const rolloutStrategy = closedObject(
+  {
+    strategy: enumOf(['immediate', 'staged', 'canary', 'blue-green']),
+    steps: arrayOf({ type: 'integer', minimum: 1, maximum: 100 }),
+    pause: matching('^([0-9]+(ms|s|m|h|d))+$', 'must be a duration such as 30s, 10m or 1h30m'),
+    max_failure_rate: { type: 'number', minimum: 0, maximum: 1 },
+    approval,
+  },
+  ['strategy'],
+);
+
+const cron = matching(
+  '^(@(yearly|annually|monthly|weekly|daily|hourly)|\\S+(\\s+\\S+){4})$',
+  'must be a cron expression of 5 fields, such as "0 8-18/2 * * 1-5"',
+);
+
+const notification = withMessages(
+  {
+    ...closedObject(
+      {
+        type: enumOf(['slack', 'teams', 'webhook']),
+        url: nonEmptyString,
+        url_secret: nonEmptyString,
+        on: { type: 'array', items: nonEmptyString, minItems: 1 },
+      },
+      ['type', 'on'],
+    ),
+    oneOf: [{ required: ['url'] }, { required: ['url_secret'] }],
+  },
+  { oneOf: 'needs exactly one of: url, url_secret' },
+);
+
+export const repoSettingsSchema: Schema = closedObject(
+  {
+    version: { const: 1 },
+    environments: { type: 'array', items: fileName, minItems: 1, uniqueItems: true },
+    merge: closedObject({ arrays: { type: 'object', additionalProperties: mergeStrategy } }),
+    drift: closedObject({ severity: arrayOf(severityRule) }),
+    secrets: closedObject({
+      age: closedObject({
+        recipients: arrayOf(matching('^age1[0-9a-z]+$', 'must be an age recipient (age1…)')),
+      }),
+      allowlist: stringList,
+    }),
+    rollout: mapOf(rolloutStrategy, FILE_NAME),
+    schedules: closedObject({ drift: arrayOf(cron) }),
+    notifications: arrayOf(notification),
+  },
+  ['version'],
+);
+
+const grant = matching('^(\\*|.+:(read|write))$', 'must be "<glob>:read", "<glob>:write" or "*"');
+const roleMember = matching(
+  '^(team:[A-Za-z0-9][A-Za-z0-9._-]*|[a-z0-9][a-z0-9._-]*)$',
+  'must be a user name or team:<team>',
+);
+
+export const accessSchema: Schema = closedObject(
+  {
+    roles: mapOf(
+      closedObject(
+        {
+          description: string,
+          permissions: arrayOf(grant),
+          members: arrayOf(roleMember),
+          approval_power: stringList,
+          auto_approvals: stringList,
+        },
+        ['permissions'],
+      ),
+      FILE_NAME,
+    ),
+    change_classes: mapOf(
+      closedObject({ paths: stringList, keys: stringList, approvals: approval }, ['approvals']),
+      FILE_NAME,
+    ),
+  },
+  ['roles'],
+);
+
+export const membersSchema: Schema = arrayOf(
+  closedObject(
+    {
+      user: userName,
+      role: nonEmptyString,
+      projects: arrayOf(fileName),
+      name: string,
+      email: { type: 'string', format: 'email' },
+    },
+    ['user', 'role'],
+  ),
+);

@@ -1,0 +1,408 @@
+/**
+ * Table tests of the shipped schemas: a valid example of every kind passes,
+ * and each kind's typical mistakes give exactly the issues a user should see.
+ */
+import { describe, it, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { Ajv } from 'ajv';
+import {
+  addOrgSchema,
+  KNOWN_PERMISSIONS_KEYS,
+  KNOWN_SETTINGS_KEYS,
+  MANAGED_ONLY_SETTINGS_KEYS,
+  resetOrgSchemas,
+  SCHEMA_KINDS,
+  sharedSchemas,
+  shippedSchema,
+  validateDocument,
+  type SchemaIssue,
+  type SchemaKind,
+} from './index.js';
+
+const SECRET = '«secret:env:GITHUB_TOKEN»';
+
+const VALID: Record<SchemaKind, unknown> = {
+  'repo-settings': {
+    version: 1,
+    environments: ['development', 'staging', 'production'],
+    merge: {
+      arrays: {
+        'settings.permissions.allow': 'unique',
+        instructions: 'append',
+        'workflows.*.steps': { 'merge-by-key': 'name' },
+      },
+    },
+    drift: { severity: [{ path: 'settings.permissions.deny', severity: 'critical', category: 'security-policy' }] },
+    secrets: { age: { recipients: ['age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p'] }, allowlist: ['test/fixtures/**'] },
+    rollout: {
+      development: { strategy: 'immediate' },
+      production: {
+        strategy: 'canary',
+        steps: [10, 50, 100],
+        pause: '10m',
+        max_failure_rate: 0.05,
+        approval: { roles: ['team_lead', 'security_reviewer'], count: 2 },
+      },
+    },
+    schedules: { drift: ['0 8-18/2 * * 1-5', '0 0,6,12,18 * * 0,6', '@daily'] },
+    notifications: [{ type: 'slack', url_secret: SECRET, on: ['drift.critical', 'rollout.failed'] }],
+  },
+  access: {
+    roles: {
+      admin: { permissions: ['*'], members: ['team:devops-team', 'alice'] },
+      developer: {
+        description: 'writes workflows',
+        permissions: ['teams/{their-team}/workflows.yml:write', '**:read'],
+        auto_approvals: ['minor'],
+      },
+      team_lead: { permissions: ['**:read'], approval_power: ['team-changes'] },
+    },
+    change_classes: {
+      security: { paths: ['**/security.yml'], keys: ['settings.permissions.**'], approvals: { roles: ['security_reviewer'], count: 1 } },
+      minor: { paths: ['**'], approvals: { count: 0 } },
+    },
+  },
+  config: {
+    settings: {
+      $schema: 'https://json.schemastore.org/claude-code-settings.json',
+      model: 'sonnet',
+      permissions: {
+        allow: ['Bash(npm run test:*)', 'Read(./src/**)'],
+        deny: ['Read(./.env)', 'WebFetch(domain:example.com)'],
+        defaultMode: 'acceptEdits',
+        disableBypassPermissionsMode: 'disable',
+        someFuturePermissionsKey: true,
+      },
+      env: { NODE_ENV: 'development', http_proxy: 'http://proxy:3128', API_TOKEN: SECRET },
+      hooks: {
+        PreToolUse: [
+          {
+            matcher: 'Edit|Write',
+            hooks: [{ type: 'command', command: '"$CLAUDE_PROJECT_DIR"/.claude/fmt.sh', timeout: 30 }],
+          },
+        ],
+        SessionStart: [
+          { matcher: 'startup', hooks: [{ type: 'prompt', prompt: 'Check $ARGUMENTS' }] },
+          { hooks: [{ type: 'http', url: 'https://hooks.example.com', headers: { 'X-Token': '$TOKEN' } }] },
+          { hooks: [{ type: 'mcp_tool', server: 'memory', tool: 'save', input: { note: '${cwd}' } }] },
+          { hooks: [{ type: 'agent', prompt: 'Verify the build', timeout: 60 }] },
+        ],
+      },
+      cleanupPeriodDays: 30,
+      attribution: { commit: '', pr: 'Generated with Claude Code', sessionUrl: false },
+      statusLine: { type: 'command', command: '~/.claude/statusline.sh', padding: 0 },
+      enableAllProjectMcpServers: false,
+      enabledMcpjsonServers: ['github'],
+      allowedMcpServers: [{ serverName: 'github' }, { serverCommand: ['npx', 'server'] }, { serverUrl: 'https://*.example.com/*' }],
+      theme: 'dark',
+      editorMode: 'vim',
+      verbose: false,
+      fallbackModel: ['opus', 'haiku'],
+      enabledPlugins: { 'formatter@acme': true },
+      skillOverrides: { deploy: 'name-only' },
+      aSettingFromANewerClaude: { anything: 1 },
+    },
+    mcpServers: { github: { enabled: false }, memory: { env: { MEMORY_DIR: '/tmp/memory' } } },
+    personas: { reviewer: { model: 'opus' } },
+    workflows: { review: { steps: [{ name: 'lint', $delete: true }] } },
+    instructions: ['Use TypeScript strict mode.', 'Never commit secrets.'],
+    security: { permissions: { required_deny: ['Read(./.env)'] } },
+  },
+  'mcp-server': {
+    type: 'stdio',
+    command: 'npx',
+    args: ['-y', '@modelcontextprotocol/server-github'],
+    env: { GITHUB_TOKEN: SECRET },
+    timeout: 30000,
+    enabled: true,
+    expect: { tools: ['search_repositories'], min_tools: 1, max_latency_ms: 2000 },
+    description: 'GitHub access',
+  },
+  'mcp-servers': {
+    github: { enabled: false },
+    docs: { type: 'http', url: 'https://docs.example.com/mcp', headers: { Authorization: SECRET } },
+  },
+  persona: {
+    description: 'Reviews code for correctness',
+    prompt: 'You are a careful reviewer.',
+    tools: ['Read', 'Grep'],
+    model: 'opus',
+    disallowedTools: 'Bash',
+    permissionMode: 'plan',
+    maxTurns: 20,
+    skills: ['review'],
+    effort: 'high',
+    color: 'blue',
+  },
+  personas: { reviewer: { tools: 'Read, Grep' }, 'security-auditor': { description: 'Audits', prompt: 'Audit.' } },
+  workflows: {
+    review: {
+      description: 'Review the current diff',
+      'allowed-tools': ['Bash(git diff:*)', 'Read'],
+      'argument-hint': '[branch]',
+      model: 'sonnet',
+      prompt: 'Review $ARGUMENTS',
+      persona: 'reviewer',
+    },
+    release: { steps: [{ name: 'test', prompt: 'Run the tests' }, { name: 'tag', persona: 'releaser' }] },
+  },
+  security: {
+    permissions: {
+      required_deny: ['Read(./.env)', 'Bash(curl:*)'],
+      forbidden_allow: ['Bash(rm -rf:*)'],
+      forbidden_modes: ['bypassPermissions'],
+    },
+    mcp: { allowlist: [{ name: 'github' }, { command: 'npx' }, { url: 'https://*.example.com/*' }], require_https: true },
+    env: { credential_patterns: ['*_TOKEN', '*_KEY'], credentials_must_be_secret: true },
+    enforce: { settings: { permissions: { disableBypassPermissionsMode: 'disable' }, allowManagedHooksOnly: true } },
+  },
+  'environment-teams': { 'web-team': { settings: { model: 'opus' }, mcpServers: { github: { enabled: true } } } },
+  members: [
+    { user: 'alice', role: 'team_lead', projects: ['web-application'], name: 'Alice', email: 'alice@example.com' },
+    { user: 'bob.smith', role: 'developer' },
+  ],
+  merged: {
+    settings: { model: 'sonnet', statusLine: { type: 'command', command: 'status.sh' } },
+    mcpServers: {
+      github: { command: 'npx', args: ['server'], enabled: true, expect: { min_tools: 1 } },
+      docs: { type: 'sse', url: 'https://docs.example.com/sse' },
+    },
+    personas: { reviewer: { description: 'Reviews', prompt: 'Review.' } },
+    workflows: { review: { prompt: 'Review' }, release: { steps: [{ name: 'test' }] } },
+    instructions: ['Be brief.'],
+    security: { mcp: { require_https: true } },
+    files: { 'hooks/fmt.sh': '#!/bin/sh\n' },
+  },
+};
+
+interface Case {
+  /** What the user sees, in words. */
+  name: string;
+  kind: SchemaKind;
+  value: unknown;
+  issues: Pick<SchemaIssue, 'pointer' | 'key' | 'message'>[];
+}
+
+const unknownKey = (pointer: string, key: string, suggestion?: string) => ({
+  pointer,
+  key,
+  message: `unknown key "${key}"${suggestion === undefined ? '' : `; did you mean "${suggestion}"?`}`,
+});
+const missingKey = (pointer: string, key: string) => ({ pointer, key, message: `missing key "${key}"` });
+const at = (pointer: string, message: string) => ({ pointer, message });
+const MODES = 'must be one of: default, acceptEdits, plan, auto, dontAsk, bypassPermissions';
+const URL_NEEDS_TYPE = 'needs type: http or sse; without it Claude Code reads the entry as stdio and skips it';
+
+const CASES: Case[] = [
+  // claude-env.yml
+  { name: 'claude-env.yml: a misspelt top-level key is an unknown key, with a suggestion', kind: 'repo-settings', value: { version: 1, environmentz: ['dev'] }, issues: [unknownKey('', 'environmentz', 'environments')] },
+  { name: 'claude-env.yml: an unknown key deep inside rollout is an error too', kind: 'repo-settings', value: { version: 1, rollout: { production: { strategy: 'canary', stepz: [10] } } }, issues: [unknownKey('/rollout/production', 'stepz', 'steps')] },
+  { name: 'claude-env.yml: without version', kind: 'repo-settings', value: { environments: ['dev'] }, issues: [missingKey('', 'version')] },
+  { name: 'claude-env.yml: version 2', kind: 'repo-settings', value: { version: 2 }, issues: [at('/version', 'must be 1')] },
+  { name: 'claude-env.yml: an unknown rollout strategy lists the strategies', kind: 'repo-settings', value: { version: 1, rollout: { staging: { strategy: 'big-bang' } } }, issues: [at('/rollout/staging/strategy', 'must be one of: immediate, staged, canary, blue-green')] },
+  { name: 'claude-env.yml: a misspelt array strategy lists the strategies', kind: 'repo-settings', value: { version: 1, merge: { arrays: { instructions: 'uniq' } } }, issues: [at('/merge/arrays/instructions', 'must be one of: replace, append, unique')] },
+  { name: 'claude-env.yml: merge_by_key instead of merge-by-key', kind: 'repo-settings', value: { version: 1, merge: { arrays: { 'workflows.*.steps': { merge_by_key: 'name' } } } }, issues: [missingKey('/merge/arrays/workflows.*.steps', 'merge-by-key'), unknownKey('/merge/arrays/workflows.*.steps', 'merge_by_key', 'merge-by-key')] },
+  { name: 'claude-env.yml: a strategy that is neither a word nor an object', kind: 'repo-settings', value: { version: 1, merge: { arrays: { instructions: 3 } } }, issues: [at('/merge/arrays/instructions', 'must be replace, append, unique or {merge-by-key: <field>}')] },
+  { name: 'claude-env.yml: a failure rate above 1', kind: 'repo-settings', value: { version: 1, rollout: { production: { strategy: 'canary', max_failure_rate: 5 } } }, issues: [at('/rollout/production/max_failure_rate', 'must be at most 1')] },
+  { name: 'claude-env.yml: a canary step above 100', kind: 'repo-settings', value: { version: 1, rollout: { production: { strategy: 'canary', steps: [10, 150] } } }, issues: [at('/rollout/production/steps/1', 'must be at most 100')] },
+  { name: 'claude-env.yml: a pause in words', kind: 'repo-settings', value: { version: 1, rollout: { production: { strategy: 'canary', pause: '10 minutes' } } }, issues: [at('/rollout/production/pause', 'must be a duration such as 30s, 10m or 1h30m')] },
+  { name: 'claude-env.yml: a cron line with 4 fields', kind: 'repo-settings', value: { version: 1, schedules: { drift: ['0 8 * *'] } }, issues: [at('/schedules/drift/0', 'must be a cron expression of 5 fields, such as "0 8-18/2 * * 1-5"')] },
+  { name: 'claude-env.yml: a notification without url or url_secret', kind: 'repo-settings', value: { version: 1, notifications: [{ type: 'slack', on: ['drift.critical'] }] }, issues: [at('/notifications/0', 'needs exactly one of: url, url_secret')] },
+  { name: 'claude-env.yml: a drift rule without severity', kind: 'repo-settings', value: { version: 1, drift: { severity: [{ path: 'settings.model' }] } }, issues: [missingKey('/drift/severity/0', 'severity')] },
+  { name: 'claude-env.yml: an environment listed twice', kind: 'repo-settings', value: { version: 1, environments: ['dev', 'dev'] }, issues: [at('/environments', 'must not list "dev" twice')] },
+  { name: 'claude-env.yml: an age recipient that is not age1…', kind: 'repo-settings', value: { version: 1, secrets: { age: { recipients: ['ssh-rsa AAAA'] } } }, issues: [at('/secrets/age/recipients/0', 'must be an age recipient (age1…)')] },
+
+  // access.yml
+  { name: 'access.yml: a misspelt role key', kind: 'access', value: { roles: { admin: { permissions: ['*'], member: ['alice'] } } }, issues: [unknownKey('/roles/admin', 'member', 'members')] },
+  { name: 'access.yml: a grant without :read or :write', kind: 'access', value: { roles: { dev: { permissions: ['teams/**'] } } }, issues: [at('/roles/dev/permissions/0', 'must be "<glob>:read", "<glob>:write" or "*"')] },
+  { name: 'access.yml: a role without permissions', kind: 'access', value: { roles: { dev: { members: ['bob'] } } }, issues: [missingKey('/roles/dev', 'permissions')] },
+  { name: 'access.yml: a change class without approvals', kind: 'access', value: { roles: {}, change_classes: { minor: { paths: ['**'] } } }, issues: [missingKey('/change_classes/minor', 'approvals')] },
+  { name: 'access.yml: an unknown top-level key', kind: 'access', value: { roles: {}, approvers: [] }, issues: [unknownKey('', 'approvers')] },
+
+  // config documents and the settings inside them
+  { name: 'config: a misspelt section', kind: 'config', value: { setings: { model: 'opus' } }, issues: [unknownKey('', 'setings', 'settings')] },
+  { name: 'config: files is a folder, not a YAML section', kind: 'config', value: { files: { a: 'b' } }, issues: [unknownKey('', 'files')] },
+  { name: 'settings: a bad defaultMode lists the modes', kind: 'config', value: { settings: { permissions: { defaultMode: 'bogus' } } }, issues: [at('/settings/permissions/defaultMode', MODES)] },
+  { name: 'settings: cleanupPeriodDays 0', kind: 'config', value: { settings: { cleanupPeriodDays: 0 } }, issues: [at('/settings/cleanupPeriodDays', 'must be at least 1')] },
+  { name: 'settings: cleanupPeriodDays "abc"', kind: 'config', value: { settings: { cleanupPeriodDays: 'abc' } }, issues: [at('/settings/cleanupPeriodDays', 'must be integer')] },
+  { name: 'settings: a boolean written as "yes"', kind: 'config', value: { settings: { verbose: 'yes' } }, issues: [at('/settings/verbose', 'must be boolean')] },
+  { name: 'settings: a non-string env value', kind: 'config', value: { settings: { env: { DEBUG: 1 } } }, issues: [at('/settings/env/DEBUG', 'must be string')] },
+  { name: 'settings: an env name with a dash', kind: 'config', value: { settings: { env: { 'MY-VAR': 'x' } } }, issues: [{ pointer: '/settings/env', key: 'MY-VAR', message: 'invalid environment variable name "MY-VAR": use letters, digits and "_", not starting with a digit' }] },
+  { name: 'settings: a misspelt hook event, with a suggestion', kind: 'config', value: { settings: { hooks: { PreToolUs: [] } } }, issues: [{ pointer: '/settings/hooks', key: 'PreToolUs', message: 'unknown hook event "PreToolUs"; did you mean "PreToolUse"?' }] },
+  { name: 'settings: a hook event that is not a list', kind: 'config', value: { settings: { hooks: { Stop: { hooks: [] } } } }, issues: [at('/settings/hooks/Stop', 'must be array')] },
+  { name: 'settings: a matcher group without hooks', kind: 'config', value: { settings: { hooks: { Stop: [{ matcher: '*' }] } } }, issues: [missingKey('/settings/hooks/Stop/0', 'hooks')] },
+  { name: 'settings: a command hook without command', kind: 'config', value: { settings: { hooks: { Stop: [{ hooks: [{ type: 'command' }] }] } } }, issues: [missingKey('/settings/hooks/Stop/0/hooks/0', 'command')] },
+  { name: 'settings: a hook without type', kind: 'config', value: { settings: { hooks: { Stop: [{ hooks: [{ command: 'x' }] }] } } }, issues: [missingKey('/settings/hooks/Stop/0/hooks/0', 'type')] },
+  { name: 'settings: an unknown hook type lists the types', kind: 'config', value: { settings: { hooks: { Stop: [{ hooks: [{ type: 'shell', command: 'x' }] }] } } }, issues: [at('/settings/hooks/Stop/0/hooks/0/type', 'must be one of: command, prompt, agent, http, mcp_tool')] },
+  { name: 'settings: a key of another hook type', kind: 'config', value: { settings: { hooks: { Stop: [{ hooks: [{ type: 'http', url: 'https://x', command: 'y' }] }] } } }, issues: [unknownKey('/settings/hooks/Stop/0/hooks/0', 'command')] },
+  { name: 'settings: a hook timeout of 0', kind: 'config', value: { settings: { hooks: { Stop: [{ hooks: [{ type: 'command', command: 'x', timeout: 0 }] }] } } }, issues: [at('/settings/hooks/Stop/0/hooks/0/timeout', 'must be greater than 0')] },
+  { name: 'settings: an MCP server rule with two keys', kind: 'config', value: { settings: { deniedMcpServers: [{ serverName: 'a', serverUrl: 'https://x' }] } }, issues: [at('/settings/deniedMcpServers/0', 'must have exactly one of: serverName, serverCommand, serverUrl')] },
+  { name: 'settings: an MCP server rule with a bad name', kind: 'config', value: { settings: { allowedMcpServers: [{ serverName: 'bad.name' }] } }, issues: [at('/settings/allowedMcpServers/0/serverName', 'must be an MCP server name: letters, digits, "-" and "_"')] },
+  { name: 'settings: an unknown theme lists the themes', kind: 'config', value: { settings: { theme: 'purple' } }, issues: [at('/settings/theme', 'must be one of: auto, dark, light, dark-daltonized, light-daltonized, dark-ansi, light-ansi, or custom:<name>')] },
+  { name: 'settings: four fallback models', kind: 'config', value: { settings: { fallbackModel: ['a', 'b', 'c', 'd'] } }, issues: [at('/settings/fallbackModel', 'must have at most 3 items')] },
+  { name: 'settings: disableBypassPermissionsMode true instead of "disable"', kind: 'config', value: { settings: { permissions: { disableBypassPermissionsMode: true } } }, issues: [at('/settings/permissions/disableBypassPermissionsMode', 'must be "disable"')] },
+  { name: 'settings: a misspelt attribution key', kind: 'config', value: { settings: { attribution: { comit: '' } } }, issues: [unknownKey('/settings/attribution', 'comit', 'commit')] },
+  { name: 'config: instructions as one string', kind: 'config', value: { instructions: 'Be brief.' }, issues: [at('/instructions', 'must be array')] },
+  { name: 'config: an MCP server name with a dot', kind: 'config', value: { mcpServers: { 'bad.name': { enabled: true } } }, issues: [{ pointer: '/mcpServers', key: 'bad.name', message: 'invalid MCP server name "bad.name": use letters, digits, "-" and "_" only' }] },
+  { name: 'config: a persona name that is a path', kind: 'config', value: { personas: { '../evil': { model: 'opus' } } }, issues: [{ pointer: '/personas', key: '../evil', message: 'invalid name "../evil": use letters, digits, ".", "-" and "_", starting with a letter or digit' }] },
+
+  // base/mcp/<name>.yml
+  { name: 'mcp server: an http server without url', kind: 'mcp-server', value: { type: 'http' }, issues: [missingKey('', 'url')] },
+  { name: 'mcp server: a url without type (Claude Code would skip it)', kind: 'mcp-server', value: { url: 'https://mcp.example.com' }, issues: [at('/url', URL_NEEDS_TYPE)] },
+  { name: 'mcp server: an http server without type, with headers, gets one clear issue', kind: 'mcp-server', value: { url: 'https://mcp.example.com', headers: { Authorization: SECRET } }, issues: [at('/url', URL_NEEDS_TYPE)] },
+  { name: 'mcp server: a stdio server with a url', kind: 'mcp-server', value: { type: 'stdio', command: 'npx', url: 'https://x' }, issues: [at('/url', URL_NEEDS_TYPE)] },
+  { name: 'mcp server: a stdio server without command', kind: 'mcp-server', value: { args: ['server.js'] }, issues: [missingKey('', 'command')] },
+  { name: 'mcp server: an empty command', kind: 'mcp-server', value: { command: '' }, issues: [at('/command', 'must not be empty')] },
+  { name: 'mcp server: an http server with a command', kind: 'mcp-server', value: { type: 'http', url: 'https://x', command: 'npx' }, issues: [at('/command', 'is only for stdio servers; this one is type http or sse')] },
+  { name: 'mcp server: a stdio server with headers', kind: 'mcp-server', value: { command: 'npx', headers: { A: 'b' } }, issues: [at('/headers', 'is only for http and sse servers; set type: http or sse')] },
+  { name: 'mcp server: an unknown transport lists the transports', kind: 'mcp-server', value: { type: 'ws', url: 'wss://x' }, issues: [at('/type', 'must be one of: stdio, http, sse')] },
+  { name: 'mcp server: a timeout of 0 ms', kind: 'mcp-server', value: { command: 'npx', timeout: 0 }, issues: [at('/timeout', 'must be greater than 0')] },
+  { name: 'mcp server: a timeout of 1.5 ms', kind: 'mcp-server', value: { command: 'npx', timeout: 1.5 }, issues: [at('/timeout', 'must be integer')] },
+  { name: 'mcp server: a misspelt expect key', kind: 'mcp-server', value: { command: 'npx', expect: { min_tool: 1 } }, issues: [unknownKey('/expect', 'min_tool', 'min_tools')] },
+  { name: 'mcp server: a misspelt key', kind: 'mcp-server', value: { comand: 'npx' }, issues: [missingKey('', 'command'), unknownKey('', 'comand', 'command')] },
+
+  // mcp-servers overlays
+  { name: 'mcp-servers: an overlay may omit type, command and url', kind: 'mcp-servers', value: { github: { timeout: 60000 } }, issues: [] },
+  { name: 'mcp-servers: a misspelt key in an overlay', kind: 'mcp-servers', value: { github: { enabeld: false } }, issues: [unknownKey('/github', 'enabeld', 'enabled')] },
+  { name: 'mcp-servers: a server name with a space', kind: 'mcp-servers', value: { 'my server': {} }, issues: [{ pointer: '', key: 'my server', message: 'invalid MCP server name "my server": use letters, digits, "-" and "_" only' }] },
+
+  // personas
+  { name: 'persona: without description', kind: 'persona', value: { prompt: 'Review.' }, issues: [missingKey('', 'description')] },
+  { name: 'persona: without prompt', kind: 'persona', value: { description: 'Reviews' }, issues: [missingKey('', 'prompt')] },
+  { name: 'persona: tools as a number', kind: 'persona', value: { description: 'd', prompt: 'p', tools: 3 }, issues: [at('/tools', 'must be a string or a list of strings')] },
+  { name: 'persona: a tool list with a non-string', kind: 'persona', value: { description: 'd', prompt: 'p', tools: ['Read', 3] }, issues: [at('/tools/1', 'must be string')] },
+  { name: 'persona: a bad permissionMode lists the modes', kind: 'persona', value: { description: 'd', prompt: 'p', permissionMode: 'yolo' }, issues: [at('/permissionMode', MODES)] },
+  { name: 'persona: a misspelt key', kind: 'persona', value: { description: 'd', prompt: 'p', modle: 'opus' }, issues: [unknownKey('', 'modle', 'model')] },
+  { name: 'personas: an overlay may omit description and prompt', kind: 'personas', value: { reviewer: { model: 'haiku' } }, issues: [] },
+  { name: 'personas: maxTurns 0', kind: 'personas', value: { reviewer: { maxTurns: 0 } }, issues: [at('/reviewer/maxTurns', 'must be at least 1')] },
+
+  // workflows
+  { name: 'workflows: a step without name', kind: 'workflows', value: { release: { steps: [{ prompt: 'Run tests' }] } }, issues: [missingKey('/release/steps/0', 'name')] },
+  { name: 'workflows: allowed_tools instead of allowed-tools', kind: 'workflows', value: { review: { allowed_tools: 'Read' } }, issues: [unknownKey('/review', 'allowed_tools', 'allowed-tools')] },
+  { name: 'workflows: allowed-tools as a number', kind: 'workflows', value: { review: { 'allowed-tools': 1 } }, issues: [at('/review/allowed-tools', 'must be a string or a list of strings')] },
+
+  // security
+  { name: 'security: an allowlist entry with name and url', kind: 'security', value: { mcp: { allowlist: [{ name: 'a', url: 'https://x' }] } }, issues: [at('/mcp/allowlist/0', 'must have exactly one of: name, command, url')] },
+  { name: 'security: an empty allowlist entry', kind: 'security', value: { mcp: { allowlist: [{}] } }, issues: [at('/mcp/allowlist/0', 'must have exactly one of: name, command, url')] },
+  { name: 'security: a forbidden mode that is not a mode', kind: 'security', value: { permissions: { forbidden_modes: ['yolo'] } }, issues: [at('/permissions/forbidden_modes/0', MODES)] },
+  { name: 'security: enforced settings are Claude Code settings', kind: 'security', value: { enforce: { settings: { permissions: { defaultMode: 'bogus' } } } }, issues: [at('/enforce/settings/permissions/defaultMode', MODES)] },
+  { name: 'security: a misspelt key', kind: 'security', value: { permissions: { required_denies: [] } }, issues: [unknownKey('/permissions', 'required_denies', 'required_deny')] },
+
+  // environments/<env>/teams.yml
+  { name: 'environment teams: a misspelt section under a team', kind: 'environment-teams', value: { web: { setings: {} } }, issues: [unknownKey('/web', 'setings', 'settings')] },
+  { name: 'environment teams: settings are checked too', kind: 'environment-teams', value: { web: { settings: { cleanupPeriodDays: 0 } } }, issues: [at('/web/settings/cleanupPeriodDays', 'must be at least 1')] },
+
+  // members.yml
+  { name: 'members: an entry without role', kind: 'members', value: [{ user: 'alice' }], issues: [missingKey('/0', 'role')] },
+  { name: 'members: an entry without user', kind: 'members', value: [{ role: 'developer' }], issues: [missingKey('/0', 'user')] },
+  { name: 'members: a user name with capitals', kind: 'members', value: [{ user: 'Alice', role: 'developer' }], issues: [at('/0/user', 'must be lower case letters, digits, ".", "-" and "_", starting with a letter or digit')] },
+  { name: 'members: a bad email', kind: 'members', value: [{ user: 'alice', role: 'developer', email: 'alice' }], issues: [at('/0/email', 'must be a valid email')] },
+  { name: 'members: a map instead of a list', kind: 'members', value: { alice: 'developer' }, issues: [at('', 'must be array')] },
+
+  // the merged tree
+  { name: 'merged: a persona without prompt', kind: 'merged', value: { personas: { reviewer: { description: 'Reviews' } } }, issues: [missingKey('/personas/reviewer', 'prompt')] },
+  { name: 'merged: a server with a url but no type', kind: 'merged', value: { mcpServers: { docs: { url: 'https://x' } } }, issues: [at('/mcpServers/docs/url', URL_NEEDS_TYPE)] },
+  { name: 'merged: a workflow with neither prompt nor steps', kind: 'merged', value: { workflows: { review: { description: 'Review' } } }, issues: [at('/workflows/review', 'needs a prompt or steps')] },
+  { name: 'merged: a $delete marker left in a step', kind: 'merged', value: { workflows: { r: { steps: [{ name: 'a', $delete: true }] } } }, issues: [unknownKey('/workflows/r/steps/0', '$delete')] },
+  { name: 'merged: a status line without command', kind: 'merged', value: { settings: { statusLine: { type: 'command' } } }, issues: [missingKey('/settings/statusLine', 'command')] },
+  { name: 'merged: a file whose content is not text', kind: 'merged', value: { files: { 'a.sh': 1 } }, issues: [at('/files/a.sh', 'must be string')] },
+  { name: 'merged: an unknown section', kind: 'merged', value: { instruction: [] }, issues: [unknownKey('', 'instruction', 'instructions')] },
+];
+
+const shown = (issues: SchemaIssue[]) =>
+  issues.map(({ pointer, key, message }) => (key === undefined ? { pointer, message } : { pointer, key, message }));
+
+describe('shipped schemas: valid documents pass', () => {
+  it('has a valid example for every kind', () => {
+    assert.deepEqual(Object.keys(VALID).sort(), [...SCHEMA_KINDS].sort());
+  });
+  for (const kind of SCHEMA_KINDS) {
+    it(`a valid ${kind} document has no issues`, () => {
+      assert.deepEqual(validateDocument(kind, VALID[kind]), []);
+    });
+  }
+  it('a layer statusLine may leave type to a lower layer', () => {
+    assert.deepEqual(validateDocument('config', { settings: { statusLine: { command: 'x' } } }), []);
+  });
+});
+
+describe('shipped schemas: typical mistakes', () => {
+  for (const c of CASES) {
+    it(c.name, () => {
+      assert.deepEqual(shown(validateDocument(c.kind, c.value)), c.issues);
+    });
+  }
+});
+
+describe('shipped schemas: shape', () => {
+  it('every shipped and shared schema is a valid draft-07 schema', () => {
+    const ajv = new Ajv({ strict: false });
+    for (const schema of [...SCHEMA_KINDS.map(shippedSchema), ...sharedSchemas()]) {
+      assert.equal(ajv.validateSchema(schema), true, ajv.errorsText(ajv.errors));
+    }
+  });
+  it('reports the keyword with every issue', () => {
+    const [issue] = validateDocument('persona', { prompt: 'p' });
+    assert.equal(issue?.keyword, 'required');
+  });
+  it('knows the settings keys of CLAUDE-CODE.md, and not their typos', () => {
+    for (const key of ['model', 'permissions', 'env', 'hooks', 'statusLine', 'claudeMd', 'voice', 'skipDangerousModePermissionPrompt']) {
+      assert.ok(KNOWN_SETTINGS_KEYS.has(key), key);
+    }
+    assert.ok(!KNOWN_SETTINGS_KEYS.has('modle'));
+    assert.ok(KNOWN_PERMISSIONS_KEYS.has('defaultMode') && !KNOWN_PERMISSIONS_KEYS.has('alow'));
+    assert.ok([...MANAGED_ONLY_SETTINGS_KEYS].every((key) => KNOWN_SETTINGS_KEYS.has(key)));
+  });
+  it('importing the module loads no validator (start-up stays near Node\'s floor)', () => {
+    const index = fileURLToPath(new URL('./index.js', import.meta.url));
+    const script = `import { createRequire } from 'node:module';
+      await import(${JSON.stringify(index)});
+      const loaded = Object.keys(createRequire(import.meta.url).cache).some((f) => f.includes('/node_modules/ajv'));
+      process.stdout.write(String(loaded));`;
+    assert.equal(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }), 'false');
+  });
+});
+
+describe('org schemas', () => {
+  afterEach(resetOrgSchemas);
+
+  it('an org schema applies on top of ours and names its file', () => {
+    addOrgSchema('config', { properties: { settings: { required: ['model'] } } }, 'schemas/config.schema.json');
+    assert.deepEqual(validateDocument('config', { settings: {} }), [
+      { pointer: '/settings', key: 'model', keyword: 'required', message: 'missing key "model"', source: 'schemas/config.schema.json' },
+    ]);
+    assert.deepEqual(validateDocument('persona', { description: 'd', prompt: 'p' }), []);
+  });
+  it('an org schema that does not compile is an error naming its file', () => {
+    assert.throws(
+      () => addOrgSchema('config', { type: 'nonsense' }, 'schemas/bad.schema.json'),
+      /schemas\/bad\.schema\.json: not a valid JSON Schema/,
+    );
+    assert.deepEqual(validateDocument('config', {}), []);
+  });
+  it('an org schema may not take the $id of ours, and ours keep working', () => {
+    const [shared] = sharedSchemas();
+    assert.throws(
+      () => addOrgSchema('config', { $id: shared?.$id, type: 'object' }, 'schemas/copy.schema.json'),
+      /schemas\/copy\.schema\.json: .* is already used by another schema/,
+    );
+    assert.equal(validateDocument('merged', { settings: { cleanupPeriodDays: 0 } }).length, 1);
+  });
+  it('an org schema for a newer draft is an error naming its file', () => {
+    assert.throws(
+      () => addOrgSchema('config', { $schema: 'https://json-schema.org/draft/2020-12/schema' }, 'schemas/new.schema.json'),
+      /schemas\/new\.schema\.json: not a valid JSON Schema \(draft-07\)/,
+    );
+  });
+  it('resetting forgets org schemas, so the same $id can be added again', () => {
+    const schema = { $id: 'https://example.com/org.json', properties: { instructions: { maxItems: 1 } } };
+    addOrgSchema('config', schema, 'schemas/config.schema.json');
+    assert.equal(validateDocument('config', { instructions: ['a', 'b'] }).length, 1);
+    resetOrgSchemas();
+    assert.deepEqual(validateDocument('config', { instructions: ['a', 'b'] }), []);
+    addOrgSchema('config', { ...schema }, 'schemas/config.schema.json');
+    assert.equal(validateDocument('config', { instructions: ['a', 'b'] }).length, 1);
+  });
+});
