@@ -9,15 +9,16 @@ export { Repo as ConfigRepo, type Member, type LayerDocument } from './repo/repo
 export { memorySource, type RepoSource } from './repo/source.js';
 export { mergeTarget, createMergeCache, type MergeCache, type MergedTarget } from './merge/target.js';
 export { explain, type Explanation } from './merge/explain.js';
-export { renderTarget, type Rendered } from './render/index.js';
+export type { Rendered } from './render/index.js';
 export { outputsAsRecord, type Output } from './render/outputs.js';
 export { SecretValue } from './provenance/tree.js';
+export { validateRepo, type ValidationResult } from './validate/index.js';
 
 import { Repo } from './repo/repo.js';
 import type { RepoSource } from './repo/source.js';
 import type { Target } from './vocabulary.js';
 import { createMergeCache, type MergeCache } from './merge/target.js';
-import { renderTarget } from './render/index.js';
+import { renderTarget as renderTargetOutputs } from './render/index.js';
 import { outputsAsRecord } from './render/outputs.js';
 
 export function loadRepo(source: RepoSource): Repo {
@@ -33,8 +34,8 @@ export function createRenderCache(repo: Repo): MergeCache {
   return createMergeCache(repo);
 }
 
-/** Render one target: `{tree, outputs: {path: content}, findings}`. */
-export function renderTargetRecord(repo: Repo, target: Target, cache?: MergeCache): { tree: object; outputs: Record<string, string>; findings: unknown[] } {
-  const r = renderTarget(repo, target, cache ? { cache } : {});
+/** Render one target: `{tree, outputs: {path relative to home: content}, findings}`. */
+export function renderTarget(repo: Repo, target: Target, cache?: MergeCache): { tree: object; outputs: Record<string, string>; findings: unknown[] } {
+  const r = renderTargetOutputs(repo, target, cache ? { cache } : {});
   return { tree: r.tree, outputs: outputsAsRecord(r.outputs), findings: [...r.findings] };
 }

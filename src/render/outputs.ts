@@ -115,15 +115,68 @@ export function renderFile(repo: Repo, target: string, source: string): Output {
   return Object.freeze({ path: `.claude/${target}` as HomePath, kind: 'file' as const, content, encoding, mode, secret: false });
 }
 
+/**
+ * Merged trees are frozen and share every part a layer did not touch, so an
+ * output is a pure function of its section object: compile each one once.
+ * Many targets of an org share most sections; rendering all of them then
+ * costs little more than rendering the distinct ones.
+ */
+const compiled = new WeakMap<object, Map<string, Output>>();
+function memo(section: Value | undefined, name: string, compile: () => Output): Output {
+  if (section === undefined || typeof section !== 'object') return compile();
+  let byName = compiled.get(section);
+  if (!byName) {
+    byName = new Map();
+    compiled.set(section, byName);
+  }
+  let o = byName.get(name);
+  if (!o) {
+    o = compile();
+    byName.set(name, o);
+  }
+  return o;
+}
+const compiledFiles = new WeakMap<Repo, Map<string, Output>>();
+
 /** Every output of a merged tree, sorted by path. */
 export function renderOutputs(repo: Repo, tree: TreeMap): Output[] {
-  const outputs: Output[] = [renderSettings(tree['settings']), renderClaudeJson(tree['mcpServers']), renderClaudeMd(tree['instructions'])];
+  const outputs: Output[] = [
+    memo(tree['settings'], '', () => renderSettings(tree['settings'])),
+    memo(tree['mcpServers'], '', () => renderClaudeJson(tree['mcpServers'])),
+    memo(tree['instructions'], '', () => renderClaudeMd(tree['instructions'])),
+  ];
   const personas = tree['personas'];
-  if (isMap(personas)) for (const name of Object.keys(personas)) if (isMap(personas[name])) outputs.push(renderAgent(name, personas[name] as TreeMap));
+  if (isMap(personas)) {
+    for (const name of Object.keys(personas)) {
+      const p = personas[name];
+      if (isMap(p)) outputs.push(memo(p, name, () => renderAgent(name, p)));
+    }
+  }
   const workflows = tree['workflows'];
-  if (isMap(workflows)) for (const name of Object.keys(workflows)) if (isMap(workflows[name])) outputs.push(renderCommand(name, workflows[name] as TreeMap));
+  if (isMap(workflows)) {
+    for (const name of Object.keys(workflows)) {
+      const w = workflows[name];
+      if (isMap(w)) outputs.push(memo(w, name, () => renderCommand(name, w)));
+    }
+  }
   const files = tree['files'];
-  if (isMap(files)) for (const target of Object.keys(files)) outputs.push(renderFile(repo, target, String(files[target])));
+  if (isMap(files)) {
+    let byRepo = compiledFiles.get(repo);
+    if (!byRepo) {
+      byRepo = new Map();
+      compiledFiles.set(repo, byRepo);
+    }
+    for (const target of Object.keys(files)) {
+      const source = String(files[target]);
+      const id = `${target}\0${source}`;
+      let o = byRepo.get(id);
+      if (!o) {
+        o = renderFile(repo, target, source);
+        byRepo.set(id, o);
+      }
+      outputs.push(o);
+    }
+  }
   return outputs.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 

@@ -9,7 +9,7 @@ import { originAt, setOrigins, isMap, toPlain, type LayerMap, type LayerValue } 
 import type { Finding, LayerName, Origin, RepoPath, Target } from '../vocabulary.js';
 import { DEFAULT_ENVIRONMENTS, LAYER_DOCUMENTS, isYamlPath, layerFolder, placeOf, type DocumentPlace } from './layout.js';
 import { unreadable, type RepoSource } from './source.js';
-import { parseYaml, type ParsedYaml } from './yaml.js';
+import { parseYaml } from './yaml.js';
 
 export interface RepoDocument {
   readonly path: RepoPath;
@@ -18,7 +18,9 @@ export interface RepoDocument {
   readonly value: LayerValue | undefined;
   /** YAML findings of this document. */
   readonly findings: readonly Finding[];
-  readonly parsed: ParsedYaml;
+  /** The document's text (to point into it again: see yaml.ts `parseAst`). */
+  readonly text: string;
+  readonly rootOrigin: Origin;
 }
 
 /** One document of a target's chain, its tree placed at the root of the merged tree. */
@@ -81,7 +83,7 @@ export class Repo {
     const place = placeOf(path);
     const text = decoder.decode(bytes);
     const parsed = parseYaml(text, path as RepoPath, place.layer ?? 'base');
-    const doc: RepoDocument = { path: path as RepoPath, place, value: parsed.value, findings: parsed.findings, parsed };
+    const doc: RepoDocument = { path: path as RepoPath, place, value: parsed.value, findings: parsed.findings, text, rootOrigin: parsed.rootOrigin };
     this.docs.set(path, doc);
     return doc;
   }
@@ -259,7 +261,7 @@ export class Repo {
     const v = doc.value;
     if (isMap(v)) {
       root = v as LayerMap;
-      const self = doc.parsed.doc.contents?.range ? lineColOf(doc, doc.parsed.doc.contents.range[0]) : { layer: doc.place.layer!, file: doc.path, line: 1, column: 1 };
+      const self = doc.rootOrigin;
       for (let i = doc.place.section.length - 1; i >= 0; i--) {
         const wrap: LayerMap = { [doc.place.section[i]!]: root };
         root = setOrigins(Object.freeze(wrap), { self, keys: Object.freeze({ [doc.place.section[i]!]: self }) });
@@ -273,7 +275,7 @@ export class Repo {
   private filesDocument(layer: LayerName, folder: string): LayerDocument | undefined {
     const key = `${folder}/files/`;
     if (!this.placed.has(key)) {
-      const paths = this.source.list(`${folder}/files`);
+      const paths = this.subdirs(folder).includes('files') ? this.source.list(`${folder}/files`) : [];
       let root: LayerMap | undefined;
       if (paths.length > 0) {
         const files: Record<string, string> = {};
@@ -325,11 +327,6 @@ export class Repo {
     if (b === undefined) throw unreadable(path, new Error('ENOENT'));
     return b;
   }
-}
-
-function lineColOf(doc: RepoDocument, offset: number): Origin {
-  const { line, col } = doc.parsed.lines.linePos(offset);
-  return { layer: doc.place.layer ?? 'base', file: doc.path, line, column: col };
 }
 
 function originOfItem(items: readonly LayerValue[], i: number, file: RepoPath): Origin {

@@ -15,24 +15,40 @@ const CUSTOM_TAGS: ScalarTag[] = [
   { tag: '!encrypted', resolve: identity },
 ];
 
+/**
+ * The converted tree and the findings of one document. The YAML syntax tree
+ * itself is not kept (it is many times the size of the text); `parseAst`
+ * makes it again when a finding needs to point into the document.
+ */
 export interface ParsedYaml {
   /** The converted tree; undefined when the document has errors. */
   readonly value: LayerValue | undefined;
   readonly findings: Finding[];
+  /** Where the document's top node starts. */
+  readonly rootOrigin: Origin;
+}
+
+export interface YamlAst {
   readonly doc: Document;
   readonly lines: LineCounter;
 }
 
-export function parseYaml(text: string, file: RepoPath, layer: LayerName): ParsedYaml {
+export function parseAst(text: string): YamlAst {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, customTags: CUSTOM_TAGS, prettyErrors: false, uniqueKeys: true });
+  return { doc, lines };
+}
+
+export function parseYaml(text: string, file: RepoPath, layer: LayerName): ParsedYaml {
+  const { doc, lines } = parseAst(text);
   const findings: Finding[] = [];
   for (const err of doc.errors) findings.push(yamlFinding(err, 'error', file, lines));
   for (const w of doc.warnings) findings.push(yamlFinding(w, 'warning', file, lines));
-  if (doc.errors.length > 0) return { value: undefined, findings, doc, lines };
   const conv = new Converter(doc, text, file, layer, lines, findings);
+  const rootOrigin = conv.origin(doc.contents?.range?.[0] ?? 0);
+  if (doc.errors.length > 0) return { value: undefined, findings, rootOrigin };
   const value = doc.contents === null ? null : conv.node(doc.contents as YamlNode);
-  return { value, findings, doc, lines };
+  return { value, findings, rootOrigin };
 }
 
 function yamlFinding(err: { code: string; message: string; pos: [number, number] }, severity: 'error' | 'warning', file: RepoPath, lines: LineCounter): Finding {

@@ -6,6 +6,7 @@
 import { isMap as isYamlMap, isSeq as isYamlSeq, isPair, isScalar, type Node as YamlNode } from 'yaml';
 import { DELETE, SecretValue, type LayerValue } from '../provenance/tree.js';
 import type { Repo, RepoDocument } from '../repo/repo.js';
+import { parseAst, type YamlAst } from '../repo/yaml.js';
 import type { Finding, Severity } from '../vocabulary.js';
 
 export interface RuleContext {
@@ -29,8 +30,15 @@ export interface Rule {
 }
 
 /** Line and column of a key path in a YAML document: the deepest node found on the way. */
+const asts = new WeakMap<RepoDocument, YamlAst>();
+
 export function locate(doc: RepoDocument, path: readonly (string | number)[], atKey = false): { line: number; column: number } {
-  let node = doc.parsed.doc.contents as YamlNode | null;
+  let ast = asts.get(doc);
+  if (!ast) {
+    ast = parseAst(doc.text);
+    asts.set(doc, ast);
+  }
+  let node = ast.doc.contents as YamlNode | null;
   let offset = node?.range?.[0] ?? 0;
   for (let i = 0; i < path.length && node; i++) {
     const seg = path[i]!;
@@ -53,7 +61,7 @@ export function locate(doc: RepoDocument, path: readonly (string | number)[], at
       offset = item.range?.[0] ?? offset;
     } else break;
   }
-  const { line, col } = doc.parsed.lines.linePos(offset);
+  const { line, col } = ast.lines.linePos(offset);
   return { line, column: col };
 }
 
