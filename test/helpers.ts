@@ -22,6 +22,11 @@ export function copyFixture(name: string): { dir: string; cleanup(): void } {
   return { dir, cleanup: t.cleanup };
 }
 
+/** The document cache of this test process: real, on disk, and removed at exit. */
+const cacheDir = mkdtempSync(join(tmpdir(), 'claude-env-test-cache-'));
+process.on('exit', () => rmSync(cacheDir, { recursive: true, force: true }));
+export const TEST_CACHE_DIR = cacheDir;
+
 export interface CliRun {
   code: number;
   stdout: string;
@@ -35,7 +40,7 @@ export async function cli(argv: string[], opts: { cwd?: string; env?: NodeJS.Pro
   const code = await main(argv, {
     stdout: { write: (s: string) => (stdout += s) },
     stderr: { write: (s: string) => (stderr += s) },
-    env: opts.env ?? { HOME: opts.cwd ?? tmpdir(), PATH: process.env['PATH'] },
+    env: { CLAUDE_ENV_CACHE: cacheDir, ...(opts.env ?? { HOME: opts.cwd ?? tmpdir(), PATH: process.env['PATH'] }) },
     cwd: opts.cwd ?? ROOT,
   });
   return { code, stdout, stderr };

@@ -11,6 +11,7 @@ import { parseYaml } from '../repo/yaml.js';
 import { isMap, type LayerMap } from '../provenance/tree.js';
 import { gitSource, worktreeSource } from '../system/repo-source.js';
 import { readIdentity } from '../state/identity.js';
+import { diskDocumentCache } from '../system/doc-cache-store.js';
 import type { RepoPath, Target } from '../vocabulary.js';
 import type { CliIO } from './io.js';
 
@@ -43,7 +44,8 @@ export function repoDir(io: CliIO, opts: RepoOptions): string {
 
 export function openRepo(io: CliIO, opts: RepoOptions): Repo {
   const dir = repoDir(io, opts);
-  return new Repo(opts.rev ? gitSource(dir, opts.rev) : worktreeSource(dir));
+  const cache = diskDocumentCache(io.env);
+  return new Repo(opts.rev ? gitSource(dir, opts.rev) : worktreeSource(dir), cache ? { cache } : {});
 }
 
 export function homeDir(io: CliIO, opts: { home?: string }): string {

@@ -9,7 +9,8 @@ import { originAt, setOrigins, isMap, toPlain, type LayerMap, type LayerValue } 
 import type { Finding, LayerName, Origin, RepoPath, Target } from '../vocabulary.js';
 import { DEFAULT_ENVIRONMENTS, LAYER_DOCUMENTS, isYamlPath, layerFolder, placeOf, type DocumentPlace } from './layout.js';
 import { unreadable, type RepoSource } from './source.js';
-import { parseYaml } from './yaml.js';
+import { parseYaml, type ParsedYaml } from './yaml.js';
+import { cacheKey, decodeParsed, encodeParsed, type DocumentCache } from './doc-cache.js';
 
 export interface RepoDocument {
   readonly path: RepoPath;
@@ -62,7 +63,13 @@ export class Repo {
   private readonly memberCache = new Map<string, readonly Member[]>();
   private settingsCache: RepoSettings | undefined;
 
-  constructor(readonly source: RepoSource) {
+  private readonly cache: DocumentCache | undefined;
+
+  constructor(
+    readonly source: RepoSource,
+    opts: { cache?: DocumentCache } = {},
+  ) {
+    this.cache = opts.cache;
     if (source.read('claude-env.yml') === undefined) {
       throw new ClaudeEnvError('not-config-repo', `${source.description} is not a claude-env config repo: it has no claude-env.yml`, {
         exitCode: EXIT_USAGE,
@@ -82,10 +89,22 @@ export class Repo {
     }
     const place = placeOf(path);
     const text = decoder.decode(bytes);
-    const parsed = parseYaml(text, path as RepoPath, place.layer ?? 'base');
+    const parsed = this.parse(text, path as RepoPath, place.layer ?? 'base');
     const doc: RepoDocument = { path: path as RepoPath, place, value: parsed.value, findings: parsed.findings, text, rootOrigin: parsed.rootOrigin };
     this.docs.set(path, doc);
     return doc;
+  }
+
+  /** Parse a document's text, through the document cache when there is one. */
+  private parse(text: string, file: RepoPath, layer: LayerName): ParsedYaml {
+    if (!this.cache) return parseYaml(text, file, layer);
+    const key = cacheKey(text);
+    const hit = this.cache.get(key);
+    const decoded = hit === undefined ? undefined : decodeParsed(hit, file, layer);
+    if (decoded) return decoded;
+    const parsed = parseYaml(text, file, layer);
+    this.cache.set(key, encodeParsed(parsed));
+    return parsed;
   }
 
   /** Every YAML document of the repo, in path order. */

@@ -4,9 +4,20 @@
  * ours. Syntax errors, duplicate keys and bad tags become findings with
  * file:line:col; a document with errors yields no tree.
  */
-import { Alias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode, type ScalarTag } from 'yaml';
+import { createRequire } from 'node:module';
+import type { Document, LineCounter, Node as YamlNode, ScalarTag } from 'yaml';
 import type { Finding, LayerName, Origin, RepoPath } from '../vocabulary.js';
 import { DELETE, SecretValue, UNSAFE_KEYS, setOrigins, type LayerMap, type LayerValue, type SecretProvider } from '../provenance/tree.js';
+
+/**
+ * `yaml` is loaded on first use: a command whose documents all come from the
+ * document cache (doc-cache.ts) never pays for loading the parser.
+ */
+const require = createRequire(import.meta.url);
+let lib: typeof import('yaml') | undefined;
+export function yamlLib(): typeof import('yaml') {
+  return (lib ??= require('yaml') as typeof import('yaml'));
+}
 
 const identity = (s: string): string => s;
 const CUSTOM_TAGS: ScalarTag[] = [
@@ -34,6 +45,7 @@ export interface YamlAst {
 }
 
 export function parseAst(text: string): YamlAst {
+  const { LineCounter, parseDocument } = yamlLib();
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, customTags: CUSTOM_TAGS, prettyErrors: false, uniqueKeys: true });
   return { doc, lines };
@@ -87,8 +99,9 @@ class Converter {
 
   node(n: YamlNode | null): LayerValue {
     if (n === null) return null;
-    if (n instanceof Alias) {
-      const target = n.resolve(this.doc);
+    const { isAlias, isMap, isPair, isScalar, isSeq } = yamlLib();
+    if (isAlias(n)) {
+      const target = (n as import('yaml').Alias).resolve(this.doc);
       return target ? this.node(target as YamlNode) : null;
     }
     if (isMap(n)) {

@@ -7,7 +7,7 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cli, fixture, tempDir } from '../helpers.js';
 
@@ -97,6 +97,26 @@ describe('render', () => {
     const e = JSON.parse(r.stdout) as { value: string; winner: { layer: string; file: string; line: number; column: number } };
     assert.equal(e.value, 'emacs');
     assert.deepEqual(e.winner, { layer: 'user_local', file: join(home, '.claude', 'local-overrides.yml'), line: 3, column: 13 });
+  });
+});
+
+describe('document cache', () => {
+  it('answers the same from the cache, sees a changed file at once, and is not used when off', async () => {
+    const dir = join(tmp.dir, 'cached');
+    cpSync(repo, dir, { recursive: true });
+    const cache = join(tmp.dir, 'cache');
+    const env = { HOME: tmp.dir, CLAUDE_ENV_CACHE: cache };
+    const args = ['explain', 'settings.model', ...ann, '--repo', dir, '--json'];
+    const first = await cli(args, { env });
+    assert.ok(readdirSync(cache).length > 0, 'the first run fills the cache');
+    const second = await cli(args, { env });
+    assert.equal(second.stdout, first.stdout);
+    writeFileSync(join(dir, 'users/ann/overrides.yml'), 'settings:\n  model: opus\n');
+    assert.equal((JSON.parse((await cli(args, { env })).stdout) as { value: string }).value, 'opus');
+    const off = join(tmp.dir, 'no-cache-home');
+    mkdirSync(off);
+    await cli(args, { env: { HOME: off, CLAUDE_ENV_CACHE: 'off' } });
+    assert.deepEqual(readdirSync(off), []);
   });
 });
 

@@ -1,0 +1,62 @@
+/** The document cache gives back exactly what the parser gave: tree, origins, findings; and a changed byte is a miss. */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { stringify } from 'yaml';
+import { cacheKey, decodeParsed, encodeParsed } from './doc-cache.js';
+import { parseYaml, type ParsedYaml } from './yaml.js';
+import { DELETE, SecretValue, originsOf, type LayerValue } from '../provenance/tree.js';
+import type { RepoPath } from '../vocabulary.js';
+
+/** Value and every origin, as plain data, to compare two parses. */
+function dump(v: LayerValue | undefined): unknown {
+  if (v === undefined || v === null) return v;
+  if (v === DELETE) return '<delete>';
+  if (v instanceof SecretValue) return `<secret ${v.provider} ${v.ref}>`;
+  if (typeof v !== 'object') return v;
+  const o = originsOf(v)!;
+  if (Array.isArray(v)) return { self: o.self, items: v.map((x, i) => [o.items![i], dump(x)]) };
+  return { self: o.self, keys: Object.entries(v).map(([k, x]) => [k, o.keys![k], dump(x)]) };
+}
+const same = (a: ParsedYaml, b: ParsedYaml): void => {
+  assert.deepEqual(dump(b.value), dump(a.value));
+  assert.deepEqual(b.findings, a.findings);
+  assert.deepEqual(b.rootOrigin, a.rootOrigin);
+};
+const file = 'teams/web/base-config.yml' as RepoPath;
+
+describe('document cache', () => {
+  it('round-trips any document exactly, origins included', () => {
+    const value = fc.letrec((tie) => ({
+      v: fc.oneof({ depthSize: 'small' }, fc.string(), fc.integer(), fc.boolean(), fc.constant(null), tie('m'), tie('l')),
+      m: fc.dictionary(fc.string({ minLength: 1 }), tie('v'), { maxKeys: 4 }),
+      l: fc.array(tie('v'), { maxLength: 4 }),
+    })).v;
+    fc.assert(
+      fc.property(value, (v) => {
+        const parsed = parseYaml(stringify(v), file, 'team');
+        same(parsed, decodeParsed(encodeParsed(parsed), file, 'team')!);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('keeps !delete, secrets, findings and documents with errors', () => {
+    for (const text of ['model: !delete\ntoken: !secret env:TOKEN\nbad: !secret nope\n', 'a: [1\n', 'a: 1\na: 2\n', '', '# only a comment\n']) {
+      const parsed = parseYaml(text, file, 'team');
+      same(parsed, decodeParsed(encodeParsed(parsed), file, 'team')!);
+    }
+  });
+
+  it('names the file and layer of the place it is read for, not where it was first parsed', () => {
+    const parsed = parseYaml('a: 1\n', file, 'team');
+    const elsewhere = decodeParsed(encodeParsed(parsed), 'teams/api/base-config.yml' as RepoPath, 'team')!;
+    assert.equal(originsOf(elsewhere.value as object)!.keys!['a']!.file, 'teams/api/base-config.yml');
+  });
+
+  it('keys by content, so one changed byte is a new key, and treats a damaged entry as a miss', () => {
+    assert.notEqual(cacheKey('a: 1\n'), cacheKey('a: 2\n'));
+    assert.equal(cacheKey('a: 1\n'), cacheKey('a: 1\n'));
+    assert.equal(decodeParsed('{"v": [', file, 'team'), undefined);
+  });
+});

@@ -1,0 +1,47 @@
+/**
+ * The document cache on disk: `$CLAUDE_ENV_CACHE`, else `$XDG_CACHE_HOME/claude-env/docs`,
+ * else `~/.cache/claude-env/docs`; one file per key, written atomically. Set
+ * `CLAUDE_ENV_CACHE=off` to parse everything every time. Failures to read or
+ * write are misses, never errors.
+ */
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { DocumentCache } from '../repo/doc-cache.js';
+import { writeFileAtomic } from './atomic.js';
+
+export function documentCacheDir(env: NodeJS.ProcessEnv): string | undefined {
+  const own = env['CLAUDE_ENV_CACHE'];
+  if (own === 'off' || own === '0') return undefined;
+  if (own) return own;
+  if (env['XDG_CACHE_HOME']) return join(env['XDG_CACHE_HOME'], 'claude-env', 'docs');
+  if (env['HOME']) return join(env['HOME'], '.cache', 'claude-env', 'docs');
+  return undefined;
+}
+
+export function diskDocumentCache(env: NodeJS.ProcessEnv): DocumentCache | undefined {
+  const dir = documentCacheDir(env);
+  if (!dir) return undefined;
+  let made = false;
+  return {
+    get(key) {
+      try {
+        return readFileSync(join(dir, key.slice(0, 2), key), 'utf8');
+      } catch {
+        return undefined;
+      }
+    },
+    set(key, data) {
+      try {
+        const sub = join(dir, key.slice(0, 2));
+        if (!made) {
+          mkdirSync(dir, { recursive: true, mode: 0o700 });
+          made = true;
+        }
+        mkdirSync(sub, { recursive: true, mode: 0o700 });
+        writeFileAtomic(join(sub, key), data, 0o600);
+      } catch {
+        /* a cache that cannot be written is just a cache that misses */
+      }
+    },
+  };
+}
