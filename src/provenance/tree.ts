@@ -130,10 +130,15 @@ export function joinKeyPath(segments: readonly string[]): string {
   return segments.map((s) => (/^[^."[\]]+$/.test(s) ? s : `"${s}"`)).join('.');
 }
 
-/** Plain JSON view of a value (secrets shown as their description). */
+/** Plain JSON view of a value: fresh objects, secrets shown as their description, `!delete` as "!delete". */
 export function toPlain(v: unknown): unknown {
   if (v === DELETE) return '!delete';
-  return v === undefined ? undefined : JSON.parse(JSON.stringify(v));
+  if (v === null || typeof v !== 'object') return v;
+  if (v instanceof SecretValue) return v.describe();
+  if (Array.isArray(v)) return v.map(toPlain);
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(v)) out[k] = toPlain((v as Record<string, unknown>)[k]);
+  return out;
 }
 
 /** Origin of the value at `key` of a container, if it is recorded. */

@@ -89,6 +89,13 @@ const cases: Case[] = [
     expect: /^teams\/frontend-team\/members\.yml:\d+:\d+  error  unknown-project  project "nowhere" does not exist/m,
   },
   {
+    name: 'a persona that is incomplete once merged',
+    edit: (d) => appendFileSync(join(d, 'teams/frontend-team/personas.yml'), 'designer:\n  prompt: Design things.\n'),
+    argv: ['validate'],
+    code: 1,
+    expect: /^teams\/frontend-team\/personas\.yml:\d+:1  error  merged-schema  personas\.designer: missing key "description" once merged \(target development\/frontend-team\/\w+\/web-application and others\)/m,
+  },
+  {
     name: 'an invalid permission rule',
     edit: (d) => writeFileSync(join(d, 'projects/api-service/claude-config.yml'), 'settings:\n  permissions:\n    allow:\n      - Bash()\n'),
     argv: ['validate'],

@@ -38,7 +38,7 @@ export const mergedRule: Rule = {
     const cache = createMergeCache(ctx.repo);
     const checked = new WeakSet<object>();
     const mergePlaces = new Set<string>();
-    // One finding per place and problem, naming the first target and how many more have it.
+    // One finding per place and problem, naming the first target that has it.
     const issues = new Map<string, { at: Origin; message: string; first: Target; more: number }>();
     for (const target of ctx.repo.targets()) {
       let merged;
@@ -55,9 +55,16 @@ export const mergedRule: Rule = {
         mergePlaces.add(place);
         ctx.report(f);
       }
-      if (checked.has(merged.tree)) continue;
-      checked.add(merged.tree);
-      for (const issue of validateDocument('merged', toPlain(merged.tree))) {
+      // Sections are shared by many targets (frozen, untouched parts are reused): check each one once.
+      const fresh: Record<string, unknown> = {};
+      for (const section of Object.keys(merged.tree)) {
+        const v = merged.tree[section]!;
+        if (typeof v === 'object' && checked.has(v)) continue;
+        if (typeof v === 'object') checked.add(v);
+        fresh[section] = toPlain(v);
+      }
+      if (Object.keys(fresh).length === 0) continue;
+      for (const issue of validateDocument('merged', fresh)) {
         const path = pointerPath(issue.pointer);
         const o = originOfPath(merged.tree, issue.key !== undefined && issue.keyword !== 'required' ? [...path, issue.key] : path);
         if (!o || ctx.hasErrorAt(o.file, o.line, o.column)) continue;
@@ -69,7 +76,7 @@ export const mergedRule: Rule = {
       }
     }
     for (const { at, message, first, more } of issues.values()) {
-      const which = `for ${describe(first)}${more > 0 ? ` and ${more} more target${more > 1 ? 's' : ''}` : ''}`;
+      const which = `target ${describe(first)}${more > 0 ? ' and others' : ''}`;
       ctx.report({ rule: 'merged-schema', severity: 'error', file: at.file, line: at.line, column: at.column, message: `${message} (${which})` });
     }
   },
