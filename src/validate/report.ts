@@ -18,9 +18,9 @@ export function jsonReport(r: ValidationResult): { findings: Finding[]; summary:
 const LEVEL = { error: 'error', warning: 'warning', note: 'note' } as const;
 
 export function sarifReport(r: ValidationResult, rules: readonly Rule[], version: string): object {
-  const ids = [...new Set([...rules.flatMap((rule) => rule.ids), ...r.findings.map((f) => f.rule)])];
   const describe = new Map<string, string>();
-  for (const rule of rules) for (const id of rule.ids) if (!describe.has(id)) describe.set(id, rule.description);
+  for (const rule of rules) for (const [id, text] of Object.entries(rule.findings)) if (!describe.has(id)) describe.set(id, text);
+  const ids = [...new Set([...describe.keys(), ...r.findings.map((f) => f.rule)])];
   const index = new Map(ids.map((id, i) => [id, i]));
   return {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',

@@ -23,8 +23,8 @@ export interface RuleContext {
 }
 
 export interface Rule {
-  /** Finding rule ids this rule reports (the first is its own id). */
-  readonly ids: readonly string[];
+  /** The finding rule ids this rule reports, each with what it means (SARIF rule descriptions). */
+  readonly findings: Readonly<Record<string, string>>;
   readonly description: string;
   check(ctx: RuleContext): void;
 }

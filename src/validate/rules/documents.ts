@@ -10,7 +10,15 @@ import { pointerPath, schemaInput, type Rule } from '../rule.js';
 import { occurrences } from '../sections.js';
 
 export const yamlRule: Rule = {
-  ids: ['yaml-syntax', 'yaml-duplicate-key', 'yaml-tag', 'yaml-key', 'unsafe-key', 'secret-ref', 'unmapped-document'],
+  findings: {
+    'yaml-syntax': 'YAML syntax error',
+    'yaml-duplicate-key': 'a key appears twice in one mapping',
+    'yaml-tag': 'a YAML tag that claude-env does not know',
+    'yaml-key': 'a mapping key that is not a plain scalar',
+    'unsafe-key': 'a key that could pollute object prototypes (__proto__, constructor, prototype)',
+    'secret-ref': 'a malformed !secret or !encrypted value',
+    'unmapped-document': 'a YAML file in a layer folder that the layout has no place for',
+  },
   description: 'YAML syntax, duplicate keys, tags and keys; documents in places the layout does not know',
   check(ctx) {
     for (const doc of ctx.documents) {
@@ -23,7 +31,7 @@ export const yamlRule: Rule = {
 };
 
 export const orgSchemaRule: Rule = {
-  ids: ['org-schema-load'],
+  findings: { 'org-schema-load': "an org schema in schemas/ that cannot be loaded" },
   description: "loads the org's JSON Schemas from schemas/<kind>.schema.json (or .json, .yml) for the schema rule",
   check(ctx) {
     resetOrgSchemas();
@@ -57,7 +65,11 @@ export const orgSchemaRule: Rule = {
 };
 
 export const schemaRule: Rule = {
-  ids: ['schema', 'unknown-key', 'org-schema'],
+  findings: {
+    schema: 'a value that does not match the JSON Schema of its document kind',
+    'unknown-key': 'a key the document kind does not have',
+    'org-schema': "a value that does not match one of the org's own schemas",
+  },
   description: 'JSON Schema of every document kind (shipped, plus the org schemas)',
   check(ctx) {
     for (const doc of ctx.documents) {
@@ -76,7 +88,7 @@ export const schemaRule: Rule = {
 };
 
 export const settingsKeysRule: Rule = {
-  ids: ['settings-unknown-key'],
+  findings: { 'settings-unknown-key': 'a settings key that Claude Code does not know (it ignores it)' },
   description: 'settings keys that Claude Code does not know (it ignores them, so a typo does nothing)',
   check(ctx) {
     for (const occ of occurrences(ctx, 'settings')) {

@@ -32,7 +32,11 @@ function originOfPath(tree: TreeMap, path: readonly string[]): Origin | undefine
 }
 
 export const mergedRule: Rule = {
-  ids: ['merge-type-change', 'merge-delete-misplaced', 'merged-schema'],
+  findings: {
+    'merge-type-change': 'a layer replaces a value with one of another kind',
+    'merge-delete-misplaced': '$delete in a list that does not merge by key',
+    'merged-schema': "a target's merged tree is incomplete or invalid",
+  },
   description: "merge every target of the repo; kind changes, misplaced $delete, and the merged result's schema",
   check(ctx) {
     const cache = createMergeCache(ctx.repo);

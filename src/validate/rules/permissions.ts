@@ -19,7 +19,7 @@ function checkList(ctx: RuleContext, doc: RepoDocument, path: readonly string[],
 }
 
 export const permissionRule: Rule = {
-  ids: ['permission-rule'],
+  findings: { 'permission-rule': 'a Claude Code permission rule that Claude Code would drop' },
   description: 'Claude Code permission rules are well-formed (Tool or Tool(specifier); MCP rules without parentheses)',
   check(ctx) {
     for (const occ of occurrences(ctx, 'settings')) {

@@ -12,7 +12,7 @@ import { occurrences, stemOf } from '../sections.js';
 const defines = (v: unknown): boolean => isMap(v) && ((v as LayerMap)['command'] !== undefined || (v as LayerMap)['url'] !== undefined);
 
 export const mcpReferenceRule: Rule = {
-  ids: ['unknown-mcp-server'],
+  findings: { 'unknown-mcp-server': 'an MCP server named but never defined' },
   description: 'MCP servers named by environments, teams, projects and users are defined in base/mcp/ or an environment',
   check(ctx) {
     const defined = new Set(ctx.ofKind('mcp-server').map(stemOf));
@@ -37,7 +37,12 @@ export const mcpReferenceRule: Rule = {
 };
 
 export const memberReferenceRule: Rule = {
-  ids: ['unknown-project', 'unknown-role', 'unknown-member', 'duplicate-member'],
+  findings: {
+    'unknown-project': 'a member assigned to a project that does not exist',
+    'unknown-role': 'a member with a role access.yml does not define',
+    'unknown-member': 'a user folder or access.yml member that is no member of any team',
+    'duplicate-member': 'a user listed twice in one team',
+  },
   description: "members' projects and roles exist; user folders and access.yml members refer to real members and teams",
   check(ctx) {
     const projects = new Set(ctx.repo.projects());
@@ -90,7 +95,10 @@ export const memberReferenceRule: Rule = {
 };
 
 export const environmentReferenceRule: Rule = {
-  ids: ['unknown-environment', 'unknown-team'],
+  findings: {
+    'unknown-environment': 'an environment that claude-env.yml does not declare',
+    'unknown-team': 'an environment team entry for a team that does not exist',
+  },
   description: 'environment folders and rollout entries name declared environments; environment team entries name real teams',
   check(ctx) {
     const envs = ctx.repo.settings.environments;
@@ -117,7 +125,7 @@ export const environmentReferenceRule: Rule = {
 };
 
 export const personaReferenceRule: Rule = {
-  ids: ['unknown-persona'],
+  findings: { 'unknown-persona': 'a workflow that names a persona that is not defined' },
   description: 'personas named by workflows and their steps exist',
   check(ctx) {
     const global = new Set(ctx.ofKind('persona').map(stemOf));
