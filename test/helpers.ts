@@ -34,12 +34,12 @@ export interface CliRun {
 }
 
 /** Run `claude-env ARGV` in process, as a user would from `cwd`. */
-export async function cli(argv: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliRun> {
+export async function cli(argv: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; tty?: boolean } = {}): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
   const code = await main(argv, {
     stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s) },
+    stderr: { write: (s: string) => (stderr += s), isTTY: opts.tty ?? false },
     env: { CLAUDE_ENV_CACHE: cacheDir, ...(opts.env ?? { HOME: opts.cwd ?? tmpdir(), PATH: process.env['PATH'] }) },
     cwd: opts.cwd ?? ROOT,
   });

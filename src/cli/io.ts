@@ -16,18 +16,21 @@ export function printJson(io: CliIO, value: unknown): void {
 }
 
 /** Progress on a TTY only (none when piped): `label n/total`, rewritten in place. */
-export function progress(io: CliIO, label: string, total: number): { tick(n: number): void; done(): void } {
-  if (!io.stderr.isTTY || total < 50) return { tick() {}, done() {} };
+export function progress(io: CliIO, label: string): { tick(n: number, total: number): void; done(): void } {
+  if (!io.stderr.isTTY) return { tick() {}, done() {} };
   let last = -1;
+  let shown = false;
   return {
-    tick(n) {
+    tick(n, total) {
+      if (total < 50) return;
+      shown = true;
       const pct = Math.floor((100 * n) / total);
       if (pct === last) return;
       last = pct;
       io.stderr.write(`\r${label} ${n}/${total} (${pct}%)`);
     },
     done() {
-      io.stderr.write(`\r${' '.repeat(label.length + 30)}\r`);
+      if (shown) io.stderr.write(`\r${' '.repeat(label.length + 30)}\r`);
     },
   };
 }

@@ -117,7 +117,7 @@ async function renderAll(io: CliIO, repo: Repo, opts: RenderOptions): Promise<Ex
   const targets = repo.targets(filter);
   const cache = createMergeCache(repo);
   const out = opts.out ? resolve(io.cwd, opts.out) : undefined;
-  const bar = progress(io, 'rendering', targets.length);
+  const bar = progress(io, 'rendering');
   const madeDirs = new Set<string>();
   const findings: Finding[] = [];
   targets.forEach((t, i) => {
@@ -135,7 +135,7 @@ async function renderAll(io: CliIO, repo: Repo, opts: RenderOptions): Promise<Ex
         writeFileSync(file, o.encoding === 'base64' ? Buffer.from(o.content, 'base64') : o.content, { mode: o.mode });
       }
     } else io.stdout.write(`${JSON.stringify({ target: t, outputs: outputsAsRecord(r.outputs) })}\n`);
-    bar.tick(i + 1);
+    bar.tick(i + 1, targets.length);
   });
   bar.done();
   warn(io, findings);

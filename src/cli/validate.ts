@@ -4,13 +4,14 @@ import { validateRepo } from '../validate/index.js';
 import { RULES } from '../validate/registry.js';
 import { jsonReport, sarifReport, textReport } from '../validate/report.js';
 import { openRepo, type RepoOptions } from './context.js';
-import { printJson, type CliIO } from './io.js';
+import { printJson, progress, type CliIO } from './io.js';
 
 export const VERSION = '0.1.0';
 
 export async function run(io: CliIO, opts: RepoOptions & { format?: string; json?: boolean }): Promise<ExitCode> {
   const repo = openRepo(io, opts);
-  const result = validateRepo(repo);
+  const bar = progress(io, 'reading documents');
+  const result = validateRepo(repo, { onProgress: (done, total) => (done === total ? bar.done() : bar.tick(done, total)) });
   const format = opts.json ? 'json' : (opts.format ?? 'text');
   if (format === 'json') printJson(io, jsonReport(result));
   else if (format === 'sarif') printJson(io, sarifReport(result, RULES, VERSION));

@@ -108,10 +108,16 @@ export class Repo {
   }
 
   /** Every YAML document of the repo, in path order. */
-  allDocuments(): RepoDocument[] {
+  allDocuments(onProgress?: (done: number, total: number) => void): RepoDocument[] {
     const paths = this.source.list('').filter(isYamlPath);
     this.source.prefetch?.(paths);
-    return paths.map((p) => this.document(p)!).filter((d) => d !== undefined);
+    return paths
+      .map((p, i) => {
+        const d = this.document(p);
+        onProgress?.(i + 1, paths.length);
+        return d;
+      })
+      .filter((d): d is RepoDocument => d !== undefined);
   }
 
   subdirs(dir: string): string[] {

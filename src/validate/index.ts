@@ -13,8 +13,15 @@ export interface ValidationResult {
   summary: { errors: number; warnings: number };
 }
 
-export function validateRepo(repo: Repo, rules: readonly Rule[] = RULES): ValidationResult {
-  const documents = repo.allDocuments();
+export interface ValidateOptions {
+  rules?: readonly Rule[];
+  /** Called as documents are read and parsed (the long part of a big repo). */
+  onProgress?: (done: number, total: number) => void;
+}
+
+export function validateRepo(repo: Repo, opts: ValidateOptions = {}): ValidationResult {
+  const rules = opts.rules ?? RULES;
+  const documents = repo.allDocuments(opts.onProgress);
   const byKind = new Map<string, RepoDocument[]>();
   for (const d of documents) {
     if (d.value === undefined) continue;

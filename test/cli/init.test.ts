@@ -39,6 +39,9 @@ describe('init', () => {
     const all = await cli(['render', '--repo', dir, '--all', '--out', out]);
     assert.equal(all.code, 0, all.stderr);
     assert.ok(existsSync(join(out, 'production', 'frontend-team', 'alice', 'web-application', '.claude', 'settings.json')));
+    assert.doesNotMatch(all.stderr, /rendering \d+\//, 'no progress when piped');
+    const tty = await cli(['render', '--repo', dir, '--all', '--out', join(tmp.dir, 'rendered-tty')], { tty: true });
+    assert.match(tty.stderr, /\rrendering 57\/57 \(100%\)/, 'progress on a terminal');
   });
 
   it('fills an existing empty directory (the current one, say)', async () => {
