@@ -6,7 +6,7 @@ import { jsonReport, sarifReport, textReport } from '../validate/report.js';
 import { openRepo, type RepoOptions } from './context.js';
 import { printJson, progress, type CliIO } from './io.js';
 
-export const VERSION = '0.1.0';
+import { VERSION } from '../version.js';
 
 export async function run(io: CliIO, opts: RepoOptions & { format?: string; json?: boolean }): Promise<ExitCode> {
   const repo = openRepo(io, opts);

@@ -7,12 +7,19 @@
  * Layer documents may also hold the `!delete` marker and `null` (keep the
  * parent); merged trees never do.
  */
-import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import type { Origin } from '../vocabulary.js';
 
 /** The `!delete` tag: removes an inherited key. Exists only in layer documents. */
 export const DELETE: unique symbol = Symbol('claude-env.delete');
 export type DeleteMarker = typeof DELETE;
+
+/** node:crypto costs ~10 ms to load: only when a secret is shown. */
+const require = createRequire(import.meta.url);
+function shortHash(text: string): string {
+  const { createHash } = require('node:crypto') as typeof import('node:crypto');
+  return createHash('sha256').update(text).digest('hex').slice(0, 12);
+}
 
 export type SecretProvider = 'env' | 'file' | 'cmd' | 'age';
 
@@ -32,8 +39,8 @@ export class SecretValue {
   }
   /** What is shown everywhere but the output files. */
   describe(): string {
-    if (this.provider === 'age') return `«secret:age:${createHash('sha256').update(this.ref).digest('hex').slice(0, 12)}»`;
-    if (this.provider === 'cmd') return `«secret:cmd:${createHash('sha256').update(this.ref).digest('hex').slice(0, 12)}»`;
+    if (this.provider === 'age') return `«secret:age:${shortHash(this.ref)}»`;
+    if (this.provider === 'cmd') return `«secret:cmd:${shortHash(this.ref)}»`;
     return `«secret:${this.provider}:${this.ref}»`;
   }
   toJSON(): string {

@@ -35,7 +35,7 @@ describe('document cache', () => {
     fc.assert(
       fc.property(value, (v) => {
         const parsed = parseYaml(stringify(v), file, 'team');
-        same(parsed, decodeParsed(encodeParsed(parsed), file, 'team')!);
+        same(parsed, decodeParsed(encodeParsed(parsed, stringify(v)), stringify(v), file, 'team')!);
       }),
       { numRuns: 200 },
     );
@@ -44,19 +44,21 @@ describe('document cache', () => {
   it('keeps !delete, secrets, findings and documents with errors', () => {
     for (const text of ['model: !delete\ntoken: !secret env:TOKEN\nbad: !secret nope\n', 'a: [1\n', 'a: 1\na: 2\n', '', '# only a comment\n']) {
       const parsed = parseYaml(text, file, 'team');
-      same(parsed, decodeParsed(encodeParsed(parsed), file, 'team')!);
+      same(parsed, decodeParsed(encodeParsed(parsed, text), text, file, 'team')!);
     }
   });
 
   it('names the file and layer of the place it is read for, not where it was first parsed', () => {
     const parsed = parseYaml('a: 1\n', file, 'team');
-    const elsewhere = decodeParsed(encodeParsed(parsed), 'teams/api/base-config.yml' as RepoPath, 'team')!;
+    const elsewhere = decodeParsed(encodeParsed(parsed, 'a: 1\n'), 'a: 1\n', 'teams/api/base-config.yml' as RepoPath, 'team')!;
     assert.equal(originsOf(elsewhere.value as object)!.keys!['a']!.file, 'teams/api/base-config.yml');
   });
 
-  it('keys by content, so one changed byte is a new key, and treats a damaged entry as a miss', () => {
+  it('keys by content, uses an entry only for the very text it was parsed from, and treats a damaged entry as a miss', () => {
     assert.notEqual(cacheKey('a: 1\n'), cacheKey('a: 2\n'));
     assert.equal(cacheKey('a: 1\n'), cacheKey('a: 1\n'));
-    assert.equal(decodeParsed('{"v": [', file, 'team'), undefined);
+    const entry = encodeParsed(parseYaml('a: 1\n', file, 'team'), 'a: 1\n');
+    assert.equal(decodeParsed(entry, 'a: 2\n', file, 'team'), undefined, 'a colliding key with another text is a miss');
+    assert.equal(decodeParsed('{"v": [', 'a: 1\n', file, 'team'), undefined);
   });
 });

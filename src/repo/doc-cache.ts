@@ -1,11 +1,12 @@
 /**
  * A cache of parsed documents keyed by a hash of their text: what parseYaml
  * returns (tree, origins, findings), as compact JSON. A command that finds
- * every document it needs in the cache never loads the YAML parser; a
- * changed byte is a new key, so an entry is never stale. Storage is a port
+ * every document it needs in the cache never loads the YAML parser (nor
+ * node:crypto: the key is a fast 53-bit hash, and every entry holds the text
+ * it was parsed from and is used only when that text is identical, so a
+ * collision is a miss, never a wrong tree). Storage is a port
  * (system/doc-cache-store.ts keeps it on disk).
  */
-import { createHash } from 'node:crypto';
 import type { Finding, LayerName, Origin, RepoPath } from '../vocabulary.js';
 import { DELETE, SecretValue, originsOf, setOrigins, type LayerMap, type LayerValue, type SecretProvider } from '../provenance/tree.js';
 import type { ParsedYaml } from './yaml.js';
@@ -18,12 +19,29 @@ export interface DocumentCache {
 /** Bump when the encoding or the parser's output changes. */
 const FORMAT = 'claude-env-doc-v1';
 
+/** cyrb53 (public domain): a fast, well-mixed 53-bit string hash. */
+function hash53(text: string, seed = 0): number {
+  let h1 = 0xdeadbeef ^ seed;
+  let h2 = 0x41c6ce57 ^ seed;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ ch, 2654435761);
+    h2 = Math.imul(h2 ^ ch, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+}
+
 export function cacheKey(text: string): string {
-  return createHash('sha256').update(FORMAT).update('\0').update(text).digest('hex').slice(0, 40);
+  return `${hash53(text).toString(36)}-${text.length.toString(36)}`;
 }
 
 type Encoded = string | number | boolean | null | Encoded[];
 interface EncodedDoc {
+  /** The cache format and the text this entry was parsed from. */
+  k: string;
+  t: string;
   v: Encoded | undefined;
   r: [number, number];
   f: Array<[string, Finding['severity'], number, number, string]>;
@@ -73,8 +91,10 @@ function decode(e: Encoded, origin: (line: number, col: number) => Origin): Laye
   return setOrigins(Object.freeze(map), { self, keys: Object.freeze(keys) });
 }
 
-export function encodeParsed(p: ParsedYaml): string {
+export function encodeParsed(p: ParsedYaml, text: string): string {
   const doc: EncodedDoc = {
+    k: FORMAT,
+    t: text,
     v: p.value === undefined ? undefined : encode(p.value),
     r: [p.rootOrigin.line, p.rootOrigin.column],
     f: p.findings.map((f) => [f.rule, f.severity, f.line, f.column, f.message]),
@@ -82,13 +102,15 @@ export function encodeParsed(p: ParsedYaml): string {
   return JSON.stringify(doc);
 }
 
-export function decodeParsed(data: string, file: RepoPath, layer: LayerName): ParsedYaml | undefined {
+/** The entry's parse, or undefined when it is damaged, of another format, or of another text. */
+export function decodeParsed(data: string, text: string, file: RepoPath, layer: LayerName): ParsedYaml | undefined {
   let doc: EncodedDoc;
   try {
     doc = JSON.parse(data) as EncodedDoc;
   } catch {
-    return undefined; // a damaged entry is a miss
+    return undefined;
   }
+  if (doc === null || typeof doc !== 'object' || doc.k !== FORMAT || doc.t !== text) return undefined;
   const origin = (line: number, column: number): Origin => ({ layer, file, line, column });
   return {
     value: doc.v === undefined ? undefined : decode(doc.v, origin),

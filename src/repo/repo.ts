@@ -100,10 +100,10 @@ export class Repo {
     if (!this.cache) return parseYaml(text, file, layer);
     const key = cacheKey(text);
     const hit = this.cache.get(key);
-    const decoded = hit === undefined ? undefined : decodeParsed(hit, file, layer);
+    const decoded = hit === undefined ? undefined : decodeParsed(hit, text, file, layer);
     if (decoded) return decoded;
     const parsed = parseYaml(text, file, layer);
-    this.cache.set(key, encodeParsed(parsed));
+    this.cache.set(key, encodeParsed(parsed, text));
     return parsed;
   }
 

@@ -1,7 +1,6 @@
 /** Atomic file writes: temp file in the same directory, fsync, rename, fsync of the directory. */
 import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 
 export function fsyncDir(dir: string): void {
   const fd = openSync(dir, 'r');
@@ -12,8 +11,12 @@ export function fsyncDir(dir: string): void {
   }
 }
 
+let counter = 0;
+/** Unique within this process; 'wx' refuses a name that exists anyway. */
+const tempSuffix = (): string => `${process.pid.toString(36)}-${(counter++).toString(36)}-${process.hrtime.bigint().toString(36)}`;
+
 export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644): void {
-  const tmp = join(dirname(path), `.${basename(path)}.claude-env-${randomBytes(6).toString('hex')}.tmp`);
+  const tmp = join(dirname(path), `.${basename(path)}.claude-env-${tempSuffix()}.tmp`);
   const fd = openSync(tmp, 'wx', mode);
   try {
     try {

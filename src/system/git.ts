@@ -1,6 +1,10 @@
 /** Running git for the config repo: init and first commit, with a fallback identity when none is configured. */
-import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { ClaudeEnvError, EXIT_USAGE } from '../errors.js';
+
+/** node:child_process is loaded only when git is run (a worktree command never needs it). */
+const require = createRequire(import.meta.url);
+const childProcess = (): typeof import('node:child_process') => require('node:child_process') as typeof import('node:child_process');
 
 export function runGit(dir: string, args: string[], env: NodeJS.ProcessEnv = process.env): string {
   const identity = {
@@ -10,7 +14,7 @@ export function runGit(dir: string, args: string[], env: NodeJS.ProcessEnv = pro
     GIT_COMMITTER_EMAIL: env['GIT_COMMITTER_EMAIL'] ?? 'claude-env@localhost',
   };
   try {
-    return execFileSync('git', ['-C', dir, ...args], { env: { ...env, ...identityIfUnset(dir, env, identity) }, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
+    return childProcess().execFileSync('git', ['-C', dir, ...args], { env: { ...env, ...identityIfUnset(dir, env, identity) }, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
   } catch (err) {
     const stderr = String((err as { stderr?: Buffer }).stderr ?? '').trim();
     throw new ClaudeEnvError('git', `git ${args[0]} failed in ${dir}: ${stderr || (err as Error).message}`, { exitCode: EXIT_USAGE, cause: err });
@@ -19,8 +23,8 @@ export function runGit(dir: string, args: string[], env: NodeJS.ProcessEnv = pro
 
 function identityIfUnset(dir: string, env: NodeJS.ProcessEnv, fallback: Record<string, string>): Record<string, string> {
   try {
-    const name = execFileSync('git', ['-C', dir, 'config', 'user.name'], { env, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
-    const email = execFileSync('git', ['-C', dir, 'config', 'user.email'], { env, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    const name = childProcess().execFileSync('git', ['-C', dir, 'config', 'user.name'], { env, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    const email = childProcess().execFileSync('git', ['-C', dir, 'config', 'user.email'], { env, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
     if (name && email) return {};
   } catch {
     /* not configured */

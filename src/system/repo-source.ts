@@ -2,11 +2,15 @@
  * RepoSources with I/O: the working tree of a directory, and a git revision
  * (`--rev`), read with `git ls-tree` once and `git cat-file --batch` per batch.
  */
-import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { readFileSync, readdirSync, statSync, lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { ClaudeEnvError, EXIT_USAGE } from '../errors.js';
 import { unreadable, type RepoSource } from '../repo/source.js';
+
+/** node:child_process is loaded only when git is run (a worktree command never needs it). */
+const require = createRequire(import.meta.url);
+const childProcess = (): typeof import('node:child_process') => require('node:child_process') as typeof import('node:child_process');
 
 const SKIP_DIRS: ReadonlySet<string> = new Set(['.git', 'node_modules']);
 
@@ -79,7 +83,7 @@ export function worktreeSource(dir: string): RepoSource {
 
 function git(dir: string, args: string[], input?: string): Buffer {
   try {
-    return execFileSync('git', ['-C', dir, ...args], { input, maxBuffer: 1 << 30, stdio: ['pipe', 'pipe', 'pipe'] });
+    return childProcess().execFileSync('git', ['-C', dir, ...args], { input, maxBuffer: 1 << 30, stdio: ['pipe', 'pipe', 'pipe'] });
   } catch (err) {
     const stderr = String((err as { stderr?: Buffer }).stderr ?? '').trim().split('\n')[0];
     throw new ClaudeEnvError('git', `git ${args[0]} failed in ${dir}: ${stderr || (err as Error).message}`, { exitCode: EXIT_USAGE, cause: err });

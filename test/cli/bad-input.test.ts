@@ -145,7 +145,7 @@ const cases: Case[] = [
     edit: () => {},
     argv: ['render', '--envv', 'development'],
     code: 2,
-    expect: /unknown option '--envv'/,
+    expect: /^claude-env: usage  Unknown option '--envv'\n  claude-env --help lists commands and options/,
   },
 ];
 
@@ -172,6 +172,19 @@ describe('bad input', () => {
     const none = await cli(['validate'], { cwd: dir, env: { HOME: dir } });
     assert.equal(none.code, 2);
     assert.match(none.stderr, /no config repo here/);
+  });
+
+  it('names a missing option value and an unknown command, with exit 2', async () => {
+    const dir = seed();
+    const missing = await cli(['render', '--repo', dir, '--env'], { cwd: dir });
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /^claude-env: usage  option '--env <env>' value is missing/);
+    const unknown = await cli(['rendr', '--repo', dir], { cwd: dir });
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /^claude-env: usage  unknown command "rendr"\n  commands: demo, init, validate, render, explain/);
+    const format = await cli(['validate', '--repo', dir, '--format', 'xml'], { cwd: dir });
+    assert.equal(format.code, 2);
+    assert.match(format.stderr, /--format must be one of: text, json, sarif \(got "xml"\)/);
   });
 
   it('reports errors as JSON with --json', async () => {

@@ -1,0 +1,2 @@
+/** The version of claude-env, shown by --version and in SARIF reports. */
+export const VERSION = '0.1.0';
