@@ -2,7 +2,10 @@
 // one-target command loads a handful of files instead of ~40: Node's module
 // loader costs about a millisecond per file. yaml, ajv and ajv-formats stay
 // outside: they are loaded only when a command needs them.
+import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
+
+rmSync('dist/bundle', { recursive: true, force: true });
 
 await build({
   entryPoints: ['src/cli/main.ts'],

@@ -3,7 +3,7 @@
 import module from 'node:module';
 module.enableCompileCache?.();
 // A reader that goes away (`claude-env render | head`) is not an error.
-for (const stream of [process.stdout, process.stderr]) stream.on('error', (err) => (err.code === 'EPIPE' ? process.exit(process.exitCode ?? 0) : undefined));
+process.stdout.on('error', (err) => (err.code === 'EPIPE' ? process.exit(process.exitCode ?? 0) : undefined));
 // The bundled CLI (build.mjs) loads a few files instead of dozens.
 const { main } = await import('../dist/bundle/main.js');
 process.exitCode = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() });

@@ -42,9 +42,16 @@ export function repoDir(io: CliIO, opts: RepoOptions): string {
   });
 }
 
-export function openRepo(io: CliIO, opts: RepoOptions): Repo {
+/**
+ * `fillCache: false` for whole-repo commands (validate): they read the
+ * document cache but do not write thousands of entries into it, which costs
+ * more than it saves (a small file costs ~0.5 ms to create here); one-target
+ * commands fill it with the few documents they read.
+ */
+export function openRepo(io: CliIO, opts: RepoOptions, how: { fillCache?: boolean } = {}): Repo {
   const dir = repoDir(io, opts);
-  const cache = diskDocumentCache(io.env);
+  const disk = diskDocumentCache(io.env);
+  const cache = disk && how.fillCache === false ? { get: disk.get, set() {} } : disk;
   return new Repo(opts.rev ? gitSource(dir, opts.rev) : worktreeSource(dir), cache ? { cache } : {});
 }
 

@@ -11,6 +11,8 @@
 import { cac, type Command } from 'cac';
 import { ClaudeEnvError, EXIT_USAGE, type ExitCode } from '../errors.js';
 import type { CliIO } from './io.js';
+// The one-target commands that must start fast are part of the main module; the rest load on demand.
+import * as explainCommand from './explain.js';
 
 export type { CliIO } from './io.js';
 import { VERSION } from '../version.js';
@@ -88,7 +90,7 @@ export async function main(argv: string[], io: CliIO): Promise<ExitCode> {
     .action(on('render', () => import('./render.js')));
   targetOptions(cli.command('explain <key>', "every layer's value for one dotted key, in order, and the winner"))
     .option('--json', 'machine-readable output')
-    .action(on('explain', () => import('./explain.js')));
+    .action(on('explain', async () => explainCommand));
   cli.help();
   cli.version(VERSION);
 

@@ -9,7 +9,7 @@ import { printJson, progress, type CliIO } from './io.js';
 import { VERSION } from '../version.js';
 
 export async function run(io: CliIO, opts: RepoOptions & { format?: string; json?: boolean }): Promise<ExitCode> {
-  const repo = openRepo(io, opts);
+  const repo = openRepo(io, opts, { fillCache: false });
   const bar = progress(io, 'reading documents');
   const result = validateRepo(repo, { onProgress: (done, total) => (done === total ? bar.done() : bar.tick(done, total)) });
   const format = opts.json ? 'json' : (opts.format ?? 'text');

@@ -28,7 +28,7 @@ export interface Explanation {
 
 export function explain(repo: Repo, target: Target, key: string, opts: MergeOptions = {}): Explanation {
   const segments = splitKeyPath(key);
-  const merged = mergeTarget(repo, target, opts);
+  const merged = mergeTarget(repo, target, { ...opts, section: segments[0]! });
   const merger = mergerFor(repo);
   const layers: ExplainRow[] = [];
   for (const doc of merged.chain) {

@@ -3,7 +3,11 @@
  * First matching glob wins; `instructions` appends unless configured; every
  * other list is replaced.
  */
-import picomatch from 'picomatch';
+import { createRequire } from 'node:module';
+
+/** picomatch is loaded when a glob with wildcards first needs compiling. */
+const require = createRequire(import.meta.url);
+type Picomatch = typeof import('picomatch');
 
 export type ArrayStrategy = { kind: 'replace' } | { kind: 'append' } | { kind: 'unique' } | { kind: 'merge-by-key'; key: string };
 
@@ -33,8 +37,39 @@ const toSlashes = (dotted: string): string => dotted.split('.').join('/');
 /** Keys may hold `/` (file paths); they must not look like separators. */
 const escapeKey = (k: string): string => k.replaceAll('/', '\u2215');
 
-export function strategyLookup(rules: ReadonlyArray<readonly [string, ArrayStrategy]>): StrategyLookup {
-  const all = [...rules, ...DEFAULT_RULES].map(([glob, s]) => [picomatch(toSlashes(glob), { dot: true }), s] as const);
+/** A glob without glob characters is matched by plain comparison; the others are compiled (once) by picomatch. */
+const GLOB_CHARS = /[*?[\]{}()!+@]/;
+/** Where compiled globs (regular expression sources) may be kept between runs, so picomatch need not load. */
+export interface GlobCache {
+  get(key: string): string | undefined;
+  set(key: string, value: string): void;
+}
+const GLOB_OPTIONS = { dot: true } as const;
+
+function compile(slashed: string, cache: GlobCache | undefined): RegExp {
+  const key = `picomatch4\0${JSON.stringify(GLOB_OPTIONS)}\0${slashed}`;
+  const hit = cache?.get(key);
+  if (hit !== undefined) {
+    const { source, flags } = JSON.parse(hit) as { source: string; flags: string };
+    return new RegExp(source, flags);
+  }
+  const re = (require('picomatch') as Picomatch).makeRe(slashed, GLOB_OPTIONS);
+  cache?.set(key, JSON.stringify({ source: re.source, flags: re.flags }));
+  return re;
+}
+
+function matcher(glob: string, cache: GlobCache | undefined): (path: string) => boolean {
+  const slashed = toSlashes(glob);
+  const wild = slashed.search(GLOB_CHARS);
+  if (wild < 0) return (path) => path === slashed;
+  // The part before the first wildcard must match literally: most paths are ruled out without compiling anything.
+  const literal = slashed.slice(0, slashed.lastIndexOf('/', wild) + 1);
+  let re: RegExp | undefined;
+  return (path) => path.startsWith(literal) && (re ??= compile(slashed, cache)).test(path);
+}
+
+export function strategyLookup(rules: ReadonlyArray<readonly [string, ArrayStrategy]>, globs?: GlobCache): StrategyLookup {
+  const all = [...rules, ...DEFAULT_RULES].map(([glob, s]) => [matcher(glob, globs), s] as const);
   const cache = new Map<string, ArrayStrategy>();
   return (path) => {
     const p = path.map(escapeKey).join('/');

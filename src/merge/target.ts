@@ -5,7 +5,7 @@
  * merges each shared prefix once.
  */
 import type { Finding, Target } from '../vocabulary.js';
-import type { TreeMap } from '../provenance/tree.js';
+import { originsOf, setOrigins, type LayerMap, type TreeMap } from '../provenance/tree.js';
 import { chainErrorToThrow, type LayerDocument, type Repo } from '../repo/repo.js';
 import { Merger } from './merge.js';
 import { parseStrategy, strategyLookup, type ArrayStrategy } from './strategy.js';
@@ -42,7 +42,7 @@ export function mergerFor(repo: Repo): Merger {
       const s = parseStrategy(raw);
       if (s) rules.push([glob, s]);
     }
-    m = new Merger(strategyLookup(rules));
+    m = new Merger(strategyLookup(rules, repo.artifactCache));
     mergers.set(repo, m);
   }
   return m;
@@ -56,10 +56,12 @@ export interface MergeOptions {
   cache?: MergeCache;
   /** Layers above the repo's, such as the machine's `user_local` document. */
   extra?: readonly LayerDocument[];
+  /** Merge only this top-level section (explain needs one); the rest of the tree stays empty. */
+  section?: string;
 }
 
 export function mergeTarget(repo: Repo, target: Target, opts: MergeOptions = {}): MergedTarget {
-  const cache = opts.cache && opts.cache.repo === repo ? opts.cache : createMergeCache(repo);
+  const cache = opts.cache && opts.cache.repo === repo && opts.section === undefined ? opts.cache : createMergeCache(repo);
   const merger = mergerFor(repo);
   const levels: Array<[string, () => LayerDocument[]]> = [[`${target.env}`, () => [...repo.layerDocuments('base', {}), ...repo.layerDocuments('environment', { env: target.env })]]];
   if (target.team !== undefined) {
@@ -73,20 +75,27 @@ export function mergeTarget(repo: Repo, target: Target, opts: MergeOptions = {})
       step = hit;
       continue;
     }
-    step = fold(repo, merger, step, docs());
+    step = fold(repo, merger, step, docs(), opts.section);
     cache.steps.set(key, step);
   }
   const top: LayerDocument[] = target.user !== undefined ? repo.layerDocuments('user', { user: target.user }) : [];
   if (opts.extra) top.push(...opts.extra);
-  if (top.length > 0) step = fold(repo, merger, step, top);
+  if (top.length > 0) step = fold(repo, merger, step, top, opts.section);
   return { target, tree: step.tree, chain: step.chain, findings: step.findings };
 }
 
-function fold(repo: Repo, merger: Merger, from: Step, docs: readonly LayerDocument[]): Step {
+function fold(repo: Repo, merger: Merger, from: Step, docs: readonly LayerDocument[], section: string | undefined): Step {
   const errors = repo.chainErrors(docs);
   if (errors.length > 0) throw chainErrorToThrow(errors);
   const findings = [...from.findings];
   let tree = from.tree;
-  for (const d of docs) tree = merger.apply(tree, d.root, findings);
+  for (const d of docs) tree = merger.apply(tree, section === undefined ? d.root : sectionOf(d.root, section), findings);
   return { tree, findings, chain: [...from.chain, ...docs] };
+}
+
+/** A layer root with only one top-level section, origins kept. */
+function sectionOf(root: LayerMap | undefined, section: string): LayerMap | undefined {
+  if (!root || !Object.hasOwn(root, section)) return undefined;
+  const o = originsOf(root)!;
+  return setOrigins(Object.freeze({ [section]: root[section]! }), { self: o.self, keys: Object.freeze({ [section]: o.keys![section]! }) });
 }

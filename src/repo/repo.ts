@@ -95,6 +95,13 @@ export class Repo {
     return doc;
   }
 
+  /** Compiled artefacts (such as glob regular expressions) kept in the document cache, keyed by what they were made from. */
+  get artifactCache(): { get(key: string): string | undefined; set(key: string, value: string): void } | undefined {
+    const cache = this.cache;
+    if (!cache) return undefined;
+    return { get: (key) => cache.get(`a-${cacheKey(key)}`), set: (key, value) => cache.set(`a-${cacheKey(key)}`, value) };
+  }
+
   /** Parse a document's text, through the document cache when there is one. */
   private parse(text: string, file: RepoPath, layer: LayerName): ParsedYaml {
     if (!this.cache) return parseYaml(text, file, layer);
@@ -186,7 +193,7 @@ export class Repo {
     if (!t.env) throw new ClaudeEnvError('unknown-target', 'no environment given', { exitCode: EXIT_USAGE, hint: `pass --env (one of: ${listNames(envs)}) or set the machine identity` });
     if (!envs.includes(t.env)) throw new ClaudeEnvError('unknown-target', `unknown environment "${t.env}"`, { exitCode: EXIT_USAGE, hint: `environments: ${listNames(envs)}` });
     let team = t.team;
-    if (team !== undefined && !this.teams().includes(team)) {
+    if (team !== undefined && !this.hasSubdir('teams', team)) {
       throw new ClaudeEnvError('unknown-target', `unknown team "${team}"`, { exitCode: EXIT_USAGE, hint: `teams: ${listNames(this.teams())}` });
     }
     if (t.user !== undefined) {
@@ -202,7 +209,7 @@ export class Repo {
         });
       }
     }
-    if (t.project !== undefined && !this.projects().includes(t.project)) {
+    if (t.project !== undefined && !this.hasSubdir('projects', t.project)) {
       throw new ClaudeEnvError('unknown-target', `unknown project "${t.project}"`, { exitCode: EXIT_USAGE, hint: `projects: ${listNames(this.projects())}` });
     }
     const out: Target = { env: t.env };
@@ -261,16 +268,27 @@ export class Repo {
   }
 
   private readonly folderSets = new Map<string, Set<string>>();
+  private readonly folderLookups = new Map<string, number>();
 
-  /** Whether a layer folder exists (one listing per kind of layer, so missing user folders cost nothing). */
-  private hasFolder(layer: LayerName, name: string): boolean {
-    const parent = layer === 'environment' ? 'environments' : layer === 'team' ? 'teams' : layer === 'project' ? 'projects' : 'users';
+  /**
+   * Whether `parent/name` is a folder. A few lookups ask the source one by one
+   * (a one-target command need not list 20,000 user folders); past that, one
+   * listing of the parent answers the rest (render --all, validate).
+   */
+  hasSubdir(parent: string, name: string): boolean {
     let set = this.folderSets.get(parent);
     if (!set) {
+      const n = (this.folderLookups.get(parent) ?? 0) + 1;
+      this.folderLookups.set(parent, n);
+      if (n <= 16 && this.source.isDir) return !name.includes('/') && name !== '' && name !== '.' && name !== '..' && this.source.isDir(`${parent}/${name}`);
       set = new Set(this.subdirs(parent));
       this.folderSets.set(parent, set);
     }
     return set.has(name);
+  }
+
+  private hasFolder(layer: LayerName, name: string): boolean {
+    return this.hasSubdir(layer === 'environment' ? 'environments' : layer === 'team' ? 'teams' : layer === 'project' ? 'projects' : 'users', name);
   }
 
   private baseDocuments(): string[] {
@@ -300,7 +318,7 @@ export class Repo {
   private filesDocument(layer: LayerName, folder: string): LayerDocument | undefined {
     const key = `${folder}/files/`;
     if (!this.placed.has(key)) {
-      const paths = this.subdirs(folder).includes('files') ? this.source.list(`${folder}/files`) : [];
+      const paths = this.hasSubdir(folder, 'files') ? this.source.list(`${folder}/files`) : [];
       let root: LayerMap | undefined;
       if (paths.length > 0) {
         const files: Record<string, string> = {};

@@ -12,6 +12,8 @@ export interface RepoSource {
   list(dir: string): string[];
   /** Names of the folders directly under `dir`, sorted. */
   listDirs(dir: string): string[];
+  /** Whether `dir` is a folder (cheaper than listing its parent, where the source can tell). */
+  isDir?(dir: string): boolean;
   /** The bytes of a file, or undefined when it does not exist. Throws ClaudeEnvError when it cannot be read. */
   read(path: string): Uint8Array | undefined;
   /** Unix mode bits of a file (0o755 for executables). */

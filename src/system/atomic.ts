@@ -15,13 +15,17 @@ let counter = 0;
 /** Unique within this process; 'wx' refuses a name that exists anyway. */
 const tempSuffix = (): string => `${process.pid.toString(36)}-${(counter++).toString(36)}-${process.hrtime.bigint().toString(36)}`;
 
-export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644): void {
+/**
+ * `durable: false` skips the fsyncs, for files whose loss costs nothing (the
+ * document cache): still never seen half-written, as the rename is atomic.
+ */
+export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644, durable = true): void {
   const tmp = join(dirname(path), `.${basename(path)}.claude-env-${tempSuffix()}.tmp`);
   const fd = openSync(tmp, 'wx', mode);
   try {
     try {
       writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
-      fsyncSync(fd);
+      if (durable) fsyncSync(fd);
     } finally {
       closeSync(fd);
     }
@@ -34,5 +38,5 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 
     }
     throw err;
   }
-  fsyncDir(dirname(path));
+  if (durable) fsyncDir(dirname(path));
 }

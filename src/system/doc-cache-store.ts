@@ -22,6 +22,7 @@ export function diskDocumentCache(env: NodeJS.ProcessEnv): DocumentCache | undef
   const dir = documentCacheDir(env);
   if (!dir) return undefined;
   let made = false;
+  const subs = new Set<string>();
   return {
     get(key) {
       try {
@@ -37,8 +38,11 @@ export function diskDocumentCache(env: NodeJS.ProcessEnv): DocumentCache | undef
           mkdirSync(dir, { recursive: true, mode: 0o700 });
           made = true;
         }
-        mkdirSync(sub, { recursive: true, mode: 0o700 });
-        writeFileAtomic(join(sub, key), data, 0o600);
+        if (!subs.has(sub)) {
+          mkdirSync(sub, { recursive: true, mode: 0o700 });
+          subs.add(sub);
+        }
+        writeFileAtomic(join(sub, key), data, 0o600, false);
       } catch {
         /* a cache that cannot be written is just a cache that misses */
       }

@@ -53,6 +53,9 @@ export function worktreeSource(dir: string): RepoSource {
         throw unreadable(sub, err);
       }
     },
+    isDir(sub) {
+      return statSync(join(dir, sub), { throwIfNoEntry: false })?.isDirectory() ?? false;
+    },
     read(path) {
       try {
         return readFileSync(join(dir, path));
