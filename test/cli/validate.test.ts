@@ -5,7 +5,7 @@
  */
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { initRepo } from '../../src/cli/init.js';
@@ -60,6 +60,27 @@ describe('validate', () => {
       column: 18,
       message: 'must be one of: default, acceptEdits, plan, auto, dontAsk, bypassPermissions',
     });
+  });
+
+  it("applies the org's own schemas from schemas/, and reports one that cannot load", async () => {
+    const dir = join(tmp.dir, 'org-schemas');
+    initRepo(dir, { PATH: process.env['PATH'] });
+    mkdirSync(join(dir, 'schemas'), { recursive: true });
+    // The org wants every persona to pin a model.
+    writeFileSync(join(dir, 'schemas', 'persona.schema.json'), JSON.stringify({ type: 'object', required: ['model'] }));
+    writeFileSync(join(dir, 'base/personas/scribe.yml'), 'description: Writes release notes\nprompt: You write release notes.\n');
+    writeFileSync(join(dir, 'schemas', 'members.schema.json'), '{ "type": "object", ');
+    const r = await cli(['validate', '--repo', dir]);
+    assert.equal(r.code, 1);
+    assert.equal(
+      r.stdout,
+      [
+        'base/personas/scribe.yml:1:1  error  org-schema  missing key "model" (schemas/persona.schema.json)',
+        'schemas/members.schema.json:1:1  error  org-schema-load  not valid JSON: ' + r.stdout.split('not valid JSON: ')[1]!.split('\n')[0],
+        '2 error(s), 0 warning(s)',
+        '',
+      ].join('\n'),
+    );
   });
 
   it('writes SARIF 2.1.0 that validates against the SARIF JSON Schema', async () => {
