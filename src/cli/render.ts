@@ -5,7 +5,8 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { Document, isMap as isYamlMap, isSeq as isYamlSeq, isScalar, type Node as YamlNode } from 'yaml';
+import type { Node as YamlNode } from 'yaml';
+import { yamlLib } from '../repo/yaml.js';
 import { ClaudeEnvError, EXIT_OK, EXIT_USAGE, formatLocation, type ExitCode } from '../errors.js';
 import { createMergeCache } from '../merge/target.js';
 import { isMap, joinKeyPath, originAt, toPlain, type Value } from '../provenance/tree.js';
@@ -39,7 +40,7 @@ export async function run(io: CliIO, opts: RenderOptions): Promise<ExitCode> {
     return EXIT_OK;
   }
   if (json) printJson(io, opts.explain ? { tree: r.tree, provenance: provenanceOf(r.tree) } : r.tree);
-  else io.stdout.write(opts.explain ? explainedYaml(r.tree) : new Document(toPlain(r.tree)).toString({ lineWidth: 0 }));
+  else io.stdout.write(opts.explain ? explainedYaml(r.tree) : new (yamlLib().Document)(toPlain(r.tree)).toString({ lineWidth: 0 }));
   return EXIT_OK;
 }
 
@@ -73,6 +74,7 @@ export function provenanceOf(tree: Value): Record<string, Origin> {
 
 /** YAML of the merged tree with `# layer file:line:col` after every leaf. */
 function explainedYaml(tree: Value): string {
+  const { Document, isMap: isYamlMap, isSeq: isYamlSeq, isScalar } = yamlLib();
   const doc = new Document(toPlain(tree));
   const walk = (node: YamlNode | null, v: Value): void => {
     if (isYamlMap(node) && isMap(v)) {

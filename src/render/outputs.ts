@@ -3,7 +3,7 @@
  * as data. One function per output kind; nothing here writes. Secrets appear
  * as their «secret:…» description; `apply` resolves them when it writes.
  */
-import { stringify } from 'yaml';
+import { yamlLib } from '../repo/yaml.js';
 import type { HomePath } from '../vocabulary.js';
 import { isMap, type TreeMap, type Value } from '../provenance/tree.js';
 import type { Repo } from '../repo/repo.js';
@@ -67,7 +67,7 @@ export function renderClaudeMd(instructions: Value | undefined): Output {
 }
 
 function frontMatter(fields: Record<string, unknown>, body: string): string {
-  const yaml = Object.keys(fields).length > 0 ? stringify(JSON.parse(JSON.stringify(fields)), { lineWidth: 0 }) : '';
+  const yaml = Object.keys(fields).length > 0 ? yamlLib().stringify(JSON.parse(JSON.stringify(fields)), { lineWidth: 0 }) : '';
   return `---\n${yaml}---\n\n${body.trim()}\n`;
 }
 

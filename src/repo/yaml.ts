@@ -16,7 +16,9 @@ import { DELETE, SecretValue, UNSAFE_KEYS, setOrigins, type LayerMap, type Layer
 const require = createRequire(import.meta.url);
 let lib: typeof import('yaml') | undefined;
 export function yamlLib(): typeof import('yaml') {
-  return (lib ??= require('yaml') as typeof import('yaml'));
+  // The bundled CLI ships yaml as one file beside it (build.mjs); otherwise the package.
+  const bundled = (globalThis as { CLAUDE_ENV_YAML_BUNDLE?: string }).CLAUDE_ENV_YAML_BUNDLE;
+  return (lib ??= require(bundled ?? 'yaml') as typeof import('yaml'));
 }
 
 const identity = (s: string): string => s;

@@ -3,10 +3,10 @@
  * reports findings. Rules are data in a registry (registry.ts); the driver
  * (index.ts) runs every registered rule and never needs to know them.
  */
-import { isMap as isYamlMap, isSeq as isYamlSeq, isPair, isScalar, type Node as YamlNode } from 'yaml';
+import type { Node as YamlNode } from 'yaml';
 import { DELETE, SecretValue, type LayerValue } from '../provenance/tree.js';
 import type { Repo, RepoDocument } from '../repo/repo.js';
-import { parseAst, type YamlAst } from '../repo/yaml.js';
+import { parseAst, yamlLib, type YamlAst } from '../repo/yaml.js';
 import type { Finding, Severity } from '../vocabulary.js';
 
 export interface RuleContext {
@@ -38,6 +38,7 @@ export function locate(doc: RepoDocument, path: readonly (string | number)[], at
     ast = parseAst(doc.text);
     asts.set(doc, ast);
   }
+  const { isMap: isYamlMap, isSeq: isYamlSeq, isPair, isScalar } = yamlLib();
   let node = ast.doc.contents as YamlNode | null;
   let offset = node?.range?.[0] ?? 0;
   for (let i = 0; i < path.length && node; i++) {
