@@ -50,11 +50,15 @@ function compile(slashed: string, cache: GlobCache | undefined): RegExp {
   const key = `picomatch4\0${JSON.stringify(GLOB_OPTIONS)}\0${slashed}`;
   const hit = cache?.get(key);
   if (hit !== undefined) {
-    const { source, flags } = JSON.parse(hit) as { source: string; flags: string };
-    return new RegExp(source, flags);
+    try {
+      const entry = JSON.parse(hit) as { key?: string; source: string; flags: string };
+      if (entry.key === key) return new RegExp(entry.source, entry.flags);
+    } catch {
+      /* a damaged entry is a miss */
+    }
   }
   const re = (require('picomatch') as Picomatch).makeRe(slashed, GLOB_OPTIONS);
-  cache?.set(key, JSON.stringify({ source: re.source, flags: re.flags }));
+  cache?.set(key, JSON.stringify({ key, source: re.source, flags: re.flags }));
   return re;
 }
 

@@ -3,7 +3,6 @@
  * the layout does not know, JSON Schema of every document kind (ours and the
  * org's `schemas/`), and settings keys Claude Code does not know.
  */
-import { isMap, type LayerMap } from '../../provenance/tree.js';
 import { addOrgSchema, KNOWN_SETTINGS_KEYS, resetOrgSchemas, SCHEMA_KINDS, suggestion, validateDocument, type SchemaKind } from '../../schema/index.js';
 import { ClaudeEnvError } from '../../errors.js';
 import { pointerPath, schemaInput, type Rule } from '../rule.js';
@@ -99,7 +98,3 @@ export const settingsKeysRule: Rule = {
     }
   },
 };
-
-export function isLayerMap(v: unknown): v is LayerMap {
-  return isMap(v);
-}
