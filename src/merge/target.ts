@@ -63,11 +63,12 @@ export interface MergeOptions {
 export function mergeTarget(repo: Repo, target: Target, opts: MergeOptions = {}): MergedTarget {
   const cache = opts.cache && opts.cache.repo === repo && opts.section === undefined ? opts.cache : createMergeCache(repo);
   const merger = mergerFor(repo);
-  const levels: Array<[string, () => LayerDocument[]]> = [[`${target.env}`, () => [...repo.layerDocuments('base', {}), ...repo.layerDocuments('environment', { env: target.env })]]];
+  const sec = opts.section;
+  const levels: Array<[string, () => LayerDocument[]]> = [[`${target.env}`, () => [...repo.layerDocuments('base', {}, sec), ...repo.layerDocuments('environment', { env: target.env }, sec)]]];
   if (target.team !== undefined) {
-    levels.push([`${target.env}|${target.team}`, () => [...repo.layerDocuments('environment-team', { env: target.env, team: target.team }), ...repo.layerDocuments('team', { team: target.team })]]);
+    levels.push([`${target.env}|${target.team}`, () => [...repo.layerDocuments('environment-team', { env: target.env, team: target.team }, sec), ...repo.layerDocuments('team', { team: target.team }, sec)]]);
   }
-  if (target.project !== undefined) levels.push([`${target.env}|${target.team ?? ''}|${target.project}`, () => repo.layerDocuments('project', { project: target.project })]);
+  if (target.project !== undefined) levels.push([`${target.env}|${target.team ?? ''}|${target.project}`, () => repo.layerDocuments('project', { project: target.project }, sec)]);
   let step: Step = { tree: EMPTY, findings: [], chain: [] };
   for (const [key, docs] of levels) {
     const hit = cache.steps.get(key);
@@ -78,7 +79,7 @@ export function mergeTarget(repo: Repo, target: Target, opts: MergeOptions = {})
     step = fold(repo, merger, step, docs(), opts.section);
     cache.steps.set(key, step);
   }
-  const top: LayerDocument[] = target.user !== undefined ? repo.layerDocuments('user', { user: target.user }) : [];
+  const top: LayerDocument[] = target.user !== undefined ? repo.layerDocuments('user', { user: target.user }, sec) : [];
   if (opts.extra) top.push(...opts.extra);
   if (top.length > 0) step = fold(repo, merger, step, top, opts.section);
   return { target, tree: step.tree, chain: step.chain, findings: step.findings };

@@ -239,7 +239,12 @@ export class Repo {
   }
 
   /** The documents of a layer, each placed at the root, in merge order. */
-  layerDocuments(layer: LayerName, id: { env?: string; team?: string; project?: string; user?: string }): LayerDocument[] {
+  /**
+   * With `section`, only the documents that can hold that top-level section
+   * (root-shaped ones, and those placed at it): explaining `settings.model`
+   * need not read the MCP server, persona or security documents.
+   */
+  layerDocuments(layer: LayerName, id: { env?: string; team?: string; project?: string; user?: string }, section?: string): LayerDocument[] {
     const out: LayerDocument[] = [];
     if (layer === 'environment-team') {
       const path = `environments/${id.env}/teams.yml`;
@@ -255,14 +260,18 @@ export class Repo {
     const name = layer === 'environment' ? id.env : layer === 'team' ? id.team : layer === 'project' ? id.project : id.user;
     if (layer !== 'base' && !this.hasFolder(layer, name!)) return out;
     const folder = layerFolder(layer, name)!;
-    const names = layer === 'base' ? this.baseDocuments() : (LAYER_DOCUMENTS[layer] ?? []).map((n) => `${folder}/${n}`);
+    const all = layer === 'base' ? this.baseDocuments() : (LAYER_DOCUMENTS[layer] ?? []).map((n) => `${folder}/${n}`);
+    const names = section === undefined ? all : all.filter((p) => {
+      const top = placeOf(p).section[0];
+      return top === undefined || top === section;
+    });
     this.source.prefetch?.(names);
     for (const path of names) {
       const doc = this.document(path);
       if (!doc) continue;
       out.push({ layer, file: doc.path, root: this.placedRoot(doc) });
     }
-    const files = this.filesDocument(layer, folder);
+    const files = section === undefined || section === 'files' ? this.filesDocument(layer, folder) : undefined;
     if (files) out.push(files);
     return out;
   }
