@@ -12,6 +12,7 @@ import { isMap, type LayerMap } from '../provenance/tree.js';
 import { gitSource, worktreeSource } from '../system/repo-source.js';
 import { readIdentity } from '../state/identity.js';
 import { diskDocumentCache } from '../system/doc-cache-store.js';
+import { runGit } from '../system/git.js';
 import type { RepoPath, Target } from '../vocabulary.js';
 import type { CliIO } from './io.js';
 
@@ -68,6 +69,19 @@ export function resolveTarget(io: CliIO, repo: Repo, opts: TargetOptions): Targe
   const needIdentity = flags.env === undefined;
   const identity = needIdentity ? readIdentity(homeDir(io, opts), io.env) : {};
   return repo.resolveTarget({ ...identity, ...flags });
+}
+
+export function describeTarget(t: Target): string {
+  return [t.env, t.team, t.user, t.project].filter((x) => x !== undefined).join('/');
+}
+
+/** The revision being applied: --rev as a commit, else the repo's HEAD (undefined outside git). */
+export function repoRevision(io: CliIO, opts: RepoOptions): string | undefined {
+  try {
+    return runGit(repoDir(io, opts), ['rev-parse', '--verify', '--quiet', `${opts.rev ?? 'HEAD'}^{commit}`], io.env).trim() || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The machine's own layer, `<config dir>/local-overrides.yml`, when it exists. */

@@ -39,7 +39,7 @@ const CHOICES: Record<string, Record<string, readonly string[]>> = {
   render: { format: ['yaml', 'json'] },
 };
 /** Options that take a value: the last one given wins; one with no value is a usage error. */
-const VALUE_OPTIONS = ['repo', 'rev', 'env', 'team', 'project', 'user', 'home', 'format', 'out'];
+const VALUE_OPTIONS = ['repo', 'rev', 'env', 'team', 'project', 'user', 'home', 'format', 'out', 'wait', 'to'];
 
 function checkOptions(command: string, opts: Record<string, unknown>): void {
   for (const name of VALUE_OPTIONS) {
@@ -91,6 +91,18 @@ export async function main(argv: string[], io: CliIO): Promise<ExitCode> {
   targetOptions(cli.command('explain <key>', "every layer's value for one dotted key, in order, and the winner"))
     .option('--json', 'machine-readable output')
     .action(on('explain', async () => explainCommand));
+  targetOptions(cli.command('apply', "write the target's native files into the home: restore point first, one atomic switch"))
+    .option('--dry-run', 'show the plan and write nothing')
+    .option('--force', 'replace files in the way that claude-env did not write (saved in the restore point first)')
+    .option('--wait <seconds>', 'wait this long for another claude-env to finish')
+    .option('--json', 'machine-readable report')
+    .action(on('apply', () => import('./apply.js')));
+  targetOptions(cli.command('rollback', 'put the outputs back as a restore point has them'))
+    .option('--list', 'list the restore points')
+    .option('--to <id>', 'the restore point (default: the latest)')
+    .option('--wait <seconds>', 'wait this long for another claude-env to finish')
+    .option('--json', 'machine-readable report')
+    .action(on('rollback', () => import('./rollback.js')));
   cli.help();
   cli.version(VERSION);
 

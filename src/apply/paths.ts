@@ -1,0 +1,30 @@
+/**
+ * Where each output lives on the machine, resolved exactly as Claude Code
+ * resolves it (CLAUDE-CODE.md §3, §8): `$CLAUDE_CONFIG_DIR` replaces
+ * `<home>/.claude` and then holds `.claude.json` too; a legacy
+ * `<config dir>/.config.json` is read instead of `.claude.json`.
+ */
+export interface ClaudeLocations {
+  readonly home: string;
+  /** `$CLAUDE_CONFIG_DIR` when set. */
+  readonly configDir?: string;
+  /** Whether `<config dir>/.config.json` exists (Claude then uses it as its state file). */
+  readonly legacyStateFile?: boolean;
+}
+
+const join = (a: string, b: string): string => (a.endsWith('/') ? a + b : `${a}/${b}`);
+
+export function configDirOf(loc: ClaudeLocations): string {
+  return loc.configDir ?? join(loc.home, '.claude');
+}
+
+/** Absolute path of an output given by its home-relative path (`.claude/settings.json`, `.claude.json`). */
+export function outputLocation(loc: ClaudeLocations, homePath: string): string {
+  if (homePath === '.claude.json') {
+    const cfg = configDirOf(loc);
+    if (loc.legacyStateFile) return join(cfg, '.config.json');
+    return loc.configDir ? join(loc.configDir, '.claude.json') : join(loc.home, '.claude.json');
+  }
+  if (homePath.startsWith('.claude/')) return join(configDirOf(loc), homePath.slice('.claude/'.length));
+  return join(loc.home, homePath);
+}

@@ -1,0 +1,131 @@
+/**
+ * The apply plan (pure): desired outputs + what is on the machine + what
+ * claude-env wrote before → which files to write (with their final bytes),
+ * which to remove, which are in the way (conflicts), and the new state.
+ * `apply`, `apply --dry-run`, `diff` and the post-apply check all use it.
+ */
+import { createHash } from 'node:crypto';
+import type { Output, OutputKind } from '../render/outputs.js';
+import type { ManagedOutput, MachineState } from '../state/types.js';
+import type { Target } from '../vocabulary.js';
+import { UnparsableFileError, mergeClaudeJson, mergeClaudeMd, mergeSettingsJson } from './merge-files.js';
+
+export interface OnDisk {
+  readonly bytes: Uint8Array;
+  readonly mode: number;
+}
+
+export interface PlannedWrite {
+  readonly path: string;
+  readonly abs: string;
+  readonly kind: OutputKind;
+  readonly bytes: Uint8Array;
+  readonly mode: number;
+  readonly action: 'create' | 'update' | 'repair' | 'replace-unmanaged';
+}
+
+export interface PlannedRemove {
+  readonly path: string;
+  readonly abs: string;
+}
+
+export interface Conflict {
+  readonly path: string;
+  readonly abs: string;
+  readonly message: string;
+}
+
+export interface Plan {
+  readonly writes: readonly PlannedWrite[];
+  readonly removes: readonly PlannedRemove[];
+  readonly conflicts: readonly Conflict[];
+  readonly unchanged: readonly string[];
+  readonly newState: MachineState;
+}
+
+export interface PlanInput {
+  readonly target: Target;
+  readonly revision?: string;
+  readonly outputs: readonly Output[];
+  readonly state: MachineState;
+  /** Absolute path of an output. */
+  readonly locate: (homePath: string) => string;
+  /** What is on disk now, by absolute path (undefined: no such file). */
+  readonly actual: (abs: string) => OnDisk | undefined;
+  /** Replace unmanaged files that are in the way (they are saved in the restore point first). */
+  readonly force?: boolean;
+}
+
+export const sha256 = (data: string | Uint8Array): string => createHash('sha256').update(data).digest('hex');
+const utf8 = new TextDecoder();
+const bytesOf = (o: Output): Uint8Array => (o.encoding === 'base64' ? Buffer.from(o.content, 'base64') : Buffer.from(o.content));
+const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && Buffer.compare(a, b) === 0;
+
+/** The final content of one output over what is on disk, and what claude-env then owns in it. */
+function compose(o: Output, current: OnDisk | undefined, prev: ManagedOutput | undefined): { bytes: Uint8Array; owned?: readonly string[]; repaired?: boolean } {
+  const text = current ? utf8.decode(current.bytes) : undefined;
+  switch (o.kind) {
+    case 'settings-json': {
+      try {
+        const r = mergeSettingsJson(o.content, text, prev?.owned ?? []);
+        return { bytes: Buffer.from(r.content), owned: r.owned };
+      } catch (err) {
+        if (!(err instanceof UnparsableFileError)) throw err;
+        // The user broke it by hand: the restore point keeps it, the rendered settings replace it.
+        const r = mergeSettingsJson(o.content, text, prev?.owned ?? [], true);
+        return { bytes: Buffer.from(r.content), owned: r.owned, repaired: true };
+      }
+    }
+    case 'claude-json': {
+      const r = mergeClaudeJson(o.content, text, prev?.owned ?? []);
+      return { bytes: Buffer.from(r.content), owned: r.owned };
+    }
+    case 'claude-md':
+      return { bytes: Buffer.from(mergeClaudeMd(o.content, text).content) };
+    default:
+      return { bytes: bytesOf(o) };
+  }
+}
+
+const SHARED_KINDS: ReadonlySet<OutputKind> = new Set(['settings-json', 'claude-json', 'claude-md']);
+
+export function planApply(input: PlanInput): Plan {
+  const writes: PlannedWrite[] = [];
+  const removes: PlannedRemove[] = [];
+  const conflicts: Conflict[] = [];
+  const unchanged: string[] = [];
+  const outputs: Record<string, ManagedOutput> = {};
+  for (const o of input.outputs) {
+    const abs = input.locate(o.path);
+    const current = input.actual(abs);
+    const prev = input.state.outputs[o.path];
+    const shared = SHARED_KINDS.has(o.kind);
+    if (!shared && current && !prev && !input.force && !sameBytes(current.bytes, bytesOf(o))) {
+      conflicts.push({ path: o.path, abs, message: `${o.path} exists and claude-env did not write it; it stays as it is (apply --force saves it in a restore point, then replaces it)` });
+      continue;
+    }
+    const next = compose(o, current, prev);
+    const mode = o.kind === 'claude-json' ? 0o600 : o.secret ? 0o600 : shared && current ? current.mode : o.mode;
+    const record: ManagedOutput = { kind: o.kind, hash: sha256(bytesOf(o)), mode, ...(next.owned ? { owned: next.owned } : {}) };
+    outputs[o.path] = record;
+    if (current && sameBytes(current.bytes, next.bytes) && current.mode === mode) {
+      unchanged.push(o.path);
+      continue;
+    }
+    const action = next.repaired ? 'repair' : !current ? 'create' : !shared && !prev ? 'replace-unmanaged' : 'update';
+    writes.push({ path: o.path, abs, kind: o.kind, bytes: next.bytes, mode, action });
+  }
+  const desired = new Set<string>(input.outputs.map((o) => o.path));
+  for (const path of Object.keys(input.state.outputs)) {
+    if (desired.has(path)) continue;
+    const abs = input.locate(path);
+    if (input.actual(abs)) removes.push({ path, abs });
+  }
+  const newState: MachineState = {
+    version: 1,
+    target: input.target,
+    ...(input.revision ? { revision: input.revision } : {}),
+    outputs,
+  };
+  return { writes, removes, conflicts, unchanged, newState };
+}

@@ -1,0 +1,65 @@
+/**
+ * `claude-env apply`: write the target's outputs into the home, as one
+ * switch, with a restore point first. `--dry-run` shows the plan and writes
+ * nothing. Exit 1 when a file is in the way (a conflict), else 0.
+ */
+import { EXIT_FINDINGS, EXIT_OK, type ExitCode } from '../errors.js';
+import { runApply, type ApplyResult } from '../apply/run.js';
+import { renderTarget } from '../render/index.js';
+import { stateDir } from '../state/identity.js';
+import { describeTarget, localLayer, openRepo, repoRevision, resolveTarget, homeDir, type TargetOptions } from './context.js';
+import { printJson, type CliIO } from './io.js';
+import { locations } from './machine.js';
+
+interface ApplyOptions extends TargetOptions {
+  dryRun?: boolean;
+  force?: boolean;
+  wait?: string;
+  json?: boolean;
+}
+
+export async function run(io: CliIO, opts: ApplyOptions): Promise<ExitCode> {
+  const repo = openRepo(io, opts);
+  const target = resolveTarget(io, repo, opts);
+  const rendered = renderTarget(repo, target, { extra: localLayer(io, opts) });
+  const revision = repoRevision(io, opts);
+  const result = runApply({
+    locations: locations(io, opts),
+    stateDir: stateDir(homeDir(io, opts), io.env),
+    target,
+    ...(revision ? { revision } : {}),
+    outputs: rendered.outputs,
+    ...(opts.dryRun ? { dryRun: true } : {}),
+    ...(opts.force ? { force: true } : {}),
+    ...(opts.wait ? { waitMs: Number(opts.wait) * 1000 } : {}),
+    command: `apply ${describeTarget(target)}`,
+  });
+  if (opts.json) printJson(io, applyReport(describeTarget(target), result));
+  else io.stdout.write(applyText(describeTarget(target), result));
+  return result.plan.conflicts.length > 0 ? EXIT_FINDINGS : EXIT_OK;
+}
+
+export function applyReport(target: string, r: ApplyResult): Record<string, unknown> {
+  return {
+    target,
+    dry_run: r.dryRun,
+    restore_point: r.restorePoint ?? null,
+    recovered: r.recovered ?? null,
+    written: r.plan.writes.map((w) => ({ path: w.path, action: w.action, bytes: w.bytes.length, mode: `0${w.mode.toString(8)}` })),
+    removed: r.plan.removes.map((x) => x.path),
+    unchanged: r.plan.unchanged,
+    conflicts: r.plan.conflicts.map((c) => ({ path: c.path, message: c.message })),
+  };
+}
+
+function applyText(target: string, r: ApplyResult): string {
+  const p = r.plan;
+  const lines: string[] = [];
+  if (r.recovered) lines.push(`an interrupted apply was ${r.recovered === 'completed' ? 'completed' : 'undone'} first`);
+  const verb = r.dryRun ? 'would write' : 'wrote';
+  lines.push(`${r.dryRun ? 'plan for' : 'applied'} ${target}: ${verb} ${p.writes.length}, ${r.dryRun ? 'would remove' : 'removed'} ${p.removes.length}, unchanged ${p.unchanged.length}, conflicts ${p.conflicts.length}${r.restorePoint ? ` (restore point ${r.restorePoint})` : ''}`);
+  for (const w of p.writes) lines.push(`  ${w.action.padEnd(17)} ${w.path}`);
+  for (const x of p.removes) lines.push(`  ${'remove'.padEnd(17)} ${x.path}`);
+  for (const c of p.conflicts) lines.push(`  ${'conflict'.padEnd(17)} ${c.message}`);
+  return `${lines.join('\n')}\n`;
+}

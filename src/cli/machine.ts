@@ -1,0 +1,19 @@
+/** Shared by the commands that touch a machine: where Claude Code reads, and where claude-env keeps its state. */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { configDirOf, type ClaudeLocations } from '../apply/paths.js';
+import { stateDir } from '../state/identity.js';
+import { StateStore } from '../state/store.js';
+import type { CliIO } from './io.js';
+import { homeDir, type TargetOptions } from './context.js';
+
+export function locations(io: CliIO, opts: TargetOptions): ClaudeLocations {
+  const home = homeDir(io, opts);
+  const configDir = io.env['CLAUDE_CONFIG_DIR'] || undefined;
+  const loc: ClaudeLocations = { home, ...(configDir ? { configDir } : {}) };
+  return { ...loc, legacyStateFile: existsSync(join(configDirOf(loc), '.config.json')) };
+}
+
+export function stateStore(io: CliIO, opts: TargetOptions): StateStore {
+  return new StateStore(stateDir(homeDir(io, opts), io.env));
+}

@@ -1,0 +1,81 @@
+/**
+ * The file operations apply is made of, each a crash point: read, stage a
+ * file (temp file beside the target, written and fsynced), rename it into
+ * place, remove, fsync a folder. Nothing here decides anything.
+ */
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync, chmodSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { crashPoint } from './crash.js';
+import { fsyncDir } from './atomic.js';
+
+export interface FileOnDisk {
+  readonly bytes: Buffer;
+  readonly mode: number;
+}
+
+export function readIfExists(path: string): FileOnDisk | undefined {
+  try {
+    const bytes = readFileSync(path);
+    return { bytes, mode: statSync(path).mode & 0o777 };
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw err;
+  }
+}
+
+let counter = 0;
+/** Temp files are named so that recovery can find them: `.<name>.claude-env-<pid>-<n>.tmp`. */
+export function tempPathFor(target: string): string {
+  return join(dirname(target), `.${basename(target)}.claude-env-${process.pid.toString(36)}-${(counter++).toString(36)}.tmp`);
+}
+
+export function mkdirp(dir: string): void {
+  mkdirSync(dir, { recursive: true });
+}
+
+/** Write `data` to `temp` and make it durable. */
+export function stageFile(temp: string, data: Uint8Array, mode: number): void {
+  crashPoint();
+  const fd = openSync(temp, 'wx', mode);
+  try {
+    let off = 0;
+    while (off < data.length) off += writeSync(fd, data, off, Math.min(data.length - off, 1 << 16));
+    crashPoint();
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  // openSync's mode is masked by the umask: say what we mean.
+  chmodSync(temp, mode);
+  crashPoint();
+}
+
+export function renameInto(temp: string, target: string): void {
+  crashPoint();
+  renameSync(temp, target);
+  crashPoint();
+}
+
+export function removeFile(path: string): void {
+  crashPoint();
+  try {
+    unlinkSync(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  crashPoint();
+}
+
+export function syncDir(dir: string): void {
+  crashPoint();
+  fsyncDir(dir);
+}
+
+export function removeIfExists(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    /* gone already */
+  }
+}
