@@ -62,6 +62,17 @@ function finishCommit(store: StateStore, entries: readonly JournalEntry[], newSt
   store.removeJournal();
 }
 
+/** Take the lock and finish or undo an interrupted apply: what every command that looks at the machine does first. */
+export function recoverUnderLock(store: StateStore, command: string, waitMs = 0): 'completed' | 'undone' | undefined {
+  if (!store.readJournal()) return undefined;
+  const unlock = store.lock(command, waitMs);
+  try {
+    return recover(store);
+  } finally {
+    unlock();
+  }
+}
+
 /** Finish (journal committing) or undo (journal staging) an apply that was interrupted. */
 export function recover(store: StateStore): 'completed' | 'undone' | undefined {
   const j = store.readJournal();
@@ -160,7 +171,16 @@ export function runApply(opts: ApplyOptions): ApplyResult {
       return { path: c.path, abs: c.abs, ...(now ? { bytes: now.bytes, mode: now.mode } : {}) };
     });
     const restorePoint = store.createRestorePoint('apply', saved, state);
-    commitFiles(store, changes, newState, restorePoint);
+    try {
+      commitFiles(store, changes, newState, restorePoint);
+    } catch (err) {
+      // Failed while staging (disk full, unwritable folder): nothing was renamed yet, so undoing leaves every file as it was.
+      recover(store);
+      const e = err as NodeJS.ErrnoException;
+      const file = (e.path as string | undefined) ?? changes.find((c) => e.message?.includes(c.abs))?.abs;
+      const reason = e.code === 'EEXIST' || e.code === 'ENOTDIR' ? 'a file is in the way of a folder' : (e.code ?? e.message);
+      throw new ClaudeEnvError('write-failed', `cannot write ${file ?? 'an output'}: ${reason}; nothing was changed`, { ...(file ? { file } : {}), exitCode: EXIT_USAGE, cause: err });
+    }
     const problem = postApplyCheck(changes);
     if (problem) {
       rollbackTo(store, store.readRestorePoint(restorePoint), 'post-apply check failed');

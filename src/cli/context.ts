@@ -94,7 +94,8 @@ export function localLayer(io: CliIO, opts: TargetOptions): LayerDocument[] {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return [];
     throw new ClaudeEnvError('unreadable', `cannot read ${path}: ${(err as NodeJS.ErrnoException).code}`, { file: path, exitCode: EXIT_USAGE, cause: err });
   }
   const parsed = parseYaml(text, path as RepoPath, 'user_local');

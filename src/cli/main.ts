@@ -11,6 +11,7 @@
 import { cac, type Command } from 'cac';
 import { ClaudeEnvError, EXIT_USAGE, type ExitCode } from '../errors.js';
 import type { CliIO } from './io.js';
+import { armCrashPoints } from '../system/crash.js';
 // The one-target commands that must start fast are part of the main module; the rest load on demand.
 import * as explainCommand from './explain.js';
 
@@ -107,6 +108,7 @@ export async function main(argv: string[], io: CliIO): Promise<ExitCode> {
   cli.version(VERSION);
 
   const json = argv.includes('--json') || argv.includes('--format=json') || argv.join(' ').includes('--format json');
+  armCrashPoints(io.env);
   try {
     const parsed = cli.parse(['node', 'claude-env', ...argv], { run: false });
     if (parsed.options['help'] || parsed.options['version']) return 0;

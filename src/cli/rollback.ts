@@ -1,6 +1,6 @@
 /** `claude-env rollback`: put the outputs back as a restore point has them (`--list`, `--to ID`, default the latest). */
 import { ClaudeEnvError, EXIT_OK, EXIT_USAGE, type ExitCode } from '../errors.js';
-import { rollbackTo } from '../apply/run.js';
+import { recover, recoverUnderLock, rollbackTo } from '../apply/run.js';
 import { readIfExists } from '../system/fs.js';
 import type { TargetOptions } from './context.js';
 import { printJson, type CliIO } from './io.js';
@@ -9,6 +9,7 @@ import { stateStore } from './machine.js';
 export async function run(io: CliIO, opts: TargetOptions & { list?: boolean; to?: string; json?: boolean; wait?: string }): Promise<ExitCode> {
   const store = stateStore(io, opts);
   if (opts.list) {
+    recoverUnderLock(store, 'rollback --list', opts.wait ? Number(opts.wait) * 1000 : 0);
     const points = store.listRestorePoints().map((p) => ({ id: p.id, created_at: p.createdAt, reason: p.reason, files: p.files.map((f) => f.path) }));
     if (opts.json) printJson(io, { restore_points: points });
     else io.stdout.write(points.length ? `${points.map((p) => `${p.id}  ${p.created_at}  ${p.reason}  ${p.files.length} file(s)`).join('\n')}\n` : 'no restore points\n');
@@ -16,6 +17,7 @@ export async function run(io: CliIO, opts: TargetOptions & { list?: boolean; to?
   }
   const unlock = store.lock('rollback', opts.wait ? Number(opts.wait) * 1000 : 0);
   try {
+    recover(store);
     const all = store.listRestorePoints();
     const id = opts.to ?? all[all.length - 1]?.id;
     if (!id) throw new ClaudeEnvError('no-restore-point', 'there is no restore point to roll back to', { exitCode: EXIT_USAGE });

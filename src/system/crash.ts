@@ -6,11 +6,27 @@
  */
 let passed = 0;
 let at: number | undefined;
+let failWriteAt: number | undefined;
+let writes = 0;
 
+/**
+ * Arm the test hooks from the environment: CLAUDE_ENV_CRASH_AT=N (SIGKILL at
+ * the Nth crash point) and CLAUDE_ENV_FAIL_WRITE_AT=N (the Nth staged file
+ * fails half-way with ENOSPC, as on a full disk).
+ */
 export function armCrashPoints(env: NodeJS.ProcessEnv): void {
   const n = Number(env['CLAUDE_ENV_CRASH_AT']);
   at = Number.isInteger(n) && n > 0 ? n : undefined;
+  const f = Number(env['CLAUDE_ENV_FAIL_WRITE_AT']);
+  failWriteAt = Number.isInteger(f) && f > 0 ? f : undefined;
   passed = 0;
+  writes = 0;
+}
+
+/** True when this staged write is the one that must fail (disk-full simulation). */
+export function writeFails(): boolean {
+  writes++;
+  return failWriteAt !== undefined && writes === failWriteAt;
 }
 
 export function crashPoint(): void {

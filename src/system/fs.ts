@@ -5,7 +5,7 @@
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync, chmodSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { crashPoint } from './crash.js';
+import { crashPoint, writeFails } from './crash.js';
 import { fsyncDir } from './atomic.js';
 
 export interface FileOnDisk {
@@ -40,7 +40,11 @@ export function stageFile(temp: string, data: Uint8Array, mode: number): void {
   const fd = openSync(temp, 'wx', mode);
   try {
     let off = 0;
-    while (off < data.length) off += writeSync(fd, data, off, Math.min(data.length - off, 1 << 16));
+    const failing = writeFails();
+    while (off < data.length) {
+      if (failing && off >= data.length / 2) throw Object.assign(new Error(`ENOSPC: no space left on device, write '${temp}'`), { code: 'ENOSPC' });
+      off += writeSync(fd, data, off, Math.min(data.length - off, failing ? Math.max(1, Math.floor(data.length / 2)) : 1 << 16));
+    }
     crashPoint();
     fsyncSync(fd);
   } finally {
