@@ -13,6 +13,9 @@ export type { Rendered } from './render/index.js';
 export { outputsAsRecord, type Output } from './render/outputs.js';
 export { SecretValue } from './provenance/tree.js';
 export { validateRepo, type ValidationResult } from './validate/index.js';
+export { compareDrift, type DriftInput } from './drift/compare.js';
+export type { DriftReport, DriftItem, DriftSeverity, RiskLevel, SeverityRule } from './drift/types.js';
+export { planApply, type Plan } from './apply/plan.js';
 
 import { Repo } from './repo/repo.js';
 import type { RepoSource } from './repo/source.js';

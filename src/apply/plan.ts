@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import type { Output, OutputKind } from '../render/outputs.js';
 import type { ManagedOutput, MachineState } from '../state/types.js';
 import type { Target } from '../vocabulary.js';
-import { UnparsableFileError, mergeClaudeJson, mergeClaudeMd, mergeSettingsJson } from './merge-files.js';
+import { UnparsableFileError, mergeClaudeJson, mergeClaudeMd, mergeSettingsJson } from '../render/shared-files.js';
 
 export interface OnDisk {
   readonly bytes: Uint8Array;

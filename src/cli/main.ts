@@ -104,6 +104,13 @@ export async function main(argv: string[], io: CliIO): Promise<ExitCode> {
     .option('--wait <seconds>', 'wait this long for another claude-env to finish')
     .option('--json', 'machine-readable report')
     .action(on('rollback', () => import('./rollback.js')));
+  targetOptions(cli.command('drift', 'what differs between the desired state and this machine: items, percentage, risk, plan'))
+    .option('--json', 'machine-readable report')
+    .action(on('drift', () => import('./drift.js')));
+  targetOptions(cli.command('diff', 'unified diff of what apply would write against what is on the machine'))
+    .option('--force', 'as apply --force: include files in the way that claude-env did not write')
+    .option('--json', 'machine-readable report')
+    .action(on('diff', () => import('./diff.js')));
   cli.help();
   cli.version(VERSION);
 

@@ -20,17 +20,32 @@ export type DriftCategory =
   | 'mcp-server'
   | (string & {});
 
+export type DriftKind = 'modified' | 'missing' | 'extra' | 'corrupt' | 'down';
+
 export interface DriftItem {
-  /** Dotted key of the merged tree (`settings.permissions.deny`, `mcpServers.memory.command`, `personas.reviewer`, `files.hooks/x.sh`, `instructions`). */
+  /**
+   * Dotted key of the merged tree, odd keys quoted as joinKeyPath does:
+   * `settings.permissions.deny`, `mcpServers.memory.command`, `personas.reviewer`,
+   * `workflows.review`, `files."hooks/fmt.sh"`, `instructions`; `settings` or
+   * `mcpServers` for a file that no longer parses.
+   */
   readonly path: string;
   /** The output file the item is in, relative to the home. */
   readonly file: string;
+  /**
+   * What the config repo wants; `null` when it wants nothing there (an extra,
+   * or something apply will remove). Whole files and the CLAUDE.md block show
+   * as `{sha256, bytes}`; rendered secrets stay `«secret:…»`.
+   */
   readonly expected: unknown;
+  /** What is on the machine; `null` when absent. Values the user may keep secrets in (`env`, `headers`) show as `«hidden»`. */
   readonly actual: unknown;
   readonly category: DriftCategory;
   readonly severity: DriftSeverity;
-  /** `modified`, `missing` (managed but gone), `extra` (unmanaged key the user added), `corrupt` (file no longer parses), `down` (MCP server). */
-  readonly kind: 'modified' | 'missing' | 'extra' | 'corrupt' | 'down';
+  /** `modified` (differs, or apply will remove it), `missing` (managed but gone), `extra` (unmanaged key the user added), `corrupt` (file no longer parses), `down` (MCP server). */
+  readonly kind: DriftKind;
+  /** A file claude-env did not write is in the way: apply leaves it unless `--force`. */
+  readonly unmanaged?: true;
 }
 
 export type RemediationAction = 'restore-now' | 'correct-and-revalidate' | 'correct-on-schedule' | 'report-only';
@@ -38,8 +53,11 @@ export type RemediationAction = 'restore-now' | 'correct-and-revalidate' | 'corr
 export interface PlanStep {
   readonly path: string;
   readonly file: string;
+  readonly kind: DriftKind;
   readonly severity: DriftSeverity;
   readonly action: RemediationAction;
+  /** Only `apply --force` fixes it (an unmanaged file in the way). */
+  readonly force?: true;
 }
 
 export interface DriftReport {
@@ -60,4 +78,32 @@ export interface SeverityRule {
   readonly path: string;
   readonly severity: DriftSeverity;
   readonly category?: string;
+}
+
+/** One server of `mcp check` (SPEC `mcp check --json`), for `drift --online`. */
+export interface McpHealth {
+  readonly name: string;
+  readonly up: boolean;
+  readonly error?: string;
+}
+
+/** A difference found in one file, before severity rules give it a severity and category. */
+export interface Finding {
+  /** Key path segments (`['settings', 'permissions', 'deny']`). */
+  readonly segments: readonly string[];
+  readonly file: string;
+  readonly kind: DriftKind;
+  /** As shown in the report (see DriftItem). */
+  readonly expected: unknown;
+  readonly actual: unknown;
+  /** The raw value the default rules look at (booleans are feature flags, numbers thresholds). */
+  readonly value: unknown;
+  readonly unmanaged?: true;
+}
+
+/** What one file adds to the report: its findings and its share of the percentage. */
+export interface FileResult {
+  readonly findings: readonly Finding[];
+  readonly managed: number;
+  readonly drifted: number;
 }

@@ -10,7 +10,7 @@
  *   it is the user's.
  */
 import { joinKeyPath, splitKeyPath } from '../provenance/tree.js';
-import { BLOCK_BEGIN, BLOCK_END } from '../render/outputs.js';
+import { BLOCK_BEGIN, BLOCK_END } from './outputs.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 const isObject = (v: unknown): v is Record<string, Json> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -96,8 +96,10 @@ export function mergeSettingsJson(desired: string, actual: string | undefined, o
     }
   }
   const result: Record<string, Json> = isObject(base) ? structuredClone(base) : {};
-  for (const key of owned) deleteAt(result, splitKeyPath(key));
   const leaves = jsonLeaves(want);
+  // Leaves still rendered are set where they are (key order stays, so a re-apply does not reshuffle the file); only stale ones go.
+  const rendered = new Set(leaves.map(([p]) => joinKeyPath(p)));
+  for (const key of owned) if (!rendered.has(key)) deleteAt(result, splitKeyPath(key));
   for (const [path, value] of leaves) setAt(result, path, structuredClone(value));
   return { content: `${JSON.stringify(result, null, 2)}\n`, owned: leaves.map(([p]) => joinKeyPath(p)) };
 }
@@ -112,8 +114,9 @@ export function mergeClaudeJson(desired: string, actual: string | undefined, own
   const base = actual === undefined || actual.trim() === '' ? {} : parseJson(actual, '.claude.json');
   if (!isObject(base)) throw new UnparsableFileError('.claude.json', 'the top level is not an object');
   const servers: Record<string, Json> = isObject(base['mcpServers']) ? { ...base['mcpServers'] } : {};
-  for (const name of ownedServers) delete servers[name];
   const desiredServers = want.mcpServers ?? {};
+  // Servers still rendered are replaced where they are (order kept); only those no longer rendered go.
+  for (const name of ownedServers) if (!Object.hasOwn(desiredServers, name)) delete servers[name];
   for (const [name, entry] of Object.entries(desiredServers)) servers[name] = entry;
   const result: Record<string, Json> = {};
   let placed = false;

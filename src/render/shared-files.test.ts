@@ -1,7 +1,7 @@
 /** Files shared with the user and with Claude Code: the user's part always survives. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { UnparsableFileError, mergeClaudeJson, mergeClaudeMd, mergeSettingsJson } from './merge-files.js';
+import { UnparsableFileError, mergeClaudeJson, mergeClaudeMd, mergeSettingsJson } from './shared-files.js';
 
 describe('settings.json', () => {
   it("keeps keys the user added, sets every rendered leaf, and drops leaves it wrote before and no longer renders", () => {

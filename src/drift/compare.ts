@@ -1,0 +1,91 @@
+/**
+ * compareDrift: desired outputs + what is on the machine + what claude-env
+ * wrote before → the drift report of SPEC "Drift model" (pure). Each output
+ * is paired with its file by path (gitops-engine reconcile), compared the
+ * way apply would merge it, and every difference becomes an item; the repo's
+ * severity rules (else the seed's defaults) rank them.
+ */
+import type { Output } from '../render/outputs.js';
+import type { ActualSnapshot, MachineState } from '../state/types.js';
+import type { Target } from '../vocabulary.js';
+import { recommendations, remediationPlan } from './advice.js';
+import { compareClaudeJson, compareSettings } from './json-files.js';
+import { classifier, riskLevel, worstSeverity, type Classifier } from './severity.js';
+import type { DriftItem, DriftReport, FileResult, Finding, McpHealth, SeverityRule } from './types.js';
+import { compareInstructions, compareRemoved, compareWholeFile, itemPath } from './whole-files.js';
+
+export interface DriftInput {
+  readonly target: Target;
+  /** The rendered outputs, secrets unresolved (`«secret:…»` matches whatever is on disk). */
+  readonly desired: readonly Output[];
+  readonly actual: ActualSnapshot;
+  readonly state: MachineState;
+  /** claude-env.yml `drift.severity`. */
+  readonly rules: readonly SeverityRule[];
+  /** With `drift --online`: each configured server's health; a server that is not up is an item of kind `down`. */
+  readonly mcpHealth?: readonly McpHealth[];
+}
+
+function compareOutput(o: Output, input: DriftInput): FileResult {
+  const actual = input.actual.get(o.path);
+  const managed = input.state.outputs[o.path];
+  switch (o.kind) {
+    case 'settings-json':
+      return compareSettings(o, actual, managed?.owned ?? []);
+    case 'claude-json':
+      return compareClaudeJson(o, actual, managed?.owned ?? []);
+    case 'claude-md':
+      return compareInstructions(o, actual);
+    default:
+      return compareWholeFile(o, actual, managed);
+  }
+}
+
+function removedOutputs(input: DriftInput): FileResult[] {
+  const desired = new Set<string>(input.desired.map((o) => o.path));
+  return Object.entries(input.state.outputs)
+    .filter(([path]) => !desired.has(path))
+    .map(([path, record]) => compareRemoved(path, record, input.actual.get(path)));
+}
+
+/** Servers that are down are items, but not managed leaves: they do not count in the percentage. */
+function downServers(input: DriftInput): FileResult {
+  const file = input.desired.find((o) => o.kind === 'claude-json')?.path ?? '.claude.json';
+  const findings = (input.mcpHealth ?? [])
+    .filter((s) => !s.up)
+    .map((s): Finding => ({ segments: ['mcpServers', s.name], file, kind: 'down', expected: 'up', actual: s.error ?? 'down', value: undefined }));
+  return { findings, managed: 0, drifted: 0 };
+}
+
+function toItem(f: Finding, classify: Classifier): DriftItem {
+  const { severity, category } = classify(f);
+  return { path: itemPath(f.segments), file: f.file, expected: f.expected, actual: f.actual, category, severity, kind: f.kind, ...(f.unmanaged ? { unmanaged: true as const } : {}) };
+}
+
+const byFileThenPath = (a: DriftItem, b: DriftItem): number => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+
+/** 100 × drifted / managed, to 2 decimals; 0 when nothing is managed. */
+export function driftPercentage(drifted: number, managed: number): number {
+  return managed === 0 ? 0 : Math.round((10000 * drifted) / managed) / 100;
+}
+
+export function compareDrift(input: DriftInput): DriftReport {
+  const results = [...input.desired.map((o) => compareOutput(o, input)), ...removedOutputs(input), downServers(input)];
+  const classify = classifier(input.rules);
+  const items = results.flatMap((r) => r.findings.map((f) => toItem(f, classify))).sort(byFileThenPath);
+  const managed = results.reduce((n, r) => n + r.managed, 0);
+  const drifted = results.reduce((n, r) => n + r.drifted, 0);
+  const percentage = driftPercentage(drifted, managed);
+  const worst = worstSeverity(items.map((i) => i.severity));
+  const risk = riskLevel(worst, percentage);
+  return {
+    target: input.target,
+    items,
+    drift_percentage: percentage,
+    risk_level: risk,
+    recommendations: recommendations(items, percentage, worst, risk),
+    plan: remediationPlan(items),
+    managed_leaves: managed,
+    drifted_leaves: drifted,
+  };
+}

@@ -1,0 +1,97 @@
+/**
+ * `claude-env diff`: what apply would change, as a unified diff per file
+ * (jsdiff, `a/<path>` → `b/<path>`, 3 lines of context; `/dev/null` for the
+ * side where the file does not exist). The desired side of a shared file is
+ * the whole file as apply would write it (src/apply/merge-files.ts over what
+ * is on disk), so the diff is exactly apply's change. Rendered secrets stay
+ * `«secret:…»`; an actual line that matches such a line shows as it, so a
+ * resolved secret never appears in a diff.
+ */
+import { createTwoFilesPatch, FILE_HEADERS_ONLY } from 'diff';
+import { mergeClaudeJson, mergeClaudeMd, mergeSettingsJson } from '../render/shared-files.js';
+import type { Output } from '../render/outputs.js';
+import type { ActualSnapshot, MachineState } from '../state/types.js';
+import { sameText } from './values.js';
+
+export interface FileDiff {
+  readonly path: string;
+  /** The file as apply would leave it; undefined: apply removes it. */
+  readonly desired: string | undefined;
+  /** The file on disk; undefined: there is none. */
+  readonly actual: string | undefined;
+  /** Binary content (base64): only say that it differs. */
+  readonly binary?: boolean;
+}
+
+const SECRET_LINE = /«secret:[^»]*»/;
+
+/** `actual` with each line that matches a secret-bearing desired line replaced by that line. */
+function maskResolvedSecrets(desired: string, actual: string): string {
+  const secretLines = desired.split('\n').filter((l) => SECRET_LINE.test(l));
+  if (secretLines.length === 0) return actual;
+  return actual
+    .split('\n')
+    .map((line) => secretLines.find((d) => sameText(d, line)) ?? line)
+    .join('\n');
+}
+
+function fileDiff(f: FileDiff): string {
+  if (f.desired === f.actual) return '';
+  const oldName = f.actual === undefined ? '/dev/null' : `a/${f.path}`;
+  const newName = f.desired === undefined ? '/dev/null' : `b/${f.path}`;
+  if (f.binary) return `Binary files ${oldName} and ${newName} differ\n`;
+  const desired = f.desired ?? '';
+  const actual = f.actual === undefined ? '' : maskResolvedSecrets(desired, f.actual);
+  if (f.desired !== undefined && f.actual !== undefined && desired === actual) return '';
+  return createTwoFilesPatch(oldName, newName, actual, desired, undefined, undefined, { context: 3, headerOptions: FILE_HEADERS_ONLY });
+}
+
+/** One unified diff of every file that differs, in the order given; '' when none does. */
+export function unifiedDiff(files: readonly FileDiff[]): string {
+  return files.map(fileDiff).join('');
+}
+
+export interface DesiredFileOptions {
+  /** As `apply --force`: an unmanaged file in the way is replaced. */
+  readonly force?: boolean;
+}
+
+/**
+ * The whole file as apply would write it over `actual`. A broken
+ * settings.json is rewritten (apply saves it in a restore point first); a
+ * broken `.claude.json` throws UnparsableFileError, as apply refuses it. An
+ * unmanaged persona, workflow or overlay file in the way stays as it is
+ * unless `force`.
+ */
+export function desiredFileContent(output: Output, actual: string | undefined, state: MachineState, opts: DesiredFileOptions = {}): string {
+  const owned = state.outputs[output.path]?.owned ?? [];
+  switch (output.kind) {
+    case 'settings-json':
+      return mergeSettingsJson(output.content, actual, owned, true).content;
+    case 'claude-json':
+      return mergeClaudeJson(output.content, actual, owned).content;
+    case 'claude-md':
+      return mergeClaudeMd(output.content, actual).content;
+    default:
+      if (actual !== undefined && !state.outputs[output.path] && !opts.force) return actual;
+      return output.content;
+  }
+}
+
+/**
+ * Every file apply would touch, desired beside actual, sorted by path: the
+ * desired outputs, and the files claude-env wrote before and no longer
+ * renders (apply removes them).
+ */
+export function diffFiles(desired: readonly Output[], actual: ActualSnapshot, state: MachineState, opts: DesiredFileOptions = {}): FileDiff[] {
+  const files: FileDiff[] = desired.map((o) => {
+    const now = actual.get(o.path)?.content;
+    return { path: o.path, desired: desiredFileContent(o, now, state, opts), actual: now, ...(o.encoding === 'base64' ? { binary: true } : {}) };
+  });
+  const paths = new Set<string>(desired.map((o) => o.path));
+  for (const path of Object.keys(state.outputs)) {
+    const now = actual.get(path)?.content;
+    if (!paths.has(path) && now !== undefined) files.push({ path, desired: undefined, actual: now });
+  }
+  return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}

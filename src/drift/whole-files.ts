@@ -1,0 +1,86 @@
+/**
+ * Drift of the outputs that are one leaf each: the managed block of
+ * `.claude/CLAUDE.md` (`instructions`), and the whole files of personas,
+ * workflows and `files/` overlays. They are shown as `{sha256, bytes}`
+ * summaries, never their contents. Also the outputs claude-env wrote before
+ * and no longer renders (apply removes them).
+ */
+import { findBlock } from '../render/shared-files.js';
+import { joinKeyPath } from '../provenance/tree.js';
+import type { Output, OutputKind } from '../render/outputs.js';
+import type { ActualFile, ManagedOutput } from '../state/types.js';
+import type { FileResult, Finding } from './types.js';
+import { octal, sameText, summarize } from './values.js';
+
+const NONE: FileResult = Object.freeze({ findings: [], managed: 1, drifted: 0 });
+const one = (finding: Finding): FileResult => ({ findings: [finding], managed: 1, drifted: 1 });
+
+const stem = (path: string, folder: string): string => {
+  const at = path.lastIndexOf(`/${folder}/`);
+  const rest = at >= 0 ? path.slice(at + folder.length + 2) : path;
+  return rest.endsWith('.md') ? rest.slice(0, -3) : rest;
+};
+
+/** The merged-tree key an output is rendered from: `personas.<name>`, `workflows.<name>`, `files.<path under .claude/>`. */
+export function outputSegments(kind: OutputKind, path: string): string[] {
+  switch (kind) {
+    case 'settings-json':
+      return ['settings'];
+    case 'claude-json':
+      return ['mcpServers'];
+    case 'claude-md':
+      return ['instructions'];
+    case 'agent':
+      return ['personas', stem(path, 'agents')];
+    case 'command':
+      return ['workflows', stem(path, 'commands')];
+    case 'file':
+      return ['files', path.startsWith('.claude/') ? path.slice('.claude/'.length) : path];
+  }
+}
+
+export const itemPath = (segments: readonly string[]): string => joinKeyPath(segments);
+
+/** The managed block of CLAUDE.md is one leaf: missing (no file, no block) or modified. */
+export function compareInstructions(o: Output, actual: ActualFile | undefined): FileResult {
+  const segments = ['instructions'];
+  const text = actual?.content;
+  const at = text === undefined ? undefined : findBlock(text);
+  const expected = summarize(o.content);
+  if (!at) return one({ segments, file: o.path, kind: 'missing', expected, actual: null, value: expected });
+  const block = text!.slice(at.start, at.end);
+  if (sameText(o.content, block)) return NONE;
+  return one({ segments, file: o.path, kind: 'modified', expected, actual: summarize(block), value: expected });
+}
+
+/** The mode apply gives a whole file (secrets are private). */
+const wantedMode = (o: Output): number => (o.secret ? 0o600 : o.mode) & 0o777;
+
+/**
+ * A persona, workflow or overlay file. A file in the way that claude-env
+ * never wrote (not in `managed`) is drift apply will not fix without --force.
+ * A binary overlay (`encoding: base64`) is compared with the actual content
+ * read as base64 too.
+ */
+export function compareWholeFile(o: Output, actual: ActualFile | undefined, managed: ManagedOutput | undefined): FileResult {
+  const segments = outputSegments(o.kind, o.path);
+  const expected = summarize(o.content, o.encoding);
+  const content = actual?.content;
+  if (content === undefined) return one({ segments, file: o.path, kind: 'missing', expected, actual: null, value: expected });
+  const same = o.encoding === 'base64' ? o.content === content : sameText(o.content, content);
+  if (!same) {
+    const finding: Finding = { segments, file: o.path, kind: 'modified', expected, actual: summarize(content, o.encoding), value: expected };
+    return one(managed ? finding : { ...finding, unmanaged: true });
+  }
+  const mode = actual!.mode === undefined ? undefined : actual!.mode & 0o777;
+  if (mode === undefined || mode === wantedMode(o)) return NONE;
+  return one({ segments, file: o.path, kind: 'modified', expected: { ...expected, mode: octal(wantedMode(o)) }, actual: { ...expected, mode: octal(mode) }, value: expected });
+}
+
+/** An output claude-env wrote before and no longer renders: one item while it is still there. */
+export function compareRemoved(path: string, record: ManagedOutput, actual: ActualFile | undefined): FileResult {
+  if (actual?.content === undefined) return { findings: [], managed: 0, drifted: 0 };
+  const segments = outputSegments(record.kind, path);
+  const shown = summarize(actual.content);
+  return one({ segments, file: path, kind: 'modified', expected: null, actual: shown, value: shown });
+}
