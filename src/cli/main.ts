@@ -40,7 +40,7 @@ const CHOICES: Record<string, Record<string, readonly string[]>> = {
   render: { format: ['yaml', 'json'] },
 };
 /** Options that take a value: the last one given wins; one with no value is a usage error. */
-const VALUE_OPTIONS = ['repo', 'rev', 'env', 'team', 'project', 'user', 'home', 'format', 'out', 'wait', 'to'];
+const VALUE_OPTIONS = ['repo', 'rev', 'env', 'team', 'project', 'user', 'home', 'format', 'out', 'wait', 'to', 'maxFixes', 'include'];
 
 function checkOptions(command: string, opts: Record<string, unknown>): void {
   for (const name of VALUE_OPTIONS) {
@@ -111,6 +111,12 @@ export async function main(argv: string[], io: CliIO): Promise<ExitCode> {
     .option('--force', 'as apply --force: include files in the way that claude-env did not write')
     .option('--json', 'machine-readable report')
     .action(on('diff', () => import('./diff.js')));
+  targetOptions(cli.command('remediate', 'fix drift worst first within --max-fixes: restore point, re-check after each fix, roll back all if one fails'))
+    .option('--max-fixes <n>', 'fix at most N items (default 10); the rest become manual-intervention entries')
+    .option('--include <severity>', 'also fix medium items (normally corrected on schedule)')
+    .option('--wait <seconds>', 'wait this long for another claude-env to finish')
+    .option('--json', 'machine-readable report')
+    .action(on('remediate', () => import('./remediate.js')));
   cli.help();
   cli.version(VERSION);
 

@@ -32,7 +32,7 @@ export function getAt(v: Json | undefined, path: readonly string[]): Json | unde
   return cur;
 }
 
-function setAt(root: Record<string, Json>, path: readonly string[], value: Json): void {
+export function setAt(root: Record<string, Json>, path: readonly string[], value: Json): void {
   let cur = root;
   for (const k of path.slice(0, -1)) {
     if (!isObject(cur[k])) cur[k] = {};
@@ -41,7 +41,7 @@ function setAt(root: Record<string, Json>, path: readonly string[], value: Json)
   cur[path[path.length - 1]!] = value;
 }
 
-function deleteAt(root: Record<string, Json>, path: readonly string[]): void {
+export function deleteAt(root: Record<string, Json>, path: readonly string[]): void {
   const parents: Array<[Record<string, Json>, string]> = [];
   let cur: Json = root;
   for (const k of path.slice(0, -1)) {

@@ -1,0 +1,95 @@
+/**
+ * `claude-env remediate --max-fixes N [--include medium]`: fix drift items
+ * worst first, within the limit: a restore point of every file it may touch,
+ * then one item at a time, each re-checked; a fix that does not hold rolls
+ * everything back. Items past the limit (or needing --force) become
+ * manual-intervention entries. Exit 0 when no managed drift is left, 1 when
+ * some is, 2 when a re-check failed (and everything was rolled back).
+ */
+import { commitFiles, rollbackTo } from '../apply/run.js';
+import { outputLocation } from '../apply/paths.js';
+import { planApply } from '../apply/plan.js';
+import { compareDrift } from '../drift/compare.js';
+import type { PlanStep } from '../drift/types.js';
+import { ClaudeEnvError, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, type ExitCode } from '../errors.js';
+import { fixedContent, selectFixes } from '../remediate/fix.js';
+import type { MachineState } from '../state/types.js';
+import { readIfExists } from '../system/fs.js';
+import { describeTarget, type TargetOptions } from './context.js';
+import { actualSnapshot, driftReport, hasManagedDrift, machineView, severityRules } from './drift.js';
+import { printJson, type CliIO } from './io.js';
+
+interface RemediateOptions extends TargetOptions {
+  maxFixes?: string | number;
+  include?: string;
+  json?: boolean;
+  wait?: string;
+}
+
+const stepLine = (s: PlanStep): string => `${s.severity.padEnd(8)} ${s.path} (${s.file})`;
+
+export async function run(io: CliIO, opts: RemediateOptions): Promise<ExitCode> {
+  const max = opts.maxFixes === undefined ? 10 : Number(opts.maxFixes);
+  if (!Number.isInteger(max) || max < 0) throw new ClaudeEnvError('usage', `--max-fixes needs a whole number (got "${opts.maxFixes}")`, { exitCode: EXIT_USAGE });
+  if (opts.include !== undefined && opts.include !== 'medium') throw new ClaudeEnvError('usage', `--include takes only "medium" (got "${opts.include}")`, { exitCode: EXIT_USAGE });
+  const view = machineView(io, opts, 'remediate');
+  const before = driftReport(view);
+  const selection = selectFixes(before.plan, max, opts.include === 'medium');
+  const fixed: PlanStep[] = [];
+  let restorePoint: string | undefined;
+  if (selection.fix.length > 0) {
+    const unlock = view.store.lock('remediate', opts.wait ? Number(opts.wait) * 1000 : 0);
+    try {
+      const locate = (p: string): string => outputLocation(view.loc, p);
+      const records = planApply({ target: view.target, outputs: view.outputs, state: view.state, locate, actual: readIfExists, force: true }).newState.outputs;
+      const files = [...new Set(selection.fix.map((s) => s.file))];
+      restorePoint = view.store.createRestorePoint(
+        'remediate',
+        files.map((f) => {
+          const now = readIfExists(locate(f));
+          return { path: f, abs: locate(f), ...(now ? { bytes: now.bytes, mode: now.mode } : {}) };
+        }),
+        view.state,
+      );
+      let state: MachineState = view.state;
+      for (const step of selection.fix) {
+        const output = view.outputs.find((o) => o.path === step.file);
+        const now = readIfExists(locate(step.file));
+        const next = fixedContent(step, output, now?.bytes.toString('utf8'), state);
+        const outputs = { ...state.outputs };
+        if (output && records[step.file]) outputs[step.file] = records[step.file]!;
+        else delete outputs[step.file];
+        state = { ...state, outputs };
+        const mode = records[step.file]?.mode ?? now?.mode ?? 0o644;
+        commitFiles(view.store, [{ path: step.file, abs: locate(step.file), ...(next === undefined ? {} : { bytes: Buffer.from(next), mode }) }], state, restorePoint);
+        // Re-check: the item must be gone.
+        const after = compareDrift({ target: view.target, desired: view.outputs, actual: actualSnapshot(view.loc, view.outputs, state), state, rules: severityRules(view.repo) });
+        if (after.items.some((i) => i.path === step.path && i.file === step.file && i.kind !== 'extra')) {
+          rollbackTo(view.store, view.store.readRestorePoint(restorePoint), `remediate: ${step.path} still drifts after its fix`);
+          throw new ClaudeEnvError('remediate-check-failed', `${step.path} still drifts after its fix; every file was put back as it was (restore point ${restorePoint})`, { exitCode: EXIT_USAGE });
+        }
+        fixed.push(step);
+      }
+      view.store.audit({ event: 'remediate', target: view.target, restorePoint, fixed: fixed.map((s) => s.path), manual: selection.manual.map((s) => s.path) });
+    } finally {
+      unlock();
+    }
+  }
+  const after = driftReport({ ...view, state: view.store.readState(), actual: actualSnapshot(view.loc, view.outputs, view.store.readState()) });
+  if (opts.json) {
+    printJson(io, {
+      target: view.target,
+      restore_point: restorePoint ?? null,
+      fixed,
+      manual_intervention: selection.manual,
+      drift_before: { drift_percentage: before.drift_percentage, risk_level: before.risk_level },
+      drift_after: { drift_percentage: after.drift_percentage, risk_level: after.risk_level, items: after.items.length },
+    });
+  } else {
+    const lines = [`remediate ${describeTarget(view.target)}: fixed ${fixed.length}, manual ${selection.manual.length}; drift ${before.drift_percentage}% → ${after.drift_percentage}%, risk ${before.risk_level} → ${after.risk_level}${restorePoint ? ` (restore point ${restorePoint})` : ''}`];
+    for (const s of fixed) lines.push(`  fixed   ${stepLine(s)}`);
+    for (const s of selection.manual) lines.push(`  manual  ${stepLine(s)}: ${s.reason}`);
+    io.stdout.write(`${lines.join('\n')}\n`);
+  }
+  return hasManagedDrift(after) ? EXIT_FINDINGS : EXIT_OK;
+}
