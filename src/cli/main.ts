@@ -69,7 +69,7 @@ export async function main(argv: string[], io: CliIO): Promise<ExitCode> {
     };
 
   cli
-    .command('demo', 'the main job on embedded defaults, in a temp dir: init, validate, render, explain')
+    .command('demo', 'the main job on embedded defaults, in a temp dir: init, validate, render, explain, apply, drift, remediate')
     .option('--json', 'machine-readable report of each step')
     .option('--keep', 'keep the temp dir and print its path')
     .action(on('demo', () => import('./demo.js')));
