@@ -4,7 +4,7 @@
  * which to remove, which are in the way (conflicts), and the new state.
  * `apply`, `apply --dry-run`, `diff` and the post-apply check all use it.
  */
-import { createHash } from 'node:crypto';
+import { sha256 } from '../provenance/hash.js';
 import type { Output, OutputKind } from '../render/outputs.js';
 import type { ManagedOutput, MachineState } from '../state/types.js';
 import type { Target } from '../vocabulary.js';
@@ -56,7 +56,7 @@ export interface PlanInput {
   readonly force?: boolean;
 }
 
-export const sha256 = (data: string | Uint8Array): string => createHash('sha256').update(data).digest('hex');
+export { sha256 };
 const utf8 = new TextDecoder();
 const bytesOf = (o: Output): Uint8Array => (o.encoding === 'base64' ? Buffer.from(o.content, 'base64') : Buffer.from(o.content));
 const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && Buffer.compare(a, b) === 0;

@@ -5,7 +5,7 @@
  * summaries of whole files; and the values a user may keep secrets in
  * (`env`, `headers`) hidden from reports, which leave the machine.
  */
-import { createRequire } from 'node:module';
+import { sha256 } from '../provenance/hash.js';
 import { isJsonObject, type Json } from '../render/shared-files.js';
 
 const SECRET = /«secret:[^»]*»/;
@@ -72,13 +72,9 @@ export interface ContentSummary {
   readonly mode?: string;
 }
 
-/** node:crypto costs ~10 ms to load: only when a whole file is reported. */
-const require = createRequire(import.meta.url);
-
 export function summarize(content: string, encoding: 'utf8' | 'base64' = 'utf8'): ContentSummary {
   const bytes = encoding === 'base64' ? Buffer.from(content, 'base64') : Buffer.from(content, 'utf8');
-  const { createHash } = require('node:crypto') as typeof import('node:crypto');
-  return { sha256: createHash('sha256').update(bytes).digest('hex'), bytes: bytes.length };
+  return { sha256: sha256(bytes), bytes: bytes.length };
 }
 
 export const octal = (mode: number): string => `0${(mode & 0o777).toString(8).padStart(3, '0')}`;

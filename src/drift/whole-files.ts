@@ -46,10 +46,11 @@ export function compareInstructions(o: Output, actual: ActualFile | undefined): 
   const segments = ['instructions'];
   const text = actual?.content;
   const at = text === undefined ? undefined : findBlock(text);
+  if (at && sameText(o.content, text!.slice(at.start, at.end))) return NONE;
+  // Summaries hash the content: only for items that are reported.
   const expected = summarize(o.content);
   if (!at) return one({ segments, file: o.path, kind: 'missing', expected, actual: null, value: expected });
   const block = text!.slice(at.start, at.end);
-  if (sameText(o.content, block)) return NONE;
   return one({ segments, file: o.path, kind: 'modified', expected, actual: summarize(block), value: expected });
 }
 
@@ -64,17 +65,18 @@ const wantedMode = (o: Output): number => (o.secret ? 0o600 : o.mode) & 0o777;
  */
 export function compareWholeFile(o: Output, actual: ActualFile | undefined, managed: ManagedOutput | undefined): FileResult {
   const segments = outputSegments(o.kind, o.path);
-  const expected = summarize(o.content, o.encoding);
   const content = actual?.content;
+  const same = content !== undefined && (o.encoding === 'base64' ? o.content === content : sameText(o.content, content));
+  const mode = actual?.mode === undefined ? undefined : actual.mode & 0o777;
+  if (same && (mode === undefined || mode === wantedMode(o))) return NONE;
+  // Summaries hash the content: only for items that are reported.
+  const expected = summarize(o.content, o.encoding);
   if (content === undefined) return one({ segments, file: o.path, kind: 'missing', expected, actual: null, value: expected });
-  const same = o.encoding === 'base64' ? o.content === content : sameText(o.content, content);
   if (!same) {
     const finding: Finding = { segments, file: o.path, kind: 'modified', expected, actual: summarize(content, o.encoding), value: expected };
     return one(managed ? finding : { ...finding, unmanaged: true });
   }
-  const mode = actual!.mode === undefined ? undefined : actual!.mode & 0o777;
-  if (mode === undefined || mode === wantedMode(o)) return NONE;
-  return one({ segments, file: o.path, kind: 'modified', expected: { ...expected, mode: octal(wantedMode(o)) }, actual: { ...expected, mode: octal(mode) }, value: expected });
+  return one({ segments, file: o.path, kind: 'modified', expected: { ...expected, mode: octal(wantedMode(o)) }, actual: { ...expected, mode: octal(mode!) }, value: expected });
 }
 
 /** An output claude-env wrote before and no longer renders: one item while it is still there. */

@@ -7,19 +7,14 @@
  * Layer documents may also hold the `!delete` marker and `null` (keep the
  * parent); merged trees never do.
  */
-import { createRequire } from 'node:module';
+import { sha256 } from './hash.js';
 import type { Origin } from '../vocabulary.js';
 
 /** The `!delete` tag: removes an inherited key. Exists only in layer documents. */
 export const DELETE: unique symbol = Symbol('claude-env.delete');
 export type DeleteMarker = typeof DELETE;
 
-/** node:crypto costs ~10 ms to load: only when a secret is shown. */
-const require = createRequire(import.meta.url);
-function shortHash(text: string): string {
-  const { createHash } = require('node:crypto') as typeof import('node:crypto');
-  return createHash('sha256').update(text).digest('hex').slice(0, 12);
-}
+const shortHash = (text: string): string => sha256(text).slice(0, 12);
 
 export type SecretProvider = 'env' | 'file' | 'cmd' | 'age';
 

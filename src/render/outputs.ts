@@ -145,18 +145,36 @@ export function renderOutputs(repo: Repo, tree: TreeMap): Output[] {
     memo(tree['mcpServers'], '', () => renderClaudeJson(tree['mcpServers'])),
     memo(tree['instructions'], '', () => renderClaudeMd(tree['instructions'])),
   ];
+  // Front matter is written with `yaml`; between runs its result is kept in the repo's artefact cache, so a warm one-target command need not load the library.
+  const cached = (kind: OutputKind, name: string, section: TreeMap, compile: () => Output): Output => {
+    const store = repo.artifactCache;
+    if (!store) return compile();
+    const key = `render\0${kind}\0${name}\0${JSON.stringify(section)}`;
+    const hit = store.get(key);
+    if (hit !== undefined) {
+      try {
+        const entry = JSON.parse(hit) as { key: string; path: string; content: string };
+        if (entry.key === key) return out(entry.path, kind, entry.content);
+      } catch {
+        /* a damaged entry is a miss */
+      }
+    }
+    const o = compile();
+    store.set(key, JSON.stringify({ key, path: o.path, content: o.content }));
+    return o;
+  };
   const personas = tree['personas'];
   if (isMap(personas)) {
     for (const name of Object.keys(personas)) {
       const p = personas[name];
-      if (isMap(p)) outputs.push(memo(p, name, () => renderAgent(name, p)));
+      if (isMap(p)) outputs.push(memo(p, name, () => cached('agent', name, p, () => renderAgent(name, p))));
     }
   }
   const workflows = tree['workflows'];
   if (isMap(workflows)) {
     for (const name of Object.keys(workflows)) {
       const w = workflows[name];
-      if (isMap(w)) outputs.push(memo(w, name, () => renderCommand(name, w)));
+      if (isMap(w)) outputs.push(memo(w, name, () => cached('command', name, w, () => renderCommand(name, w))));
     }
   }
   const files = tree['files'];
