@@ -6,7 +6,7 @@
 import { EXIT_FINDINGS, EXIT_OK, type ExitCode } from '../errors.js';
 import { runApply, type ApplyResult } from '../apply/run.js';
 import { renderTarget } from '../render/index.js';
-import { stateDir } from '../state/identity.js';
+import { ensureIdentity, stateDir } from '../state/identity.js';
 import { describeTarget, localLayer, openRepo, repoRevision, resolveTarget, homeDir, type TargetOptions } from './context.js';
 import { printJson, type CliIO } from './io.js';
 import { locations } from './machine.js';
@@ -34,6 +34,8 @@ export async function run(io: CliIO, opts: ApplyOptions): Promise<ExitCode> {
     ...(opts.wait ? { waitMs: Number(opts.wait) * 1000 } : {}),
     command: `apply ${describeTarget(target)}`,
   });
+  // The first apply on a machine makes its target the machine's identity (drift and apply then need no flags).
+  if (!result.dryRun) ensureIdentity(homeDir(io, opts), io.env, target);
   if (opts.json) printJson(io, applyReport(describeTarget(target), result));
   else io.stdout.write(applyText(describeTarget(target), result));
   return result.plan.conflicts.length > 0 ? EXIT_FINDINGS : EXIT_OK;

@@ -2,7 +2,8 @@
  * The machine identity (which env/team/project/user this machine is), kept in
  * `$CLAUDE_ENV_HOME/identity.json` (default `<home>/.claude-env`).
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../system/atomic.js';
 import { join } from 'node:path';
 import { ClaudeEnvError, EXIT_USAGE } from '../errors.js';
 import type { Target } from '../vocabulary.js';
@@ -33,4 +34,13 @@ export function readIdentity(home: string, env: NodeJS.ProcessEnv): Partial<Targ
   } catch (err) {
     throw new ClaudeEnvError('state-corrupt', `the machine identity ${path} is not valid JSON: ${(err as Error).message}`, { file: path, exitCode: EXIT_USAGE, cause: err });
   }
+}
+
+/** Record the machine identity (what later commands default to), once: an existing identity is never overwritten here. */
+export function ensureIdentity(home: string, env: NodeJS.ProcessEnv, target: Target): boolean {
+  const current = readIdentity(home, env);
+  if (current.env !== undefined) return false;
+  mkdirSync(stateDir(home, env), { recursive: true, mode: 0o700 });
+  writeFileAtomic(identityPath(home, env), `${JSON.stringify(target, null, 2)}\n`, 0o600);
+  return true;
 }

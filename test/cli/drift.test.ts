@@ -65,6 +65,14 @@ describe('drift', () => {
     ]);
   });
 
+  it('needs no target flags after the first apply: the machine identity remembers it', async () => {
+    const home = await appliedHome();
+    handEdit(home);
+    const r = await run(['drift', '--repo', fixture('merge-rules'), '--json'], home);
+    assert.equal(r.code, 1, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout).target, { env: 'development', team: 'web', project: 'shop', user: 'ann' });
+  });
+
   it('exits 0 when the only difference is a key the user added', async () => {
     const home = await appliedHome();
     const file = join(home, '.claude', 'settings.json');
