@@ -3,7 +3,7 @@
  * resolve the target from flags or the machine identity, and read the
  * machine's `user_local` layer.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { ClaudeEnvError, EXIT_USAGE } from '../errors.js';
 import { Repo, chainErrorToThrow, type LayerDocument } from '../repo/repo.js';
@@ -90,6 +90,8 @@ export function localLayer(io: CliIO, opts: TargetOptions): LayerDocument[] {
   if (!home) return [];
   const cfg = io.env['CLAUDE_CONFIG_DIR'] || join(resolve(io.cwd, home), '.claude');
   const path = join(cfg, 'local-overrides.yml');
+  // Most machines have none: ask cheaply (a failed read builds an error, ~ms at start-up).
+  if (!statSync(path, { throwIfNoEntry: false })) return [];
   let text: string;
   try {
     text = readFileSync(path, 'utf8');

@@ -79,6 +79,8 @@ export class StateStore {
   }
 
   private readJson<T>(file: string, what: string): T | undefined {
+    // Absent is the common case (no journal): ask cheaply rather than build an error.
+    if (!statSync(file, { throwIfNoEntry: false })) return undefined;
     let text: string;
     try {
       text = readFileSync(file, 'utf8');
