@@ -205,6 +205,18 @@ describe('faults', () => {
     });
   }
 
+  it('refuses an invalid repo with the place of the error (exit 1) and writes nothing', async () => {
+    const home = userHome();
+    const dir = join(tmp.dir, `bad-repo${n++}`);
+    cpSync(repo, dir, { recursive: true });
+    writeFileSync(join(dir, 'teams', 'web', 'base-config.yml'), 'settings:\n  model: [sonnet\n');
+    const before = snapshot(home);
+    const r = await run(['apply', '--repo', dir, '--env', 'development', '--team', 'web', '--user', 'ann', '--project', 'shop'], home);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^claude-env: teams\/web\/base-config\.yml:\d+:\d+  yaml-syntax  /);
+    assert.deepEqual(snapshot(home), before);
+  });
+
   it('takes over the lock of a claude-env that died', async () => {
     const home = userHome();
     mkdirSync(join(home, '.claude-env'), { recursive: true });
