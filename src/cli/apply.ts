@@ -9,7 +9,7 @@ import { renderTarget } from '../render/index.js';
 import { ensureIdentity, stateDir } from '../state/identity.js';
 import { describeTarget, localLayer, openRepo, repoRevision, resolveTarget, homeDir, type TargetOptions } from './context.js';
 import { printJson, type CliIO } from './io.js';
-import { locations } from './machine.js';
+import { locations, waitMs } from './machine.js';
 
 interface ApplyOptions extends TargetOptions {
   dryRun?: boolean;
@@ -31,7 +31,7 @@ export async function run(io: CliIO, opts: ApplyOptions): Promise<ExitCode> {
     outputs: rendered.outputs,
     ...(opts.dryRun ? { dryRun: true } : {}),
     ...(opts.force ? { force: true } : {}),
-    ...(opts.wait ? { waitMs: Number(opts.wait) * 1000 } : {}),
+    waitMs: waitMs(opts),
     command: `apply ${describeTarget(target)}`,
   });
   // The first apply on a machine makes its target the machine's identity (drift and apply then need no flags).

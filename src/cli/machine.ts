@@ -17,3 +17,8 @@ export function locations(io: CliIO, opts: TargetOptions): ClaudeLocations {
 export function stateStore(io: CliIO, opts: TargetOptions): StateStore {
   return new StateStore(stateDir(homeDir(io, opts), io.env));
 }
+
+/** `--wait SECONDS` in milliseconds (0: do not wait for another claude-env). */
+export function waitMs(opts: { wait?: string }): number {
+  return opts.wait ? Number(opts.wait) * 1000 : 0;
+}

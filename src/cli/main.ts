@@ -34,6 +34,11 @@ function targetOptions(cmd: Command): Command {
     .option('--home <dir>', 'target home (default: $HOME)');
 }
 
+/** Commands that change the machine: they may wait for another claude-env, and report as JSON. */
+function changingOptions(cmd: Command): Command {
+  return targetOptions(cmd).option('--wait <seconds>', 'wait this long for another claude-env to finish').option('--json', 'machine-readable report');
+}
+
 /** Options that take one of a fixed set of values. */
 const CHOICES: Record<string, Record<string, readonly string[]>> = {
   validate: { format: ['text', 'json', 'sarif'] },
@@ -92,17 +97,13 @@ export async function main(argv: string[], io: CliIO): Promise<ExitCode> {
   targetOptions(cli.command('explain <key>', "every layer's value for one dotted key, in order, and the winner"))
     .option('--json', 'machine-readable output')
     .action(on('explain', async () => explainCommand));
-  targetOptions(cli.command('apply', "write the target's native files into the home: restore point first, one atomic switch"))
+  changingOptions(cli.command('apply', "write the target's native files into the home: restore point first, one atomic switch"))
     .option('--dry-run', 'show the plan and write nothing')
     .option('--force', 'replace files in the way that claude-env did not write (saved in the restore point first)')
-    .option('--wait <seconds>', 'wait this long for another claude-env to finish')
-    .option('--json', 'machine-readable report')
     .action(on('apply', () => import('./apply.js')));
-  targetOptions(cli.command('rollback', 'put the outputs back as a restore point has them'))
+  changingOptions(cli.command('rollback', 'put the outputs back as a restore point has them'))
     .option('--list', 'list the restore points')
     .option('--to <id>', 'the restore point (default: the latest)')
-    .option('--wait <seconds>', 'wait this long for another claude-env to finish')
-    .option('--json', 'machine-readable report')
     .action(on('rollback', () => import('./rollback.js')));
   targetOptions(cli.command('drift', 'what differs between the desired state and this machine: items, percentage, risk, plan'))
     .option('--json', 'machine-readable report')
@@ -111,11 +112,9 @@ export async function main(argv: string[], io: CliIO): Promise<ExitCode> {
     .option('--force', 'as apply --force: include files in the way that claude-env did not write')
     .option('--json', 'machine-readable report')
     .action(on('diff', () => import('./diff.js')));
-  targetOptions(cli.command('remediate', 'fix drift worst first within --max-fixes: restore point, re-check after each fix, roll back all if one fails'))
+  changingOptions(cli.command('remediate', 'fix drift worst first within --max-fixes: restore point, re-check after each fix, roll back all if one fails'))
     .option('--max-fixes <n>', 'fix at most N items (default 10); the rest become manual-intervention entries')
     .option('--include <severity>', 'also fix medium items (normally corrected on schedule)')
-    .option('--wait <seconds>', 'wait this long for another claude-env to finish')
-    .option('--json', 'machine-readable report')
     .action(on('remediate', () => import('./remediate.js')));
   cli.help();
   cli.version(VERSION);

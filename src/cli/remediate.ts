@@ -18,6 +18,7 @@ import { readIfExists } from '../system/fs.js';
 import { describeTarget, type TargetOptions } from './context.js';
 import { actualSnapshot, driftReport, hasManagedDrift, machineView, severityRules } from './drift.js';
 import { printJson, type CliIO } from './io.js';
+import { waitMs } from './machine.js';
 
 interface RemediateOptions extends TargetOptions {
   maxFixes?: string | number;
@@ -38,7 +39,7 @@ export async function run(io: CliIO, opts: RemediateOptions): Promise<ExitCode> 
   const fixed: PlanStep[] = [];
   let restorePoint: string | undefined;
   if (selection.fix.length > 0) {
-    const unlock = view.store.lock('remediate', opts.wait ? Number(opts.wait) * 1000 : 0);
+    const unlock = view.store.lock('remediate', waitMs(opts));
     try {
       const locate = (p: string): string => outputLocation(view.loc, p);
       const records = planApply({ target: view.target, outputs: view.outputs, state: view.state, locate, actual: readIfExists, force: true }).newState.outputs;

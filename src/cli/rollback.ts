@@ -4,18 +4,18 @@ import { recover, recoverUnderLock, rollbackTo } from '../apply/run.js';
 import { readIfExists } from '../system/fs.js';
 import type { TargetOptions } from './context.js';
 import { printJson, type CliIO } from './io.js';
-import { stateStore } from './machine.js';
+import { stateStore, waitMs } from './machine.js';
 
 export async function run(io: CliIO, opts: TargetOptions & { list?: boolean; to?: string; json?: boolean; wait?: string }): Promise<ExitCode> {
   const store = stateStore(io, opts);
   if (opts.list) {
-    recoverUnderLock(store, 'rollback --list', opts.wait ? Number(opts.wait) * 1000 : 0);
+    recoverUnderLock(store, 'rollback --list', waitMs(opts));
     const points = store.listRestorePoints().map((p) => ({ id: p.id, created_at: p.createdAt, reason: p.reason, files: p.files.map((f) => f.path) }));
     if (opts.json) printJson(io, { restore_points: points });
     else io.stdout.write(points.length ? `${points.map((p) => `${p.id}  ${p.created_at}  ${p.reason}  ${p.files.length} file(s)`).join('\n')}\n` : 'no restore points\n');
     return EXIT_OK;
   }
-  const unlock = store.lock('rollback', opts.wait ? Number(opts.wait) * 1000 : 0);
+  const unlock = store.lock('rollback', waitMs(opts));
   try {
     recover(store);
     const all = store.listRestorePoints();
