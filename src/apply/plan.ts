@@ -56,7 +56,6 @@ export interface PlanInput {
   readonly force?: boolean;
 }
 
-export { sha256 };
 const utf8 = new TextDecoder();
 const bytesOf = (o: Output): Uint8Array => (o.encoding === 'base64' ? Buffer.from(o.content, 'base64') : Buffer.from(o.content));
 const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && Buffer.compare(a, b) === 0;

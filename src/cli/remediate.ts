@@ -76,7 +76,8 @@ export async function run(io: CliIO, opts: RemediateOptions): Promise<ExitCode> 
       unlock();
     }
   }
-  const after = driftReport({ ...view, state: view.store.readState(), actual: actualSnapshot(view.loc, view.outputs, view.store.readState()) });
+  const stateAfter = view.store.readState();
+  const after = driftReport({ ...view, state: stateAfter, actual: actualSnapshot(view.loc, view.outputs, stateAfter) });
   if (opts.json) {
     printJson(io, {
       target: view.target,

@@ -70,7 +70,8 @@ export class Repo {
     opts: { cache?: DocumentCache } = {},
   ) {
     this.cache = opts.cache;
-    if (source.read('claude-env.yml') === undefined) {
+    // Parsed here once: every command needs the repo settings anyway.
+    if (this.document('claude-env.yml') === undefined) {
       throw new ClaudeEnvError('not-config-repo', `${source.description} is not a claude-env config repo: it has no claude-env.yml`, {
         exitCode: EXIT_USAGE,
         hint: 'run `claude-env init DIR` to create one, or pass --repo DIR',
