@@ -1,0 +1,117 @@
+/**
+ * Resolve `!secret env:|file:|cmd:` references and `!encrypted` age values on
+ * the machine, at apply time (an edge: it reads the environment, files and
+ * runs commands). Each distinct secret is resolved once. An error names the
+ * reference and where the repo sets it, never a value.
+ */
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { ClaudeEnvError, EXIT_USAGE, type ErrorLocation } from '../errors.js';
+import type { SecretValue } from '../provenance/tree.js';
+import { decrypt, parseIdentities } from './age.js';
+
+export interface ResolverOptions {
+  env: Readonly<Record<string, string | undefined>>;
+  /** Base of relative `file:` paths and of `cmd:` commands. */
+  cwd: string;
+  /** `--identity FILE`; else `$CLAUDE_ENV_AGE_IDENTITY`. */
+  identityFile?: string | undefined;
+  /** Time a `cmd:` reference may take (default 10 s). */
+  cmdTimeoutMs?: number;
+}
+
+export type SecretResolver = (value: SecretValue, where?: ErrorLocation) => Promise<string>;
+
+export const DEFAULT_CMD_TIMEOUT_MS = 10_000;
+
+/** How an error names a reference: `!secret env:NAME` (the command of `cmd:` and age ciphertexts by their short hash). */
+export function referenceName(value: SecretValue): string {
+  return value.provider === 'age' ? `!encrypted ${value.describe()}` : `!secret ${value.describe()}`;
+}
+
+function fail(value: SecretValue, where: ErrorLocation | undefined, reason: string, hint?: string): ClaudeEnvError {
+  return new ClaudeEnvError('secret-unresolved', `cannot resolve ${referenceName(value)}: ${reason}`, { ...(where ?? {}), exitCode: EXIT_USAGE, ...(hint ? { hint } : {}) });
+}
+
+function expandHome(path: string, env: ResolverOptions['env']): string {
+  if (path === '~' || path.startsWith('~/')) return `${env['HOME'] ?? ''}${path.slice(1)}`;
+  return path;
+}
+
+function runCommand(command: string, opts: ResolverOptions): Promise<{ code: number | null; stdout: string; timedOut: boolean; error?: string }> {
+  const timeout = opts.cmdTimeoutMs ?? DEFAULT_CMD_TIMEOUT_MS;
+  return new Promise((done) => {
+    const child = execFile('/bin/sh', ['-c', command], { cwd: opts.cwd, env: opts.env as NodeJS.ProcessEnv, timeout, killSignal: 'SIGKILL', maxBuffer: 1 << 20, encoding: 'utf8' }, (err, stdout) => {
+      if (!err) return done({ code: 0, stdout, timedOut: false });
+      const e = err as NodeJS.ErrnoException & { killed?: boolean; code?: number | string | null };
+      if (e.killed) return done({ code: null, stdout: '', timedOut: true });
+      done({ code: typeof e.code === 'number' ? e.code : null, stdout: '', timedOut: false, error: typeof e.code === 'string' ? e.code : undefined });
+    });
+    child.stdin?.end();
+  });
+}
+
+export function createSecretResolver(opts: ResolverOptions): SecretResolver {
+  const cache = new Map<string, Promise<string>>();
+  let identities: string[] | undefined;
+  const loadIdentities = (value: SecretValue, where: ErrorLocation | undefined): string[] => {
+    if (identities) return identities;
+    const file = opts.identityFile ?? opts.env['CLAUDE_ENV_AGE_IDENTITY'];
+    if (!file) throw fail(value, where, 'no age identity given', 'pass --identity FILE or set $CLAUDE_ENV_AGE_IDENTITY');
+    const path = resolve(opts.cwd, expandHome(file, opts.env));
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (err) {
+      throw fail(value, where, `cannot read the age identity file ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+    return (identities = parseIdentities(text, path));
+  };
+
+  const resolveOne = async (value: SecretValue, where: ErrorLocation | undefined): Promise<string> => {
+    switch (value.provider) {
+      case 'env': {
+        const v = opts.env[value.ref];
+        if (v === undefined) throw fail(value, where, `the environment variable ${value.ref} is not set`);
+        return v;
+      }
+      case 'file': {
+        const path = expandHome(value.ref, opts.env);
+        const abs = isAbsolute(path) ? path : resolve(opts.cwd, path);
+        try {
+          return readFileSync(abs, 'utf8').replace(/\r?\n$/, '');
+        } catch (err) {
+          throw fail(value, where, `cannot read ${abs} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+        }
+      }
+      case 'cmd': {
+        const r = await runCommand(value.ref, opts);
+        if (r.timedOut) throw fail(value, where, `the command did not finish within ${Math.round((opts.cmdTimeoutMs ?? DEFAULT_CMD_TIMEOUT_MS) / 100) / 10} s and was killed`);
+        if (r.error) throw fail(value, where, `the command could not be run (${r.error})`);
+        if (r.code !== 0) throw fail(value, where, `the command exited with code ${r.code ?? 'unknown'}`);
+        return r.stdout.replace(/\r?\n$/, '');
+      }
+      case 'age': {
+        try {
+          return await decrypt(value.ref, loadIdentities(value, where), `cannot resolve ${referenceName(value)}`);
+        } catch (err) {
+          if (err instanceof ClaudeEnvError && where?.file) {
+            throw new ClaudeEnvError(err.code, err.message, { ...where, exitCode: err.exitCode, ...(err.hint ? { hint: err.hint } : {}) });
+          }
+          throw err;
+        }
+      }
+    }
+  };
+
+  return (value, where) => {
+    const key = `${value.provider}\0${value.ref}`;
+    let p = cache.get(key);
+    if (!p) {
+      p = resolveOne(value, where);
+      cache.set(key, p);
+    }
+    return p;
+  };
+}
