@@ -4,13 +4,19 @@
  * `<home>/.claude` and then holds `.claude.json` too; a legacy
  * `<config dir>/.config.json` is read instead of `.claude.json`.
  */
+import { ClaudeEnvError, EXIT_USAGE } from '../errors.js';
+
 export interface ClaudeLocations {
   readonly home: string;
   /** `$CLAUDE_CONFIG_DIR` when set. */
   readonly configDir?: string;
   /** Whether `<config dir>/.config.json` exists (Claude then uses it as its state file). */
   readonly legacyStateFile?: boolean;
+  /** `--project-dir` (or the one the last apply used): where `@project/…` outputs such as `.mcp.json` go. */
+  readonly projectDir?: string;
 }
+
+const PROJECT_PREFIX = '@project/';
 
 const join = (a: string, b: string): string => (a.endsWith('/') ? a + b : `${a}/${b}`);
 
@@ -20,6 +26,10 @@ export function configDirOf(loc: ClaudeLocations): string {
 
 /** Absolute path of an output given by its home-relative path (`.claude/settings.json`, `.claude.json`). */
 export function outputLocation(loc: ClaudeLocations, homePath: string): string {
+  if (homePath.startsWith(PROJECT_PREFIX)) {
+    if (loc.projectDir === undefined) throw new ClaudeEnvError('usage', `${homePath} is a project file: give --project-dir DIR`, { exitCode: EXIT_USAGE });
+    return join(loc.projectDir, homePath.slice(PROJECT_PREFIX.length));
+  }
   if (homePath === '.claude.json') {
     const cfg = configDirOf(loc);
     if (loc.legacyStateFile) return join(cfg, '.config.json');

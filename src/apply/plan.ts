@@ -75,7 +75,8 @@ function compose(o: Output, current: OnDisk | undefined, prev: ManagedOutput | u
         return { bytes: Buffer.from(r.content), owned: r.owned, repaired: true };
       }
     }
-    case 'claude-json': {
+    case 'claude-json':
+    case 'mcp-json': {
       const r = mergeClaudeJson(o.content, text, prev?.owned ?? []);
       return { bytes: Buffer.from(r.content), owned: r.owned };
     }
@@ -86,7 +87,7 @@ function compose(o: Output, current: OnDisk | undefined, prev: ManagedOutput | u
   }
 }
 
-const SHARED_KINDS: ReadonlySet<OutputKind> = new Set(['settings-json', 'claude-json', 'claude-md']);
+const SHARED_KINDS: ReadonlySet<OutputKind> = new Set(['settings-json', 'claude-json', 'mcp-json', 'claude-md']);
 
 export function planApply(input: PlanInput): Plan {
   const writes: PlannedWrite[] = [];

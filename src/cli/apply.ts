@@ -9,7 +9,7 @@ import { renderTarget } from '../render/index.js';
 import { ensureIdentity, stateDir } from '../state/identity.js';
 import { describeTarget, localLayer, openRepo, repoRevision, resolveTarget, homeDir, type TargetOptions } from './context.js';
 import { printJson, type CliIO } from './io.js';
-import { locations, waitMs } from './machine.js';
+import { locations, stateStore, waitMs } from './machine.js';
 
 interface ApplyOptions extends TargetOptions {
   dryRun?: boolean;
@@ -21,10 +21,11 @@ interface ApplyOptions extends TargetOptions {
 export async function run(io: CliIO, opts: ApplyOptions): Promise<ExitCode> {
   const repo = openRepo(io, opts);
   const target = resolveTarget(io, repo, opts);
-  const rendered = renderTarget(repo, target, { extra: localLayer(io, opts) });
+  const loc = locations(io, opts, stateStore(io, opts).readState());
+  const rendered = renderTarget(repo, target, { extra: localLayer(io, opts), projectMcp: loc.projectDir !== undefined });
   const revision = repoRevision(io, opts);
   const result = runApply({
-    locations: locations(io, opts),
+    locations: loc,
     stateDir: stateDir(homeDir(io, opts), io.env),
     target,
     ...(revision ? { revision } : {}),

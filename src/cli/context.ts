@@ -27,6 +27,8 @@ export interface TargetOptions extends RepoOptions {
   project?: string;
   user?: string;
   home?: string;
+  /** A checkout of the target's project: its `.mcp.json` is written too. */
+  projectDir?: string;
 }
 
 /** The config repo dir: `--repo`, else the nearest folder up from cwd with a claude-env.yml, else $CLAUDE_ENV_REPO. */

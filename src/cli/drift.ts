@@ -51,11 +51,11 @@ export interface MachineView {
 export function machineView(io: CliIO, opts: TargetOptions, command: string): MachineView {
   const repo = openRepo(io, opts);
   const target = resolveTarget(io, repo, opts);
-  const outputs = renderTarget(repo, target, { extra: localLayer(io, opts) }).outputs;
   const store = stateStore(io, opts);
   recoverUnderLock(store, command);
   const state = store.readState();
-  const loc = locations(io, opts);
+  const loc = locations(io, opts, state);
+  const outputs = renderTarget(repo, target, { extra: localLayer(io, opts), projectMcp: loc.projectDir !== undefined }).outputs;
   return { repo, target, outputs, store, state, loc, actual: actualSnapshot(loc, outputs, state) };
 }
 

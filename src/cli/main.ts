@@ -31,7 +31,8 @@ function targetOptions(cmd: Command): Command {
     .option('--team <team>', 'team')
     .option('--project <project>', 'project')
     .option('--user <user>', 'user')
-    .option('--home <dir>', 'target home (default: $HOME)');
+    .option('--home <dir>', 'target home (default: $HOME)')
+    .option('--project-dir <dir>', "a checkout of the target's project: its .mcp.json gets the project's MCP servers (default: the last apply's)");
 }
 
 /** Commands that change the machine: they may wait for another claude-env, and report as JSON. */
@@ -45,7 +46,7 @@ const CHOICES: Record<string, Record<string, readonly string[]>> = {
   render: { format: ['yaml', 'json'] },
 };
 /** Options that take a value: the last one given wins; one with no value is a usage error. */
-const VALUE_OPTIONS = ['repo', 'rev', 'env', 'team', 'project', 'user', 'home', 'format', 'out', 'wait', 'to', 'maxFixes', 'include'];
+const VALUE_OPTIONS = ['repo', 'rev', 'env', 'team', 'project', 'user', 'home', 'projectDir', 'format', 'out', 'wait', 'to', 'maxFixes', 'include'];
 
 function checkOptions(command: string, opts: Record<string, unknown>): void {
   for (const name of VALUE_OPTIONS) {

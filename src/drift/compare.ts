@@ -33,6 +33,7 @@ function compareOutput(o: Output, input: DriftInput): FileResult {
     case 'settings-json':
       return compareSettings(o, actual, managed?.owned ?? []);
     case 'claude-json':
+    case 'mcp-json':
       return compareClaudeJson(o, actual, managed?.owned ?? []);
     case 'claude-md':
       return compareInstructions(o, actual);

@@ -69,6 +69,7 @@ export function desiredFileContent(output: Output, actual: string | undefined, s
     case 'settings-json':
       return mergeSettingsJson(output.content, actual, owned, true).content;
     case 'claude-json':
+    case 'mcp-json':
       return mergeClaudeJson(output.content, actual, owned).content;
     case 'claude-md':
       return mergeClaudeMd(output.content, actual).content;

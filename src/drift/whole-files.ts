@@ -27,6 +27,7 @@ export function outputSegments(kind: OutputKind, path: string): string[] {
     case 'settings-json':
       return ['settings'];
     case 'claude-json':
+    case 'mcp-json':
       return ['mcpServers'];
     case 'claude-md':
       return ['instructions'];

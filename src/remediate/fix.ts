@@ -62,7 +62,7 @@ export function fixedContent(step: PlanStep, output: Output | undefined, current
       return `${JSON.stringify(leaf.base, null, 2)}\n`;
     }
   }
-  if (output.kind === 'claude-json' && segs[0] === 'mcpServers' && segs.length > 1) {
+  if ((output.kind === 'claude-json' || output.kind === 'mcp-json') && segs[0] === 'mcpServers' && segs.length > 1) {
     const leaf = leafOf(0);
     if (leaf) {
       if (leaf.want === undefined) deleteAt(leaf.base, leaf.path);

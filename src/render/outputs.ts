@@ -8,7 +8,10 @@ import type { HomePath } from '../vocabulary.js';
 import { isMap, type TreeMap, type Value } from '../provenance/tree.js';
 import type { Repo } from '../repo/repo.js';
 
-export type OutputKind = 'settings-json' | 'claude-json' | 'claude-md' | 'agent' | 'command' | 'file';
+export type OutputKind = 'settings-json' | 'claude-json' | 'mcp-json' | 'claude-md' | 'agent' | 'command' | 'file';
+
+/** Where the project's `.mcp.json` is written: `<project dir>/.mcp.json` (apply, drift and diff with `--project-dir`). */
+export const PROJECT_MCP_JSON = '@project/.mcp.json';
 
 export interface Output {
   readonly path: HomePath;
@@ -59,6 +62,29 @@ export function mcpEntries(servers: Value | undefined): Record<string, Record<st
 /** `.claude.json`: claude-env owns its `mcpServers` key only; written 2-space, no trailing newline, like Claude Code. */
 export function renderClaudeJson(servers: Value | undefined): Output {
   return out('.claude.json', 'claude-json', JSON.stringify({ mcpServers: mcpEntries(servers) }, null, 2), 0o600);
+}
+
+/**
+ * With a project dir: the servers the project layer names go to the
+ * project's `.mcp.json` (shared with the project's repo, written like `claude
+ * mcp add -s project`: pretty, no trailing newline), the others stay in
+ * `.claude.json`, and user settings pre-approve the project's servers with
+ * `enabledMcpjsonServers` (CLAUDE-CODE.md §4.3), so they start without the
+ * trust dialog.
+ */
+export function renderProjectMcp(settings: Value | undefined, servers: Value | undefined, projectServers: readonly string[]): Output[] {
+  const all = mcpEntries(servers);
+  const user: Record<string, unknown> = {};
+  const project: Record<string, unknown> = {};
+  for (const name of Object.keys(all)) (projectServers.includes(name) ? project : user)[name] = all[name];
+  const base = isMap(settings) ? settings : {};
+  const approved = Array.isArray(base['enabledMcpjsonServers']) ? base['enabledMcpjsonServers'].map(String) : [];
+  const names = [...approved, ...Object.keys(project).filter((n) => !approved.includes(n))];
+  return [
+    out('.claude/settings.json', 'settings-json', `${JSON.stringify(names.length > 0 ? { ...base, enabledMcpjsonServers: names } : base, null, 2)}\n`),
+    out('.claude.json', 'claude-json', JSON.stringify({ mcpServers: user }, null, 2), 0o600),
+    out(PROJECT_MCP_JSON, 'mcp-json', JSON.stringify({ mcpServers: project }, null, 2)),
+  ];
 }
 
 export function renderClaudeMd(instructions: Value | undefined): Output {

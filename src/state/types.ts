@@ -20,6 +20,8 @@ export interface MachineState {
   readonly target?: Target;
   readonly revision?: string;
   readonly appliedAt?: string;
+  /** The `--project-dir` of the last apply: where its `@project/…` outputs are. */
+  readonly projectDir?: string;
   readonly outputs: Readonly<Record<string, ManagedOutput>>;
 }
 
