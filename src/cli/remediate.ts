@@ -27,6 +27,7 @@ interface RemediateOptions extends TargetOptions {
   wait?: string;
 }
 
+const itemKey = (i: { file: string; path: string }): string => `${i.file}\0${i.path}`;
 const stepLine = (s: PlanStep): string => `${s.severity.padEnd(8)} ${s.path} (${s.file})`;
 
 export async function run(io: CliIO, opts: RemediateOptions): Promise<ExitCode> {
@@ -53,6 +54,8 @@ export async function run(io: CliIO, opts: RemediateOptions): Promise<ExitCode> 
         view.state,
       );
       let state: MachineState = view.state;
+      const expected = new Set(before.items.filter((i) => i.kind !== 'extra').map(itemKey));
+      const done = new Set<string>();
       for (const step of selection.fix) {
         const output = view.outputs.find((o) => o.path === step.file);
         const now = readIfExists(locate(step.file));
@@ -63,12 +66,16 @@ export async function run(io: CliIO, opts: RemediateOptions): Promise<ExitCode> 
         state = { ...state, outputs };
         const mode = records[step.file]?.mode ?? now?.mode ?? 0o644;
         commitFiles(view.store, [{ path: step.file, abs: locate(step.file), ...(next === undefined ? {} : { bytes: Buffer.from(next), mode }) }], state, restorePoint);
-        // Re-check: the item must be gone.
+        // Re-check: the item is gone, and the file drifts in nothing it did not drift in before.
         const after = compareDrift({ target: view.target, desired: view.outputs, actual: actualSnapshot(view.loc, view.outputs, state), state, rules: severityRules(view.repo) });
-        if (after.items.some((i) => i.path === step.path && i.file === step.file && i.kind !== 'extra')) {
-          rollbackTo(view.store, view.store.readRestorePoint(restorePoint), `remediate: ${step.path} still drifts after its fix`);
-          throw new ClaudeEnvError('remediate-check-failed', `${step.path} still drifts after its fix; every file was put back as it was (restore point ${restorePoint})`, { exitCode: EXIT_USAGE });
+        const left = after.items.filter((i) => i.file === step.file && i.kind !== 'extra').map(itemKey);
+        const bad = left.find((k) => k === itemKey(step) || !expected.has(k) || done.has(k));
+        if (bad !== undefined) {
+          rollbackTo(view.store, view.store.readRestorePoint(restorePoint), `remediate: ${step.path} did not hold`);
+          const what = bad === itemKey(step) ? `${step.path} still drifts after its fix` : `the fix of ${step.path} left ${step.file} drifting (${bad.split('\0')[1]})`;
+          throw new ClaudeEnvError('remediate-check-failed', `${what}; every file was put back as it was (restore point ${restorePoint})`, { file: step.file, exitCode: EXIT_USAGE });
         }
+        done.add(itemKey(step));
         fixed.push(step);
       }
       view.store.audit({ event: 'remediate', target: view.target, restorePoint, fixed: fixed.map((s) => s.path), manual: selection.manual.map((s) => s.path) });

@@ -7,26 +7,32 @@
 let passed = 0;
 let at: number | undefined;
 let failWriteAt: number | undefined;
+let corruptWriteAt: number | undefined;
 let writes = 0;
 
 /**
  * Arm the test hooks from the environment: CLAUDE_ENV_CRASH_AT=N (SIGKILL at
- * the Nth crash point) and CLAUDE_ENV_FAIL_WRITE_AT=N (the Nth staged file
- * fails half-way with ENOSPC, as on a full disk).
+ * the Nth crash point), CLAUDE_ENV_FAIL_WRITE_AT=N (the Nth staged file
+ * fails half-way with ENOSPC, as on a full disk) and
+ * CLAUDE_ENV_CORRUPT_WRITE_AT=N (the Nth staged file lands with a damaged
+ * first byte, as with a disk that lies or a program that rewrites the file
+ * at once: what the post-apply check and remediate's re-check must catch).
  */
 export function armCrashPoints(env: NodeJS.ProcessEnv): void {
   const n = Number(env['CLAUDE_ENV_CRASH_AT']);
   at = Number.isInteger(n) && n > 0 ? n : undefined;
   const f = Number(env['CLAUDE_ENV_FAIL_WRITE_AT']);
   failWriteAt = Number.isInteger(f) && f > 0 ? f : undefined;
+  const c = Number(env['CLAUDE_ENV_CORRUPT_WRITE_AT']);
+  corruptWriteAt = Number.isInteger(c) && c > 0 ? c : undefined;
   passed = 0;
   writes = 0;
 }
 
-/** True when this staged write is the one that must fail (disk-full simulation). */
-export function writeFails(): boolean {
+/** Count one staged write: whether it must fail half-way (disk full) or land damaged. */
+export function nextWrite(): { fails: boolean; corrupts: boolean } {
   writes++;
-  return failWriteAt !== undefined && writes === failWriteAt;
+  return { fails: writes === failWriteAt, corrupts: writes === corruptWriteAt };
 }
 
 export function crashPoint(): void {

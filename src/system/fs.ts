@@ -5,7 +5,7 @@
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync, chmodSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { crashPoint, writeFails } from './crash.js';
+import { crashPoint, nextWrite } from './crash.js';
 import { fsyncDir } from './atomic.js';
 
 export interface FileOnDisk {
@@ -38,9 +38,11 @@ export function mkdirp(dir: string): void {
 export function stageFile(temp: string, data: Uint8Array, mode: number): void {
   crashPoint();
   const fd = openSync(temp, 'wx', mode);
+  const fault = nextWrite();
+  if (fault.corrupts && data.length > 0) data = Uint8Array.from(data, (b, i) => (i === 0 ? b ^ 0x20 : b));
   try {
     let off = 0;
-    const failing = writeFails();
+    const failing = fault.fails;
     while (off < data.length) {
       if (failing && off >= data.length / 2) throw Object.assign(new Error(`ENOSPC: no space left on device, write '${temp}'`), { code: 'ENOSPC' });
       off += writeSync(fd, data, off, Math.min(data.length - off, failing ? Math.max(1, Math.floor(data.length / 2)) : 1 << 16));

@@ -184,6 +184,13 @@ describe('faults', () => {
       message: /write-failed  cannot write .*: ENOSPC; nothing was changed/,
     },
     {
+      name: 'a write that lands damaged, caught by the post-apply check and rolled back',
+      setup: () => {},
+      env: { CLAUDE_ENV_CORRUPT_WRITE_AT: '2' },
+      code: 2,
+      message: /apply-check-failed  .* (does not hold what was written|does not parse after writing); every file was put back as it was/,
+    },
+    {
       name: 'a .claude.json that does not parse',
       setup: (home) => writeFileSync(join(home, '.claude.json'), '{"oauthAccount": {'),
       code: 2,

@@ -122,6 +122,25 @@ describe('remediate', () => {
     assert.equal(JSON.parse(readFileSync(join(home, '.claude', 'settings.json'), 'utf8')).model, 'opus');
   });
 
+  it('rolls every file back and exits 2 when a fix does not hold on re-check', async () => {
+    const home = await appliedHome();
+    handEdit(home);
+    const settings = join(home, '.claude', 'settings.json');
+    const edited = readFileSync(settings, 'utf8');
+    // the first fix lands damaged (a disk that lies, or another program rewriting the file at once)
+    const r = await cli(['remediate', ...target, '--include', 'medium', '--home', home], { env: { HOME: home, PATH: process.env['PATH'], CLAUDE_ENV_CORRUPT_WRITE_AT: '1' } });
+    assert.equal(r.code, 2, r.stdout + r.stderr);
+    assert.match(r.stderr, /remediate-check-failed  the fix of settings\.permissions\.deny left \.claude\/settings\.json drifting .*; every file was put back as it was \(restore point /);
+    // the hand-edited file is exactly as it was, and drift still reports the same items
+    assert.equal(readFileSync(settings, 'utf8'), edited);
+    const d = JSON.parse((await run(['drift', ...target, '--json'], home)).stdout);
+    assert.deepEqual(d.items.map((i: Record<string, unknown>) => i['path']), ['settings.model', 'settings.permissions.deny', 'settings.theme']);
+    // the audit log tells what happened
+    const audit = readFileSync(join(home, '.claude-env', 'audit.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    assert.equal(audit.at(-1).event, 'rollback');
+    assert.match(audit.at(-1).reason, /settings\.permissions\.deny did not hold/);
+  });
+
   it('rejects a bad --max-fixes with exit 2', async () => {
     const home = await appliedHome();
     const r = await run(['remediate', ...target, '--max-fixes', 'lots'], home);
