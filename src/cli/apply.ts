@@ -5,7 +5,7 @@
  */
 import { EXIT_FINDINGS, EXIT_OK, type ExitCode } from '../errors.js';
 import { runApply, type ApplyResult } from '../apply/run.js';
-import { renderTarget } from '../render/index.js';
+import { targetOutputs } from '../render/index.js';
 import { ensureIdentity, stateDir } from '../state/identity.js';
 import { describeTarget, localLayer, openRepo, repoRevision, resolveTarget, homeDir, type TargetOptions } from './context.js';
 import { printJson, type CliIO } from './io.js';
@@ -22,14 +22,14 @@ export async function run(io: CliIO, opts: ApplyOptions): Promise<ExitCode> {
   const repo = openRepo(io, opts);
   const target = resolveTarget(io, repo, opts);
   const loc = locations(io, opts, stateStore(io, opts).readState());
-  const rendered = renderTarget(repo, target, { extra: localLayer(io, opts), projectMcp: loc.projectDir !== undefined });
+  const outputs = targetOutputs(repo, target, { extra: localLayer(io, opts), projectMcp: loc.projectDir !== undefined });
   const revision = repoRevision(io, opts);
   const result = runApply({
     locations: loc,
     stateDir: stateDir(homeDir(io, opts), io.env),
     target,
     ...(revision ? { revision } : {}),
-    outputs: rendered.outputs,
+    outputs,
     ...(opts.dryRun ? { dryRun: true } : {}),
     ...(opts.force ? { force: true } : {}),
     waitMs: waitMs(opts),

@@ -9,7 +9,7 @@ import { compareDrift } from '../drift/compare.js';
 import type { DriftReport, SeverityRule } from '../drift/types.js';
 import { EXIT_FINDINGS, EXIT_OK, type ExitCode } from '../errors.js';
 import type { Output } from '../render/outputs.js';
-import { renderTarget } from '../render/index.js';
+import { targetOutputs } from '../render/index.js';
 import type { Repo } from '../repo/repo.js';
 import type { StateStore } from '../state/store.js';
 import type { ActualFile, ActualSnapshot, MachineState } from '../state/types.js';
@@ -55,7 +55,7 @@ export function machineView(io: CliIO, opts: TargetOptions, command: string): Ma
   recoverUnderLock(store, command);
   const state = store.readState();
   const loc = locations(io, opts, state);
-  const outputs = renderTarget(repo, target, { extra: localLayer(io, opts), projectMcp: loc.projectDir !== undefined }).outputs;
+  const outputs = targetOutputs(repo, target, { extra: localLayer(io, opts), projectMcp: loc.projectDir !== undefined });
   return { repo, target, outputs, store, state, loc, actual: actualSnapshot(loc, outputs, state) };
 }
 

@@ -4,7 +4,9 @@ import type { TreeMap } from '../provenance/tree.js';
 import type { Repo } from '../repo/repo.js';
 import { mergeTarget, type MergeOptions } from '../merge/target.js';
 import { renderOutputs, renderProjectMcp, type Output } from './outputs.js';
-import { isMap } from '../provenance/tree.js';
+import { DELETE, SecretValue, isMap, type LayerValue } from '../provenance/tree.js';
+import type { LayerDocument } from '../repo/repo.js';
+import { VERSION } from '../version.js';
 
 export interface Rendered {
   readonly target: Target;
@@ -36,4 +38,58 @@ export function projectServerNames(repo: Repo, project: string): string[] {
     if (isMap(servers)) for (const name of Object.keys(servers)) names.add(name);
   }
   return [...names];
+}
+
+function base64(bytes: Uint8Array): string {
+  let bin = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(bin);
+}
+
+/** A layer value as text for a cache key: secrets and `!delete` told apart from look-alike strings. */
+function keyText(v: LayerValue | undefined): string {
+  if (v === undefined) return '~u';
+  if (v === DELETE) return '~d';
+  if (v instanceof SecretValue) return `~s${JSON.stringify([v.provider, v.ref])}`;
+  if (v === null || typeof v !== 'object') return JSON.stringify(v);
+  if (Array.isArray(v)) return `[${v.map(keyText).join(',')}]`;
+  const m = v as Record<string, LayerValue>;
+  return `{${Object.keys(m)
+    .map((k) => `${JSON.stringify(k)}:${keyText(m[k])}`)
+    .join(',')}}`;
+}
+
+interface CachedOutputs {
+  key: string;
+  outputs: Output[];
+}
+
+/**
+ * The outputs of a target, as `renderTarget` makes them, kept between runs in
+ * the repo's artefact cache under everything they are made from
+ * (claude-env's version, the target, the text of every document of its chain,
+ * every overlay file and its mode, the machine's extra layers, the options).
+ * A warm one-target command (drift, diff, a no-change apply) then decodes no
+ * document and merges nothing. A chain with errors is never stored: it throws
+ * in `renderTarget` every time.
+ */
+export function targetOutputs(repo: Repo, target: Target, opts: RenderOptions = {}): readonly Output[] {
+  const store = repo.artifactCache;
+  if (!store || opts.section !== undefined) return renderTarget(repo, target, opts).outputs;
+  const parts = repo.chainParts(target);
+  const head = `outputs\0${VERSION}\0${JSON.stringify(target)}\0${opts.projectMcp ? 'project-mcp' : ''}\0${(opts.extra ?? []).map((d: LayerDocument) => `${d.layer}\0${d.file}\0${keyText(d.root)}`).join('\0')}`;
+  // The key is the inputs themselves (the store files it under a short hash of them): a hit is checked against every byte.
+  const key = head + parts.map(([name, content]) => `\0${name}\0${typeof content === 'string' ? `${content.length}\0${content}` : `b${base64(content)}`}`).join('');
+  const hit = store.get(`outputs\0${key}`);
+  if (hit !== undefined) {
+    try {
+      const entry = JSON.parse(hit) as CachedOutputs;
+      if (entry.key === key) return entry.outputs.map((o) => Object.freeze(o));
+    } catch {
+      /* a damaged entry is a miss */
+    }
+  }
+  const outputs = renderTarget(repo, target, opts).outputs;
+  store.set(`outputs\0${key}`, JSON.stringify({ key, outputs: [...outputs] } satisfies CachedOutputs));
+  return outputs;
 }

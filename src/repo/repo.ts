@@ -58,6 +58,7 @@ export function listNames(names: readonly string[]): string {
 
 export class Repo {
   private readonly docs = new Map<string, RepoDocument | null>();
+  private readonly texts = new Map<string, string | null>();
   private readonly placed = new Map<string, LayerMap | undefined>();
   private readonly dirs = new Map<string, string[]>();
   private readonly memberCache = new Map<string, readonly Member[]>();
@@ -83,17 +84,66 @@ export class Repo {
   document(path: string): RepoDocument | undefined {
     const hit = this.docs.get(path);
     if (hit !== undefined) return hit ?? undefined;
-    const bytes = this.source.read(path);
-    if (bytes === undefined) {
+    const text = this.text(path);
+    if (text === undefined) {
       this.docs.set(path, null);
       return undefined;
     }
     const place = placeOf(path);
-    const text = decoder.decode(bytes);
     const parsed = this.parse(text, path as RepoPath, place.layer ?? 'base');
     const doc: RepoDocument = { path: path as RepoPath, place, value: parsed.value, findings: parsed.findings, text, rootOrigin: parsed.rootOrigin };
     this.docs.set(path, doc);
     return doc;
+  }
+
+  /** A file's text, read once (not parsed). Undefined when the file does not exist. */
+  text(path: string): string | undefined {
+    const hit = this.texts.get(path);
+    if (hit !== undefined) return hit ?? undefined;
+    const bytes = this.source.read(path);
+    const text = bytes === undefined ? undefined : decoder.decode(bytes);
+    this.texts.set(path, text ?? null);
+    return text;
+  }
+
+  /**
+   * Everything a target's render is made from, as (name, content) parts in
+   * chain order, without parsing: repo settings, every document of every
+   * layer, and each overlay file with its mode. Equal parts give equal
+   * outputs, so a hash of them keys the rendered outputs between runs.
+   */
+  chainParts(t: Target): Array<readonly [string, string | Uint8Array]> {
+    const parts: Array<readonly [string, string | Uint8Array]> = [['claude-env.yml', this.text('claude-env.yml') ?? '']];
+    const layers: Array<[LayerName, { env?: string; team?: string; project?: string; user?: string }]> = [['base', {}], ['environment', { env: t.env }]];
+    if (t.team !== undefined) layers.push(['environment-team', { env: t.env, team: t.team }], ['team', { team: t.team }]);
+    if (t.project !== undefined) layers.push(['project', { project: t.project }]);
+    if (t.user !== undefined) layers.push(['user', { user: t.user }]);
+    for (const [layer, id] of layers) {
+      const { docs, folder } = this.layerPaths(layer, id);
+      this.source.prefetch?.(docs);
+      for (const path of docs) {
+        const text = this.text(path);
+        if (text !== undefined) parts.push([path, text]);
+      }
+      if (folder === undefined) continue;
+      const overlay = this.hasSubdir(folder, 'files') ? this.source.list(`${folder}/files`) : [];
+      for (const path of overlay) parts.push([`${path}\0${this.source.mode(path) & 0o111 ? 'x' : '-'}`, this.readFile(path)]);
+    }
+    return parts;
+  }
+
+  /** The document paths of a layer (those that may exist), and its folder for the `files/` overlay. */
+  private layerPaths(layer: LayerName, id: { env?: string; team?: string; project?: string; user?: string }, section?: string): { docs: string[]; folder?: string } {
+    if (layer === 'environment-team') return { docs: [`environments/${id.env}/teams.yml`] };
+    const name = layer === 'environment' ? id.env : layer === 'team' ? id.team : layer === 'project' ? id.project : id.user;
+    if (layer !== 'base' && !this.hasFolder(layer, name!)) return { docs: [] };
+    const folder = layerFolder(layer, name)!;
+    const all = layer === 'base' ? this.baseDocuments() : (LAYER_DOCUMENTS[layer] ?? []).map((n) => `${folder}/${n}`);
+    const docs = section === undefined ? all : all.filter((p) => {
+      const top = placeOf(p).section[0];
+      return top === undefined || top === section;
+    });
+    return { docs, folder };
   }
 
   /** Compiled artefacts (such as glob regular expressions) kept in the document cache, keyed by what they were made from. */
@@ -162,7 +212,33 @@ export class Repo {
   members(team: string): readonly Member[] {
     const hit = this.memberCache.get(team);
     if (hit) return hit;
-    const doc = this.document(`teams/${team}/members.yml`);
+    const path = `teams/${team}/members.yml`;
+    // Between runs the member list is kept in the artefact cache, keyed by the file's text: a one-target command need not decode the document.
+    const store = this.artifactCache;
+    const text = store ? this.text(path) : undefined;
+    const key = text === undefined ? undefined : `members\0${team}\0${text}`;
+    if (store && key !== undefined) {
+      const cached = store.get(key);
+      if (cached !== undefined) {
+        try {
+          const entry = JSON.parse(cached) as { key: string; members: Member[] };
+          if (entry.key === key) {
+            this.memberCache.set(team, entry.members);
+            return entry.members;
+          }
+        } catch {
+          /* a damaged entry is a miss */
+        }
+      }
+    }
+    const out = this.readMembers(team, path);
+    if (store && key !== undefined && !this.document(path)?.findings.some((f) => f.severity === 'error')) store.set(key, JSON.stringify({ key, members: out }));
+    this.memberCache.set(team, out);
+    return out;
+  }
+
+  private readMembers(team: string, path: string): Member[] {
+    const doc = this.document(path);
     const out: Member[] = [];
     if (doc && Array.isArray(doc.value)) {
       const items = doc.value;
@@ -175,7 +251,6 @@ export class Repo {
         out.push({ user: m['user'], role: typeof m['role'] === 'string' ? m['role'] : '', projects, team, origin });
       });
     }
-    this.memberCache.set(team, out);
     return out;
   }
 
@@ -258,14 +333,8 @@ export class Repo {
       if (this.document(path)) out.push({ layer, file: path as RepoPath, root: this.placed.get(key) });
       return out;
     }
-    const name = layer === 'environment' ? id.env : layer === 'team' ? id.team : layer === 'project' ? id.project : id.user;
-    if (layer !== 'base' && !this.hasFolder(layer, name!)) return out;
-    const folder = layerFolder(layer, name)!;
-    const all = layer === 'base' ? this.baseDocuments() : (LAYER_DOCUMENTS[layer] ?? []).map((n) => `${folder}/${n}`);
-    const names = section === undefined ? all : all.filter((p) => {
-      const top = placeOf(p).section[0];
-      return top === undefined || top === section;
-    });
+    const { docs: names, folder } = this.layerPaths(layer, id, section);
+    if (folder === undefined) return out;
     this.source.prefetch?.(names);
     for (const path of names) {
       const doc = this.document(path);
