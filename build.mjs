@@ -3,6 +3,8 @@
 // loader costs about a millisecond per file. yaml, ajv and ajv-formats stay
 // outside: they are loaded only when a command needs them.
 import { rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+const nodeRequire = createRequire(import.meta.url);
 import { build } from 'esbuild';
 
 rmSync('dist/bundle', { recursive: true, force: true });
@@ -22,7 +24,17 @@ const builtinsByRequire = {
       if (args.namespace === 'builtin') return { path: args.path, external: true };
       return { path: args.path, namespace: 'builtin' };
     });
-    b.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
+    // Named exports, one per property of the module (esbuild keeps only those imported): an ES module
+    // namespace built from a CommonJS one would copy every property of node:fs at each start.
+    b.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => {
+      const names = Object.keys(nodeRequire(args.path)).filter((n) => /^[A-Za-z_$][\w$]*$/.test(n) && n !== 'default');
+      const contents = [
+        `const m = require(${JSON.stringify(args.path)});`,
+        ...names.map((n) => `export const ${n} = /* @__PURE__ */ (() => m.${n})();`),
+        'export default m;',
+      ].join('\n');
+      return { contents, loader: 'js' };
+    });
   },
 };
 
