@@ -37,4 +37,6 @@ function writer(fd) {
 
 // The bundled CLI (build.mjs) loads a few files instead of dozens.
 const { main } = await import('../dist/bundle/main.js');
-process.exitCode = await main(process.argv.slice(2), { stdout: writer(1), stderr: writer(2), env: process.env, cwd: process.cwd() });
+// Standard input is read only by the commands that take a value from it (`secret encrypt`).
+const stdin = { read: async () => require('node:fs').readFileSync(0, 'utf8') };
+process.exitCode = await main(process.argv.slice(2), { stdout: writer(1), stderr: writer(2), env: process.env, cwd: process.cwd(), stdin });

@@ -34,7 +34,7 @@ export interface CliRun {
 }
 
 /** Run `claude-env ARGV` in process, as a user would from `cwd`. */
-export async function cli(argv: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; tty?: boolean } = {}): Promise<CliRun> {
+export async function cli(argv: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; tty?: boolean; stdin?: string } = {}): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
   const code = await main(argv, {
@@ -42,6 +42,7 @@ export async function cli(argv: string[], opts: { cwd?: string; env?: NodeJS.Pro
     stderr: { write: (s: string) => (stderr += s), isTTY: opts.tty ?? false },
     env: { CLAUDE_ENV_CACHE: cacheDir, ...(opts.env ?? { HOME: opts.cwd ?? tmpdir(), PATH: process.env['PATH'] }) },
     cwd: opts.cwd ?? ROOT,
+    ...(opts.stdin !== undefined ? { stdin: { read: async () => opts.stdin! } } : {}),
   });
   return { code, stdout, stderr };
 }

@@ -14,9 +14,12 @@ export interface ClaudeLocations {
   readonly legacyStateFile?: boolean;
   /** `--project-dir` (or the one the last apply used): where `@project/…` outputs such as `.mcp.json` go. */
   readonly projectDir?: string;
+  /** `--managed DIR` (or the one the last apply used): where `@managed/managed-settings.json` goes. */
+  readonly managedDir?: string;
 }
 
 const PROJECT_PREFIX = '@project/';
+const MANAGED_PREFIX = '@managed/';
 
 const join = (a: string, b: string): string => (a.endsWith('/') ? a + b : `${a}/${b}`);
 
@@ -29,6 +32,10 @@ export function outputLocation(loc: ClaudeLocations, homePath: string): string {
   if (homePath.startsWith(PROJECT_PREFIX)) {
     if (loc.projectDir === undefined) throw new ClaudeEnvError('usage', `${homePath} is a project file: give --project-dir DIR`, { exitCode: EXIT_USAGE });
     return join(loc.projectDir, homePath.slice(PROJECT_PREFIX.length));
+  }
+  if (homePath.startsWith(MANAGED_PREFIX)) {
+    if (loc.managedDir === undefined) throw new ClaudeEnvError('usage', `${homePath} is a managed settings file: give --managed DIR`, { exitCode: EXIT_USAGE });
+    return join(loc.managedDir, homePath.slice(MANAGED_PREFIX.length));
   }
   if (homePath === '.claude.json') {
     const cfg = configDirOf(loc);

@@ -106,7 +106,9 @@ export function planApply(input: PlanInput): Plan {
     }
     const next = compose(o, current, prev);
     const mode = o.kind === 'claude-json' ? 0o600 : o.secret ? 0o600 : shared && current ? current.mode : o.mode;
-    const record: ManagedOutput = { kind: o.kind, hash: sha256(bytesOf(o)), mode, ...(next.owned ? { owned: next.owned } : {}) };
+    // Hashed as rendered (secrets as their descriptions): state never holds a hash of a secret value but the keyed ones.
+    const rendered = o.template === undefined ? bytesOf(o) : Buffer.from(o.template);
+    const record: ManagedOutput = { kind: o.kind, hash: sha256(rendered), mode, ...(next.owned ? { owned: next.owned } : {}), ...(o.secretHashes ? { secrets: o.secretHashes } : {}) };
     outputs[o.path] = record;
     if (current && sameBytes(current.bytes, next.bytes) && current.mode === mode) {
       unchanged.push(o.path);

@@ -160,7 +160,7 @@ export function runApply(opts: ApplyOptions): ApplyResult {
     const base = { plan, dryRun: !!opts.dryRun, bytesWritten: 0, ...(recovered ? { recovered } : {}) };
     if (opts.dryRun) return base;
     const changes: FileChange[] = [...plan.writes.map((w) => ({ path: w.path, abs: w.abs, bytes: w.bytes, mode: w.mode })), ...plan.removes.map((r) => ({ path: r.path, abs: r.abs }))];
-    const newState: MachineState = { ...plan.newState, appliedAt: new Date().toISOString(), ...(opts.locations.projectDir ? { projectDir: opts.locations.projectDir } : {}) };
+    const newState: MachineState = { ...plan.newState, appliedAt: new Date().toISOString(), ...(opts.locations.projectDir ? { projectDir: opts.locations.projectDir } : {}), ...(opts.locations.managedDir ? { managedDir: opts.locations.managedDir } : {}) };
     if (changes.length === 0) {
       if (JSON.stringify(state.outputs) !== JSON.stringify(plan.newState.outputs) || JSON.stringify(state.target) !== JSON.stringify(plan.newState.target)) store.writeState(newState);
       store.audit({ event: 'apply', target: opts.target, revision: opts.revision, written: [], removed: [], conflicts: plan.conflicts.map((c) => c.path) });

@@ -9,20 +9,22 @@ import { targetOutputs } from '../render/index.js';
 import { ensureIdentity, stateDir } from '../state/identity.js';
 import { describeTarget, localLayer, openRepo, repoRevision, resolveTarget, homeDir, type TargetOptions } from './context.js';
 import { printJson, type CliIO } from './io.js';
-import { locations, stateStore, waitMs } from './machine.js';
+import { locations, stateStore, waitMs, writableOutputs } from './machine.js';
 
 interface ApplyOptions extends TargetOptions {
   dryRun?: boolean;
   force?: boolean;
   wait?: string;
   json?: boolean;
+  identity?: string;
 }
 
 export async function run(io: CliIO, opts: ApplyOptions): Promise<ExitCode> {
   const repo = openRepo(io, opts);
   const target = resolveTarget(io, repo, opts);
   const loc = locations(io, opts, stateStore(io, opts).readState());
-  const outputs = targetOutputs(repo, target, { extra: localLayer(io, opts), projectMcp: loc.projectDir !== undefined });
+  const rendered = targetOutputs(repo, target, { extra: localLayer(io, opts), projectMcp: loc.projectDir !== undefined, managed: loc.managedDir !== undefined });
+  const outputs = await writableOutputs(io, opts, rendered, stateDir(homeDir(io, opts), io.env), !!opts.dryRun);
   const revision = repoRevision(io, opts);
   const result = runApply({
     locations: loc,

@@ -29,6 +29,8 @@ export interface TargetOptions extends RepoOptions {
   home?: string;
   /** A checkout of the target's project: its `.mcp.json` is written too. */
   projectDir?: string;
+  /** Where Claude Code's managed settings go (`/etc/claude-code` on Linux): the enforced policy is written there too. */
+  managed?: string;
 }
 
 /** The config repo dir: `--repo`, else the nearest folder up from cwd with a claude-env.yml, else $CLAUDE_ENV_REPO. */

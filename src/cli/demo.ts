@@ -63,7 +63,9 @@ export async function run(io: CliIO, opts: { json?: boolean; keep?: boolean }): 
     const home = join(root, 'home');
     mkdirSync(home);
     const flags = ['--repo', dir, '--env', target.env, '--team', target.team!, '--user', target.user!, ...(target.project ? ['--project', target.project] : []), '--home', home];
-    const env: NodeJS.ProcessEnv = { ...io.env, HOME: home, CLAUDE_ENV_HOME: join(home, '.claude-env') };
+    // The scaffold's docs server takes its token from the machine (`!secret env:DOCS_MCP_TOKEN`): the sandbox gets a made-up one,
+    // which apply writes into the sandbox's .claude.json only and which no report shows.
+    const env: NodeJS.ProcessEnv = { DOCS_MCP_TOKEN: 'Bearer demo-token-not-a-real-one', ...io.env, HOME: home, CLAUDE_ENV_HOME: join(home, '.claude-env') };
     delete env['CLAUDE_CONFIG_DIR'];
     const sub = async (args: string[]): Promise<{ code: number; report: Record<string, any> }> => {
       let out = '';

@@ -6,6 +6,8 @@
 import { recoverUnderLock } from '../apply/run.js';
 import { outputLocation, type ClaudeLocations } from '../apply/paths.js';
 import { compareDrift } from '../drift/compare.js';
+import type { SecretCheck } from '../drift/values.js';
+import { secretCheckOf } from '../secrets/outputs.js';
 import type { DriftReport, SeverityRule } from '../drift/types.js';
 import { EXIT_FINDINGS, EXIT_OK, type ExitCode } from '../errors.js';
 import type { Output } from '../render/outputs.js';
@@ -45,6 +47,8 @@ export interface MachineView {
   state: MachineState;
   loc: ClaudeLocations;
   actual: ActualSnapshot;
+  /** Tells a changed secret on disk, by the keyed hashes of the values apply wrote. */
+  secretCheck?: SecretCheck | undefined;
 }
 
 /** Render the target and read the machine (finishing an interrupted apply first). */
@@ -55,12 +59,12 @@ export function machineView(io: CliIO, opts: TargetOptions, command: string): Ma
   recoverUnderLock(store, command);
   const state = store.readState();
   const loc = locations(io, opts, state);
-  const outputs = targetOutputs(repo, target, { extra: localLayer(io, opts), projectMcp: loc.projectDir !== undefined });
-  return { repo, target, outputs, store, state, loc, actual: actualSnapshot(loc, outputs, state) };
+  const outputs = targetOutputs(repo, target, { extra: localLayer(io, opts), projectMcp: loc.projectDir !== undefined, managed: loc.managedDir !== undefined });
+  return { repo, target, outputs, store, state, loc, actual: actualSnapshot(loc, outputs, state), secretCheck: secretCheckOf(store.dir, state) };
 }
 
 export function driftReport(view: MachineView): DriftReport {
-  return compareDrift({ target: view.target, desired: view.outputs, actual: view.actual, state: view.state, rules: severityRules(view.repo) });
+  return compareDrift({ target: view.target, desired: view.outputs, actual: view.actual, state: view.state, rules: severityRules(view.repo), ...(view.secretCheck ? { secretCheck: view.secretCheck } : {}) });
 }
 
 export const hasManagedDrift = (r: DriftReport): boolean => r.items.some((i) => i.kind !== 'extra');

@@ -9,6 +9,8 @@ export interface CliIO {
   stderr: Writable;
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /** Standard input, read whole (for values that must not be on the command line). */
+  stdin?: { read(): Promise<string> };
 }
 
 export function printJson(io: CliIO, value: unknown): void {

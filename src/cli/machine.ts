@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { MachineState } from '../state/types.js';
+import type { Output } from '../render/outputs.js';
 import { configDirOf, type ClaudeLocations } from '../apply/paths.js';
 import { stateDir } from '../state/identity.js';
 import { StateStore } from '../state/store.js';
@@ -13,7 +14,8 @@ export function locations(io: CliIO, opts: TargetOptions, state?: MachineState):
   const home = homeDir(io, opts);
   const configDir = io.env['CLAUDE_CONFIG_DIR'] || undefined;
   const projectDir = opts.projectDir ? resolve(io.cwd, opts.projectDir) : state?.projectDir;
-  const loc: ClaudeLocations = { home, ...(configDir ? { configDir } : {}), ...(projectDir ? { projectDir } : {}) };
+  const managedDir = opts.managed ? resolve(io.cwd, opts.managed) : state?.managedDir;
+  const loc: ClaudeLocations = { home, ...(configDir ? { configDir } : {}), ...(projectDir ? { projectDir } : {}), ...(managedDir ? { managedDir } : {}) };
   return { ...loc, legacyStateFile: existsSync(join(configDirOf(loc), '.config.json')) };
 }
 
@@ -24,4 +26,24 @@ export function stateStore(io: CliIO, opts: TargetOptions): StateStore {
 /** `--wait SECONDS` in milliseconds (0: do not wait for another claude-env). */
 export function waitMs(opts: { wait?: string }): number {
   return opts.wait ? Number(opts.wait) * 1000 : 0;
+}
+
+/**
+ * The outputs as apply writes them: secrets resolved on this machine
+ * (`--identity FILE` or $CLAUDE_ENV_AGE_IDENTITY for age values). Loads the
+ * resolvers only when the target has secrets. A dry run hashes with a
+ * throw-away key, so it writes nothing, not even the machine key.
+ */
+export async function writableOutputs(io: CliIO, opts: { identity?: string }, outputs: readonly Output[], stateDir: string, dryRun = false): Promise<readonly Output[]> {
+  if (!outputs.some((o) => o.secrets && o.secrets.length > 0)) return outputs;
+  const [{ createSecretResolver }, { resolveOutputs, machineKey, keyedHasher, ephemeralKey }] = await Promise.all([import('../secrets/resolve.js'), import('../secrets/outputs.js')]);
+  const timeout = Number(io.env['CLAUDE_ENV_SECRET_TIMEOUT_MS']);
+  const resolver = createSecretResolver({
+    env: io.env,
+    cwd: io.cwd,
+    ...(opts.identity ? { identityFile: opts.identity } : {}),
+    ...(Number.isFinite(timeout) && timeout > 0 ? { cmdTimeoutMs: timeout } : {}),
+  });
+  const key = dryRun ? (machineKey(stateDir, false) ?? ephemeralKey()) : machineKey(stateDir, true)!;
+  return resolveOutputs(outputs, resolver, keyedHasher(key));
 }

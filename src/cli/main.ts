@@ -32,7 +32,8 @@ function targetOptions(cmd: Command): Command {
     .option('--project <project>', 'project')
     .option('--user <user>', 'user')
     .option('--home <dir>', 'target home (default: $HOME)')
-    .option('--project-dir <dir>', "a checkout of the target's project: its .mcp.json gets the project's MCP servers (default: the last apply's)");
+    .option('--project-dir <dir>', "a checkout of the target's project: its .mcp.json gets the project's MCP servers (default: the last apply's)")
+    .option('--managed <dir>', "Claude Code's managed settings dir (/etc/claude-code on Linux): the enforced security policy goes to its managed-settings.json (default: the last apply's)");
 }
 
 /** Commands that change the machine: they may wait for another claude-env, and report as JSON. */
@@ -46,7 +47,7 @@ const CHOICES: Record<string, Record<string, readonly string[]>> = {
   render: { format: ['yaml', 'json'] },
 };
 /** Options that take a value: the last one given wins; one with no value is a usage error. */
-const VALUE_OPTIONS = ['repo', 'rev', 'env', 'team', 'project', 'user', 'home', 'projectDir', 'format', 'out', 'wait', 'to', 'maxFixes', 'include'];
+const VALUE_OPTIONS = ['repo', 'rev', 'env', 'team', 'project', 'user', 'home', 'projectDir', 'managed', 'format', 'out', 'wait', 'to', 'maxFixes', 'include', 'identity', 'file'];
 
 function checkOptions(command: string, opts: Record<string, unknown>): void {
   for (const name of VALUE_OPTIONS) {
@@ -101,6 +102,7 @@ export async function main(argv: string[], io: CliIO): Promise<ExitCode> {
   changingOptions(cli.command('apply', "write the target's native files into the home: restore point first, one atomic switch"))
     .option('--dry-run', 'show the plan and write nothing')
     .option('--force', 'replace files in the way that claude-env did not write (saved in the restore point first)')
+    .option('--identity <file>', 'age identity file for !encrypted values (default: $CLAUDE_ENV_AGE_IDENTITY)')
     .action(on('apply', () => import('./apply.js')));
   changingOptions(cli.command('rollback', 'put the outputs back as a restore point has them'))
     .option('--list', 'list the restore points')
@@ -116,7 +118,14 @@ export async function main(argv: string[], io: CliIO): Promise<ExitCode> {
   changingOptions(cli.command('remediate', 'fix drift worst first within --max-fixes: restore point, re-check after each fix, roll back all if one fails'))
     .option('--max-fixes <n>', 'fix at most N items (default 10); the rest become manual-intervention entries')
     .option('--include <severity>', 'also fix medium items (normally corrected on schedule)')
+    .option('--identity <file>', 'age identity file for !encrypted values (default: $CLAUDE_ENV_AGE_IDENTITY)')
     .action(on('remediate', () => import('./remediate.js')));
+  repoOptions(cli.command('secret [action] [value]', 'encrypt a value (stdin or --file) for the repo\'s age recipients and print the !encrypted YAML; decrypt one with --identity'))
+    .option('--recipient <age1…>', 'also encrypt to this recipient (repeatable)')
+    .option('--identity <file>', 'age identity file for decrypt (default: $CLAUDE_ENV_AGE_IDENTITY)')
+    .option('--file <file>', 'read the value (encrypt) or the ciphertext (decrypt) from FILE instead of stdin')
+    .option('--json', 'machine-readable output')
+    .action(on('secret', () => import('./secret.js')));
   cli.help();
   cli.version(VERSION);
 

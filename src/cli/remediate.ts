@@ -18,13 +18,15 @@ import { readIfExists } from '../system/fs.js';
 import { describeTarget, type TargetOptions } from './context.js';
 import { actualSnapshot, driftReport, hasManagedDrift, machineView, severityRules } from './drift.js';
 import { printJson, type CliIO } from './io.js';
-import { waitMs } from './machine.js';
+import { waitMs, writableOutputs } from './machine.js';
+import { secretCheckOf } from '../secrets/outputs.js';
 
 interface RemediateOptions extends TargetOptions {
   maxFixes?: string | number;
   include?: string;
   json?: boolean;
   wait?: string;
+  identity?: string;
 }
 
 const itemKey = (i: { file: string; path: string }): string => `${i.file}\0${i.path}`;
@@ -43,7 +45,8 @@ export async function run(io: CliIO, opts: RemediateOptions): Promise<ExitCode> 
     const unlock = view.store.lock('remediate', waitMs(opts));
     try {
       const locate = (p: string): string => outputLocation(view.loc, p);
-      const records = planApply({ target: view.target, outputs: view.outputs, state: view.state, locate, actual: readIfExists, force: true }).newState.outputs;
+      const writable = await writableOutputs(io, opts, view.outputs, view.store.dir);
+      const records = planApply({ target: view.target, outputs: writable, state: view.state, locate, actual: readIfExists, force: true }).newState.outputs;
       const files = [...new Set(selection.fix.map((s) => s.file))];
       restorePoint = view.store.createRestorePoint(
         'remediate',
@@ -57,7 +60,7 @@ export async function run(io: CliIO, opts: RemediateOptions): Promise<ExitCode> 
       const expected = new Set(before.items.filter((i) => i.kind !== 'extra').map(itemKey));
       const done = new Set<string>();
       for (const step of selection.fix) {
-        const output = view.outputs.find((o) => o.path === step.file);
+        const output = writable.find((o) => o.path === step.file);
         const now = readIfExists(locate(step.file));
         const next = fixedContent(step, output, now?.bytes.toString('utf8'), state);
         const outputs = { ...state.outputs };
@@ -67,7 +70,8 @@ export async function run(io: CliIO, opts: RemediateOptions): Promise<ExitCode> 
         const mode = records[step.file]?.mode ?? now?.mode ?? 0o644;
         commitFiles(view.store, [{ path: step.file, abs: locate(step.file), ...(next === undefined ? {} : { bytes: Buffer.from(next), mode }) }], state, restorePoint);
         // Re-check: the item is gone, and the file drifts in nothing it did not drift in before.
-        const after = compareDrift({ target: view.target, desired: view.outputs, actual: actualSnapshot(view.loc, view.outputs, state), state, rules: severityRules(view.repo) });
+        const check = secretCheckOf(view.store.dir, state);
+        const after = compareDrift({ target: view.target, desired: view.outputs, actual: actualSnapshot(view.loc, view.outputs, state), state, rules: severityRules(view.repo), ...(check ? { secretCheck: check } : {}) });
         const left = after.items.filter((i) => i.file === step.file && i.kind !== 'extra').map(itemKey);
         const bad = left.find((k) => k === itemKey(step) || !expected.has(k) || done.has(k));
         if (bad !== undefined) {
@@ -84,7 +88,7 @@ export async function run(io: CliIO, opts: RemediateOptions): Promise<ExitCode> 
     }
   }
   const stateAfter = view.store.readState();
-  const after = driftReport({ ...view, state: stateAfter, actual: actualSnapshot(view.loc, view.outputs, stateAfter) });
+  const after = driftReport({ ...view, state: stateAfter, actual: actualSnapshot(view.loc, view.outputs, stateAfter), secretCheck: secretCheckOf(view.store.dir, stateAfter) });
   if (opts.json) {
     printJson(io, {
       target: view.target,

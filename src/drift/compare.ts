@@ -13,6 +13,7 @@ import { compareClaudeJson, compareSettings } from './json-files.js';
 import { classifier, riskLevel, worstSeverity, type Classifier } from './severity.js';
 import type { DriftItem, DriftReport, FileResult, Finding, McpHealth, SeverityRule } from './types.js';
 import { compareInstructions, compareRemoved, compareWholeFile, itemPath } from './whole-files.js';
+import { withSecretCheck, type SecretCheck } from './values.js';
 
 export interface DriftInput {
   readonly target: Target;
@@ -24,6 +25,8 @@ export interface DriftInput {
   readonly rules: readonly SeverityRule[];
   /** With `drift --online`: each configured server's health; a server that is not up is an item of kind `down`. */
   readonly mcpHealth?: readonly McpHealth[];
+  /** Whether the text at a secret's place on disk is the value apply wrote (keyed hashes); without it any text matches. */
+  readonly secretCheck?: SecretCheck;
 }
 
 function compareOutput(o: Output, input: DriftInput): FileResult {
@@ -71,7 +74,7 @@ export function driftPercentage(drifted: number, managed: number): number {
 }
 
 export function compareDrift(input: DriftInput): DriftReport {
-  const results = [...input.desired.map((o) => compareOutput(o, input)), ...removedOutputs(input), downServers(input)];
+  const results = withSecretCheck(input.secretCheck, () => [...input.desired.map((o) => compareOutput(o, input)), ...removedOutputs(input), downServers(input)]);
   const classify = classifier(input.rules);
   const items = results.flatMap((r) => r.findings.map((f) => toItem(f, classify))).sort(byFileThenPath);
   const managed = results.reduce((n, r) => n + r.managed, 0);

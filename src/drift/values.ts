@@ -16,15 +16,46 @@ const SENSITIVE_KEYS: ReadonlySet<string> = new Set(['env', 'headers']);
 
 const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/** A rendered text whose placeholders match any text. */
+/** A rendered text whose placeholders match any text, each captured. */
 function secretPattern(desired: string): RegExp {
-  return new RegExp(`^${desired.split(SECRETS).map(escapeRegExp).join('[\\s\\S]*?')}$`);
+  return new RegExp(`^${desired.split(SECRETS).map(escapeRegExp).join('([\\s\\S]*?)')}$`);
 }
 
-/** The actual text is what was rendered, a secret placeholder matching whatever it was resolved to. */
-export function sameText(desired: string, actual: string): boolean {
-  return desired === actual || (SECRET.test(desired) && secretPattern(desired).test(actual));
+/**
+ * Whether the text that stands at a placeholder's place on disk is the value
+ * apply wrote there (by keyed hash); unknown values pass. Set by
+ * `compareDrift` for one comparison.
+ */
+export type SecretCheck = (placeholder: string, actual: string) => boolean;
+let secretCheck: SecretCheck | undefined;
+
+export function withSecretCheck<T>(check: SecretCheck | undefined, body: () => T): T {
+  const outer = secretCheck;
+  secretCheck = check;
+  try {
+    return body();
+  } finally {
+    secretCheck = outer;
+  }
 }
+
+/**
+ * The actual text is what was rendered, a secret placeholder matching what
+ * it was resolved to: any text when drift cannot tell, else only the value
+ * apply wrote (a changed secret is drift; neither value is ever shown).
+ */
+export function sameText(desired: string, actual: string, check: SecretCheck | undefined = secretCheck): boolean {
+  if (desired === actual) return true;
+  if (!SECRET.test(desired)) return false;
+  const m = secretPattern(desired).exec(actual);
+  if (!m) return false;
+  if (!check) return true;
+  const placeholders = desired.match(SECRETS) ?? [];
+  return placeholders.every((p, i) => check(p, m[i + 1]!));
+}
+
+/** Whether the actual text has the rendered shape, whatever value stands at each placeholder. */
+export const sameShape = (desired: string, actual: string): boolean => sameText(desired, actual, undefined);
 
 /** Deep JSON equality (key order ignored), secret-aware on the desired side. */
 export function sameJson(desired: unknown, actual: unknown): boolean {

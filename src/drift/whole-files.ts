@@ -37,6 +37,8 @@ export function outputSegments(kind: OutputKind, path: string): string[] {
       return ['workflows', stem(path, 'commands')];
     case 'file':
       return ['files', path.startsWith('.claude/') ? path.slice('.claude/'.length) : path];
+    case 'managed-settings':
+      return ['security', 'managed-settings'];
   }
 }
 

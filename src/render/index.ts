@@ -3,8 +3,8 @@ import type { Finding, Target } from '../vocabulary.js';
 import type { TreeMap } from '../provenance/tree.js';
 import type { Repo } from '../repo/repo.js';
 import { mergeTarget, type MergeOptions } from '../merge/target.js';
-import { renderOutputs, renderProjectMcp, type Output } from './outputs.js';
-import { DELETE, SecretValue, isMap, type LayerValue } from '../provenance/tree.js';
+import { renderManagedSettings, renderOutputs, renderProjectMcp, type Output, type SecretUse } from './outputs.js';
+import { DELETE, SecretValue, isMap, originAt, type LayerValue, type Value } from '../provenance/tree.js';
 import type { LayerDocument } from '../repo/repo.js';
 import { VERSION } from '../version.js';
 
@@ -18,16 +18,48 @@ export interface Rendered {
 export interface RenderOptions extends MergeOptions {
   /** Render the project's `.mcp.json` too (`--project-dir`): the servers the project layer names go there. */
   projectMcp?: boolean;
+  /** Render Claude Code's managed settings too (`--managed DIR`): the enforced part of the security policy. */
+  managed?: boolean;
 }
 
 export function renderTarget(repo: Repo, target: Target, opts: RenderOptions = {}): Rendered {
   const merged = mergeTarget(repo, target, opts);
-  const outputs = renderOutputs(repo, merged.tree);
-  if (!opts.projectMcp || target.project === undefined) return { target, tree: merged.tree, outputs, findings: merged.findings };
-  const split = renderProjectMcp(merged.tree['settings'], merged.tree['mcpServers'], projectServerNames(repo, target.project));
-  const replaced = new Set(split.map((o) => o.path as string));
-  const all = [...outputs.filter((o) => !replaced.has(o.path)), ...split].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return { target, tree: merged.tree, outputs: all, findings: merged.findings };
+  let outputs = renderOutputs(repo, merged.tree);
+  if (opts.projectMcp && target.project !== undefined) {
+    const split = renderProjectMcp(merged.tree['settings'], merged.tree['mcpServers'], projectServerNames(repo, target.project));
+    const replaced = new Set(split.map((o) => o.path as string));
+    outputs = [...outputs.filter((o) => !replaced.has(o.path)), ...split].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  }
+  if (opts.managed) outputs = [...outputs, renderManagedSettings(merged.tree['security'])].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return { target, tree: merged.tree, outputs: withSecretUses(outputs, merged.tree), findings: merged.findings };
+}
+
+/** Every secret of a merged tree by its description, with where the repo sets it. */
+function secretsOf(tree: Value, out = new Map<string, SecretUse>()): Map<string, SecretUse> {
+  if (tree === null || typeof tree !== 'object' || tree instanceof SecretValue) return out;
+  const keys: Array<string | number> = Array.isArray(tree) ? tree.map((_, i) => i) : Object.keys(tree);
+  for (const k of keys) {
+    const v = (tree as Record<string | number, Value>)[k]!;
+    if (v instanceof SecretValue) {
+      const placeholder = v.describe();
+      if (!out.has(placeholder)) {
+        const at = originAt(tree, k);
+        out.set(placeholder, { placeholder, provider: v.provider, ref: v.ref, ...(at ? { file: at.file, line: at.line, column: at.column } : {}) });
+      }
+    } else secretsOf(v, out);
+  }
+  return out;
+}
+
+/** Outputs that hold secrets, each with the secrets it holds (what apply resolves). */
+function withSecretUses(outputs: readonly Output[], tree: TreeMap): readonly Output[] {
+  if (!outputs.some((o) => o.secret)) return outputs;
+  const all = secretsOf(tree);
+  return outputs.map((o) => {
+    if (!o.secret) return o;
+    const secrets = [...all.values()].filter((u) => o.content.includes(u.placeholder));
+    return Object.freeze({ ...o, secrets: Object.freeze(secrets) });
+  });
 }
 
 /** The MCP servers a project's own layer names (defines or changes): they belong in its `.mcp.json`. */
@@ -77,7 +109,7 @@ export function targetOutputs(repo: Repo, target: Target, opts: RenderOptions = 
   const store = repo.artifactCache;
   if (!store || opts.section !== undefined) return renderTarget(repo, target, opts).outputs;
   const parts = repo.chainParts(target);
-  const head = `outputs\0${VERSION}\0${JSON.stringify(target)}\0${opts.projectMcp ? 'project-mcp' : ''}\0${(opts.extra ?? []).map((d: LayerDocument) => `${d.layer}\0${d.file}\0${keyText(d.root)}`).join('\0')}`;
+  const head = `outputs\0${VERSION}\0${JSON.stringify(target)}\0${opts.projectMcp ? 'project-mcp' : ''}${opts.managed ? ' managed' : ''}\0${(opts.extra ?? []).map((d: LayerDocument) => `${d.layer}\0${d.file}\0${keyText(d.root)}`).join('\0')}`;
   // The key is the inputs themselves (the store files it under a short hash of them): a hit is checked against every byte.
   const key = head + parts.map(([name, content]) => `\0${name}\0${typeof content === 'string' ? `${content.length}\0${content}` : `b${base64(content)}`}`).join('');
   const hit = store.get(`outputs\0${key}`);

@@ -5,13 +5,15 @@
  */
 import { yamlLib } from '../repo/yaml.js';
 import type { HomePath } from '../vocabulary.js';
-import { isMap, type TreeMap, type Value } from '../provenance/tree.js';
+import { isMap, type SecretProvider, type TreeMap, type Value } from '../provenance/tree.js';
 import type { Repo } from '../repo/repo.js';
 
-export type OutputKind = 'settings-json' | 'claude-json' | 'mcp-json' | 'claude-md' | 'agent' | 'command' | 'file';
+export type OutputKind = 'settings-json' | 'claude-json' | 'mcp-json' | 'managed-settings' | 'claude-md' | 'agent' | 'command' | 'file';
 
 /** Where the project's `.mcp.json` is written: `<project dir>/.mcp.json` (apply, drift and diff with `--project-dir`). */
 export const PROJECT_MCP_JSON = '@project/.mcp.json';
+/** Where Claude Code's managed settings are written: `<managed dir>/managed-settings.json` (apply with `--managed DIR`). */
+export const MANAGED_SETTINGS = '@managed/managed-settings.json';
 
 export interface Output {
   readonly path: HomePath;
@@ -23,6 +25,22 @@ export interface Output {
   readonly mode: number;
   /** The file holds a secret value (written with mode 0600). */
   readonly secret: boolean;
+  /** The secrets whose `«secret:…»` descriptions the content holds, and where the repo sets each: what apply resolves. */
+  readonly secrets?: readonly SecretUse[];
+  /** Set by secret resolution: the content as rendered, with descriptions instead of values (what state hashes). */
+  readonly template?: string;
+  /** Set by secret resolution: description → keyed hash of the value written (drift tells a changed secret by it). */
+  readonly secretHashes?: Readonly<Record<string, string>>;
+}
+
+/** One secret an output holds: its description in the content, its reference, and where the repo sets it. */
+export interface SecretUse {
+  readonly placeholder: string;
+  readonly provider: SecretProvider;
+  readonly ref: string;
+  readonly file?: string;
+  readonly line?: number;
+  readonly column?: number;
 }
 
 export const BLOCK_BEGIN = '<!-- claude-env:begin -->';
@@ -85,6 +103,36 @@ export function renderProjectMcp(settings: Value | undefined, servers: Value | u
     out('.claude.json', 'claude-json', JSON.stringify({ mcpServers: user }, null, 2), 0o600),
     out(PROJECT_MCP_JSON, 'mcp-json', JSON.stringify({ mcpServers: project }, null, 2)),
   ];
+}
+
+/**
+ * The enforced part of the security policy as Claude Code's managed settings,
+ * which no user, project or local file can override (CLAUDE-CODE.md §2.1):
+ * `enforce.settings` as the repo writes it, plus what the policy rules imply:
+ * the required deny rules, bypassPermissions disabled when the policy forbids
+ * it, and the MCP allowlist as `allowedMcpServers`.
+ */
+export function renderManagedSettings(security: Value | undefined): Output {
+  const sec = isMap(security) ? security : {};
+  const enforce = isMap(sec['enforce']) && isMap(sec['enforce']['settings']) ? sec['enforce']['settings'] : {};
+  const settings = JSON.parse(JSON.stringify(enforce)) as Record<string, unknown>;
+  const policy = isMap(sec['permissions']) ? sec['permissions'] : {};
+  const permissions = (typeof settings['permissions'] === 'object' && settings['permissions'] !== null ? settings['permissions'] : {}) as Record<string, unknown>;
+  const requiredDeny = Array.isArray(policy['required_deny']) ? policy['required_deny'].map(String) : [];
+  if (requiredDeny.length > 0) {
+    const deny = Array.isArray(permissions['deny']) ? (permissions['deny'] as unknown[]).map(String) : [];
+    permissions['deny'] = [...deny, ...requiredDeny.filter((r) => !deny.includes(r))];
+  }
+  const forbiddenModes = Array.isArray(policy['forbidden_modes']) ? policy['forbidden_modes'].map(String) : [];
+  if (forbiddenModes.includes('bypassPermissions')) permissions['disableBypassPermissionsMode'] = 'disable';
+  if (Object.keys(permissions).length > 0) settings['permissions'] = permissions;
+  const mcp = isMap(sec['mcp']) ? sec['mcp'] : {};
+  if (Array.isArray(mcp['allowlist']) && settings['allowedMcpServers'] === undefined) {
+    settings['allowedMcpServers'] = mcp['allowlist'].filter(isMap).map((e) =>
+      e['name'] !== undefined ? { serverName: String(e['name']) } : e['command'] !== undefined ? { serverCommand: [String(e['command'])] } : { serverUrl: String(e['url']) },
+    );
+  }
+  return out(MANAGED_SETTINGS, 'managed-settings', `${JSON.stringify(settings, null, 2)}\n`);
 }
 
 export function renderClaudeMd(instructions: Value | undefined): Output {

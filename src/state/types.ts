@@ -13,6 +13,8 @@ export interface ManagedOutput {
   /** settings.json: the leaf key paths claude-env wrote (dotted, e.g. `permissions.allow`); .claude.json: the MCP server names it wrote. */
   readonly owned?: readonly string[];
   readonly mode?: number;
+  /** For outputs holding secrets: each `«secret:…»` description → keyed hash of the value written. */
+  readonly secrets?: Readonly<Record<string, string>>;
 }
 
 export interface MachineState {
@@ -22,6 +24,8 @@ export interface MachineState {
   readonly appliedAt?: string;
   /** The `--project-dir` of the last apply: where its `@project/…` outputs are. */
   readonly projectDir?: string;
+  /** The `--managed` dir of the last apply: where its managed settings are. */
+  readonly managedDir?: string;
   readonly outputs: Readonly<Record<string, ManagedOutput>>;
 }
 

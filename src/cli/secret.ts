@@ -1,0 +1,97 @@
+/**
+ * `claude-env secret encrypt|decrypt`: age values for the config repo.
+ * `encrypt` reads the value from --file, else stdin (so it stays out of the
+ * shell's history), encrypts it to the recipients of claude-env.yml
+ * (`secrets.age.recipients`, plus any --recipient) and prints the
+ * `!encrypted` YAML to paste; `decrypt` takes such YAML or bare armor (from
+ * --file or stdin) and prints the value, with --identity FILE or
+ * $CLAUDE_ENV_AGE_IDENTITY. A value given on the command line is refused:
+ * it would be seen by every process on the machine.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { ClaudeEnvError, EXIT_OK, EXIT_USAGE, type ExitCode } from '../errors.js';
+import { decrypt, encrypt, parseIdentities } from '../secrets/age.js';
+import { openRepo, type RepoOptions } from './context.js';
+import { printJson, type CliIO } from './io.js';
+
+interface SecretOptions extends RepoOptions {
+  recipient?: string | string[];
+  identity?: string;
+  file?: string;
+  json?: boolean;
+}
+
+async function input(io: CliIO, opts: SecretOptions): Promise<string> {
+  if (opts.file) {
+    const path = resolve(io.cwd, opts.file);
+    try {
+      return readFileSync(path, 'utf8');
+    } catch (err) {
+      throw new ClaudeEnvError('unreadable', `cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { file: path, exitCode: EXIT_USAGE });
+    }
+  }
+  if (!io.stdin) throw new ClaudeEnvError('usage', 'give the value on stdin or with --file FILE', { exitCode: EXIT_USAGE });
+  return io.stdin.read();
+}
+
+function recipientsOf(io: CliIO, opts: SecretOptions): string[] {
+  const given = opts.recipient === undefined ? [] : Array.isArray(opts.recipient) ? opts.recipient.map(String) : [String(opts.recipient)];
+  let fromRepo: string[] = [];
+  try {
+    const secrets = openRepo(io, opts).settings.raw['secrets'] as { age?: { recipients?: unknown } } | undefined;
+    const r = secrets?.age?.recipients;
+    if (Array.isArray(r)) fromRepo = r.filter((x): x is string => typeof x === 'string');
+  } catch (err) {
+    // Outside a config repo, --recipient alone will do.
+    if (!(err instanceof ClaudeEnvError && err.code === 'not-config-repo') || given.length === 0) throw err;
+  }
+  return [...new Set([...fromRepo, ...given])];
+}
+
+/** The armored text of an `!encrypted` YAML value, or bare armor. */
+function armorOf(text: string): string {
+  const begin = text.indexOf('-----BEGIN AGE ENCRYPTED FILE-----');
+  const endMark = '-----END AGE ENCRYPTED FILE-----';
+  const end = text.indexOf(endMark);
+  if (begin < 0 || end < begin) throw new ClaudeEnvError('secret-unresolved', 'the input is not an age armored ciphertext (-----BEGIN AGE ENCRYPTED FILE----- … -----END AGE ENCRYPTED FILE-----)', { exitCode: EXIT_USAGE });
+  return `${text
+    .slice(begin, end + endMark.length)
+    .split('\n')
+    .map((l) => l.trim())
+    .join('\n')}\n`;
+}
+
+export async function run(io: CliIO, opts: SecretOptions, args: string[]): Promise<ExitCode> {
+  const [action, extra] = args;
+  if (extra !== undefined) throw new ClaudeEnvError('usage', 'a value on the command line is visible to every process on the machine: give it on stdin or with --file FILE', { exitCode: EXIT_USAGE });
+  if (action === 'encrypt') {
+    const recipients = recipientsOf(io, opts);
+    const value = (await input(io, opts)).replace(/\r?\n$/, '');
+    const armored = await encrypt(value, recipients);
+    const yaml = `!encrypted |\n${armored
+      .trimEnd()
+      .split('\n')
+      .map((l) => `  ${l}`)
+      .join('\n')}\n`;
+    if (opts.json) printJson(io, { recipients, armored, yaml });
+    else io.stdout.write(yaml);
+    return EXIT_OK;
+  }
+  if (action === 'decrypt') {
+    const file = opts.identity ?? io.env['CLAUDE_ENV_AGE_IDENTITY'];
+    if (!file) throw new ClaudeEnvError('age-identity', 'no age identity: pass --identity FILE or set $CLAUDE_ENV_AGE_IDENTITY', { exitCode: EXIT_USAGE });
+    const path = resolve(io.cwd, file);
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (err) {
+      throw new ClaudeEnvError('age-identity', `cannot read the age identity file ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { file: path, exitCode: EXIT_USAGE });
+    }
+    const value = await decrypt(armorOf(await input(io, opts)), parseIdentities(text, path), 'cannot decrypt the value');
+    if (opts.json) printJson(io, { value });
+    else io.stdout.write(`${value}\n`);
+    return EXIT_OK;
+  }
+  throw new ClaudeEnvError('usage', action === undefined ? 'secret needs an action: encrypt or decrypt' : `unknown secret action "${action}": encrypt or decrypt`, { exitCode: EXIT_USAGE });
+}

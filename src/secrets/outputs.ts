@@ -1,0 +1,86 @@
+/**
+ * Put the real values of secrets into the outputs apply writes, and nowhere
+ * else. Each `«secret:…»` description in an output's content is replaced by
+ * its resolved value, escaped for the file's format; the output keeps its
+ * rendered text (`template`, what state hashes) and a keyed hash of each
+ * value (`secretHashes`, how drift tells a changed secret without keeping
+ * it). If any reference cannot be resolved, this throws before anything is
+ * written, naming the reference and where the repo sets it.
+ */
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { SecretValue } from '../provenance/tree.js';
+import type { Output } from '../render/outputs.js';
+import type { MachineState } from '../state/types.js';
+import { writeFileAtomic } from '../system/atomic.js';
+import type { SecretResolver } from './resolve.js';
+
+// node:crypto only when a machine has secrets to hash (drift of one without them starts faster).
+const crypto = (): typeof import('node:crypto') => createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
+
+const JSON_KINDS: ReadonlySet<string> = new Set(['settings-json', 'claude-json', 'mcp-json']);
+
+/** How a value goes into the file: inside a JSON string, escaped; elsewhere as it is. */
+const escapeFor = (o: Output, value: string): string => (JSON_KINDS.has(o.kind) ? JSON.stringify(value).slice(1, -1) : value);
+
+export type SecretHasher = (value: string) => string;
+
+export async function resolveOutputs(outputs: readonly Output[], resolve: SecretResolver, hash: SecretHasher): Promise<Output[]> {
+  const out: Output[] = [];
+  for (const o of outputs) {
+    if (!o.secrets || o.secrets.length === 0) {
+      out.push(o);
+      continue;
+    }
+    let content = o.content;
+    const hashes: Record<string, string> = {};
+    for (const use of o.secrets) {
+      const value = await resolve(new SecretValue(use.provider, use.ref), use.file === undefined ? undefined : { file: use.file, line: use.line, column: use.column });
+      content = content.split(use.placeholder).join(escapeFor(o, value));
+      hashes[use.placeholder] = hash(value);
+    }
+    out.push(Object.freeze({ ...o, content, template: o.content, secretHashes: Object.freeze(hashes) }));
+  }
+  return out;
+}
+
+/**
+ * The machine's key for hashing secret values (`$CLAUDE_ENV_HOME/secret.key`,
+ * 32 random bytes, mode 0600), made on first use: hashes in state then tell
+ * nothing about a value to anyone without the key.
+ */
+export function machineKey(stateDir: string, create: boolean): Buffer | undefined {
+  const file = join(stateDir, 'secret.key');
+  try {
+    return readFileSync(file);
+  } catch {
+    if (!create) return undefined;
+    mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+    const key = crypto().randomBytes(32);
+    writeFileAtomic(file, key, 0o600);
+    return key;
+  }
+}
+
+/** A key for one dry run: hashes made with it are never kept. */
+export const ephemeralKey = (): Buffer => crypto().randomBytes(32);
+
+export function keyedHasher(key: Buffer): SecretHasher {
+  const { createHmac } = crypto();
+  return (value) => `hmac-sha256:${createHmac('sha256', key).update(value).digest('hex').slice(0, 32)}`;
+}
+
+/** For drift: whether the text at a secret's place is the value apply wrote there, by the hashes in state. */
+export function secretCheckOf(stateDir: string, state: MachineState): ((placeholder: string, actual: string) => boolean) | undefined {
+  const want = new Map<string, string>();
+  for (const o of Object.values(state.outputs)) for (const [p, h] of Object.entries(o.secrets ?? {})) want.set(p, h);
+  if (want.size === 0) return undefined;
+  const key = machineKey(stateDir, false);
+  if (!key) return undefined;
+  const hash = keyedHasher(key);
+  return (placeholder, actual) => {
+    const h = want.get(placeholder);
+    return h === undefined || hash(actual) === h;
+  };
+}
