@@ -6,7 +6,9 @@
 import { recoverUnderLock } from '../apply/run.js';
 import { outputLocation, type ClaudeLocations } from '../apply/paths.js';
 import { compareDrift } from '../drift/compare.js';
-import type { DriftReport, SeverityRule } from '../drift/types.js';
+import type { DriftReport, McpHealth, SeverityRule } from '../drift/types.js';
+import type { TreeMap } from '../provenance/tree.js';
+import type { OnlineFlags } from './mcp.js';
 import { EXIT_FINDINGS, EXIT_OK, type ExitCode } from '../errors.js';
 import type { Output } from '../render/outputs.js';
 import { renderTarget } from '../render/index.js';
@@ -40,6 +42,8 @@ export function severityRules(repo: Repo): SeverityRule[] {
 export interface MachineView {
   repo: Repo;
   target: Target;
+  /** The merged tree the outputs were rendered from. */
+  tree: TreeMap;
   outputs: readonly Output[];
   store: StateStore;
   state: MachineState;
@@ -51,23 +55,30 @@ export interface MachineView {
 export function machineView(io: CliIO, opts: TargetOptions, command: string): MachineView {
   const repo = openRepo(io, opts);
   const target = resolveTarget(io, repo, opts);
-  const outputs = renderTarget(repo, target, { extra: localLayer(io, opts) }).outputs;
+  const { outputs, tree } = renderTarget(repo, target, { extra: localLayer(io, opts) });
   const store = stateStore(io, opts);
   recoverUnderLock(store, command);
   const state = store.readState();
   const loc = locations(io, opts);
-  return { repo, target, outputs, store, state, loc, actual: actualSnapshot(loc, outputs, state) };
+  return { repo, target, tree, outputs, store, state, loc, actual: actualSnapshot(loc, outputs, state) };
 }
 
-export function driftReport(view: MachineView): DriftReport {
-  return compareDrift({ target: view.target, desired: view.outputs, actual: view.actual, state: view.state, rules: severityRules(view.repo) });
+export function driftReport(view: MachineView, mcpHealth?: readonly McpHealth[]): DriftReport {
+  return compareDrift({ target: view.target, desired: view.outputs, actual: view.actual, state: view.state, rules: severityRules(view.repo), ...(mcpHealth ? { mcpHealth } : {}) });
 }
 
 export const hasManagedDrift = (r: DriftReport): boolean => r.items.some((i) => i.kind !== 'extra');
 
-export async function run(io: CliIO, opts: TargetOptions & { json?: boolean }): Promise<ExitCode> {
+/** `--online`: each enabled server's health, from a real MCP check (the SDK loads only here). */
+async function mcpHealth(io: CliIO, view: MachineView, opts: OnlineFlags): Promise<McpHealth[]> {
+  const [{ checkTree }, { onlineOptions }] = await Promise.all([import('../mcp/online.js'), import('./mcp.js')]);
+  const report = await checkTree(view.tree['mcpServers'], onlineOptions(io, opts));
+  return report.servers.map((s) => ({ name: s.name, up: s.up, ...(s.error !== null ? { error: s.error } : {}) }));
+}
+
+export async function run(io: CliIO, opts: TargetOptions & OnlineFlags & { json?: boolean; online?: boolean }): Promise<ExitCode> {
   const view = machineView(io, opts, 'drift');
-  const report = driftReport(view);
+  const report = driftReport(view, opts.online ? await mcpHealth(io, view, opts) : undefined);
   if (opts.json) {
     printJson(io, {
       target: report.target,
