@@ -18,6 +18,7 @@ import { alive, everythingCommand, exitingServer, groupMembers, hangingServer, s
 const tmp = tempDir('claude-env-mcp-');
 let n = 0;
 let everythingHttp: Running;
+let everythingSse: Running;
 let http500: Running & { requests: number };
 let memory: McpCommand;
 let everything: McpCommand;
@@ -26,10 +27,10 @@ const SECRET = 'tok-3f9a1c7e5b2d4860-very-secret';
 before(async () => {
   memory = requireComponent('MCP memory server (@modelcontextprotocol/server-memory)', () => memoryServerCommand({ memoryFile: join(tmp.dir, 'memory.jsonl') }));
   everything = requireComponent('MCP everything server (@modelcontextprotocol/server-everything)', () => everythingCommand());
-  [everythingHttp, http500] = await Promise.all([startEverythingHttp(), startHttp500()]);
+  [everythingHttp, everythingSse, http500] = await Promise.all([startEverythingHttp(), startEverythingHttp('sse'), startHttp500()]);
 });
 after(async () => {
-  await Promise.all([everythingHttp?.stop(), http500?.stop()]);
+  await Promise.all([everythingHttp?.stop(), everythingSse?.stop(), http500?.stop()]);
   tmp.cleanup();
 });
 
@@ -76,10 +77,11 @@ interface JsonFinding {
 }
 
 describe('mcp check', () => {
-  it('finds server-everything (stdio and streamable HTTP) and server-memory up, with protocol, server info, tools and latencies, and exits 0', { timeout: 30_000 }, async () => {
+  it('finds server-everything (stdio, streamable HTTP and SSE) and server-memory up, with protocol, server info, tools and latencies, and exits 0', { timeout: 30_000 }, async () => {
     const r0 = repoWith({
       everything: stdio(everything, 'expect: { tools: [echo, get-sum], min_tools: 5, max_latency_ms: 20000 }\n'),
       'everything-http': http(everythingHttp.url),
+      'everything-sse': `type: sse\nurl: ${q(everythingSse.url)}\n`,
       memory: stdio(memory, 'expect: { tools: [create_entities, read_graph] }\n'),
     });
     const r = await cli(['mcp', 'check', ...r0.target, '--json'], { env: r0.env });
@@ -91,6 +93,7 @@ describe('mcp check', () => {
       out.servers.map((s) => [s.name, s.up, s.transport, s.error]),
       [
         ['everything-http', true, 'http', null],
+        ['everything-sse', true, 'sse', null],
         ['everything', true, 'stdio', null],
         ['memory', true, 'stdio', null],
       ],
@@ -102,14 +105,15 @@ describe('mcp check', () => {
       for (const step of ['connect_ms', 'initialize_ms', 'list_ms']) assert.equal(typeof s.latency[step], 'number', `${s.name} ${step}`);
       assert.match(s.file ?? '', new RegExp(`^base/mcp/${s.name}\\.yml$`));
     }
-    assert.ok(out.servers[1]!.tool_names.includes('echo'));
-    assert.deepEqual(out.servers[0]!.tool_names, out.servers[1]!.tool_names, 'the HTTP server is the same everything server');
-    assert.equal(out.servers[2]!.server?.name, 'memory-server');
+    assert.ok(out.servers[2]!.tool_names.includes('echo'));
+    assert.deepEqual(out.servers[0]!.tool_names, out.servers[2]!.tool_names, 'the HTTP server is the same everything server');
+    assert.deepEqual(out.servers[1]!.tool_names, out.servers[2]!.tool_names, 'and so is the SSE one');
+    assert.equal(out.servers[3]!.server?.name, 'memory-server');
 
     // the text form: a table with one row per server
     const text = await cli(['mcp', 'check', ...r0.target], { env: r0.env });
     assert.equal(text.code, 0);
-    assert.match(text.stdout, /^mcp check of development\/web\/ann: 3 of 3 server\(s\) up\n {2}SERVER +STATUS +TRANSPORT +PROTOCOL +TOOLS +LATENCY/);
+    assert.match(text.stdout, /^mcp check of development\/web\/ann: 4 of 4 server\(s\) up\n {2}SERVER +STATUS +TRANSPORT +PROTOCOL +TOOLS +LATENCY/);
     assert.match(text.stdout, /\n {2}everything-http +up +http +\d{4}-\d{2}-\d{2} +\d+ +[\d.]+ ms/);
   });
 
@@ -289,6 +293,7 @@ describe('mcp check and claude mcp list', () => {
     const r0 = repoWith({
       everything: stdio(everything),
       'everything-http': http(everythingHttp.url),
+      'everything-sse': `type: sse\nurl: ${q(everythingSse.url)}\n`,
       memory: stdio(memory),
       missing: 'command: claude-env-no-such-command-7d1e\n',
       crashes: stdio(exitingServer(tmp.dir, 2, 'bad flag')),
@@ -302,7 +307,7 @@ describe('mcp check and claude mcp list', () => {
     assert.deepEqual(Object.fromEntries(our), Object.fromEntries(claude), `ours: ${ours.stdout}\nclaude: ${theirs.map((s) => s.raw).join('\n')}`);
     assert.deepEqual(
       [...our.entries()].filter(([, v]) => v === 'up').map(([k]) => k).sort(),
-      ['everything', 'everything-http', 'memory'],
+      ['everything', 'everything-http', 'everything-sse', 'memory'],
     );
   });
 });
