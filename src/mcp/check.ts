@@ -241,7 +241,11 @@ function networkMessage({ code, message }: { code: string; message: string }, sp
   if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return `connection reset by ${where}`;
   if (code === 'ETIMEDOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') return `connection to ${where} timed out`;
   if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return `no route to ${where}`;
-  if (TLS_CODES.test(code)) return `TLS error with ${where}: ${code}${message && !message.includes(code) ? ` (${short(message, 160)})` : ''}`;
+  if (TLS_CODES.test(code)) {
+    // OpenSSL's text is "…:SSL routines:<function>:<reason>:<file>:<line>:"; the reason is the readable part.
+    const reason = /SSL routines:[^:]*:([^:]+)/.exec(message)?.[1] ?? (message.includes(code) ? '' : message);
+    return `TLS error with ${where}: ${code}${reason ? ` (${short(reason, 160)})` : ''}`;
+  }
   return `cannot reach ${where}: ${code}${message ? ` (${short(message, 160)})` : ''}`;
 }
 

@@ -126,6 +126,7 @@ describe('mcp check', () => {
       hangs: stdio(hangingServer(tmp.dir, pidFile)),
       refused: http(nothing),
       'http-500': http(http500.url),
+      tls: http(http500.url.replace('http:', 'https:')),
       memory: stdio(memory),
     });
     const started = performance.now();
@@ -140,11 +141,15 @@ describe('mcp check', () => {
     assert.equal(byName.get('hangs')?.error, 'timeout: no answer within 1500 ms (during initialize)');
     assert.match(byName.get('refused')?.error ?? '', /^connection refused: nothing listens at 127\.0\.0\.1:\d+$/);
     assert.match(byName.get('http-500')?.error ?? '', /^HTTP 500 from http:\/\/127\.0\.0\.1:\d+\/mcp: internal error; request headers were/);
+    assert.match(byName.get('tls')?.error ?? '', /^TLS error with 127\.0\.0\.1:\d+: ERR_SSL_WRONG_VERSION_NUMBER \(wrong version number\)$/, 'https to a plain HTTP port');
     for (const s of out.servers.filter((x) => x.name !== 'memory')) assert.deepEqual([s.up, s.tools, s.latency_ms], [false, null, null], s.name);
     // one mcp-down finding per server that is down, at the line that defines it
     assert.deepEqual(
       out.findings.map((f) => [f.rule, f.file, f.line, f.column]),
-      ['crashes', 'hangs', 'http-500', 'missing', 'refused'].map((name) => ['mcp-down', `base/mcp/${name}.yml`, name === 'http-500' || name === 'refused' ? 2 : 1, name === 'http-500' || name === 'refused' ? 6 : 10]).sort(),
+      ['crashes', 'hangs', 'http-500', 'missing', 'refused', 'tls'].map((name) => {
+        const remote = ['http-500', 'refused', 'tls'].includes(name);
+        return ['mcp-down', `base/mcp/${name}.yml`, remote ? 2 : 1, remote ? 6 : 10]; // the url: or command: value
+      }),
     );
     // the timeout is honoured and the servers were checked side by side (the whole run is about one timeout)
     assert.ok(took < 6000, `took ${Math.round(took)} ms`);
@@ -299,6 +304,7 @@ describe('mcp check and claude mcp list', () => {
       crashes: stdio(exitingServer(tmp.dir, 2, 'bad flag')),
       refused: http(`http://127.0.0.1:${await unusedPort()}/mcp`),
       'http-500': http(http500.url),
+      tls: http(http500.url.replace('http:', 'https:')),
     });
     assert.equal((await cli(['apply', ...r0.target], { env: r0.env })).code, 0);
     const [ours, theirs] = await Promise.all([cli(['mcp', 'check', ...r0.target, '--json'], { env: r0.env }), claudeMcpList(r0.home)]);
