@@ -172,7 +172,8 @@ async function closeQuietly(client: Client | undefined, transport: Transport | u
   // End the HTTP session the server keeps for us (DELETE), as a well-behaved client does.
   if (transport instanceof StreamableHTTPClientTransport && transport.sessionId) await bounded(transport.terminateSession());
   if (client) await bounded(client.close());
-  // Always, even when the client never got it: a stdio transport's close() ends the process group.
+  // Always, even when the client never got it: a stdio transport's close() ends the process group (bounded by its own
+  // grace periods), and it is the same close the client started, so this waits for the group to be gone.
   if (transport) await transport.close().catch(() => {});
 }
 

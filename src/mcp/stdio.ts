@@ -53,7 +53,7 @@ export class GroupStdioTransport implements Transport {
   private stderrTail = '';
   private exitInfo: ProcessExit | undefined;
   private closed: Promise<void> | undefined;
-  private closing = false;
+  private closing: Promise<void> | undefined;
 
   constructor(private readonly params: StdioParams) {}
 
@@ -149,10 +149,15 @@ export class GroupStdioTransport implements Transport {
    * then SIGTERM its process group, then SIGKILL. Whatever of the group is
    * left after the leader exited (a child it started) is killed too.
    */
-  async close(): Promise<void> {
+  close(): Promise<void> {
+    // Once: the SDK client closes its transport, and the check closes it again to be sure.
+    this.closing ??= this.end();
+    return this.closing;
+  }
+
+  private async end(): Promise<void> {
     const child = this.child;
-    if (!child || this.closing) return this.closed;
-    this.closing = true;
+    if (!child) return;
     const exited = (ms: number): Promise<boolean> =>
       this.exitInfo || child.pid === undefined
         ? Promise.resolve(true)

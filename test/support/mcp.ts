@@ -10,7 +10,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
-import { unusedPort, type McpCommand } from './claude.js';
+import { killGroup, unusedPort, type McpCommand } from './claude.js';
 
 const require = createRequire(import.meta.url);
 
@@ -34,14 +34,6 @@ const children = new Set<ChildProcess>();
 process.on('exit', () => {
   for (const c of children) if (c.pid !== undefined) killGroup(c.pid);
 });
-
-function killGroup(pid: number): void {
-  try {
-    process.kill(-pid, 'SIGKILL');
-  } catch {
-    /* gone */
-  }
-}
 
 /**
  * server-everything in streamable HTTP mode (its README: `mcp-server-everything streamableHttp`, port from `$PORT`) on a
