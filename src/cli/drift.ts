@@ -8,10 +8,13 @@ import { outputLocation, type ClaudeLocations } from '../apply/paths.js';
 import { compareDrift } from '../drift/compare.js';
 import type { SecretCheck } from '../drift/values.js';
 import { secretCheckOf } from '../secrets/outputs.js';
-import type { DriftReport, SeverityRule } from '../drift/types.js';
+import type { DriftReport, McpHealth, SeverityRule } from '../drift/types.js';
+import type { TreeMap } from '../provenance/tree.js';
+import type { OnlineFlags } from './mcp.js';
 import { EXIT_FINDINGS, EXIT_OK, type ExitCode } from '../errors.js';
 import type { Output } from '../render/outputs.js';
 import { targetOutputs } from '../render/index.js';
+import { mergeTarget } from '../merge/target.js';
 import type { Repo } from '../repo/repo.js';
 import type { StateStore } from '../state/store.js';
 import type { ActualFile, ActualSnapshot, MachineState } from '../state/types.js';
@@ -42,6 +45,8 @@ export function severityRules(repo: Repo): SeverityRule[] {
 export interface MachineView {
   repo: Repo;
   target: Target;
+  /** The merged tree the outputs are rendered from, merged on first use (the outputs may come from the cache). */
+  mergedTree(): TreeMap;
   outputs: readonly Output[];
   store: StateStore;
   state: MachineState;
@@ -59,19 +64,37 @@ export function machineView(io: CliIO, opts: TargetOptions, command: string): Ma
   recoverUnderLock(store, command);
   const state = store.readState();
   const loc = locations(io, opts, state);
-  const outputs = targetOutputs(repo, target, { extra: localLayer(io, opts), projectMcp: loc.projectDir !== undefined, managed: loc.managedDir !== undefined });
-  return { repo, target, outputs, store, state, loc, actual: actualSnapshot(loc, outputs, state), secretCheck: secretCheckOf(store.dir, state) };
+  const extra = localLayer(io, opts);
+  const outputs = targetOutputs(repo, target, { extra, projectMcp: loc.projectDir !== undefined, managed: loc.managedDir !== undefined });
+  let tree: TreeMap | undefined;
+  const mergedTree = (): TreeMap => (tree ??= mergeTarget(repo, target, { extra }).tree);
+  return { repo, target, mergedTree, outputs, store, state, loc, actual: actualSnapshot(loc, outputs, state), secretCheck: secretCheckOf(store.dir, state) };
 }
 
-export function driftReport(view: MachineView): DriftReport {
-  return compareDrift({ target: view.target, desired: view.outputs, actual: view.actual, state: view.state, rules: severityRules(view.repo), ...(view.secretCheck ? { secretCheck: view.secretCheck } : {}) });
+export function driftReport(view: MachineView, mcpHealth?: readonly McpHealth[]): DriftReport {
+  return compareDrift({
+    target: view.target,
+    desired: view.outputs,
+    actual: view.actual,
+    state: view.state,
+    rules: severityRules(view.repo),
+    ...(view.secretCheck ? { secretCheck: view.secretCheck } : {}),
+    ...(mcpHealth ? { mcpHealth } : {}),
+  });
 }
 
 export const hasManagedDrift = (r: DriftReport): boolean => r.items.some((i) => i.kind !== 'extra');
 
-export async function run(io: CliIO, opts: TargetOptions & { json?: boolean }): Promise<ExitCode> {
+/** `--online`: each enabled server's health, from a real MCP check (the SDK loads only here). */
+async function mcpHealth(io: CliIO, view: MachineView, opts: OnlineFlags): Promise<McpHealth[]> {
+  const [{ checkTree }, { onlineOptions }] = await Promise.all([import('../mcp/online.js'), import('./mcp.js')]);
+  const report = await checkTree(view.mergedTree()['mcpServers'], onlineOptions(io, opts));
+  return report.servers.map((s) => ({ name: s.name, up: s.up, ...(s.error !== null ? { error: s.error } : {}) }));
+}
+
+export async function run(io: CliIO, opts: TargetOptions & OnlineFlags & { json?: boolean; online?: boolean }): Promise<ExitCode> {
   const view = machineView(io, opts, 'drift');
-  const report = driftReport(view);
+  const report = driftReport(view, opts.online ? await mcpHealth(io, view, opts) : undefined);
   if (opts.json) {
     printJson(io, {
       target: report.target,

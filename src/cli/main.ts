@@ -41,13 +41,21 @@ function changingOptions(cmd: Command): Command {
   return targetOptions(cmd).option('--wait <seconds>', 'wait this long for another claude-env to finish').option('--json', 'machine-readable report');
 }
 
+/** Commands that check MCP servers (`mcp check`, `--online`): time limit, concurrency, age identity for secrets. */
+function onlineCheckOptions(cmd: Command): Command {
+  return cmd
+    .option('--timeout <ms>', "time limit per MCP server in ms (default: the entry's timeout, else 10000)")
+    .option('--concurrency <n>', 'check at most N MCP servers at once (default 8)')
+    .option('--identity <file>', 'age identity file for !encrypted values in server env/headers (default $CLAUDE_ENV_AGE_IDENTITY)');
+}
+
 /** Options that take one of a fixed set of values. */
 const CHOICES: Record<string, Record<string, readonly string[]>> = {
   validate: { format: ['text', 'json', 'sarif'] },
   render: { format: ['yaml', 'json'] },
 };
 /** Options that take a value: the last one given wins; one with no value is a usage error. */
-const VALUE_OPTIONS = ['repo', 'rev', 'env', 'team', 'project', 'user', 'home', 'projectDir', 'managed', 'format', 'out', 'wait', 'to', 'maxFixes', 'include', 'identity', 'file'];
+const VALUE_OPTIONS = ['repo', 'rev', 'env', 'team', 'project', 'user', 'home', 'projectDir', 'managed', 'format', 'out', 'wait', 'to', 'maxFixes', 'include', 'identity', 'file', 'timeout', 'concurrency', 'server'];
 
 function checkOptions(command: string, opts: Record<string, unknown>): void {
   for (const name of VALUE_OPTIONS) {
@@ -84,9 +92,10 @@ export async function main(argv: string[], io: CliIO): Promise<ExitCode> {
     .command('init [dir]', 'scaffold a config repo in the seed layout and make its first commit')
     .option('--json', 'print what was created as JSON')
     .action(on('init', () => import('./init.js')));
-  repoOptions(cli.command('validate', 'check the whole repo in one pass: YAML, schemas, permission rules, references, merges'))
+  onlineCheckOptions(repoOptions(cli.command('validate', 'check the whole repo in one pass: YAML, schemas, permission rules, references, merges')))
     .option('--format <format>', 'text | json | sarif', { default: 'text' })
     .option('--json', 'same as --format json')
+    .option('--online', "also connect to every distinct enabled MCP server definition of the repo (findings mcp-down, mcp-expectation)")
     .action(on('validate', () => import('./validate.js')));
   targetOptions(cli.command('render', 'the desired state of a target: the merged tree, or the native files (--outputs)'))
     .option('--format <format>', 'yaml | json', { default: 'yaml' })
@@ -108,9 +117,14 @@ export async function main(argv: string[], io: CliIO): Promise<ExitCode> {
     .option('--list', 'list the restore points')
     .option('--to <id>', 'the restore point (default: the latest)')
     .action(on('rollback', () => import('./rollback.js')));
-  targetOptions(cli.command('drift', 'what differs between the desired state and this machine: items, percentage, risk, plan'))
+  onlineCheckOptions(targetOptions(cli.command('drift', 'what differs between the desired state and this machine: items, percentage, risk, plan')))
     .option('--json', 'machine-readable report')
+    .option('--online', "also check the target's MCP servers: one critical item per server that is down")
     .action(on('drift', () => import('./drift.js')));
+  onlineCheckOptions(targetOptions(cli.command('mcp <check>', "mcp check: connect to each enabled MCP server of the target (stdio, http, sse), initialize, list its tools, time it, check its expect block")))
+    .option('--server <name>', 'check only this server')
+    .option('--json', 'machine-readable report')
+    .action(on('mcp', () => import('./mcp.js')));
   targetOptions(cli.command('diff', 'unified diff of what apply would write against what is on the machine'))
     .option('--force', 'as apply --force: include files in the way that claude-env did not write')
     .option('--json', 'machine-readable report')
@@ -144,6 +158,11 @@ export async function main(argv: string[], io: CliIO): Promise<ExitCode> {
     await cli.runMatchedCommand();
     if (!action) return 0;
     checkOptions(action.name, action.opts);
+    if (!action.opts['online'] && (action.name === 'validate' || action.name === 'drift')) {
+      for (const name of ['timeout', 'concurrency', 'identity']) {
+        if (action.opts[name] !== undefined) throw new ClaudeEnvError('usage', `--${name} is for the MCP checks of --online; add --online or drop it`, { exitCode: EXIT_USAGE });
+      }
+    }
     return await (await action.load()).run(io, action.opts, action.args);
   } catch (err) {
     return report(io, err, json);

@@ -2,19 +2,28 @@
 import { EXIT_FINDINGS, EXIT_OK, type ExitCode } from '../errors.js';
 import { validateRepo } from '../validate/index.js';
 import { RULES } from '../validate/registry.js';
+import type { Rule } from '../validate/rule.js';
 import { jsonReport, sarifReport, textReport } from '../validate/report.js';
 import { openRepo, type RepoOptions } from './context.js';
+import { onlineOptions, type OnlineFlags } from './mcp.js';
 import { printJson, progress, type CliIO } from './io.js';
 
 import { VERSION } from '../version.js';
 
-export async function run(io: CliIO, opts: RepoOptions & { format?: string; json?: boolean }): Promise<ExitCode> {
+export async function run(io: CliIO, opts: RepoOptions & OnlineFlags & { format?: string; json?: boolean; online?: boolean }): Promise<ExitCode> {
   const repo = openRepo(io, opts, { fillCache: false });
   const bar = progress(io, 'reading documents');
-  const result = validateRepo(repo, { onProgress: (done, total) => (done === total ? bar.done() : bar.tick(done, total)) });
+  let result = validateRepo(repo, { onProgress: (done, total) => (done === total ? bar.done() : bar.tick(done, total)) });
+  let rules: readonly Rule[] = RULES;
+  if (opts.online) {
+    // The MCP SDK loads only here (see src/mcp/online.ts for which servers are checked).
+    const { repoFindings, withFindings, MCP_RULES } = await import('../mcp/online.js');
+    result = withFindings(result, await repoFindings(repo, onlineOptions(io, opts)));
+    rules = [...RULES, { findings: MCP_RULES, description: 'MCP servers connect and meet their expectations (--online)', check() {} }];
+  }
   const format = opts.json ? 'json' : (opts.format ?? 'text');
   if (format === 'json') printJson(io, jsonReport(result));
-  else if (format === 'sarif') printJson(io, sarifReport(result, RULES, VERSION));
+  else if (format === 'sarif') printJson(io, sarifReport(result, rules, VERSION));
   else io.stdout.write(textReport(result));
   return result.summary.errors > 0 ? EXIT_FINDINGS : EXIT_OK;
 }

@@ -231,7 +231,8 @@ export interface ClaudeRun {
 }
 
 const liveGroups = new Set<number>();
-const killGroup = (pgid: number): void => {
+/** SIGKILL a whole process group (no error when it is gone). */
+export const killGroup = (pgid: number): void => {
   try {
     process.kill(-pgid, 'SIGKILL');
   } catch {
