@@ -38,10 +38,18 @@ jobs:
 `;
 
 const ENVIRONMENT_SYNC = `# After a merge to main: compute which developers the change affects, then
-# tell the controller (claude-env serve) about the new revision; it rolls the
-# revision out per environment as claude-env.yml says (rollout).
-# Set the repository variable CLAUDE_ENV_CONTROLLER_URL and the secret
-# CLAUDE_ENV_CONTROLLER_TOKEN to enable the notification.
+# move each environment to the new revision with the rollout strategy of
+# claude-env.yml, one after the other:
+#   development  immediate   every machine at once
+#   staging      staged      all machines, after every staging target renders
+#   production   canary      10 % → 50 % → 100 % of machines, 10 min apart,
+#                            rolled back when more than 5 % of a step fails;
+#                            needs 2 approvals (team_lead, security_reviewer)
+# Each job runs in the GitHub environment of the same name: give
+# "production" required reviewers there to gate it in GitHub as well.
+# The controller (claude-env serve) carries the rollout out: set the
+# repository variable CLAUDE_ENV_CONTROLLER_URL and the secret
+# CLAUDE_ENV_CONTROLLER_TOKEN; without them the jobs only check and report.
 name: environment-sync
 
 on:
@@ -56,7 +64,7 @@ concurrency:
   cancel-in-progress: false          # every revision reaches the controller, in order
 
 jobs:
-  sync:
+  impact:
     runs-on: ubuntu-latest
     steps:
       - uses: actions/checkout@v4
@@ -80,19 +88,73 @@ jobs:
         with:
           name: impact
           path: impact.json
-      - name: Notify the controller
+
+  development:
+    needs: impact
+    runs-on: ubuntu-latest
+    environment: development
+    steps:
+      - uses: actions/checkout@v4
+      - uses: actions/setup-node@v4
+        with:
+          node-version: 24
+      - name: Render every development target
+        run: npx claude-env render --all --env development --out rendered
+      - name: Roll out (immediate)
         if: vars.CLAUDE_ENV_CONTROLLER_URL != ''
         env:
           CONTROLLER_URL: \${{ vars.CLAUDE_ENV_CONTROLLER_URL }}
           CONTROLLER_TOKEN: \${{ secrets.CLAUDE_ENV_CONTROLLER_TOKEN }}
         run: |
-          jq -n --arg revision "$GITHUB_SHA" --slurpfile impact impact.json \\
-            '{revision: $revision, impact: $impact[0]}' > payload.json
-          curl --fail --silent --show-error --request POST \\
-            --oauth2-bearer "$CONTROLLER_TOKEN" \\
-            --header "Content-Type: application/json" \\
-            --data-binary @payload.json \\
-            "$CONTROLLER_URL/api/revisions"
+          jq -n --arg revision "$GITHUB_SHA" '{revision: $revision, environment: "development", strategy: "immediate"}' > payload.json
+          curl --fail --silent --show-error --request POST --oauth2-bearer "$CONTROLLER_TOKEN" \\
+            --header "Content-Type: application/json" --data-binary @payload.json "$CONTROLLER_URL/api/rollouts"
+
+  staging:
+    needs: development
+    runs-on: ubuntu-latest
+    environment: staging
+    steps:
+      - uses: actions/checkout@v4
+      - uses: actions/setup-node@v4
+        with:
+          node-version: 24
+      - name: Validate, and render every staging target
+        run: |
+          npx claude-env validate
+          npx claude-env render --all --env staging --out rendered
+      - name: Roll out (staged)
+        if: vars.CLAUDE_ENV_CONTROLLER_URL != ''
+        env:
+          CONTROLLER_URL: \${{ vars.CLAUDE_ENV_CONTROLLER_URL }}
+          CONTROLLER_TOKEN: \${{ secrets.CLAUDE_ENV_CONTROLLER_TOKEN }}
+        run: |
+          jq -n --arg revision "$GITHUB_SHA" '{revision: $revision, environment: "staging", strategy: "staged"}' > payload.json
+          curl --fail --silent --show-error --request POST --oauth2-bearer "$CONTROLLER_TOKEN" \\
+            --header "Content-Type: application/json" --data-binary @payload.json "$CONTROLLER_URL/api/rollouts"
+
+  production:
+    needs: staging
+    runs-on: ubuntu-latest
+    environment: production
+    steps:
+      - uses: actions/checkout@v4
+      - uses: actions/setup-node@v4
+        with:
+          node-version: 24
+      - name: Render every production target
+        run: npx claude-env render --all --env production --out rendered
+      - name: Roll out (canary 10 % → 50 % → 100 %)
+        if: vars.CLAUDE_ENV_CONTROLLER_URL != ''
+        env:
+          CONTROLLER_URL: \${{ vars.CLAUDE_ENV_CONTROLLER_URL }}
+          CONTROLLER_TOKEN: \${{ secrets.CLAUDE_ENV_CONTROLLER_TOKEN }}
+        run: |
+          # The controller waits for the approvals claude-env.yml asks for, then runs the canary steps.
+          jq -n --arg revision "$GITHUB_SHA" \\
+            '{revision: $revision, environment: "production", strategy: "canary", steps: [10, 50, 100], pause: "10m", max_failure_rate: 0.05}' > payload.json
+          curl --fail --silent --show-error --request POST --oauth2-bearer "$CONTROLLER_TOKEN" \\
+            --header "Content-Type: application/json" --data-binary @payload.json "$CONTROLLER_URL/api/rollouts"
 `;
 
 const DRIFT_DETECTION = `# Scheduled drift check, on the same schedule as the controller's sweeps
@@ -166,10 +228,12 @@ jobs:
           BASE: \${{ github.event.pull_request.base.sha }}
           HEAD: \${{ github.event.pull_request.head.sha }}
         run: |
+          # Compare with the merge base: what this pull request brings, whatever main did since.
+          base="$(git merge-base "$BASE" "$HEAD")"
           approvers="$(gh api "repos/$REPO/pulls/$PR/reviews" --paginate \\
             --jq '.[] | select(.state == "APPROVED") | .user.login | ascii_downcase' | sort -u | paste -sd, -)"
           author="$(printf '%s' "$AUTHOR" | tr '[:upper:]' '[:lower:]')"
-          set -- --author "$author" --base "$BASE" --head "$HEAD" --json
+          set -- --author "$author" --base "$base" --head "$HEAD" --json
           if [ -n "$approvers" ]; then set -- "$@" --approved-by "$approvers"; fi
           npx claude-env access check "$@" | tee access.json
 `;
