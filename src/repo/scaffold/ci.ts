@@ -48,8 +48,8 @@ const ENVIRONMENT_SYNC = `# After a merge to main: compute which developers the 
 # Each job runs in the GitHub environment of the same name: give
 # "production" required reviewers there to gate it in GitHub as well.
 # The controller (claude-env serve) carries the rollout out: set the
-# repository variable CLAUDE_ENV_CONTROLLER_URL and the secret
-# CLAUDE_ENV_CONTROLLER_TOKEN; without them the jobs only check and report.
+# repository secrets CLAUDE_ENV_CONTROLLER_URL and CLAUDE_ENV_CONTROLLER_TOKEN;
+# without them the jobs only check and report.
 name: environment-sync
 
 on:
@@ -93,6 +93,9 @@ jobs:
     needs: impact
     runs-on: ubuntu-latest
     environment: development
+    env:
+      CONTROLLER_URL: \${{ secrets.CLAUDE_ENV_CONTROLLER_URL }}
+      CONTROLLER_TOKEN: \${{ secrets.CLAUDE_ENV_CONTROLLER_TOKEN }}
     steps:
       - uses: actions/checkout@v4
       - uses: actions/setup-node@v4
@@ -101,10 +104,7 @@ jobs:
       - name: Render every development target
         run: npx claude-env render --all --env development --out rendered
       - name: Roll out (immediate)
-        if: vars.CLAUDE_ENV_CONTROLLER_URL != ''
-        env:
-          CONTROLLER_URL: \${{ vars.CLAUDE_ENV_CONTROLLER_URL }}
-          CONTROLLER_TOKEN: \${{ secrets.CLAUDE_ENV_CONTROLLER_TOKEN }}
+        if: env.CONTROLLER_URL != ''
         run: |
           jq -n --arg revision "$GITHUB_SHA" '{revision: $revision, environment: "development", strategy: "immediate"}' > payload.json
           curl --fail --silent --show-error --request POST --oauth2-bearer "$CONTROLLER_TOKEN" \\
@@ -114,6 +114,9 @@ jobs:
     needs: development
     runs-on: ubuntu-latest
     environment: staging
+    env:
+      CONTROLLER_URL: \${{ secrets.CLAUDE_ENV_CONTROLLER_URL }}
+      CONTROLLER_TOKEN: \${{ secrets.CLAUDE_ENV_CONTROLLER_TOKEN }}
     steps:
       - uses: actions/checkout@v4
       - uses: actions/setup-node@v4
@@ -124,10 +127,7 @@ jobs:
           npx claude-env validate
           npx claude-env render --all --env staging --out rendered
       - name: Roll out (staged)
-        if: vars.CLAUDE_ENV_CONTROLLER_URL != ''
-        env:
-          CONTROLLER_URL: \${{ vars.CLAUDE_ENV_CONTROLLER_URL }}
-          CONTROLLER_TOKEN: \${{ secrets.CLAUDE_ENV_CONTROLLER_TOKEN }}
+        if: env.CONTROLLER_URL != ''
         run: |
           jq -n --arg revision "$GITHUB_SHA" '{revision: $revision, environment: "staging", strategy: "staged"}' > payload.json
           curl --fail --silent --show-error --request POST --oauth2-bearer "$CONTROLLER_TOKEN" \\
@@ -137,6 +137,9 @@ jobs:
     needs: staging
     runs-on: ubuntu-latest
     environment: production
+    env:
+      CONTROLLER_URL: \${{ secrets.CLAUDE_ENV_CONTROLLER_URL }}
+      CONTROLLER_TOKEN: \${{ secrets.CLAUDE_ENV_CONTROLLER_TOKEN }}
     steps:
       - uses: actions/checkout@v4
       - uses: actions/setup-node@v4
@@ -145,10 +148,7 @@ jobs:
       - name: Render every production target
         run: npx claude-env render --all --env production --out rendered
       - name: Roll out (canary 10 % → 50 % → 100 %)
-        if: vars.CLAUDE_ENV_CONTROLLER_URL != ''
-        env:
-          CONTROLLER_URL: \${{ vars.CLAUDE_ENV_CONTROLLER_URL }}
-          CONTROLLER_TOKEN: \${{ secrets.CLAUDE_ENV_CONTROLLER_TOKEN }}
+        if: env.CONTROLLER_URL != ''
         run: |
           # The controller waits for the approvals claude-env.yml asks for, then runs the canary steps.
           jq -n --arg revision "$GITHUB_SHA" \\
