@@ -103,7 +103,8 @@ function keysChanged(dir: string, records: readonly LogRecord[], key: readonly s
   const decoder = new TextDecoder();
   const parse = (b: Buffer | undefined, path: string): unknown => (b === undefined ? undefined : parseYaml(decoder.decode(b), path as RepoPath, 'base').value ?? undefined);
   wanted.forEach(({ rec, path }, i) => {
-    const changed = changedKeyPaths(path, parse(blobs[2 * i], path), parse(blobs[2 * i + 1], path)).filter((p) => touchesKey(p, key));
+    // The key itself or a key below it: a parent that was replaced whole lists the keys it held before and after.
+    const changed = changedKeyPaths(path, parse(blobs[2 * i], path), parse(blobs[2 * i + 1], path)).filter((p) => p.length >= key.length && touchesKey(p, key));
     if (changed.length === 0) return;
     const list = out.get(rec.commit) ?? [];
     for (const p of changed) {
