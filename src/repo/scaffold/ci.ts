@@ -37,6 +37,43 @@ jobs:
           category: claude-env
 `;
 
+/**
+ * One environment-sync job: render every target of the environment (staging
+ * validates first), then ask the controller to roll the revision out with
+ * the environment's strategy (claude-env.yml rollout).
+ */
+function rolloutJob(env: string, needs: string, label: string, strategy: string, validate = false): string {
+  const check = validate
+    ? `      - name: Validate, and render every ${env} target
+        run: |
+          npx claude-env validate
+          npx claude-env render --all --env ${env} --out rendered`
+    : `      - name: Render every ${env} target
+        run: npx claude-env render --all --env ${env} --out rendered`;
+  return `  ${env}:
+    needs: ${needs}
+    runs-on: ubuntu-latest
+    environment: ${env}
+    env:
+      CONTROLLER_URL: \${{ secrets.CLAUDE_ENV_CONTROLLER_URL }}
+      CONTROLLER_TOKEN: \${{ secrets.CLAUDE_ENV_CONTROLLER_TOKEN }}
+    steps:
+      - uses: actions/checkout@v4
+      - uses: actions/setup-node@v4
+        with:
+          node-version: 24
+${check}
+      - name: Roll out (${label})
+        if: env.CONTROLLER_URL != ''
+        run: |
+          # For production the controller first waits for the approvals claude-env.yml asks for.
+          jq -n --arg revision "$GITHUB_SHA" \\
+            '{revision: $revision, environment: "${env}"} + ${strategy}' > payload.json
+          curl --fail --silent --show-error --request POST --oauth2-bearer "$CONTROLLER_TOKEN" \\
+            --header "Content-Type: application/json" --data-binary @payload.json "$CONTROLLER_URL/api/rollouts"
+`;
+}
+
 const ENVIRONMENT_SYNC = `# After a merge to main: compute which developers the change affects, then
 # move each environment to the new revision with the rollout strategy of
 # claude-env.yml, one after the other:
@@ -89,73 +126,9 @@ jobs:
           name: impact
           path: impact.json
 
-  development:
-    needs: impact
-    runs-on: ubuntu-latest
-    environment: development
-    env:
-      CONTROLLER_URL: \${{ secrets.CLAUDE_ENV_CONTROLLER_URL }}
-      CONTROLLER_TOKEN: \${{ secrets.CLAUDE_ENV_CONTROLLER_TOKEN }}
-    steps:
-      - uses: actions/checkout@v4
-      - uses: actions/setup-node@v4
-        with:
-          node-version: 24
-      - name: Render every development target
-        run: npx claude-env render --all --env development --out rendered
-      - name: Roll out (immediate)
-        if: env.CONTROLLER_URL != ''
-        run: |
-          jq -n --arg revision "$GITHUB_SHA" '{revision: $revision, environment: "development", strategy: "immediate"}' > payload.json
-          curl --fail --silent --show-error --request POST --oauth2-bearer "$CONTROLLER_TOKEN" \\
-            --header "Content-Type: application/json" --data-binary @payload.json "$CONTROLLER_URL/api/rollouts"
-
-  staging:
-    needs: development
-    runs-on: ubuntu-latest
-    environment: staging
-    env:
-      CONTROLLER_URL: \${{ secrets.CLAUDE_ENV_CONTROLLER_URL }}
-      CONTROLLER_TOKEN: \${{ secrets.CLAUDE_ENV_CONTROLLER_TOKEN }}
-    steps:
-      - uses: actions/checkout@v4
-      - uses: actions/setup-node@v4
-        with:
-          node-version: 24
-      - name: Validate, and render every staging target
-        run: |
-          npx claude-env validate
-          npx claude-env render --all --env staging --out rendered
-      - name: Roll out (staged)
-        if: env.CONTROLLER_URL != ''
-        run: |
-          jq -n --arg revision "$GITHUB_SHA" '{revision: $revision, environment: "staging", strategy: "staged"}' > payload.json
-          curl --fail --silent --show-error --request POST --oauth2-bearer "$CONTROLLER_TOKEN" \\
-            --header "Content-Type: application/json" --data-binary @payload.json "$CONTROLLER_URL/api/rollouts"
-
-  production:
-    needs: staging
-    runs-on: ubuntu-latest
-    environment: production
-    env:
-      CONTROLLER_URL: \${{ secrets.CLAUDE_ENV_CONTROLLER_URL }}
-      CONTROLLER_TOKEN: \${{ secrets.CLAUDE_ENV_CONTROLLER_TOKEN }}
-    steps:
-      - uses: actions/checkout@v4
-      - uses: actions/setup-node@v4
-        with:
-          node-version: 24
-      - name: Render every production target
-        run: npx claude-env render --all --env production --out rendered
-      - name: Roll out (canary 10 % → 50 % → 100 %)
-        if: env.CONTROLLER_URL != ''
-        run: |
-          # The controller waits for the approvals claude-env.yml asks for, then runs the canary steps.
-          jq -n --arg revision "$GITHUB_SHA" \\
-            '{revision: $revision, environment: "production", strategy: "canary", steps: [10, 50, 100], pause: "10m", max_failure_rate: 0.05}' > payload.json
-          curl --fail --silent --show-error --request POST --oauth2-bearer "$CONTROLLER_TOKEN" \\
-            --header "Content-Type: application/json" --data-binary @payload.json "$CONTROLLER_URL/api/rollouts"
-`;
+${rolloutJob('development', 'impact', 'immediate', '{strategy: "immediate"}')}
+${rolloutJob('staging', 'development', 'staged', '{strategy: "staged"}', true)}
+${rolloutJob('production', 'staging', 'canary 10 % → 50 % → 100 %', '{strategy: "canary", steps: [10, 50, 100], pause: "10m", max_failure_rate: 0.05}')}`;
 
 const DRIFT_DETECTION = `# Scheduled drift check, on the same schedule as the controller's sweeps
 # (claude-env.yml: schedules.drift; GitHub cron is in UTC). It runs on a
