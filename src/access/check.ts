@@ -122,9 +122,16 @@ function matchers(holdings: readonly Holding[], policy: AccessPolicy, permission
   return out;
 }
 
+const classGlobs = new Map<string, RegExp>();
+const classGlob = (g: string): RegExp => {
+  let re = classGlobs.get(g);
+  if (!re) classGlobs.set(g, (re = compileGlob(g)));
+  return re;
+};
+
 /** The first class (highest) whose path globs match. */
 export function classOfPath(classes: readonly ChangeClass[], path: string): ChangeClass | undefined {
-  return classes.find((c) => c.paths.some((g) => compileGlob(g).test(path)));
+  return classes.find((c) => c.paths.some((g) => classGlob(g).test(path)));
 }
 
 /** The first class (highest) whose key globs match; an unparsable document matches every class that has keys. */

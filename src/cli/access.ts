@@ -36,7 +36,7 @@ export interface AccessOptions extends RepoOptions {
   author?: string;
   base?: string;
   head?: string;
-  approvedBy?: string;
+  approvedBy?: string | string[];
   out?: string;
   json?: boolean;
 }
@@ -71,6 +71,8 @@ export function loadPolicy(repo: Repo): AccessPolicy {
 /** Teams, projects and members of a repo. */
 export function loadDirectory(repo: Repo): Directory {
   const teams = repo.teams();
+  // One read for every members.yml (a git revision reads them in one batch).
+  repo.source.prefetch?.(teams.map((t) => `teams/${t}/members.yml`));
   return {
     teams,
     projects: repo.projects(),
@@ -161,7 +163,7 @@ export function accessCheck(dir: string, opts: { author: string; base: string; h
     else for (const segments of changedKeyPaths(d.path, before.value, after.value)) keys.push({ file: d.path, segments });
   }
 
-  const treePaths = new Set([...listTree(dir, base), ...listTree(dir, head)]);
+  const treePaths = new Set([...repo.source.list(''), ...listTree(dir, head)]);
   const result = checkAccess({ policy, directory, author: opts.author, approvers: opts.approvers, files, keys, treePaths });
   return { base, head, ...result };
 }
@@ -193,7 +195,10 @@ function checkText(r: AccessResult & { base: string; head: string }, baseRev: st
 async function check(io: CliIO, opts: AccessOptions): Promise<ExitCode> {
   if (!opts.author) throw usageError('access check needs --author USER', 'claude-env access check --author U --base REV [--head REV] [--approved-by U,…]');
   if (!opts.base) throw usageError('access check needs --base REV', 'the revision the change starts from, e.g. the merge base of the pull request');
-  const approvers = (opts.approvedBy ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  // --approved-by a,b and --approved-by a --approved-by b alike.
+  const given: unknown[] = [opts.approvedBy ?? []].flat();
+  if (given.some((v) => typeof v !== 'string' || v.trim() === '')) throw usageError('--approved-by needs a value: users who approved, comma-separated');
+  const approvers = (given as string[]).flatMap((v) => v.split(',')).map((s) => s.trim()).filter(Boolean);
   const head = opts.head ?? 'HEAD';
   const result = accessCheck(repoDir(io, opts), { author: opts.author, base: opts.base, head, approvers });
   if (opts.json) printJson(io, result);

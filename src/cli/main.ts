@@ -45,7 +45,7 @@ const CHOICES: Record<string, Record<string, readonly string[]>> = {
   render: { format: ['yaml', 'json'] },
 };
 /** Options that take a value: the last one given wins; one with no value is a usage error. */
-const VALUE_OPTIONS = ['repo', 'rev', 'env', 'team', 'project', 'user', 'home', 'format', 'out', 'wait', 'to', 'maxFixes', 'include', 'author', 'base', 'head', 'approvedBy', 'file', 'key'];
+const VALUE_OPTIONS = ['repo', 'rev', 'env', 'team', 'project', 'user', 'home', 'format', 'out', 'wait', 'to', 'maxFixes', 'include', 'author', 'base', 'head', 'file', 'key'];
 
 function checkOptions(command: string, opts: Record<string, unknown>): void {
   for (const name of VALUE_OPTIONS) {

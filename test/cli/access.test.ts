@@ -259,6 +259,10 @@ describe('access check: attacks (0 bypasses)', () => {
     const lead = await check('alice', head, ['erin']);
     assert.equal(lead.code, 0);
     assert.equal(lead.v.approvals.have, 1);
+    // --approved-by may be given more than once
+    const twice = await cli(['access', 'check', '--repo', repo, '--author', 'alice', '--base', 'main', '--head', head, '--approved-by', 'bob', '--approved-by', 'erin']);
+    assert.equal(twice.code, 0, twice.stdout);
+    assert.match(twice.stdout, /approvals: 1 needed \(team_lead\), 1 counted, 0 missing\n +not counted +bob: .*\n +counted +erin: team_lead \(teams\/backend-team\/members\.yml\) may approve major changes/);
   });
 
   it('exits 2 with a usage error for a revision that names no commit or a missing --author', async () => {
