@@ -314,5 +314,23 @@ describe('access codeowners', () => {
     assert.deepEqual(rules, codeownersRules(policy, directory, repoObj.source.list('')).map((x) => ({ pattern: x.pattern, owners: [...x.owners] })));
     const json = await cli(['access', 'codeowners', '--repo', dir, '--json']);
     assert.deepEqual((JSON.parse(json.stdout) as { rules: unknown }).rules, rules);
+    // the codeowners settings are part of the access.yml schema: the repo still validates clean
+    const valid = await cli(['validate', '--repo', dir, '--json']);
+    assert.deepEqual(JSON.parse(valid.stdout), { findings: [], summary: { errors: 0, warnings: 0 } });
+  });
+
+  it('validates codeowners and signing_keys of access.yml against its schema, with file:line:col', async () => {
+    const dir = join(tmp.dir, 'bad-access');
+    assert.equal((await cli(['init', dir])).code, 0);
+    appendFileSync(join(dir, 'access.yml'), 'codeowners:\n  org: "not an org"\nsigning_keys:\n  alice: "not a key"\n');
+    const lines = readFileSync(join(dir, 'access.yml'), 'utf8').split('\n');
+    const r = await cli(['validate', '--repo', dir]);
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, new RegExp(`access\\.yml:${lines.indexOf('  org: "not an org"') + 1}:\\d+  error  schema  .*must be a GitHub organisation or login name`));
+    assert.match(r.stdout, new RegExp(`access\\.yml:${lines.indexOf('  alice: "not a key"') + 1}:\\d+  error  schema  .*must be an SSH public key`));
+    // access check refuses to decide on such a policy: exit 2 at the place of the first problem
+    const c = await cli(['access', 'codeowners', '--repo', dir]);
+    assert.equal(c.code, 2);
+    assert.match(c.stderr, new RegExp(`access\\.yml:${lines.indexOf('  org: "not an org"') + 1}:\\d+  access-policy  codeowners\\.org: must be a GitHub organisation name`));
   });
 });
