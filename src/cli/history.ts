@@ -97,14 +97,22 @@ function gitLog(dir: string, rev: string, opts: HistoryOptions, signers: string 
 function keysChanged(dir: string, records: readonly LogRecord[], key: readonly string[]): Map<string, string[]> {
   const wanted: Array<{ rec: LogRecord; path: string }> = [];
   for (const rec of records) for (const path of rec.files) if (documentMayHoldKey(path, key)) wanted.push({ rec, path });
-  const objects = wanted.flatMap(({ rec, path }) => [rec.parents[0] ? `${rec.parents[0]}:${path}` : `${rec.commit}:__none__/${path}`, `${rec.commit}:${path}`]);
+  // Both sides of each file, in one batch (a root commit has no before).
+  const objects: string[] = [];
+  const sides = wanted.map(({ rec, path }) => {
+    const before = rec.parents[0] ? objects.push(`${rec.parents[0]}:${path}`) - 1 : -1;
+    return { before, after: objects.push(`${rec.commit}:${path}`) - 1 };
+  });
   const blobs = catBlobs(dir, objects, { allowMissing: true });
   const out = new Map<string, string[]>();
   const decoder = new TextDecoder();
-  const parse = (b: Buffer | undefined, path: string): unknown => (b === undefined ? undefined : parseYaml(decoder.decode(b), path as RepoPath, 'base').value ?? undefined);
+  const parse = (i: number, path: string): unknown => {
+    const b = i < 0 ? undefined : blobs[i];
+    return b === undefined ? undefined : (parseYaml(decoder.decode(b), path as RepoPath, 'base').value ?? undefined);
+  };
   wanted.forEach(({ rec, path }, i) => {
     // The key itself or a key below it: a parent that was replaced whole lists the keys it held before and after.
-    const changed = changedKeyPaths(path, parse(blobs[2 * i], path), parse(blobs[2 * i + 1], path)).filter((p) => p.length >= key.length && touchesKey(p, key));
+    const changed = changedKeyPaths(path, parse(sides[i]!.before, path), parse(sides[i]!.after, path)).filter((p) => p.length >= key.length && touchesKey(p, key));
     if (changed.length === 0) return;
     const list = out.get(rec.commit) ?? [];
     for (const p of changed) {
