@@ -98,6 +98,23 @@ export function resolveLink(linkPath: string, target: string): string | undefine
   return parts.join('/');
 }
 
+/**
+ * Why a changed path could name another file on some checkout, or undefined:
+ * a backslash is a separator on Windows, NTFS drops trailing dots and spaces,
+ * and a `.git` segment in any case is git's own folder on a case-insensitive disk.
+ */
+export function unsafePath(path: string): string | undefined {
+  if (path.includes('\\')) return 'has a backslash, a path separator on Windows';
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(path)) return 'has control characters';
+  for (const seg of path.split('/')) {
+    if (seg === '' || seg === '.' || seg === '..') return `has the segment "${seg}"`;
+    if (/[. ]$/.test(seg)) return `has the segment "${seg}", which NTFS would read without its trailing dot or space`;
+    if (seg.toLowerCase() === '.git') return 'is inside a .git folder';
+  }
+  return undefined;
+}
+
 const grantLabel = (g: Grant): string => `${g.role}: ${g.text}`;
 
 interface Matcher {
@@ -179,6 +196,8 @@ export function checkAccess(input: CheckInput): AccessResult {
         return { ...base, allowed: false, rule: 'symlink-target', message: `${f.path} is a symlink to ${target}, and ${noGrant(target)}` };
       }
     }
+    const unsafe = unsafePath(f.path);
+    if (unsafe) return { ...base, allowed: false, rule: 'unsafe-path', message: `${JSON.stringify(f.path)} ${unsafe}` };
     const aliases = [...(byFold.get(foldName(f.path)) ?? [])].filter((p) => p !== f.path);
     if (aliases.length > 0) {
       return { ...base, allowed: false, rule: 'path-alias', message: `${f.path} differs from ${aliases.join(', ')} only by case or Unicode form: on a case-insensitive or normalising file system they are one file` };

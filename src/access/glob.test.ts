@@ -49,6 +49,7 @@ describe('nameProblem', () => {
       ['{a,b}', 'contains glob characters'],
       ['', 'is empty'],
       ['a\nb', 'contains control characters'],
+      ['backend-team.', 'ends with a dot or a space (NTFS drops them)'],
     ];
     for (const [name, want] of table) assert.equal(nameProblem(name), want, JSON.stringify(name));
   });

@@ -17,11 +17,19 @@ export function nameProblem(name: string): string | undefined {
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(name)) return 'contains control characters';
   if (name !== name.normalize('NFC')) return 'is not in Unicode normal form NFC';
+  if (/[. ]$/.test(name)) return 'ends with a dot or a space (NTFS drops them)';
   return undefined;
 }
 
-/** The form two names share when a case-insensitive, normalising file system would take them for one. */
-export const foldName = (s: string): string => s.normalize('NFKC').toLowerCase().normalize('NFKC');
+/** The form two names (or paths) share when a case-insensitive, normalising file system would take them for one (NTFS also drops trailing dots and spaces). */
+export const foldName = (s: string): string =>
+  s
+    .normalize('NFKC')
+    .toLowerCase()
+    .normalize('NFKC')
+    .split('/')
+    .map((seg) => seg.replace(/[. ]+$/, ''))
+    .join('/');
 
 /** Names whose folded form is shared with another, different name of the list: each → the names it collides with. */
 export function collisions(names: Iterable<string>): Map<string, string[]> {

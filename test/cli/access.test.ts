@@ -83,6 +83,7 @@ before(async () => {
     'teams/*/members.yml': '- { user: starteam, role: team_lead }\n',
     'teams/{backend-team,devops-team}/members.yml': '- { user: braceteam, role: team_lead }\n',
     'teams/Backend-Team/members.yml': '- { user: caseteam, role: team_lead }\n',
+    'teams/backend-team./members.yml': '- { user: dotteam, role: team_lead }\n',
     [`teams/${NFD_CAFE}/members.yml`]: '- { user: nfdteam, role: team_lead }\n',
     [`projects/${NFC_CAFE}/claude-config.yml`]: 'instructions: ["caf\u00e9"]\n',
   };
@@ -196,6 +197,9 @@ describe('access check: attacks (0 bypasses)', () => {
     ['a symlink from an allowed path to a denied file', 'bob', { 'projects/web-application/base.yml': { link: '../../base/config.yml' } }, [], 'symlink-target', 'projects/web-application/base.yml'],
     ['a change that grants itself write in access.yml of the head', 'bob', { 'access.yml': 'roles:\n  developer: { permissions: ["*"] }\n', 'base/config.yml': { append: '# x\n' } }, [], 'no-write-grant', 'base/config.yml'],
     ['a change that makes its author admin in members.yml of the head', 'bob', { 'teams/frontend-team/members.yml': { append: '- { user: bob, role: admin }\n' }, 'base/config.yml': { append: '# x\n' } }, [], 'no-write-grant', 'base/config.yml'],
+    ['a backslash path that Windows reads as climbing out of an allowed folder', 'bob', { 'projects/web-application/..\\..\\base\\config.yml': 'x: 1\n' }, [], 'unsafe-path', 'projects/web-application/..\\..\\base\\config.yml'],
+    ['a team folder with a trailing dot (the same folder on NTFS)', 'dotteam', { 'teams/backend-team./workflows.yml': 'x: {}\n' }, [], 'unsafe-path', 'teams/backend-team./workflows.yml'],
+    ['a team folder with a trailing dot, writing the real team', 'dotteam', { 'teams/backend-team/workflows.yml': { append: '# x\n' } }, [], 'no-write-grant', 'teams/backend-team/workflows.yml'],
     ['an author who holds no role', 'nobody', { 'teams/frontend-team/workflows.yml': { append: '# x\n' } }, [], 'no-write-grant', 'teams/frontend-team/workflows.yml'],
   ];
   attacks.forEach(([attack, author, edits, approvers, rule, path], i) => {
