@@ -55,7 +55,7 @@ const CHOICES: Record<string, Record<string, readonly string[]>> = {
   render: { format: ['yaml', 'json'] },
 };
 /** Options that take a value: the last one given wins; one with no value is a usage error. */
-const VALUE_OPTIONS = ['repo', 'rev', 'env', 'team', 'project', 'user', 'home', 'projectDir', 'managed', 'format', 'out', 'wait', 'to', 'maxFixes', 'include', 'identity', 'file', 'timeout', 'concurrency', 'server'];
+const VALUE_OPTIONS = ['repo', 'rev', 'env', 'team', 'project', 'user', 'home', 'projectDir', 'managed', 'format', 'out', 'wait', 'to', 'maxFixes', 'include', 'identity', 'file', 'timeout', 'concurrency', 'server', 'author', 'base', 'head', 'key'];
 
 function checkOptions(command: string, opts: Record<string, unknown>): void {
   for (const name of VALUE_OPTIONS) {
@@ -140,6 +140,21 @@ export async function main(argv: string[], io: CliIO): Promise<ExitCode> {
     .option('--file <file>', 'read the value (encrypt) or the ciphertext (decrypt) from FILE instead of stdin')
     .option('--json', 'machine-readable output')
     .action(on('secret', () => import('./secret.js')));
+  repoOptions(cli.command('access <action>', 'check: may --author make the change --base..--head, and which approvals does it still need; codeowners: CODEOWNERS from access.yml'))
+    .option('--author <user>', 'check: the author of the change (a user of teams/*/members.yml)')
+    .option('--base <rev>', 'check: the revision the change starts from (its rules apply: access.yml and members.yml of BASE)')
+    .option('--head <rev>', 'check: the revision with the change (default HEAD)')
+    .option('--approved-by <users>', 'check: users who approved, comma-separated')
+    .option('--out <file>', 'codeowners: write the file here instead of printing it')
+    .option('--json', 'machine-readable result')
+    .action(on('access', () => import('./access.js')));
+  repoOptions(cli.command('history', "what changed, when, by whom: the config repo's git log joined with this machine's audit log"))
+    .option('--home <dir>', 'home whose audit log to join ($CLAUDE_ENV_HOME/audit.log, default <home>/.claude-env)')
+    .option('--file <path>', 'only commits that changed this repo file')
+    .option('--key <dotted.key>', 'only commits that changed this key of the merged tree in any layer file')
+    .option('--verify-signatures', 'check commit signatures against the SSH keys of access.yml signing_keys (exit 1 if one is not good)')
+    .option('--json', 'machine-readable history')
+    .action(on('history', () => import('./history.js')));
   cli.help();
   cli.version(VERSION);
 

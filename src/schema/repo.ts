@@ -93,6 +93,12 @@ const roleMember = matching(
   'must be a user name or team:<team>',
 );
 
+const githubName = matching('^[A-Za-z0-9][A-Za-z0-9-]*$', 'must be a GitHub organisation or login name');
+const sshKey = matching(
+  '^(ssh-(ed25519|rsa|dss)|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\\.com|sk-ecdsa-sha2-nistp256@openssh\\.com) [A-Za-z0-9+/=]+( [^\\r\\n]*)?$',
+  'must be an SSH public key such as "ssh-ed25519 AAAA… alice@laptop"',
+);
+
 export const accessSchema: Schema = closedObject(
   {
     roles: mapOf(
@@ -112,6 +118,17 @@ export const accessSchema: Schema = closedObject(
       closedObject({ paths: stringList, keys: stringList, approvals: approval }, ['approvals']),
       FILE_NAME,
     ),
+    // `claude-env access codeowners`: team:<t> → @<org>/<t>; users → @<login> (default: the user name).
+    codeowners: closedObject({
+      org: githubName,
+      logins: { type: 'object', propertyNames: { pattern: USER_NAME_PATTERN }, additionalProperties: githubName },
+    }),
+    // `claude-env history --verify-signatures`: user → SSH public key(s) whose commit signatures count as theirs.
+    signing_keys: {
+      type: 'object',
+      propertyNames: { pattern: USER_NAME_PATTERN },
+      additionalProperties: withMessages({ anyOf: [sshKey, { type: 'array', items: sshKey, minItems: 1 }] }, { anyOf: 'must be an SSH public key or a list of them' }),
+    },
   },
   ['roles'],
 );

@@ -84,7 +84,8 @@ export function worktreeSource(dir: string): RepoSource {
   };
 }
 
-function git(dir: string, args: string[], input?: string): Buffer {
+/** Run git in `dir` and return its stdout; a failure is a ClaudeEnvError naming the git command and its first stderr line. */
+export function git(dir: string, args: string[], input?: string): Buffer {
   try {
     return childProcess().execFileSync('git', ['-C', dir, ...args], { input, maxBuffer: 1 << 30, stdio: ['pipe', 'pipe', 'pipe'] });
   } catch (err) {
@@ -93,11 +94,37 @@ function git(dir: string, args: string[], input?: string): Buffer {
   }
 }
 
-/** The config repo as it was at a git revision. */
-export function gitSource(dir: string, rev: string): RepoSource {
-  let commit: string;
+/**
+ * The contents of git objects (blob ids, or `rev:path`), read in one `git cat-file --batch`.
+ * A missing object is an error, or undefined with `allowMissing` (a path that a revision does not have).
+ */
+export function catBlobs(dir: string, objects: readonly string[]): Buffer[];
+export function catBlobs(dir: string, objects: readonly string[], opts: { allowMissing: true }): Array<Buffer | undefined>;
+export function catBlobs(dir: string, objects: readonly string[], opts: { allowMissing?: boolean } = {}): Array<Buffer | undefined> {
+  if (objects.length === 0) return [];
+  const out = git(dir, ['cat-file', '--batch'], objects.join('\n') + '\n');
+  const blobs: Array<Buffer | undefined> = [];
+  let at = 0;
+  for (const o of objects) {
+    const nl = out.indexOf(10, at);
+    const head = out.subarray(at, nl).toString();
+    if (head.endsWith(' missing')) {
+      if (!opts.allowMissing) throw new ClaudeEnvError('git', `git object ${o} is missing in ${dir}`, { exitCode: EXIT_USAGE });
+      blobs.push(undefined);
+      at = nl + 1;
+      continue;
+    }
+    const size = Number(head.split(' ')[2]);
+    blobs.push(out.subarray(nl + 1, nl + 1 + size));
+    at = nl + 1 + size + 1;
+  }
+  return blobs;
+}
+
+/** The commit a revision names; a usage error (exit 2) saying what is wrong when it names none. */
+export function resolveCommit(dir: string, rev: string): string {
   try {
-    commit = git(dir, ['rev-parse', '--verify', '--quiet', `${rev}^{commit}`]).toString().trim();
+    return git(dir, ['rev-parse', '--verify', '--quiet', `${rev}^{commit}`]).toString().trim();
   } catch (err) {
     const inRepo = (() => {
       try {
@@ -110,6 +137,11 @@ export function gitSource(dir: string, rev: string): RepoSource {
     if (!inRepo) throw new ClaudeEnvError('git', `--rev needs a git repository, and ${dir} is not one`, { exitCode: EXIT_USAGE, cause: err });
     throw new ClaudeEnvError('git', `unknown revision "${rev}" in ${dir}`, { exitCode: EXIT_USAGE, cause: err, hint: 'name a commit, branch or tag (git log shows them)' });
   }
+}
+
+/** The config repo as it was at a git revision. */
+export function gitSource(dir: string, rev: string): RepoSource {
+  const commit = resolveCommit(dir, rev);
   const entries = new Map<string, { mode: number; oid: string }>();
   const listing = git(dir, ['ls-tree', '-r', '-z', '--full-tree', commit]).toString('utf8');
   for (const rec of listing.split('\0')) {
@@ -124,14 +156,8 @@ export function gitSource(dir: string, rev: string): RepoSource {
   const fetchBlobs = (want: readonly string[]): void => {
     const missing = want.filter((p) => entries.has(p) && !blobs.has(p));
     if (missing.length === 0) return;
-    const out = git(dir, ['cat-file', '--batch'], missing.map((p) => entries.get(p)!.oid).join('\n') + '\n');
-    let at = 0;
-    for (const p of missing) {
-      const nl = out.indexOf(10, at);
-      const size = Number(out.subarray(at, nl).toString().split(' ')[2]);
-      blobs.set(p, out.subarray(nl + 1, nl + 1 + size));
-      at = nl + 1 + size + 1;
-    }
+    const got = catBlobs(dir, missing.map((p) => entries.get(p)!.oid));
+    missing.forEach((p, i) => blobs.set(p, got[i]!));
   };
   return {
     description: `${dir}@${rev}`,

@@ -37,11 +37,56 @@ jobs:
           category: claude-env
 `;
 
+/**
+ * One environment-sync job: render every target of the environment (staging
+ * validates first), then ask the controller to roll the revision out with
+ * the environment's strategy (claude-env.yml rollout).
+ */
+function rolloutJob(env: string, needs: string, label: string, strategy: string, validate = false): string {
+  const check = validate
+    ? `      - name: Validate, and render every ${env} target
+        run: |
+          npx claude-env validate
+          npx claude-env render --all --env ${env} --out rendered`
+    : `      - name: Render every ${env} target
+        run: npx claude-env render --all --env ${env} --out rendered`;
+  return `  ${env}:
+    needs: ${needs}
+    runs-on: ubuntu-latest
+    environment: ${env}
+    env:
+      CONTROLLER_URL: \${{ secrets.CLAUDE_ENV_CONTROLLER_URL }}
+      CONTROLLER_TOKEN: \${{ secrets.CLAUDE_ENV_CONTROLLER_TOKEN }}
+    steps:
+      - uses: actions/checkout@v4
+      - uses: actions/setup-node@v4
+        with:
+          node-version: 24
+${check}
+      - name: Roll out (${label})
+        if: env.CONTROLLER_URL != ''
+        run: |
+          # For production the controller first waits for the approvals claude-env.yml asks for.
+          jq -n --arg revision "$GITHUB_SHA" \\
+            '{revision: $revision, environment: "${env}"} + ${strategy}' > payload.json
+          curl --fail --silent --show-error --request POST --oauth2-bearer "$CONTROLLER_TOKEN" \\
+            --header "Content-Type: application/json" --data-binary @payload.json "$CONTROLLER_URL/api/rollouts"
+`;
+}
+
 const ENVIRONMENT_SYNC = `# After a merge to main: compute which developers the change affects, then
-# tell the controller (claude-env serve) about the new revision; it rolls the
-# revision out per environment as claude-env.yml says (rollout).
-# Set the repository variable CLAUDE_ENV_CONTROLLER_URL and the secret
-# CLAUDE_ENV_CONTROLLER_TOKEN to enable the notification.
+# move each environment to the new revision with the rollout strategy of
+# claude-env.yml, one after the other:
+#   development  immediate   every machine at once
+#   staging      staged      all machines, after every staging target renders
+#   production   canary      10 % → 50 % → 100 % of machines, 10 min apart,
+#                            rolled back when more than 5 % of a step fails;
+#                            needs 2 approvals (team_lead, security_reviewer)
+# Each job runs in the GitHub environment of the same name: give
+# "production" required reviewers there to gate it in GitHub as well.
+# The controller (claude-env serve) carries the rollout out: set the
+# repository secrets CLAUDE_ENV_CONTROLLER_URL and CLAUDE_ENV_CONTROLLER_TOKEN;
+# without them the jobs only check and report.
 name: environment-sync
 
 on:
@@ -56,7 +101,7 @@ concurrency:
   cancel-in-progress: false          # every revision reaches the controller, in order
 
 jobs:
-  sync:
+  impact:
     runs-on: ubuntu-latest
     steps:
       - uses: actions/checkout@v4
@@ -80,20 +125,10 @@ jobs:
         with:
           name: impact
           path: impact.json
-      - name: Notify the controller
-        if: vars.CLAUDE_ENV_CONTROLLER_URL != ''
-        env:
-          CONTROLLER_URL: \${{ vars.CLAUDE_ENV_CONTROLLER_URL }}
-          CONTROLLER_TOKEN: \${{ secrets.CLAUDE_ENV_CONTROLLER_TOKEN }}
-        run: |
-          jq -n --arg revision "$GITHUB_SHA" --slurpfile impact impact.json \\
-            '{revision: $revision, impact: $impact[0]}' > payload.json
-          curl --fail --silent --show-error --request POST \\
-            --oauth2-bearer "$CONTROLLER_TOKEN" \\
-            --header "Content-Type: application/json" \\
-            --data-binary @payload.json \\
-            "$CONTROLLER_URL/api/revisions"
-`;
+
+${rolloutJob('development', 'impact', 'immediate', '{strategy: "immediate"}')}
+${rolloutJob('staging', 'development', 'staged', '{strategy: "staged"}', true)}
+${rolloutJob('production', 'staging', 'canary 10 % → 50 % → 100 %', '{strategy: "canary", steps: [10, 50, 100], pause: "10m", max_failure_rate: 0.05}')}`;
 
 const DRIFT_DETECTION = `# Scheduled drift check, on the same schedule as the controller's sweeps
 # (claude-env.yml: schedules.drift; GitHub cron is in UTC). It runs on a
@@ -166,10 +201,12 @@ jobs:
           BASE: \${{ github.event.pull_request.base.sha }}
           HEAD: \${{ github.event.pull_request.head.sha }}
         run: |
+          # Compare with the merge base: what this pull request brings, whatever main did since.
+          base="$(git merge-base "$BASE" "$HEAD")"
           approvers="$(gh api "repos/$REPO/pulls/$PR/reviews" --paginate \\
             --jq '.[] | select(.state == "APPROVED") | .user.login | ascii_downcase' | sort -u | paste -sd, -)"
           author="$(printf '%s' "$AUTHOR" | tr '[:upper:]' '[:lower:]')"
-          set -- --author "$author" --base "$BASE" --head "$HEAD" --json
+          set -- --author "$author" --base "$base" --head "$HEAD" --json
           if [ -n "$approvers" ]; then set -- "$@" --approved-by "$approvers"; fi
           npx claude-env access check "$@" | tee access.json
 `;

@@ -103,6 +103,19 @@ change_classes:
   production: { paths: ["environments/production/**"], approvals: { roles: [admin, team_lead], count: 2 } }
   major: { paths: ["base/**", "environments/**", "teams/*/base-config.yml"], approvals: { roles: [team_lead], count: 1 } }
   minor: { paths: ["**"], approvals: { count: 0 } }
+
+# GitHub CODEOWNERS (claude-env access codeowners --out .github/CODEOWNERS):
+# the owners of a path are those whose role grants write on it. With org
+# set, the members of a role's "team:<t>" become @<org>/<t>; users are
+# @<login>, their user name unless logins says otherwise.
+# codeowners:
+#   org: example-org
+#   logins: { alice: alice-martin }
+
+# SSH public keys whose commit signatures count as their user's
+# (claude-env history --verify-signatures; git config gpg.format ssh).
+# signing_keys:
+#   alice: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA… alice@laptop"
 `;
 
 const README_MD = `# Claude Code configuration
