@@ -44,6 +44,5 @@ export async function writableOutputs(io: CliIO, opts: { identity?: string }, ou
     ...(opts.identity ? { identityFile: opts.identity } : {}),
     ...(Number.isFinite(timeout) && timeout > 0 ? { cmdTimeoutMs: timeout } : {}),
   });
-  const key = dryRun ? (machineKey(stateDir, false) ?? ephemeralKey()) : machineKey(stateDir, true)!;
-  return resolveOutputs(outputs, resolver, keyedHasher(key));
+  return resolveOutputs(outputs, resolver, () => keyedHasher(dryRun ? (machineKey(stateDir, false) ?? ephemeralKey()) : machineKey(stateDir, true)!));
 }

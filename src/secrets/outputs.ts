@@ -26,23 +26,28 @@ const escapeFor = (o: Output, value: string): string => (JSON_KINDS.has(o.kind) 
 
 export type SecretHasher = (value: string) => string;
 
-export async function resolveOutputs(outputs: readonly Output[], resolve: SecretResolver, hash: SecretHasher): Promise<Output[]> {
-  const out: Output[] = [];
+/** `hasher` is asked for only once every value is resolved: a failed resolution leaves no key behind. */
+export async function resolveOutputs(outputs: readonly Output[], resolve: SecretResolver, hasher: () => SecretHasher): Promise<Output[]> {
+  const values = new Map<Output, string[]>();
   for (const o of outputs) {
-    if (!o.secrets || o.secrets.length === 0) {
-      out.push(o);
-      continue;
-    }
+    if (!o.secrets || o.secrets.length === 0) continue;
+    const got: string[] = [];
+    for (const use of o.secrets) got.push(await resolve(new SecretValue(use.provider, use.ref), use.file === undefined ? undefined : { file: use.file, line: use.line, column: use.column }));
+    values.set(o, got);
+  }
+  if (values.size === 0) return [...outputs];
+  const hash = hasher();
+  return outputs.map((o) => {
+    const got = values.get(o);
+    if (!got) return o;
     let content = o.content;
     const hashes: Record<string, string> = {};
-    for (const use of o.secrets) {
-      const value = await resolve(new SecretValue(use.provider, use.ref), use.file === undefined ? undefined : { file: use.file, line: use.line, column: use.column });
-      content = content.split(use.placeholder).join(escapeFor(o, value));
-      hashes[use.placeholder] = hash(value);
-    }
-    out.push(Object.freeze({ ...o, content, template: o.content, secretHashes: Object.freeze(hashes) }));
-  }
-  return out;
+    o.secrets!.forEach((use, i) => {
+      content = content.split(use.placeholder).join(escapeFor(o, got[i]!));
+      hashes[use.placeholder] = hash(got[i]!);
+    });
+    return Object.freeze({ ...o, content, template: o.content, secretHashes: Object.freeze(hashes) });
+  });
 }
 
 /**
