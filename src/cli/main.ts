@@ -184,13 +184,32 @@ export async function main(argv: string[], io: CliIO): Promise<ExitCode> {
   }
 }
 
+const SYSTEM_REASONS: Record<string, string> = {
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'read-only file system',
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  ENOTDIR: 'a file is in the way of a folder',
+  EISDIR: 'a folder is in the way of a file',
+};
+
+/** A file system error that reached the top (e.g. a home that cannot be written): said plainly, with its path. */
+function systemError(err: unknown): ClaudeEnvError | undefined {
+  const e = err as NodeJS.ErrnoException;
+  const reason = typeof e?.code === 'string' ? SYSTEM_REASONS[e.code] : undefined;
+  if (!reason || typeof e.path !== 'string') return undefined;
+  const verb = e.syscall === 'mkdir' ? 'cannot create the folder' : e.syscall === 'scandir' || e.syscall === 'stat' || e.syscall === 'read' ? 'cannot read' : 'cannot write';
+  return new ClaudeEnvError('io-error', `${verb} ${e.path}: ${reason}`, { file: e.path, exitCode: EXIT_USAGE, cause: err });
+}
+
 function report(io: CliIO, err: unknown, json: boolean): ExitCode {
   const e =
     err instanceof ClaudeEnvError
       ? err
       : err instanceof Error && err.name === 'CACError'
         ? new ClaudeEnvError('usage', err.message.replaceAll('`', "'"), { exitCode: EXIT_USAGE, hint: 'claude-env --help lists commands and options' })
-        : new ClaudeEnvError('internal', err instanceof Error ? err.message : String(err), { exitCode: EXIT_USAGE, cause: err });
+        : systemError(err) ?? new ClaudeEnvError('internal', err instanceof Error ? err.message : String(err), { exitCode: EXIT_USAGE, cause: err });
   if (json) io.stderr.write(`${JSON.stringify(e.toJSON())}\n`);
   else io.stderr.write(`claude-env: ${e.format()}\n`);
   if (e.code === 'internal' && io.env['CLAUDE_ENV_DEBUG'] && err instanceof Error) io.stderr.write(`${err.stack}\n`);

@@ -8,7 +8,8 @@ import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cli, fixture, snapshot, tempDir } from '../helpers.js';
+import { spawnSync } from 'node:child_process';
+import { ROOT, cli, fixture, snapshot, tempDir } from '../helpers.js';
 
 const tmp = tempDir();
 after(() => tmp.cleanup());
@@ -253,3 +254,29 @@ function snapshotMode(p: string): number {
 function hostnameOf(): string {
   return hostname();
 }
+
+describe('apply into a home it may not write', () => {
+  it('stops with exit 2, names the folder it cannot create, and changes nothing', async () => {
+    // A real permission denial: as root the CLI runs as "nobody" (root may write anywhere); otherwise as ourselves.
+    const box = join(tmp.dir, `unwritable${n++}`);
+    const home = join(box, 'home');
+    const repoCopy = join(box, 'repo');
+    mkdirSync(home, { recursive: true });
+    cpSync(repo, repoCopy, { recursive: true });
+    for (const d of [tmp.dir, box]) chmodSync(d, 0o755);
+    writeFileSync(join(home, 'notes.txt'), 'mine\n');
+    chmodSync(home, 0o555);
+    const before = snapshot(home);
+    const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+    const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'claude-env.js'), 'apply', ...target.slice(2), '--repo', repoCopy, '--home', home], {
+      ...asNobody,
+      env: { PATH: process.env['PATH'], HOME: home, CLAUDE_ENV_CACHE: 'off' },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    chmodSync(home, 0o755);
+    assert.equal(r.status, 2, r.stdout + r.stderr);
+    assert.equal(r.stderr, `claude-env: ${join(home, '.claude-env')}  io-error  cannot create the folder ${join(home, '.claude-env')}: permission denied\n`);
+    assert.deepEqual(snapshot(home), before);
+  });
+});
