@@ -85,6 +85,7 @@ export async function main(argv: string[], io: CliIO): Promise<ExitCode> {
   repoOptions(cli.command('validate', 'check the whole repo in one pass: YAML, schemas, permission rules, references, merges'))
     .option('--format <format>', 'text | json | sarif', { default: 'text' })
     .option('--json', 'same as --format json')
+    .option('--no-secret-scan', 'skip scanning every file for plain-text secrets')
     .action(on('validate', () => import('./validate.js')));
   targetOptions(cli.command('render', 'the desired state of a target: the merged tree, or the native files (--outputs)'))
     .option('--format <format>', 'yaml | json', { default: 'yaml' })

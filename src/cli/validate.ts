@@ -7,11 +7,15 @@ import { openRepo, type RepoOptions } from './context.js';
 import { printJson, progress, type CliIO } from './io.js';
 
 import { VERSION } from '../version.js';
+import { scanForSecrets } from '../secrets/scan.js';
 
-export async function run(io: CliIO, opts: RepoOptions & { format?: string; json?: boolean }): Promise<ExitCode> {
+export async function run(io: CliIO, opts: RepoOptions & { format?: string; json?: boolean; secretScan?: boolean }): Promise<ExitCode> {
   const repo = openRepo(io, opts, { fillCache: false });
   const bar = progress(io, 'reading documents');
-  const result = validateRepo(repo, { onProgress: (done, total) => (done === total ? bar.done() : bar.tick(done, total)) });
+  const result = await validateRepo(repo, {
+    onProgress: (done, total) => (done === total ? bar.done() : bar.tick(done, total)),
+    ...(opts.secretScan === false ? {} : { secretScanner: scanForSecrets }),
+  });
   const format = opts.json ? 'json' : (opts.format ?? 'text');
   if (format === 'json') printJson(io, jsonReport(result));
   else if (format === 'sarif') printJson(io, sarifReport(result, RULES, VERSION));

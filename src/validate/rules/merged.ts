@@ -5,7 +5,7 @@
  * description, a server with no command…), reported where the value came from.
  */
 import { ClaudeEnvError } from '../../errors.js';
-import { createMergeCache, mergeTarget } from '../../merge/target.js';
+import { mergeTarget } from '../../merge/target.js';
 import { isMap, originAt, originsOf, toPlain, type TreeMap, type Value } from '../../provenance/tree.js';
 import { validateDocument } from '../../schema/index.js';
 import type { Origin, Target } from '../../vocabulary.js';
@@ -39,7 +39,7 @@ export const mergedRule: Rule = {
   },
   description: "merge every target of the repo; kind changes, misplaced $delete, and the merged result's schema",
   check(ctx) {
-    const cache = createMergeCache(ctx.repo);
+    const cache = ctx.mergeCache;
     const checked = new WeakSet<object>();
     const mergePlaces = new Set<string>();
     // One finding per place and problem, naming the first target that has it.
