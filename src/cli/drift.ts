@@ -7,6 +7,8 @@ import { recoverUnderLock } from '../apply/run.js';
 import { outputLocation, type ClaudeLocations } from '../apply/paths.js';
 import { compareDrift } from '../drift/compare.js';
 import type { DriftReport, SeverityRule } from '../drift/types.js';
+import type { DriftPolicy } from '../drift/severity.js';
+import { driftPolicy } from '../validate/rules/policy.js';
 import { EXIT_FINDINGS, EXIT_OK, type ExitCode } from '../errors.js';
 import type { Output } from '../render/outputs.js';
 import { renderTarget } from '../render/index.js';
@@ -45,22 +47,25 @@ export interface MachineView {
   state: MachineState;
   loc: ClaudeLocations;
   actual: ActualSnapshot;
+  /** The target's security policy, as drift ranks by it. */
+  policy: DriftPolicy | undefined;
 }
 
 /** Render the target and read the machine (finishing an interrupted apply first). */
 export function machineView(io: CliIO, opts: TargetOptions, command: string): MachineView {
   const repo = openRepo(io, opts);
   const target = resolveTarget(io, repo, opts);
-  const outputs = renderTarget(repo, target, { extra: localLayer(io, opts) }).outputs;
+  const rendered = renderTarget(repo, target, { extra: localLayer(io, opts) });
+  const outputs = rendered.outputs;
   const store = stateStore(io, opts);
   recoverUnderLock(store, command);
   const state = store.readState();
   const loc = locations(io, opts);
-  return { repo, target, outputs, store, state, loc, actual: actualSnapshot(loc, outputs, state) };
+  return { repo, target, outputs, store, state, loc, actual: actualSnapshot(loc, outputs, state), policy: driftPolicy(rendered.tree) };
 }
 
 export function driftReport(view: MachineView): DriftReport {
-  return compareDrift({ target: view.target, desired: view.outputs, actual: view.actual, state: view.state, rules: severityRules(view.repo) });
+  return compareDrift({ target: view.target, desired: view.outputs, actual: view.actual, state: view.state, rules: severityRules(view.repo), ...(view.policy ? { policy: view.policy } : {}) });
 }
 
 export const hasManagedDrift = (r: DriftReport): boolean => r.items.some((i) => i.kind !== 'extra');

@@ -64,7 +64,7 @@ export async function run(io: CliIO, opts: RemediateOptions): Promise<ExitCode> 
         const mode = records[step.file]?.mode ?? now?.mode ?? 0o644;
         commitFiles(view.store, [{ path: step.file, abs: locate(step.file), ...(next === undefined ? {} : { bytes: Buffer.from(next), mode }) }], state, restorePoint);
         // Re-check: the item must be gone.
-        const after = compareDrift({ target: view.target, desired: view.outputs, actual: actualSnapshot(view.loc, view.outputs, state), state, rules: severityRules(view.repo) });
+        const after = compareDrift({ target: view.target, desired: view.outputs, actual: actualSnapshot(view.loc, view.outputs, state), state, rules: severityRules(view.repo), ...(view.policy ? { policy: view.policy } : {}) });
         if (after.items.some((i) => i.path === step.path && i.file === step.file && i.kind !== 'extra')) {
           rollbackTo(view.store, view.store.readRestorePoint(restorePoint), `remediate: ${step.path} still drifts after its fix`);
           throw new ClaudeEnvError('remediate-check-failed', `${step.path} still drifts after its fix; every file was put back as it was (restore point ${restorePoint})`, { exitCode: EXIT_USAGE });

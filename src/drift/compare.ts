@@ -10,7 +10,7 @@ import type { ActualSnapshot, MachineState } from '../state/types.js';
 import type { Target } from '../vocabulary.js';
 import { recommendations, remediationPlan } from './advice.js';
 import { compareClaudeJson, compareSettings } from './json-files.js';
-import { classifier, riskLevel, worstSeverity, type Classifier } from './severity.js';
+import { classifier, riskLevel, worstSeverity, type Classifier, type DriftPolicy } from './severity.js';
 import type { DriftItem, DriftReport, FileResult, Finding, McpHealth, SeverityRule } from './types.js';
 import { compareInstructions, compareRemoved, compareWholeFile, itemPath } from './whole-files.js';
 
@@ -24,6 +24,8 @@ export interface DriftInput {
   readonly rules: readonly SeverityRule[];
   /** With `drift --online`: each configured server's health; a server that is not up is an item of kind `down`. */
   readonly mcpHealth?: readonly McpHealth[];
+  /** The target's security policy: MCP servers off its allowlist are critical. */
+  readonly policy?: DriftPolicy;
 }
 
 function compareOutput(o: Output, input: DriftInput): FileResult {
@@ -71,7 +73,7 @@ export function driftPercentage(drifted: number, managed: number): number {
 
 export function compareDrift(input: DriftInput): DriftReport {
   const results = [...input.desired.map((o) => compareOutput(o, input)), ...removedOutputs(input), downServers(input)];
-  const classify = classifier(input.rules);
+  const classify = classifier(input.rules, input.policy);
   const items = results.flatMap((r) => r.findings.map((f) => toItem(f, classify))).sort(byFileThenPath);
   const managed = results.reduce((n, r) => n + r.managed, 0);
   const drifted = results.reduce((n, r) => n + r.drifted, 0);

@@ -88,4 +88,31 @@ describe('validate: security policy', () => {
     assert.equal(bad.code, 1);
     assert.match(bad.stdout, /^users\/carol\/overrides\.yml:3:18  error  policy-forbidden-mode  permission mode "bypassPermissions" is forbidden by the security policy \(base\/security\/permissions\.yml:\d+\) \(6 targets, e\.g\. development\/[a-z-]+\/carol\/[a-z-]+\)\n1 error\(s\), 0 warning\(s\)\n$/);
   });
+
+  it('ranks drift of policy keys as critical: the permission mode, and an MCP server off the allowlist that a developer added', async () => {
+    const dir = join(tmp.dir, 'drift');
+    initRepo(dir, { PATH: process.env['PATH'] });
+    const home = join(tmp.dir, 'drift-home');
+    mkdirSync(home);
+    const run = (args: string[]) => cli([...args, '--repo', dir, '--env', 'development', '--user', 'alice', '--home', home], { env: { HOME: home, PATH: process.env['PATH'] } });
+    assert.equal((await run(['apply'])).code, 0);
+    // The developer switches the permission mode by hand and adds a server that is not on the allowlist with `claude mcp add`.
+    const settingsFile = join(home, '.claude', 'settings.json');
+    const settings = JSON.parse(readFileSync(settingsFile, 'utf8'));
+    settings.permissions.defaultMode = 'bypassPermissions';
+    writeFileSync(settingsFile, JSON.stringify(settings, null, 2));
+    const claudeJson = join(home, '.claude.json');
+    const state = JSON.parse(readFileSync(claudeJson, 'utf8'));
+    state.mcpServers['shady-tools'] = { type: 'stdio', command: 'npx', args: ['-y', 'shady-mcp'] };
+    writeFileSync(claudeJson, JSON.stringify(state, null, 2));
+    const r = await run(['drift', '--json']);
+    assert.equal(r.code, 1, r.stderr);
+    const items = (JSON.parse(r.stdout) as { items: Array<{ path: string; severity: string; category: string }> }).items;
+    const rank = (path: string) => {
+      const item = items.find((i) => i.path === path);
+      return item && `${item.severity} ${item.category}`;
+    };
+    assert.equal(rank('settings.permissions.defaultMode'), 'critical security-policy');
+    assert.equal(rank('mcpServers.shady-tools'), 'critical security-policy');
+  });
 });

@@ -11,6 +11,7 @@
 import { ClaudeEnvError } from '../../errors.js';
 import { mergeTarget } from '../../merge/target.js';
 import { isMap, originAt, originsOf, SecretValue, type TreeMap, type Value } from '../../provenance/tree.js';
+import type { DriftPolicy } from '../../drift/severity.js';
 import type { Origin, Target } from '../../vocabulary.js';
 import type { Rule } from '../rule.js';
 
@@ -151,6 +152,24 @@ function checkCredentials(p: Policy, map: Value | undefined, what: string, heade
   return out;
 }
 
+/** Whether an allowlist entry admits the server: by name, by URL, or by command (full or its file name). */
+function serverAllowed(allowlist: readonly AllowEntry[], name: string, def: unknown): boolean {
+  const command = isMap(def) && typeof def['command'] === 'string' ? def['command'] : undefined;
+  const url = isMap(def) && typeof def['url'] === 'string' ? def['url'] : undefined;
+  return allowlist.some((e) =>
+    e.field === 'name' ? e.match.test(name) : e.field === 'url' ? url !== undefined && e.match.test(url) : command !== undefined && (e.match.test(command) || e.match.test(command.slice(command.lastIndexOf('/') + 1))),
+  );
+}
+
+/** The part of a target's policy that drift ranks by (src/drift/severity.ts): its MCP allowlist. */
+export function driftPolicy(tree: TreeMap): DriftPolicy | undefined {
+  const sec = tree['security'];
+  if (!isMap(sec)) return undefined;
+  const { allowlist } = compilePolicy(sec);
+  if (!allowlist) return undefined;
+  return { mcpServerAllowed: (name, server) => serverAllowed(allowlist, name, server) };
+}
+
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
 
 function checkServers(p: Policy, servers: Value | undefined): Violation[] {
@@ -165,10 +184,7 @@ function checkServers(p: Policy, servers: Value | undefined): Violation[] {
     const url = typeof def['url'] === 'string' ? def['url'] : undefined;
     const defAt = (command !== undefined && originAt(def, 'command')) || (url !== undefined && originAt(def, 'url')) || originAt(servers, name);
     if (p.allowlist && defAt) {
-      const ok = p.allowlist.some((e) =>
-        e.field === 'name' ? e.match.test(name) : e.field === 'url' ? url !== undefined && e.match.test(url) : command !== undefined && (e.match.test(command) || e.match.test(command.slice(command.lastIndexOf('/') + 1))),
-      );
-      if (!ok) out.push({ rule: 'policy-mcp-allowlist', at: defAt, message: `MCP server "${name}" is not on the security policy's MCP allowlist${where(p.allowlistAt)}` });
+      if (!serverAllowed(p.allowlist, name, def)) out.push({ rule: 'policy-mcp-allowlist', at: defAt, message: `MCP server "${name}" is not on the security policy's MCP allowlist${where(p.allowlistAt)}` });
     }
     if (p.requireHttps && url !== undefined) {
       let parsed: URL | undefined;
