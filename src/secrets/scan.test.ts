@@ -48,6 +48,25 @@ describe('scanForSecrets', () => {
     assert.deepEqual(await scanForSecrets([{ id: 'f', path: 'a.txt', text: `key: ${id}\n` }]), []);
   });
 
+  it('finds in many texts scanned together exactly what it finds in each text alone', async () => {
+    const other = FAKE.github.slice(0, -4) + 'WXYZ';
+    const filler = (n: number) => `key${n}: value ${n}\n`.repeat(40);
+    const inputs = Array.from({ length: 400 }, (_, i) => ({ id: String(i), path: `f/${i}.yml`, text: filler(i) }));
+    // Secrets at the very start and end of texts, two of one rule in neighbouring texts, one in a far batch.
+    inputs[3] = { id: '3', path: 'f/3.yml', text: `${FAKE.github}` };
+    inputs[4] = { id: '4', path: 'f/4.md', text: `${other}\n${filler(4)}` };
+    inputs[5] = { id: '5', path: 'f/5.sh', text: `${filler(5)}export ${FAKE.awsSecret[0]}=${FAKE.awsSecret[1]}` };
+    inputs[350] = { id: '350', path: 'f/350.yml', text: `${filler(350)}url: ${FAKE.slack}\n` };
+    // A disable comment hides the rest of its own text only; a .json text is read whole.
+    inputs[200] = { id: '200', path: 'f/200.md', text: `<!-- secretlint-disable -->\n${FAKE.anthropic}\n` };
+    inputs[201] = { id: '201', path: 'f/201.md', text: `${FAKE.anthropic}\n` };
+    inputs[202] = { id: '202', path: 'f/202.json', text: JSON.stringify({ token: FAKE.github }) };
+    const together = await scanForSecrets(inputs);
+    const alone = (await Promise.all(inputs.map((i) => scanForSecrets([i])))).flat();
+    assert.deepEqual(together, alone);
+    assert.deepEqual(together.map((h) => h.id), ['3', '4', '5', '201', '202', '350']);
+  });
+
   it('finds nothing in text without secrets, and scans nothing when given nothing', async () => {
     assert.deepEqual(await scanForSecrets([{ id: 'f', path: 'a.yml', text: 'settings:\n  model: sonnet\n' }]), []);
     assert.deepEqual(await scanForSecrets([]), []);

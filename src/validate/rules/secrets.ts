@@ -68,8 +68,8 @@ interface Content {
 }
 
 function readTexts(ctx: RuleContext): Map<string, Content> {
-  const paths = ctx.repo.source.list('');
-  ctx.repo.source.prefetch?.(paths);
+  const paths = ctx.repo.files();
+  ctx.repo.source.prefetch?.(paths.filter((p) => !isYamlPath(p)));
   const byKey = new Map<string, Content>();
   for (const path of paths) {
     let text: string | undefined;
