@@ -8,19 +8,12 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { initRepo } from '../../src/cli/init.js';
+import type { Finding } from '../../src/vocabulary.js';
 import { cli, fixture, tempDir } from '../helpers.js';
 
 const tmp = tempDir();
 after(() => tmp.cleanup());
 
-interface Finding {
-  rule: string;
-  severity: string;
-  file: string;
-  line: number;
-  column: number;
-  message: string;
-}
 
 const REPO = fixture('policy-violations');
 

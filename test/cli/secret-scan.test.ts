@@ -13,20 +13,13 @@ import { parseDocument } from 'yaml';
 import { initRepo } from '../../src/cli/init.js';
 import { encrypt, newIdentity } from '../../src/secrets/age.js';
 import { runGit } from '../../src/system/git.js';
+import type { Finding } from '../../src/vocabulary.js';
 import { cli, tempDir } from '../helpers.js';
 import { FAKE } from '../support/fake-secrets.js';
 
 const tmp = tempDir();
 after(() => tmp.cleanup());
 
-interface Finding {
-  rule: string;
-  severity: string;
-  file: string;
-  line: number;
-  column: number;
-  message: string;
-}
 
 const SECRETS = [FAKE.awsSecret[1], FAKE.github, FAKE.slack, FAKE.anthropic, FAKE.privateKey];
 

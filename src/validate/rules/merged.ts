@@ -11,7 +11,7 @@ import { validateDocument } from '../../schema/index.js';
 import type { Origin, Target } from '../../vocabulary.js';
 import { pointerPath, type Rule } from '../rule.js';
 
-const describe = (t: Target): string => [t.env, t.team, t.user, t.project].filter(Boolean).join('/');
+export const describeTarget = (t: Target): string => [t.env, t.team, t.user, t.project].filter(Boolean).join('/');
 
 /** Origin of the value at a path of a merged tree: the deepest recorded one. */
 function originOfPath(tree: TreeMap, path: readonly string[]): Origin | undefined {
@@ -80,7 +80,7 @@ export const mergedRule: Rule = {
       }
     }
     for (const { at, message, first, more } of issues.values()) {
-      const which = `target ${describe(first)}${more > 0 ? ' and others' : ''}`;
+      const which = `target ${describeTarget(first)}${more > 0 ? ' and others' : ''}`;
       ctx.report({ rule: 'merged-schema', severity: 'error', file: at.file, line: at.line, column: at.column, message: `${message} (${which})` });
     }
   },

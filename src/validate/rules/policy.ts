@@ -14,6 +14,7 @@ import { isMap, originAt, originsOf, SecretValue, type TreeMap, type Value } fro
 import type { DriftPolicy } from '../../drift/severity.js';
 import type { Origin, Target } from '../../vocabulary.js';
 import type { Rule } from '../rule.js';
+import { describeTarget } from './merged.js';
 
 interface Listed {
   readonly value: string;
@@ -42,7 +43,6 @@ interface Violation {
   readonly message: string;
 }
 
-const describeTarget = (t: Target): string => [t.env, t.team, t.user, t.project].filter(Boolean).join('/');
 const where = (o: Origin | undefined): string => (o ? ` (${o.file}:${o.line})` : '');
 
 /** A glob as a regular expression: `**` any text, `*` any text without `/`, `?` one character. */
