@@ -8,7 +8,7 @@ import { outputLocation, type ClaudeLocations } from '../apply/paths.js';
 import { compareDrift } from '../drift/compare.js';
 import type { DriftReport, SeverityRule } from '../drift/types.js';
 import type { DriftPolicy } from '../drift/severity.js';
-import { driftPolicy } from '../validate/rules/policy.js';
+import { driftPolicy } from '../validate/policy.js';
 import { EXIT_FINDINGS, EXIT_OK, type ExitCode } from '../errors.js';
 import type { Output } from '../render/outputs.js';
 import { renderTarget } from '../render/index.js';

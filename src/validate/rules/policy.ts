@@ -11,31 +11,10 @@
 import { ClaudeEnvError } from '../../errors.js';
 import { mergeTarget } from '../../merge/target.js';
 import { isMap, originAt, originsOf, SecretValue, type TreeMap, type Value } from '../../provenance/tree.js';
-import type { DriftPolicy } from '../../drift/severity.js';
+import { compilePolicy, serverAllowed, sub, type Policy } from '../policy.js';
 import type { Origin, Target } from '../../vocabulary.js';
 import type { Rule } from '../rule.js';
 import { describeTarget } from './merged.js';
-
-interface Listed {
-  readonly value: string;
-  readonly at: Origin | undefined;
-}
-
-interface AllowEntry {
-  readonly field: 'name' | 'command' | 'url';
-  readonly match: RegExp;
-}
-
-interface Policy {
-  readonly requiredDeny: readonly Listed[];
-  readonly forbiddenAllow: ReadonlyMap<string, Listed>;
-  readonly forbiddenModes: ReadonlyMap<string, Listed>;
-  /** undefined: no allowlist (every server may be configured). */
-  readonly allowlist: readonly AllowEntry[] | undefined;
-  readonly allowlistAt: Origin | undefined;
-  readonly requireHttps: boolean;
-  readonly credentials: ReadonlyArray<{ readonly glob: string; readonly match: RegExp }>;
-}
 
 interface Violation {
   readonly rule: string;
@@ -44,57 +23,6 @@ interface Violation {
 }
 
 const where = (o: Origin | undefined): string => (o ? ` (${o.file}:${o.line})` : '');
-
-/** A glob as a regular expression: `**` any text, `*` any text without `/`, `?` one character. */
-function globRegex(glob: string, flags = ''): RegExp {
-  let src = '';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i]!;
-    if (c === '*' && glob[i + 1] === '*') {
-      src += '.*';
-      i++;
-    } else if (c === '*') src += '[^/]*';
-    else if (c === '?') src += '.';
-    else src += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`^${src}$`, flags);
-}
-
-function listed(v: Value | undefined): Listed[] {
-  if (!Array.isArray(v)) return [];
-  return v.flatMap((item, i) => (typeof item === 'string' ? [{ value: item, at: originAt(v, i) }] : []));
-}
-
-const sub = (m: Value | undefined, key: string): Value | undefined => (isMap(m) ? m[key] : undefined);
-
-function compilePolicy(sec: TreeMap): Policy {
-  const perms = sub(sec, 'permissions');
-  const mcp = sub(sec, 'mcp');
-  const env = sub(sec, 'env');
-  const byValue = (items: Listed[]): Map<string, Listed> => new Map(items.map((l) => [l.value.trim(), l]));
-  const list = sub(mcp, 'allowlist');
-  let allowlist: AllowEntry[] | undefined;
-  if (Array.isArray(list)) {
-    allowlist = [];
-    for (const entry of list) {
-      if (!isMap(entry)) continue;
-      for (const field of ['name', 'command', 'url'] as const) {
-        const g = entry[field];
-        if (typeof g === 'string') allowlist.push({ field, match: globRegex(g) });
-      }
-    }
-  }
-  const mustBeSecret = sub(env, 'credentials_must_be_secret') !== false;
-  return {
-    requiredDeny: listed(sub(perms, 'required_deny')),
-    forbiddenAllow: byValue(listed(sub(perms, 'forbidden_allow'))),
-    forbiddenModes: byValue(listed(sub(perms, 'forbidden_modes'))),
-    allowlist,
-    allowlistAt: isMap(mcp) ? originAt(mcp, 'allowlist') : undefined,
-    requireHttps: sub(mcp, 'require_https') === true,
-    credentials: mustBeSecret ? listed(sub(env, 'credential_patterns')).map((l) => ({ glob: l.value, match: globRegex(l.value, 'i') })) : [],
-  };
-}
 
 /** Claude Code's permission rules compare as written; surrounding blanks do not count. */
 function checkPermissions(p: Policy, settings: Value | undefined, fallback: Origin | undefined): Violation[] {
@@ -150,24 +78,6 @@ function checkCredentials(p: Policy, map: Value | undefined, what: string, heade
     if (pattern && at) out.push({ rule: 'policy-credential-plain', at, message: `${what} "${key}" looks like a credential (pattern ${pattern.glob}) but holds a plain value; make it a !secret reference or an !encrypted value` });
   }
   return out;
-}
-
-/** Whether an allowlist entry admits the server: by name, by URL, or by command (full or its file name). */
-function serverAllowed(allowlist: readonly AllowEntry[], name: string, def: unknown): boolean {
-  const command = isMap(def) && typeof def['command'] === 'string' ? def['command'] : undefined;
-  const url = isMap(def) && typeof def['url'] === 'string' ? def['url'] : undefined;
-  return allowlist.some((e) =>
-    e.field === 'name' ? e.match.test(name) : e.field === 'url' ? url !== undefined && e.match.test(url) : command !== undefined && (e.match.test(command) || e.match.test(command.slice(command.lastIndexOf('/') + 1))),
-  );
-}
-
-/** The part of a target's policy that drift ranks by (src/drift/severity.ts): its MCP allowlist. */
-export function driftPolicy(tree: TreeMap): DriftPolicy | undefined {
-  const sec = tree['security'];
-  if (!isMap(sec)) return undefined;
-  const { allowlist } = compilePolicy(sec);
-  if (!allowlist) return undefined;
-  return { mcpServerAllowed: (name, server) => serverAllowed(allowlist, name, server) };
 }
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
