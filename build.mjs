@@ -47,7 +47,7 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node22',
-  external: ['yaml', 'ajv', 'ajv-formats'],
+  external: ['yaml', 'ajv', 'ajv-formats', '@secretlint/*'],
   // CommonJS dependencies bundled into ES modules call require() for Node's own modules.
   banner: { js: "import { createRequire as __cjsRequire } from 'node:module'; const require = __cjsRequire(import.meta.url);" },
   logLevel: 'warning',

@@ -41,7 +41,7 @@ export async function run(io: CliIO, opts: { json?: boolean; keep?: boolean }): 
     say({ step: 'init', ok: true, summary: `scaffolded ${init.files.length} files in ${dir}, commit ${init.commit.slice(0, 12)}` });
 
     const repo = new Repo(worktreeSource(dir));
-    const v = validateRepo(repo);
+    const v = await validateRepo(repo);
     say({ step: 'validate', ok: v.summary.errors === 0, summary: `${v.summary.errors} error(s), ${v.summary.warnings} warning(s) over ${repo.allDocuments().length} documents`, detail: v.findings });
 
     const member = repo.members(repo.teams()[0]!).find((m) => m.projects.length > 0) ?? repo.members(repo.teams()[0]!)[0]!;

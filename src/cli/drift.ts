@@ -11,6 +11,8 @@ import { secretCheckOf } from '../secrets/outputs.js';
 import type { DriftReport, McpHealth, SeverityRule } from '../drift/types.js';
 import type { TreeMap } from '../provenance/tree.js';
 import type { OnlineFlags } from './mcp.js';
+import type { DriftPolicy } from '../drift/severity.js';
+import { driftPolicy } from '../validate/policy.js';
 import { EXIT_FINDINGS, EXIT_OK, type ExitCode } from '../errors.js';
 import type { Output } from '../render/outputs.js';
 import { targetOutputs } from '../render/index.js';
@@ -54,6 +56,8 @@ export interface MachineView {
   actual: ActualSnapshot;
   /** Tells a changed secret on disk, by the keyed hashes of the values apply wrote. */
   secretCheck?: SecretCheck | undefined;
+  /** The target's security policy, as drift ranks by it. */
+  policy: DriftPolicy | undefined;
 }
 
 /** Render the target and read the machine (finishing an interrupted apply first). */
@@ -68,7 +72,10 @@ export function machineView(io: CliIO, opts: TargetOptions, command: string): Ma
   const outputs = targetOutputs(repo, target, { extra, projectMcp: loc.projectDir !== undefined, managed: loc.managedDir !== undefined });
   let tree: TreeMap | undefined;
   const mergedTree = (): TreeMap => (tree ??= mergeTarget(repo, target, { extra }).tree);
-  return { repo, target, mergedTree, outputs, store, state, loc, actual: actualSnapshot(loc, outputs, state), secretCheck: secretCheckOf(store.dir, state) };
+  // The policy needs the merged tree, which a warm run has not merged: it is made only when an unmanaged MCP server is to be ranked.
+  let compiled: { policy: DriftPolicy | undefined } | undefined;
+  const policy: DriftPolicy = { mcpServerAllowed: (name, server) => (compiled ??= { policy: driftPolicy(mergedTree()) }).policy?.mcpServerAllowed(name, server) ?? true };
+  return { repo, target, mergedTree, outputs, store, state, loc, actual: actualSnapshot(loc, outputs, state), secretCheck: secretCheckOf(store.dir, state), policy };
 }
 
 export function driftReport(view: MachineView, mcpHealth?: readonly McpHealth[]): DriftReport {
@@ -80,6 +87,7 @@ export function driftReport(view: MachineView, mcpHealth?: readonly McpHealth[])
     rules: severityRules(view.repo),
     ...(view.secretCheck ? { secretCheck: view.secretCheck } : {}),
     ...(mcpHealth ? { mcpHealth } : {}),
+    ...(view.policy ? { policy: view.policy } : {}),
   });
 }
 

@@ -96,6 +96,7 @@ export async function main(argv: string[], io: CliIO): Promise<ExitCode> {
     .option('--format <format>', 'text | json | sarif', { default: 'text' })
     .option('--json', 'same as --format json')
     .option('--online', "also connect to every distinct enabled MCP server definition of the repo (findings mcp-down, mcp-expectation)")
+    .option('--no-secret-scan', 'skip scanning every file for plain-text secrets')
     .action(on('validate', () => import('./validate.js')));
   targetOptions(cli.command('render', 'the desired state of a target: the merged tree, or the native files (--outputs)'))
     .option('--format <format>', 'yaml | json', { default: 'yaml' })

@@ -71,7 +71,7 @@ export async function run(io: CliIO, opts: RemediateOptions): Promise<ExitCode> 
         commitFiles(view.store, [{ path: step.file, abs: locate(step.file), ...(next === undefined ? {} : { bytes: Buffer.from(next), mode }) }], state, restorePoint);
         // Re-check: the item is gone, and the file drifts in nothing it did not drift in before.
         const check = secretCheckOf(view.store.dir, state);
-        const after = compareDrift({ target: view.target, desired: view.outputs, actual: actualSnapshot(view.loc, view.outputs, state), state, rules: severityRules(view.repo), ...(check ? { secretCheck: check } : {}) });
+        const after = compareDrift({ target: view.target, desired: view.outputs, actual: actualSnapshot(view.loc, view.outputs, state), state, rules: severityRules(view.repo), ...(check ? { secretCheck: check } : {}), ...(view.policy ? { policy: view.policy } : {}) });
         const left = after.items.filter((i) => i.file === step.file && i.kind !== 'extra').map(itemKey);
         const bad = left.find((k) => k === itemKey(step) || !expected.has(k) || done.has(k));
         if (bad !== undefined) {

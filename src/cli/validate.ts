@@ -9,11 +9,15 @@ import { onlineOptions, type OnlineFlags } from './mcp.js';
 import { printJson, progress, type CliIO } from './io.js';
 
 import { VERSION } from '../version.js';
+import { scanForSecrets } from '../secrets/scan.js';
 
-export async function run(io: CliIO, opts: RepoOptions & OnlineFlags & { format?: string; json?: boolean; online?: boolean }): Promise<ExitCode> {
+export async function run(io: CliIO, opts: RepoOptions & OnlineFlags & { format?: string; json?: boolean; online?: boolean; secretScan?: boolean }): Promise<ExitCode> {
   const repo = openRepo(io, opts, { fillCache: false });
   const bar = progress(io, 'reading documents');
-  let result = validateRepo(repo, { onProgress: (done, total) => (done === total ? bar.done() : bar.tick(done, total)) });
+  let result = await validateRepo(repo, {
+    onProgress: (done, total) => (done === total ? bar.done() : bar.tick(done, total)),
+    ...(opts.secretScan === false ? {} : { secretScanner: scanForSecrets }),
+  });
   let rules: readonly Rule[] = RULES;
   if (opts.online) {
     // The MCP SDK loads only here (see src/mcp/online.ts for which servers are checked).

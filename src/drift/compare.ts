@@ -10,7 +10,7 @@ import type { ActualSnapshot, MachineState } from '../state/types.js';
 import type { Target } from '../vocabulary.js';
 import { recommendations, remediationPlan } from './advice.js';
 import { compareClaudeJson, compareSettings } from './json-files.js';
-import { classifier, riskLevel, worstSeverity, type Classifier } from './severity.js';
+import { classifier, riskLevel, worstSeverity, type Classifier, type DriftPolicy } from './severity.js';
 import type { DriftItem, DriftReport, FileResult, Finding, McpHealth, SeverityRule } from './types.js';
 import { compareInstructions, compareRemoved, compareWholeFile, itemPath } from './whole-files.js';
 import { withSecretCheck, type SecretCheck } from './values.js';
@@ -27,6 +27,8 @@ export interface DriftInput {
   readonly mcpHealth?: readonly McpHealth[];
   /** Whether the text at a secret's place on disk is the value apply wrote (keyed hashes); without it any text matches. */
   readonly secretCheck?: SecretCheck;
+  /** The target's security policy: MCP servers off its allowlist are critical. */
+  readonly policy?: DriftPolicy;
 }
 
 function compareOutput(o: Output, input: DriftInput): FileResult {
@@ -75,7 +77,7 @@ export function driftPercentage(drifted: number, managed: number): number {
 
 export function compareDrift(input: DriftInput): DriftReport {
   const results = withSecretCheck(input.secretCheck, () => [...input.desired.map((o) => compareOutput(o, input)), ...removedOutputs(input), downServers(input)]);
-  const classify = classifier(input.rules);
+  const classify = classifier(input.rules, input.policy);
   const items = results.flatMap((r) => r.findings.map((f) => toItem(f, classify))).sort(byFileThenPath);
   const managed = results.reduce((n, r) => n + r.managed, 0);
   const drifted = results.reduce((n, r) => n + r.drifted, 0);

@@ -14,7 +14,9 @@ describe('defaultClassification', () => {
     ['mcpServers.memory', 'up', 'down', 'critical', 'mcp-server'],
     ['settings', undefined, 'corrupt', 'critical', 'configuration'],
     ['settings.permissions.allow', ['Bash(ls)'], 'modified', 'high', 'team-permissions'],
-    ['settings.permissions.defaultMode', 'plan', 'modified', 'high', 'team-permissions'],
+    ['settings.permissions.defaultMode', 'bypassPermissions', 'modified', 'critical', 'security-policy'],
+    ['settings.permissions.disableBypassPermissionsMode', 'disable', 'missing', 'critical', 'security-policy'],
+    ['settings.permissions.additionalDirectories', ['../x'], 'modified', 'high', 'team-permissions'],
     ['settings.env.LOG_LEVEL', 'debug', 'modified', 'high', 'environment-inconsistency'],
     ['settings.model', 'opus', 'modified', 'medium', 'version'],
     ['mcpServers.memory.version', '1.2.0', 'modified', 'medium', 'version'],
@@ -71,6 +73,23 @@ describe('classifier with claude-env.yml drift.severity rules', () => {
     ]);
     assert.deepEqual({ ...classify(item('settings', undefined, 'corrupt')) }, { severity: 'high', category: 'configuration' });
     assert.deepEqual({ ...classify(item('mcpServers.mine', {}, 'extra')) }, { severity: 'medium', category: 'unapproved-server' });
+  });
+});
+
+describe('classifier with the security policy', () => {
+  const policy = { mcpServerAllowed: (name: string) => name === 'memory' };
+  const extra = (name: string) => ({ segments: ['mcpServers', name], kind: 'extra' as const, value: { command: 'npx' } });
+
+  it('ranks an added MCP server that is off the allowlist as critical, over the repo rules', () => {
+    const classify = classifier([{ path: 'mcpServers.**', severity: 'high', category: 'configuration' }], policy);
+    assert.deepEqual({ ...classify(extra('shady')) }, { severity: 'critical', category: 'security-policy' });
+  });
+
+  it('leaves an added server on the allowlist, and changes inside managed servers, to the rules and defaults', () => {
+    const classify = classifier([{ path: 'mcpServers.**', severity: 'high', category: 'configuration' }], policy);
+    assert.deepEqual({ ...classify(extra('memory')) }, { severity: 'high', category: 'configuration' });
+    assert.deepEqual({ ...classifier([], policy)(extra('memory')) }, { severity: 'low', category: 'user-preference' });
+    assert.deepEqual({ ...classifier([], policy)(item('mcpServers.shady.command', 'x')) }, { severity: 'high', category: 'configuration' });
   });
 });
 

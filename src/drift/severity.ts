@@ -32,6 +32,8 @@ export function defaultClassification({ segments: s, kind, value }: Classifiable
   if (kind === 'corrupt') return is('critical', 'configuration');
   if (kind === 'extra') return is('low', 'user-preference');
   if (under(s, 'settings', 'permissions', 'deny') || under(s, 'security')) return is('critical', 'security-policy');
+  // Keys the security policy names: the permission mode and its kill switch.
+  if (under(s, 'settings', 'permissions', 'defaultMode') || under(s, 'settings', 'permissions', 'disableBypassPermissionsMode')) return is('critical', 'security-policy');
   if (under(s, 'settings', 'permissions')) return is('high', 'team-permissions');
   if (under(s, 'settings', 'env')) return is('high', 'environment-inconsistency');
   if ((s.length === 2 && s[0] === 'settings' && s[1] === 'model') || s[s.length - 1] === 'version') return is('medium', 'version');
@@ -44,10 +46,22 @@ export function defaultClassification({ segments: s, kind, value }: Classifiable
 
 export type Classifier = (item: Classifiable) => Classification;
 
-/** The repo's rules first (a rule without a category keeps the default one), then the defaults. */
-export function classifier(rules: readonly SeverityRule[]): Classifier {
+/** What drift needs of the target's security policy (built by the caller from the merged `security` section). */
+export interface DriftPolicy {
+  /** Whether the policy's MCP allowlist admits this server (true when there is no allowlist). */
+  mcpServerAllowed(name: string, server: unknown): boolean;
+}
+
+/**
+ * The security policy first (an MCP server that is not on its allowlist, such
+ * as one a developer added, is critical however the paths rank), then the
+ * repo's rules (a rule without a category keeps the default one), then the defaults.
+ */
+export function classifier(rules: readonly SeverityRule[], policy?: DriftPolicy): Classifier {
   const compiled = rules.map((r) => [pathGlob(r.path), r] as const);
   return (item) => {
+    const s = item.segments;
+    if (policy && s.length === 2 && s[0] === 'mcpServers' && item.kind === 'extra' && !policy.mcpServerAllowed(s[1]!, item.value)) return is('critical', 'security-policy');
     const fallback = defaultClassification(item);
     if (compiled.length === 0) return fallback;
     const subject = globSubject(item.segments);

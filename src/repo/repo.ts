@@ -165,9 +165,16 @@ export class Repo {
     return parsed;
   }
 
+  private fileList: readonly string[] | undefined;
+
+  /** Every file of the repo (listed once), in path order. */
+  files(): readonly string[] {
+    return (this.fileList ??= this.source.list(''));
+  }
+
   /** Every YAML document of the repo, in path order. */
   allDocuments(onProgress?: (done: number, total: number) => void): RepoDocument[] {
-    const paths = this.source.list('').filter(isYamlPath);
+    const paths = this.files().filter(isYamlPath);
     this.source.prefetch?.(paths);
     return paths
       .map((p, i) => {

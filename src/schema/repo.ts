@@ -78,7 +78,17 @@ export const repoSettingsSchema: Schema = closedObject(
       age: closedObject({
         recipients: arrayOf(matching('^age1[0-9a-z]+$', 'must be an age recipient (age1…)')),
       }),
-      allowlist: stringList,
+      // Plain-text secrets that are known and accepted (test fixtures, public sample keys), by the
+      // fingerprint that `validate` shows with each secret-detected finding.
+      allow: arrayOf(
+        closedObject(
+          {
+            fingerprint: matching('^sha256:[0-9a-f]{16}$', 'must be a fingerprint as validate prints it: sha256: and 16 hex digits'),
+            reason: nonEmptyString,
+          },
+          ['fingerprint', 'reason'],
+        ),
+      ),
     }),
     rollout: mapOf(rolloutStrategy, FILE_NAME),
     schedules: closedObject({ drift: arrayOf(cron) }),

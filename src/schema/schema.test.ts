@@ -35,7 +35,7 @@ const VALID: Record<SchemaKind, unknown> = {
       },
     },
     drift: { severity: [{ path: 'settings.permissions.deny', severity: 'critical', category: 'security-policy' }] },
-    secrets: { age: { recipients: ['age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p'] }, allowlist: ['test/fixtures/**'] },
+    secrets: { age: { recipients: ['age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p'] }, allow: [{ fingerprint: 'sha256:0123456789abcdef', reason: 'the public sample key of the docs' }] },
     rollout: {
       development: { strategy: 'immediate' },
       production: {
@@ -212,6 +212,8 @@ const CASES: Case[] = [
   { name: 'claude-env.yml: a notification without url or url_secret', kind: 'repo-settings', value: { version: 1, notifications: [{ type: 'slack', on: ['drift.critical'] }] }, issues: [at('/notifications/0', 'needs exactly one of: url, url_secret')] },
   { name: 'claude-env.yml: a drift rule without severity', kind: 'repo-settings', value: { version: 1, drift: { severity: [{ path: 'settings.model' }] } }, issues: [missingKey('/drift/severity/0', 'severity')] },
   { name: 'claude-env.yml: an environment listed twice', kind: 'repo-settings', value: { version: 1, environments: ['dev', 'dev'] }, issues: [at('/environments', 'must not list "dev" twice')] },
+  { name: 'claude-env.yml: a secrets.allow entry with no reason', kind: 'repo-settings', value: { version: 1, secrets: { allow: [{ fingerprint: 'sha256:0123456789abcdef' }] } }, issues: [missingKey('/secrets/allow/0', 'reason')] },
+  { name: 'claude-env.yml: a secrets.allow fingerprint of another form', kind: 'repo-settings', value: { version: 1, secrets: { allow: [{ fingerprint: 'abc', reason: 'x' }] } }, issues: [at('/secrets/allow/0/fingerprint', 'must be a fingerprint as validate prints it: sha256: and 16 hex digits')] },
   { name: 'claude-env.yml: an age recipient that is not age1…', kind: 'repo-settings', value: { version: 1, secrets: { age: { recipients: ['ssh-rsa AAAA'] } } }, issues: [at('/secrets/age/recipients/0', 'must be an age recipient (age1…)')] },
 
   // access.yml

@@ -3,10 +3,11 @@
  * document once, runs every registered rule, and returns the findings sorted
  * by file, line and column, without duplicates.
  */
+import { createMergeCache } from '../merge/target.js';
 import type { Repo, RepoDocument } from '../repo/repo.js';
 import { SEVERITY_RANK, type Finding } from '../vocabulary.js';
 import { RULES } from './registry.js';
-import { locate, type Rule, type RuleContext } from './rule.js';
+import { locate, type Rule, type RuleContext, type SecretScanner } from './rule.js';
 
 export interface ValidationResult {
   findings: Finding[];
@@ -17,9 +18,11 @@ export interface ValidateOptions {
   rules?: readonly Rule[];
   /** Called as documents are read and parsed (the long part of a big repo). */
   onProgress?: (done: number, total: number) => void;
+  /** Scan every file of the repo for plain-text secrets with this scanner (the CLI passes secretlint's). */
+  secretScanner?: SecretScanner;
 }
 
-export function validateRepo(repo: Repo, opts: ValidateOptions = {}): ValidationResult {
+export async function validateRepo(repo: Repo, opts: ValidateOptions = {}): Promise<ValidationResult> {
   const rules = opts.rules ?? RULES;
   const documents = repo.allDocuments(opts.onProgress);
   const byKind = new Map<string, RepoDocument[]>();
@@ -41,6 +44,8 @@ export function validateRepo(repo: Repo, opts: ValidateOptions = {}): Validation
   const errorsAt = new Set<string>();
   const ctx: RuleContext = {
     repo,
+    mergeCache: createMergeCache(repo),
+    secretScanner: opts.secretScanner,
     hasErrorAt: (file, line, column) => errorsAt.has(`${file}:${line}:${column}`),
     documents,
     ofKind: (kind) => byKind.get(kind) ?? [],
@@ -50,7 +55,7 @@ export function validateRepo(repo: Repo, opts: ValidateOptions = {}): Validation
       report({ rule, severity, file: doc.path, line, column, message });
     },
   };
-  for (const rule of rules) rule.check(ctx);
+  for (const rule of rules) await rule.check(ctx);
   findings.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column || SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity]));
   return {
     findings,

@@ -7,6 +7,8 @@ import { orgSchemaRule, schemaRule, settingsKeysRule, yamlRule } from './rules/d
 import { permissionRule } from './rules/permissions.js';
 import { environmentReferenceRule, mcpReferenceRule, memberReferenceRule, personaReferenceRule } from './rules/references.js';
 import { mergedRule } from './rules/merged.js';
+import { policyRule } from './rules/policy.js';
+import { secretsRule } from './rules/secrets.js';
 
 export const RULES: readonly Rule[] = [
   yamlRule,
@@ -19,4 +21,6 @@ export const RULES: readonly Rule[] = [
   environmentReferenceRule,
   personaReferenceRule,
   mergedRule,
+  policyRule,
+  secretsRule,
 ];

@@ -5,6 +5,7 @@
  */
 import type { Node as YamlNode } from 'yaml';
 import { DELETE, SecretValue, type LayerValue } from '../provenance/tree.js';
+import type { MergeCache } from '../merge/target.js';
 import type { Repo, RepoDocument } from '../repo/repo.js';
 import { parseAst, yamlLib, type YamlAst } from '../repo/yaml.js';
 import type { Finding, Severity } from '../vocabulary.js';
@@ -20,13 +21,44 @@ export interface RuleContext {
   hasErrorAt(file: string, line: number, column: number): boolean;
   /** Report at a key path inside a document (at the key itself with `atKey`). */
   reportAt(doc: RepoDocument, path: readonly (string | number)[], rule: string, severity: Severity, message: string, atKey?: boolean): void;
+  /** Merged prefixes of targets, shared by the rules that merge every target (one merge of each prefix per run). */
+  readonly mergeCache: MergeCache;
+  /** The secret scanner (secretlint, src/secrets/scan.ts), when scanning is on. */
+  readonly secretScanner?: SecretScanner | undefined;
 }
+
+/** A text to scan for secrets; `id` names it in the hits (one id per distinct content). */
+export interface ScanInput {
+  readonly id: string;
+  /** A file name the text came from (some scanner rules look at the name: `.npmrc`, `*.json`). */
+  readonly path: string;
+  readonly text: string;
+}
+
+/**
+ * A secret found in a text. It never carries the secret itself: only where it
+ * starts and a fingerprint (`sha256:` + 16 hex digits of sha256 over the
+ * scanner rule id, a NUL and the matched text) that an allowlist can name.
+ */
+export interface SecretHit {
+  readonly id: string;
+  /** The scanner's rule id, such as `@secretlint/secretlint-rule-github`. */
+  readonly rule: string;
+  /** What the rule found, such as `GITHUB_TOKEN`. */
+  readonly kind: string;
+  /** UTF-16 offset of the secret in the text. */
+  readonly offset: number;
+  readonly fingerprint: string;
+}
+
+/** The port to a secret scanner: the core decides what to scan and what a hit means. */
+export type SecretScanner = (inputs: readonly ScanInput[]) => Promise<SecretHit[]>;
 
 export interface Rule {
   /** The finding rule ids this rule reports, each with what it means (SARIF rule descriptions). */
   readonly findings: Readonly<Record<string, string>>;
   readonly description: string;
-  check(ctx: RuleContext): void;
+  check(ctx: RuleContext): void | Promise<void>;
 }
 
 /** Line and column of a key path in a YAML document: the deepest node found on the way. */

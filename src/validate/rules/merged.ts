@@ -5,13 +5,13 @@
  * description, a server with no command…), reported where the value came from.
  */
 import { ClaudeEnvError } from '../../errors.js';
-import { createMergeCache, mergeTarget } from '../../merge/target.js';
+import { mergeTarget } from '../../merge/target.js';
 import { isMap, originAt, originsOf, toPlain, type TreeMap, type Value } from '../../provenance/tree.js';
 import { validateDocument } from '../../schema/index.js';
 import type { Origin, Target } from '../../vocabulary.js';
 import { pointerPath, type Rule } from '../rule.js';
 
-const describe = (t: Target): string => [t.env, t.team, t.user, t.project].filter(Boolean).join('/');
+export const describeTarget = (t: Target): string => [t.env, t.team, t.user, t.project].filter(Boolean).join('/');
 
 /** Origin of the value at a path of a merged tree: the deepest recorded one. */
 function originOfPath(tree: TreeMap, path: readonly string[]): Origin | undefined {
@@ -39,7 +39,7 @@ export const mergedRule: Rule = {
   },
   description: "merge every target of the repo; kind changes, misplaced $delete, and the merged result's schema",
   check(ctx) {
-    const cache = createMergeCache(ctx.repo);
+    const cache = ctx.mergeCache;
     const checked = new WeakSet<object>();
     const mergePlaces = new Set<string>();
     // One finding per place and problem, naming the first target that has it.
@@ -80,7 +80,7 @@ export const mergedRule: Rule = {
       }
     }
     for (const { at, message, first, more } of issues.values()) {
-      const which = `target ${describe(first)}${more > 0 ? ' and others' : ''}`;
+      const which = `target ${describeTarget(first)}${more > 0 ? ' and others' : ''}`;
       ctx.report({ rule: 'merged-schema', severity: 'error', file: at.file, line: at.line, column: at.column, message: `${message} (${which})` });
     }
   },
