@@ -15,6 +15,7 @@ import { chmodSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSyn
 import { join } from 'node:path';
 import { cli, snapshot, tempDir, type CliRun } from '../helpers.js';
 import { requireComponent } from '../support/claude.js';
+import { FAKE } from '../support/fake-secrets.js';
 
 const tmp = tempDir('claude-env-secrets-');
 after(() => tmp.cleanup());
@@ -81,7 +82,7 @@ before(async () => {
   );
   // a plain secret in a file of the repo that no layer reads: only the scan sees it
   mkdirSync(join(repo, 'docs'), { recursive: true });
-  writeFileSync(join(repo, 'docs/notes.md'), `# notes\nthe staging token is ${CANARY.plain}\n`);
+  writeFileSync(join(repo, 'docs/notes.md'), `# notes\nthe staging token is ${CANARY.plain}\nGITHUB_TOKEN=${FAKE.github}\nANTHROPIC_API_KEY=${FAKE.anthropic}\n`);
 });
 
 describe('apply with secrets', () => {
@@ -297,6 +298,14 @@ describe('the canary', () => {
       return r;
     };
     const t = [...target(), '--home', home];
+    // the scan finds the plain secrets of docs/notes.md, and says so without showing them
+    const scan = await run(['validate', '--repo', repo, '--json']);
+    assert.equal(scan.code, 1);
+    assert.deepEqual(
+      (JSON.parse(scan.stdout).findings as Array<{ rule: string; file: string }>).filter((f) => f.rule === 'secret-detected').map((f) => f.file),
+      ['docs/notes.md', 'docs/notes.md'],
+    );
+    await run(['validate', '--repo', repo, '--format', 'sarif']);
     for (const json of [[], ['--json']]) {
       await run(['validate', '--repo', repo, ...json]);
       await run(['render', ...t, ...json]);
@@ -327,7 +336,9 @@ describe('the canary', () => {
     }
     assert.ok(runs.length >= 40);
     for (const [args, r] of runs) {
-      const leaks = [...`${r.stdout}\n${r.stderr}`.matchAll(CANARY_RE)].map((m) => m[0]);
+      const all = `${r.stdout}\n${r.stderr}`;
+      const leaks = [...all.matchAll(CANARY_RE)].map((m) => m[0]);
+      for (const plain of [FAKE.github, FAKE.anthropic]) for (let i = 0; i + 12 <= plain.length; i += 6) if (all.includes(plain.slice(i, i + 12))) leaks.push(`part of ${plain.slice(0, 7)}…`);
       assert.deepEqual(leaks, [], `claude-env ${args} printed a secret`);
     }
     // claude-env's own files: state, audit log, journal, restore-point manifests (the saved files themselves are 0600 copies of outputs)
