@@ -35,8 +35,11 @@ function writer(fd) {
   };
 }
 
-// The bundled CLI (build.mjs) loads a few files instead of dozens.
-const { main } = await import('../dist/bundle/main.js');
+// The bundled CLI (build.mjs) loads a few files instead of dozens; `drift` and `explain` load one (dist/bundle/hot.js).
+const argv = process.argv.slice(2);
+const command = argv.find((a) => !a.startsWith('-'));
+const hot = (command === 'drift' || command === 'explain') && !argv.includes('--online');
+const { main } = await import(hot ? '../dist/bundle/hot.js' : '../dist/bundle/main.js');
 // Standard input is read only by the commands that take a value from it (`secret encrypt`).
 const stdin = { read: async () => require('node:fs').readFileSync(0, 'utf8') };
-process.exitCode = await main(process.argv.slice(2), { stdout: writer(1), stderr: writer(2), env: process.env, cwd: process.cwd(), stdin });
+process.exitCode = await main(argv, { stdout: writer(1), stderr: writer(2), env: process.env, cwd: process.cwd(), stdin });

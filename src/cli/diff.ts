@@ -6,7 +6,7 @@ import { machineView } from './drift.js';
 import { printJson, type CliIO } from './io.js';
 
 export async function run(io: CliIO, opts: TargetOptions & { json?: boolean; force?: boolean }): Promise<ExitCode> {
-  const view = machineView(io, opts, 'diff');
+  const view = await machineView(io, opts, 'diff');
   const files = diffFiles(view.outputs, view.actual, view.state, opts.force ? { force: true } : {});
   const changed = files.filter((f) => unifiedDiff([f]) !== '');
   const text = unifiedDiff(changed);

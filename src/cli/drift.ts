@@ -7,12 +7,10 @@ import { recoverUnderLock } from '../apply/run.js';
 import { outputLocation, type ClaudeLocations } from '../apply/paths.js';
 import { compareDrift } from '../drift/compare.js';
 import type { SecretCheck } from '../drift/values.js';
-import { secretCheckOf } from '../secrets/outputs.js';
 import type { DriftReport, McpHealth, SeverityRule } from '../drift/types.js';
 import type { TreeMap } from '../provenance/tree.js';
 import type { OnlineFlags } from './mcp.js';
 import type { DriftPolicy } from '../drift/severity.js';
-import { driftPolicy } from '../validate/policy.js';
 import { EXIT_FINDINGS, EXIT_OK, type ExitCode } from '../errors.js';
 import type { Output } from '../render/outputs.js';
 import { targetOutputs } from '../render/index.js';
@@ -61,7 +59,7 @@ export interface MachineView {
 }
 
 /** Render the target and read the machine (finishing an interrupted apply first). */
-export function machineView(io: CliIO, opts: TargetOptions, command: string): MachineView {
+export async function machineView(io: CliIO, opts: TargetOptions, command: string): Promise<MachineView> {
   const repo = openRepo(io, opts);
   const target = resolveTarget(io, repo, opts);
   const store = stateStore(io, opts);
@@ -72,10 +70,33 @@ export function machineView(io: CliIO, opts: TargetOptions, command: string): Ma
   const outputs = targetOutputs(repo, target, { extra, projectMcp: loc.projectDir !== undefined, managed: loc.managedDir !== undefined });
   let tree: TreeMap | undefined;
   const mergedTree = (): TreeMap => (tree ??= mergeTarget(repo, target, { extra }).tree);
-  // The policy needs the merged tree, which a warm run has not merged: it is made only when an unmanaged MCP server is to be ranked.
-  let compiled: { policy: DriftPolicy | undefined } | undefined;
-  const policy: DriftPolicy = { mcpServerAllowed: (name, server) => (compiled ??= { policy: driftPolicy(mergedTree()) }).policy?.mcpServerAllowed(name, server) ?? true };
-  return { repo, target, mergedTree, outputs, store, state, loc, actual: actualSnapshot(loc, outputs, state), secretCheck: secretCheckOf(store.dir, state), policy };
+  const actual = actualSnapshot(loc, outputs, state);
+  // What only some machines need loads only there: the secret check where state holds secret hashes, the
+  // security policy (it needs the merged tree) where an MCP server claude-env does not manage is to be ranked.
+  const secretCheck = Object.values(state.outputs).some((o) => o.secrets) ? (await import('../secrets/outputs.js')).secretCheckOf(store.dir, state) : undefined;
+  let policy: DriftPolicy | undefined;
+  if (hasUnmanagedServers(outputs, actual)) {
+    const { driftPolicy } = await import('../validate/policy.js');
+    policy = driftPolicy(mergedTree());
+  }
+  return { repo, target, mergedTree, outputs, store, state, loc, actual, secretCheck, policy };
+}
+
+/** Whether a file claude-env writes MCP servers into holds servers it did not render. */
+function hasUnmanagedServers(outputs: readonly Output[], actual: ActualSnapshot): boolean {
+  const names = (text: string | undefined): string[] => {
+    try {
+      const servers = (JSON.parse(text ?? '{}') as { mcpServers?: unknown }).mcpServers;
+      return servers && typeof servers === 'object' ? Object.keys(servers) : [];
+    } catch {
+      return [];
+    }
+  };
+  return outputs.some((o) => {
+    if (o.kind !== 'claude-json' && o.kind !== 'mcp-json') return false;
+    const want = new Set(names(o.content));
+    return names(actual.get(o.path)?.content).some((n) => !want.has(n));
+  });
 }
 
 export function driftReport(view: MachineView, mcpHealth?: readonly McpHealth[]): DriftReport {
@@ -101,7 +122,7 @@ async function mcpHealth(io: CliIO, view: MachineView, opts: OnlineFlags): Promi
 }
 
 export async function run(io: CliIO, opts: TargetOptions & OnlineFlags & { json?: boolean; online?: boolean }): Promise<ExitCode> {
-  const view = machineView(io, opts, 'drift');
+  const view = await machineView(io, opts, 'drift');
   const report = driftReport(view, opts.online ? await mcpHealth(io, view, opts) : undefined);
   if (opts.json) {
     printJson(io, {

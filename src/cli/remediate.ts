@@ -36,7 +36,7 @@ export async function run(io: CliIO, opts: RemediateOptions): Promise<ExitCode> 
   const max = opts.maxFixes === undefined ? 10 : Number(opts.maxFixes);
   if (!Number.isInteger(max) || max < 0) throw new ClaudeEnvError('usage', `--max-fixes needs a whole number (got "${opts.maxFixes}")`, { exitCode: EXIT_USAGE });
   if (opts.include !== undefined && opts.include !== 'medium') throw new ClaudeEnvError('usage', `--include takes only "medium" (got "${opts.include}")`, { exitCode: EXIT_USAGE });
-  const view = machineView(io, opts, 'remediate');
+  const view = await machineView(io, opts, 'remediate');
   const before = driftReport(view);
   const selection = selectFixes(before.plan, max, opts.include === 'medium');
   const fixed: PlanStep[] = [];
