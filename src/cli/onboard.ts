@@ -197,7 +197,7 @@ export async function run(io: CliIO, opts: OnboardOptions, args: string[]): Prom
         `  machine identity: ${describeTarget(applied.target)}`,
       ].join('\n') + '\n',
     );
-    io.stdout.write(applyText(describeTarget(applied.target), applied.result).replace(/^/gm, '  '));
+    io.stdout.write(applyText(describeTarget(applied.target), applied.result).replace(/^(?=.)/gm, '  '));
     io.stdout.write(`done in ${seconds.toFixed(1)} s (by hand: about ${BY_HAND_MINUTES} minutes)\n`);
   }
   return applied.result.plan.conflicts.length > 0 ? EXIT_FINDINGS : EXIT_OK;
