@@ -7,12 +7,13 @@
  * it ran (impact is a report), 2 for a bad revision or flag.
  */
 import { ClaudeEnvError, EXIT_OK, EXIT_USAGE, type ExitCode } from '../errors.js';
-import { computeImpact, OutputDiffs, type Impact, type TargetImpact } from '../impact/impact.js';
+import { computeImpact, OutputDiffs, prefetchScopes, type Impact, type TargetImpact } from '../impact/impact.js';
+import { scopesOf } from '../impact/changes.js';
 import { Repo } from '../repo/repo.js';
 import type { ParsedYaml } from '../repo/yaml.js';
 import { diskDocumentCache } from '../system/doc-cache-store.js';
-import { changedFiles, resolveCommit } from '../system/git-changes.js';
-import { gitSource } from '../system/repo-source.js';
+import { gitRevisions, resolveCommits } from '../system/git-changes.js';
+import type { RepoSource } from '../repo/source.js';
 import type { Target } from '../vocabulary.js';
 import { describeTarget, repoDir } from './context.js';
 import { printJson, type CliIO } from './io.js';
@@ -42,17 +43,20 @@ export interface ImpactRun extends Impact {
  * from git, each document version parsed once (`shared`).
  */
 export function impactBetween(dir: string, base: string, head: string, env: NodeJS.ProcessEnv, filter: Partial<Target> = {}): ImpactRun {
-  const baseCommit = resolveCommit(dir, base, env, '--base');
-  const headCommit = resolveCommit(dir, head, env, '--head');
+  const [baseCommit, headCommit] = resolveCommits(dir, [
+    { rev: base, flag: '--base' },
+    { rev: head, flag: '--head' },
+  ]) as [string, string];
+  const { base: baseSource, head: headSource, changes } = gitRevisions(dir, baseCommit, headCommit, { base, head });
+  const scopes = scopesOf(changes);
+  // Everything the scopes read first, at both revisions, in one git batch.
+  prefetchScopes(baseSource, scopes);
   const disk = diskDocumentCache(env);
   // Read the document cache, never fill it: a base-layer change reads thousands of documents.
   const cache = disk ? { get: disk.get, set() {} } : undefined;
   const shared = new Map<string, ParsedYaml>();
-  const open = (commit: string): Repo => new Repo(gitSource(dir, commit), { shared, ...(cache ? { cache } : {}) });
-  const baseRepo = open(baseCommit);
-  const headRepo = open(headCommit);
-  const changes = changedFiles(dir, baseCommit, headCommit, env);
-  const impact = computeImpact(baseRepo, headRepo, changes, { filter });
+  const open = (source: RepoSource): Repo => new Repo(source, { shared, ...(cache ? { cache } : {}) });
+  const impact = computeImpact(open(baseSource), open(headSource), changes, { filter });
   return { ...impact, base: { rev: base, commit: baseCommit }, head: { rev: head, commit: headCommit } };
 }
 

@@ -107,7 +107,7 @@ export async function run(io: CliIO, opts: OnboardOptions, args: string[]): Prom
 
   // 1. Check everything before changing anything.
   const dir = repoDir(io, opts);
-  const head = resolveCommit(dir, 'HEAD', io.env, 'the current branch (HEAD)');
+  const head = resolveCommit(dir, 'HEAD', 'the current branch (HEAD)');
   const repo = new Repo(worktreeSource(dir));
   if (!repo.hasSubdir('teams', team)) throw usage(`unknown team "${team}"`, `teams: ${listNames(repo.teams())}`);
   const roles = accessRoles(repo);

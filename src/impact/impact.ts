@@ -12,6 +12,7 @@ import { DELETE, SecretValue, isMap, type LayerMap } from '../provenance/tree.js
 import { renderTarget } from '../render/index.js';
 import type { Output } from '../render/outputs.js';
 import type { Repo } from '../repo/repo.js';
+import type { RepoSource } from '../repo/source.js';
 import type { Target } from '../vocabulary.js';
 import { scopesOf, type ChangedFile, type Scope } from './changes.js';
 import { TargetIndex, targetKey } from './target-index.js';
@@ -90,8 +91,8 @@ export function computeImpact(base: Repo, head: Repo, changes: readonly ChangedF
   collect(new TargetIndex(base), 'inBase');
   collect(new TargetIndex(head), 'inHead');
   const all = [...candidates.values()];
-  prefetchChains(base, all.filter((c) => c.inBase).map((c) => c.target), scopes);
-  prefetchChains(head, all.filter((c) => c.inHead).map((c) => c.target), scopes);
+  prefetchChains(base, all.filter((c) => c.inBase).map((c) => c.target));
+  prefetchChains(head, all.filter((c) => c.inHead).map((c) => c.target));
 
   const baseCache = createMergeCache(base);
   const headCache = createMergeCache(head);
@@ -224,20 +225,36 @@ function refineScopes(base: Repo, head: Repo, scopes: readonly Scope[]): Scope[]
   return out;
 }
 
-/** Read the documents of the targets' chains in one batch per revision (a git source runs one `git cat-file` for them). */
-function prefetchChains(repo: Repo, targets: readonly Target[], scopes: readonly Scope[]): void {
+/**
+ * Before the repo is opened: read in one batch what the scopes will need
+ * first (the repo settings, base and environment layers, the folders of the
+ * teams in scope, the members lists the index reads). A git source runs one
+ * `git cat-file` for them instead of one per document.
+ */
+export function prefetchScopes(src: RepoSource, scopes: readonly Scope[]): void {
+  if (!src.prefetch) return;
+  if (scopes.some((s) => s.kind === 'all')) return src.prefetch(src.list(''));
+  const paths = ['claude-env.yml', ...src.list('base'), ...src.list('environments')];
+  if (scopes.some((s) => s.kind === 'env' || s.kind === 'env-teams' || s.kind === 'project' || s.kind === 'user')) paths.push(...src.list('teams').filter((p) => p.endsWith('/members.yml')));
+  for (const s of scopes) if (s.kind === 'team' || s.kind === 'env-team') paths.push(...src.list(`teams/${s.team}`));
+  src.prefetch(paths);
+}
+
+/** Read the documents of the targets' chains in one batch per revision. */
+function prefetchChains(repo: Repo, targets: readonly Target[]): void {
   const src = repo.source;
   if (!src.prefetch || targets.length === 0) return;
-  if (scopes.some((s) => s.kind === 'all')) {
-    src.prefetch(src.list(''));
-    return;
-  }
   const folders = new Set<string>(['base']);
   for (const t of targets) {
     folders.add(`environments/${t.env}`);
     if (t.team !== undefined) folders.add(`teams/${t.team}`);
     if (t.project !== undefined) folders.add(`projects/${t.project}`);
     if (t.user !== undefined) folders.add(`users/${t.user}`);
+  }
+  // Listing a folder scans the revision's file list: for many folders, one pass over it.
+  if (folders.size > 64) {
+    const tops = new Set([...folders].map((f) => f.split('/').slice(0, 2).join('/')));
+    return src.prefetch(src.list('').filter((p) => tops.has(p.split('/').slice(0, 2).join('/'))));
   }
   const paths: string[] = [];
   for (const f of folders) paths.push(...src.list(f));

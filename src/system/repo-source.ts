@@ -84,7 +84,8 @@ export function worktreeSource(dir: string): RepoSource {
   };
 }
 
-function git(dir: string, args: string[], input?: string): Buffer {
+/** Run git and return its stdout (no identity set up: for reading commands). */
+export function git(dir: string, args: string[], input?: string): Buffer {
   try {
     return childProcess().execFileSync('git', ['-C', dir, ...args], { input, maxBuffer: 1 << 30, stdio: ['pipe', 'pipe', 'pipe'] });
   } catch (err) {
@@ -93,11 +94,102 @@ function git(dir: string, args: string[], input?: string): Buffer {
   }
 }
 
-/** The config repo as it was at a git revision. */
-export function gitSource(dir: string, rev: string): RepoSource {
+/** The blobs of a revision by path: mode and object id. */
+export type TreeEntries = Map<string, { mode: number; oid: string }>;
+
+/** Blobs read from git by object id, many per `git cat-file --batch`; one store may serve several revisions of a repo. */
+export class BlobStore {
+  private readonly blobs = new Map<string, Buffer>();
+  constructor(private readonly dir: string) {}
+
+  get(oid: string): Buffer | undefined {
+    return this.blobs.get(oid);
+  }
+
+  fetch(oids: Iterable<string>): void {
+    const missing = [...new Set(oids)].filter((o) => !this.blobs.has(o));
+    if (missing.length === 0) return;
+    const out = git(this.dir, ['cat-file', '--batch'], missing.join('\n') + '\n');
+    let at = 0;
+    for (const oid of missing) {
+      const nl = out.indexOf(10, at);
+      const size = Number(out.subarray(at, nl).toString().split(' ')[2]);
+      this.blobs.set(oid, out.subarray(nl + 1, nl + 1 + size));
+      at = nl + 1 + size + 1;
+    }
+  }
+}
+
+/** Every blob of a commit (`git ls-tree -r`); folders and submodules are left out. */
+export function lsTree(dir: string, commit: string): TreeEntries {
+  const entries: TreeEntries = new Map();
+  const listing = git(dir, ['ls-tree', '-r', '-z', '--full-tree', commit]).toString('utf8');
+  for (const rec of listing.split('\0')) {
+    if (!rec) continue;
+    const tab = rec.indexOf('\t');
+    const [mode, type, oid] = rec.slice(0, tab).split(' ');
+    if (type !== 'blob') continue;
+    entries.set(rec.slice(tab + 1), { mode: parseInt(mode!, 8) & 0o777, oid: oid! });
+  }
+  return entries;
+}
+
+/**
+ * A RepoSource over the blobs of one revision. `fetchAlso` names more object
+ * ids to read in the same batch as a prefetch (the same paths at another
+ * revision of the pair).
+ */
+export function treeSource(description: string, entries: TreeEntries, store: BlobStore, fetchAlso?: (paths: readonly string[]) => string[]): RepoSource {
+  const paths = [...entries.keys()].sort();
+  // Every folder of the revision → the names of the folders directly in it; made on first use, in one pass.
+  let children: Map<string, Set<string>> | undefined;
+  const folders = (): Map<string, Set<string>> => {
+    if (children) return children;
+    children = new Map([['', new Set()]]);
+    for (const p of paths) {
+      let parent = '';
+      for (let slash = p.indexOf('/'); slash > 0; slash = p.indexOf('/', slash + 1)) {
+        const dir = p.slice(0, slash);
+        children.get(parent)!.add(parent === '' ? dir : dir.slice(parent.length + 1));
+        if (!children.has(dir)) children.set(dir, new Set());
+        parent = dir;
+      }
+    }
+    return children;
+  };
+  const oidsOf = (want: readonly string[]): string[] => want.flatMap((p) => entries.get(p)?.oid ?? []);
+  return {
+    description,
+    list(sub) {
+      const prefix = sub === '' ? '' : `${sub}/`;
+      return paths.filter((p) => p.startsWith(prefix));
+    },
+    listDirs(sub) {
+      return [...(folders().get(sub) ?? [])].sort();
+    },
+    isDir(sub) {
+      return folders().has(sub);
+    },
+    read(path) {
+      const e = entries.get(path);
+      if (!e) return undefined;
+      store.fetch([e.oid]);
+      return store.get(e.oid);
+    },
+    mode(path) {
+      return entries.get(path)?.mode ?? 0o644;
+    },
+    prefetch(want) {
+      store.fetch(fetchAlso ? [...oidsOf(want), ...fetchAlso(want)] : oidsOf(want));
+    },
+  };
+}
+
+/** The config repo as it was at a git revision. `resolved`: `rev` is a commit id already checked (saves a git run). */
+export function gitSource(dir: string, rev: string, opts: { resolved?: boolean } = {}): RepoSource {
   let commit: string;
   try {
-    commit = git(dir, ['rev-parse', '--verify', '--quiet', `${rev}^{commit}`]).toString().trim();
+    commit = opts.resolved ? rev : git(dir, ['rev-parse', '--verify', '--quiet', `${rev}^{commit}`]).toString().trim();
   } catch (err) {
     const inRepo = (() => {
       try {
@@ -110,55 +202,5 @@ export function gitSource(dir: string, rev: string): RepoSource {
     if (!inRepo) throw new ClaudeEnvError('git', `--rev needs a git repository, and ${dir} is not one`, { exitCode: EXIT_USAGE, cause: err });
     throw new ClaudeEnvError('git', `unknown revision "${rev}" in ${dir}`, { exitCode: EXIT_USAGE, cause: err, hint: 'name a commit, branch or tag (git log shows them)' });
   }
-  const entries = new Map<string, { mode: number; oid: string }>();
-  const listing = git(dir, ['ls-tree', '-r', '-z', '--full-tree', commit]).toString('utf8');
-  for (const rec of listing.split('\0')) {
-    if (!rec) continue;
-    const tab = rec.indexOf('\t');
-    const [mode, type, oid] = rec.slice(0, tab).split(' ');
-    if (type !== 'blob') continue;
-    entries.set(rec.slice(tab + 1), { mode: parseInt(mode!, 8) & 0o777, oid: oid! });
-  }
-  const paths = [...entries.keys()].sort();
-  const blobs = new Map<string, Buffer>();
-  const fetchBlobs = (want: readonly string[]): void => {
-    const missing = want.filter((p) => entries.has(p) && !blobs.has(p));
-    if (missing.length === 0) return;
-    const out = git(dir, ['cat-file', '--batch'], missing.map((p) => entries.get(p)!.oid).join('\n') + '\n');
-    let at = 0;
-    for (const p of missing) {
-      const nl = out.indexOf(10, at);
-      const size = Number(out.subarray(at, nl).toString().split(' ')[2]);
-      blobs.set(p, out.subarray(nl + 1, nl + 1 + size));
-      at = nl + 1 + size + 1;
-    }
-  };
-  return {
-    description: `${dir}@${rev}`,
-    list(sub) {
-      const prefix = sub === '' ? '' : `${sub}/`;
-      return paths.filter((p) => p.startsWith(prefix));
-    },
-    listDirs(sub) {
-      const prefix = sub === '' ? '' : `${sub}/`;
-      const names = new Set<string>();
-      for (const p of paths) {
-        if (!p.startsWith(prefix)) continue;
-        const slash = p.indexOf('/', prefix.length);
-        if (slash > 0) names.add(p.slice(prefix.length, slash));
-      }
-      return [...names].sort();
-    },
-    read(path) {
-      if (!entries.has(path)) return undefined;
-      fetchBlobs([path]);
-      return blobs.get(path);
-    },
-    mode(path) {
-      return entries.get(path)?.mode ?? 0o644;
-    },
-    prefetch(want) {
-      fetchBlobs(want);
-    },
-  };
+  return treeSource(`${dir}@${rev}`, lsTree(dir, commit), new BlobStore(dir));
 }

@@ -1,0 +1,18 @@
+const t00 = performance.now();
+const { Repo } = await import('/work/wt-impact/dist/src/repo/repo.js');
+const { gitSource } = await import('/work/wt-impact/dist/src/system/repo-source.js');
+const { changedFiles, resolveCommits } = await import('/work/wt-impact/dist/src/system/git-changes.js');
+const { computeImpact, prefetchScopes } = await import('/work/wt-impact/dist/src/impact/impact.js');
+const { scopesOf } = await import('/work/wt-impact/dist/src/impact/changes.js');
+const dir = process.argv[2];
+const lap = (() => { let t = performance.now(); return (l) => { const n = performance.now(); console.log(l, (n - t).toFixed(1)); t = n; }; })();
+lap('load');
+const [b, h] = resolveCommits(dir, [{ rev: 'main', flag: 'a' }, { rev: process.argv[3], flag: 'b' }]);
+const changes = changedFiles(dir, b, h); lap('resolve+diff');
+const scopes = scopesOf(changes);
+const shared = new Map();
+const sb = gitSource(dir, b, { resolved: true }); const sh = gitSource(dir, h, { resolved: true }); lap('ls-tree x2');
+prefetchScopes(sb, scopes); prefetchScopes(sh, scopes); lap('prefetch scopes');
+const rb = new Repo(sb, { shared }); const rh = new Repo(sh, { shared }); lap('open');
+const r = computeImpact(rb, rh, changes); lap('compute');
+console.log(r.targets.length, 'parses', shared.size);
