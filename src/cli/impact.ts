@@ -12,7 +12,7 @@ import { scopesOf } from '../impact/changes.js';
 import { Repo } from '../repo/repo.js';
 import type { ParsedYaml } from '../repo/yaml.js';
 import { diskDocumentCache } from '../system/doc-cache-store.js';
-import { gitRevisions, resolveCommits } from '../system/git-changes.js';
+import { gitRevisions } from '../system/git-changes.js';
 import type { RepoSource } from '../repo/source.js';
 import type { Target } from '../vocabulary.js';
 import { describeTarget, repoDir } from './context.js';
@@ -42,12 +42,8 @@ export interface ImpactRun extends Impact {
  * The impact of `base..head` in the config repo at `dir`: both revisions read
  * from git, each document version parsed once (`shared`).
  */
-export function impactBetween(dir: string, base: string, head: string, env: NodeJS.ProcessEnv, filter: Partial<Target> = {}): ImpactRun {
-  const [baseCommit, headCommit] = resolveCommits(dir, [
-    { rev: base, flag: '--base' },
-    { rev: head, flag: '--head' },
-  ]) as [string, string];
-  const { base: baseSource, head: headSource, changes } = gitRevisions(dir, baseCommit, headCommit, { base, head });
+export async function impactBetween(dir: string, base: string, head: string, env: NodeJS.ProcessEnv, filter: Partial<Target> = {}): Promise<ImpactRun> {
+  const { baseCommit, headCommit, base: baseSource, head: headSource, changes } = await gitRevisions(dir, { rev: base, flag: '--base' }, { rev: head, flag: '--head' });
   const scopes = scopesOf(changes);
   // Everything the scopes read first, at both revisions, in one git batch.
   prefetchScopes(baseSource, scopes);
@@ -64,7 +60,7 @@ export async function run(io: CliIO, opts: ImpactOptions): Promise<ExitCode> {
   if (!opts.base) throw new ClaudeEnvError('usage', 'impact needs --base REV (the revision the change starts from)', { exitCode: EXIT_USAGE, hint: 'for example: claude-env impact --base main --head my-branch' });
   const limit = parseLimit(opts.limit);
   const filter = targetFilter(opts);
-  const result = impactBetween(repoDir(io, opts), opts.base, opts.head ?? 'HEAD', io.env, filter);
+  const result = await impactBetween(repoDir(io, opts), opts.base, opts.head ?? 'HEAD', io.env, filter);
   const shown = limit === 0 ? result.targets : result.targets.slice(0, limit);
   const diffs = new OutputDiffs();
   if (opts.json) printJson(io, impactJson(result, shown, diffs));

@@ -1,32 +1,46 @@
 /**
- * The files that differ between two revisions of the config repo, from
- * `git diff --name-status -z -M` (renames detected, both paths kept), and the
- * commits that revisions name.
+ * Two revisions of the config repo read from git together: the commits they
+ * name, the files that differ (`git diff --raw -z -M`: renames detected, both
+ * paths kept) and a RepoSource for each.
  */
 import { ClaudeEnvError, EXIT_USAGE } from '../errors.js';
 import type { ChangedFile } from '../impact/changes.js';
 import type { RepoPath } from '../vocabulary.js';
 import type { RepoSource } from '../repo/source.js';
-import { BlobStore, git, lsTree, treeSource, type TreeEntries } from './repo-source.js';
+import { BlobStore, git, gitAsync, lowerBound, parseLsTree, sortedKeys, treeSource, type TreeEntries } from './repo-source.js';
 
 /**
  * The commits that revisions name (one git run for all of them); a usage
  * error (exit 2) naming the flag of the first that names none.
  */
 export function resolveCommits(dir: string, revs: ReadonlyArray<{ rev: string; flag: string }>): string[] {
+  checkRevisionNames(revs);
+  try {
+    const out = commitsOf(git(dir, ['rev-parse', '--end-of-options', ...revs.map((r) => `${r.rev}^{commit}`)]), revs.length);
+    if (out) return out;
+  } catch {
+    // find out which one below
+  }
+  return whyUnresolved(dir, revs);
+}
+
+function checkRevisionNames(revs: ReadonlyArray<{ rev: string; flag: string }>): void {
   for (const { rev, flag } of revs) {
     // A revision that starts with "-" would be read by git as an option.
     if (rev === '' || rev.startsWith('-') || rev.includes('\0')) {
       throw new ClaudeEnvError('usage', `${flag} "${rev}" is not a revision`, { exitCode: EXIT_USAGE, hint: 'name a commit, branch or tag (git log shows them)' });
     }
   }
-  try {
-    const out = git(dir, ['rev-parse', '--end-of-options', ...revs.map((r) => `${r.rev}^{commit}`)]).toString().trim().split('\n').filter((l) => l !== '--end-of-options');
-    if (out.length === revs.length && out.every((l) => /^[0-9a-f]{40,64}$/.test(l))) return out;
-  } catch {
-    // find out which one below
-  }
-  try {
+}
+
+/** `rev-parse`'s output: one commit id per revision, or undefined. */
+function commitsOf(out: Buffer, n: number): string[] | undefined {
+  const lines = out.toString().trim().split('\n').filter((l) => l !== '--end-of-options');
+  return lines.length === n && lines.every((l) => /^[0-9a-f]{40,64}$/.test(l)) ? lines : undefined;
+}
+
+/** The error for revisions that do not all name a commit: which one, and why. */
+function whyUnresolved(dir: string, revs: ReadonlyArray<{ rev: string; flag: string }>): never {  try {
     git(dir, ['rev-parse', '--git-dir']);
   } catch (err) {
     throw new ClaudeEnvError('git', `${revs[0]?.flag ?? '--rev'} needs a git repository, and ${dir} is not one`, { exitCode: EXIT_USAGE, cause: err });
@@ -53,8 +67,12 @@ interface RawChange extends ChangedFile {
 }
 
 /** `git diff --raw -z -M` from `base` to `head` (commits): the changed files, with the new mode and object id of each. */
-function rawDiff(dir: string, base: string, head: string): RawChange[] {
-  const out = git(dir, ['-c', 'core.quotePath=false', 'diff', '--no-ext-diff', '--no-textconv', '--raw', '--no-abbrev', '-z', '-M', base, head, '--']).toString('utf8');
+function rawDiffArgs(base: string, head: string): string[] {
+  return ['-c', 'core.quotePath=false', 'diff', '--no-ext-diff', '--no-textconv', '--raw', '--no-abbrev', '-z', '-M', base, head, '--'];
+}
+
+function parseRawDiff(buf: Buffer): RawChange[] {
+  const out = buf.toString('utf8');
   const fields = out.split('\0');
   const changes: RawChange[] = [];
   for (let i = 0; i < fields.length; ) {
@@ -72,33 +90,49 @@ function rawDiff(dir: string, base: string, head: string): RawChange[] {
 }
 
 export interface GitRevisions {
+  readonly baseCommit: string;
+  readonly headCommit: string;
   readonly base: RepoSource;
   readonly head: RepoSource;
   readonly changes: readonly ChangedFile[];
 }
 
 /**
- * Two revisions of one repo, read together: head's files are base's (one
+ * Two revisions of one repo, read together: the commits they name, the
+ * changed files, and a RepoSource for each. Head's files are base's (one
  * `git ls-tree`) with the raw diff applied, and every blob is read once for
  * both, in the same batches (a prefetch of some paths on either side reads
- * them at both revisions).
+ * them at both revisions). The first three git runs go at once.
  */
-export function gitRevisions(dir: string, base: string, head: string, labels: { base: string; head: string }): GitRevisions {
-  const raw = rawDiff(dir, base, head);
-  const baseEntries = lsTree(dir, base);
+export async function gitRevisions(dir: string, baseRev: { rev: string; flag: string }, headRev: { rev: string; flag: string }): Promise<GitRevisions> {
+  const revs = [baseRev, headRev];
+  checkRevisionNames(revs);
+  const [b, h] = revs.map((r) => `${r.rev}^{commit}`) as [string, string];
+  const [resolved, diffOut, listing] = await Promise.allSettled([gitAsync(dir, ['rev-parse', '--end-of-options', b, h]), gitAsync(dir, rawDiffArgs(b, h)), gitAsync(dir, ['ls-tree', '-r', '-z', '--full-tree', b])]);
+  const commits = resolved.status === 'fulfilled' ? commitsOf(resolved.value, 2) : undefined;
+  if (!commits) return whyUnresolved(dir, revs);
+  if (diffOut.status === 'rejected') throw diffOut.reason;
+  if (listing.status === 'rejected') throw listing.reason;
+  const raw = parseRawDiff(diffOut.value);
+  const baseEntries = parseLsTree(listing.value);
+  const basePaths = sortedKeys(baseEntries);
   const headEntries: TreeEntries = new Map(baseEntries);
   for (const c of raw) {
-    if (c.status === 'renamed' || c.status === 'deleted') headEntries.delete(c.oldPath ?? c.path);
-    if (c.status === 'deleted') continue;
+    if (c.oldPath !== undefined && c.status === 'renamed') headEntries.delete(c.oldPath);
     // A submodule (160000) is no blob: ls-tree leaves it out, and so does this.
-    if (c.newMode === '160000') headEntries.delete(c.path);
+    if (c.status === 'deleted' || c.newMode === '160000') headEntries.delete(c.path);
     else headEntries.set(c.path, { mode: parseInt(c.newMode, 8) & 0o777, oid: c.newOid });
   }
+  // Head's sorted paths: base's that remain, and the new ones put in place.
+  const headPaths = basePaths.filter((p) => headEntries.has(p));
+  for (const p of new Set(raw.map((c) => c.path))) if (headEntries.has(p) && !baseEntries.has(p)) headPaths.splice(lowerBound(headPaths, p), 0, p);
   const store = new BlobStore(dir);
   const oids = (entries: TreeEntries) => (paths: readonly string[]): string[] => paths.flatMap((p) => entries.get(p)?.oid ?? []);
   return {
-    base: treeSource(`${dir}@${labels.base}`, baseEntries, store, oids(headEntries)),
-    head: treeSource(`${dir}@${labels.head}`, headEntries, store, oids(baseEntries)),
+    baseCommit: commits[0]!,
+    headCommit: commits[1]!,
+    base: treeSource(`${dir}@${baseRev.rev}`, baseEntries, store, oids(headEntries), basePaths),
+    head: treeSource(`${dir}@${headRev.rev}`, headEntries, store, oids(baseEntries), headPaths),
     changes: raw.map(({ status, path, oldPath }) => (oldPath === undefined ? { status, path } : { status, path, oldPath })),
   };
 }

@@ -94,6 +94,17 @@ export function git(dir: string, args: string[], input?: string): Buffer {
   }
 }
 
+/** `git` run without waiting for it (so that several can run at once); errors as `git`'s. */
+export function gitAsync(dir: string, args: string[]): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    childProcess().execFile('git', ['-C', dir, ...args], { maxBuffer: 1 << 30, encoding: 'buffer' }, (err, stdout, stderr) => {
+      if (!err) return resolve(stdout);
+      const first = String(stderr ?? '').trim().split('\n')[0];
+      reject(new ClaudeEnvError('git', `git ${args[0]} failed in ${dir}: ${first || err.message}`, { exitCode: EXIT_USAGE, cause: err }));
+    });
+  });
+}
+
 /** The blobs of a revision by path: mode and object id. */
 export type TreeEntries = Map<string, { mode: number; oid: string }>;
 
@@ -121,9 +132,14 @@ export class BlobStore {
 }
 
 /** Every blob of a commit (`git ls-tree -r`); folders and submodules are left out. */
-export function lsTree(dir: string, commit: string): TreeEntries {
+function lsTree(dir: string, commit: string): TreeEntries {
+  return parseLsTree(git(dir, ['ls-tree', '-r', '-z', '--full-tree', commit]));
+}
+
+/** The output of `git ls-tree -r -z` as tree entries. */
+export function parseLsTree(out: Buffer): TreeEntries {
   const entries: TreeEntries = new Map();
-  const listing = git(dir, ['ls-tree', '-r', '-z', '--full-tree', commit]).toString('utf8');
+  const listing = out.toString('utf8');
   for (const rec of listing.split('\0')) {
     if (!rec) continue;
     const tab = rec.indexOf('\t');
@@ -139,36 +155,35 @@ export function lsTree(dir: string, commit: string): TreeEntries {
  * ids to read in the same batch as a prefetch (the same paths at another
  * revision of the pair).
  */
-export function treeSource(description: string, entries: TreeEntries, store: BlobStore, fetchAlso?: (paths: readonly string[]) => string[]): RepoSource {
-  const paths = [...entries.keys()].sort();
-  // Every folder of the revision → the names of the folders directly in it; made on first use, in one pass.
-  let children: Map<string, Set<string>> | undefined;
-  const folders = (): Map<string, Set<string>> => {
-    if (children) return children;
-    children = new Map([['', new Set()]]);
-    for (const p of paths) {
-      let parent = '';
-      for (let slash = p.indexOf('/'); slash > 0; slash = p.indexOf('/', slash + 1)) {
-        const dir = p.slice(0, slash);
-        children.get(parent)!.add(parent === '' ? dir : dir.slice(parent.length + 1));
-        if (!children.has(dir)) children.set(dir, new Set());
-        parent = dir;
-      }
-    }
-    return children;
+export function treeSource(description: string, entries: TreeEntries, store: BlobStore, fetchAlso?: (paths: readonly string[]) => string[], sortedPaths?: readonly string[]): RepoSource {
+  const paths = sortedPaths ?? sortedKeys(entries);
+  /** The paths under `dir/`: a contiguous run of the sorted list, found by binary search. */
+  const under = (dir: string): string[] => {
+    if (dir === '') return [...paths];
+    const prefix = `${dir}/`;
+    const out: string[] = [];
+    for (let i = lowerBound(paths, prefix); i < paths.length && paths[i]!.startsWith(prefix); i++) out.push(paths[i]!);
+    return out;
   };
   const oidsOf = (want: readonly string[]): string[] => want.flatMap((p) => entries.get(p)?.oid ?? []);
   return {
     description,
     list(sub) {
-      const prefix = sub === '' ? '' : `${sub}/`;
-      return paths.filter((p) => p.startsWith(prefix));
+      return under(sub);
     },
     listDirs(sub) {
-      return [...(folders().get(sub) ?? [])].sort();
+      const skip = sub === '' ? 0 : sub.length + 1;
+      const names = new Set<string>();
+      for (const p of under(sub)) {
+        const slash = p.indexOf('/', skip);
+        if (slash > 0) names.add(p.slice(skip, slash));
+      }
+      return [...names].sort();
     },
     isDir(sub) {
-      return folders().has(sub);
+      if (sub === '') return true;
+      const i = lowerBound(paths, `${sub}/`);
+      return i < paths.length && paths[i]!.startsWith(`${sub}/`);
     },
     read(path) {
       const e = entries.get(path);
@@ -183,6 +198,25 @@ export function treeSource(description: string, entries: TreeEntries, store: Blo
       store.fetch(fetchAlso ? [...oidsOf(want), ...fetchAlso(want)] : oidsOf(want));
     },
   };
+}
+
+/** The keys of a tree, sorted (ls-tree lists them sorted already: then this only checks). */
+export function sortedKeys(entries: TreeEntries): string[] {
+  const keys = [...entries.keys()];
+  for (let i = 1; i < keys.length; i++) if (keys[i - 1]! > keys[i]!) return keys.sort();
+  return keys;
+}
+
+/** The first index of a sorted list whose item is not below `key`. */
+export function lowerBound(sorted: readonly string[], key: string): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! < key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** The config repo as it was at a git revision. `resolved`: `rev` is a commit id already checked (saves a git run). */
