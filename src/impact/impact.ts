@@ -9,8 +9,11 @@
 import { unifiedDiff } from '../drift/diff.js';
 import { createMergeCache, type MergeCache } from '../merge/target.js';
 import { DELETE, SecretValue, isMap, type LayerMap } from '../provenance/tree.js';
+import { mergeTarget } from '../merge/target.js';
 import { renderTarget } from '../render/index.js';
-import type { Output } from '../render/outputs.js';
+import { renderOutputs, type Output, type OutputKind } from '../render/outputs.js';
+import { filePlaceOf, isYamlPath, placeOf } from '../repo/layout.js';
+import type { TreeMap } from '../provenance/tree.js';
 import type { Repo } from '../repo/repo.js';
 import type { RepoSource } from '../repo/source.js';
 import type { Target } from '../vocabulary.js';
@@ -50,6 +53,8 @@ export interface ImpactCounts {
 
 export interface Impact {
   readonly changes: readonly ChangedFile[];
+  /** The sections of the merged tree the change can reach ('all': claude-env.yml or schemas changed). */
+  readonly sections: 'all' | readonly string[];
   /** The parts of the hierarchy the changed files reach. */
   readonly scopes: readonly Scope[];
   /** Targets rendered at each revision: the affected ones only. */
@@ -96,18 +101,97 @@ export function computeImpact(base: Repo, head: Repo, changes: readonly ChangedF
 
   const baseCache = createMergeCache(base);
   const headCache = createMergeCache(head);
+  // A target of both revisions can differ only in the sections the changed documents reach: only those are merged and compared.
+  const sections = changedSections(base, head, changes);
   const rendered = { base: 0, head: 0 };
   const targets: TargetImpact[] = [];
   for (const c of all.sort((a, b) => compareTargets(a.target, b.target))) {
-    const before = c.inBase ? render(base, c.target, baseCache) : undefined;
-    const after = c.inHead ? render(head, c.target, headCache) : undefined;
+    const partial = c.inBase && c.inHead && sections !== 'all';
+    if (partial && sections.size === 0) continue;
+    const before = !c.inBase ? undefined : partial ? renderSections(base, c.target, sections, baseCache) : render(base, c.target, baseCache);
+    const after = !c.inHead ? undefined : partial ? renderSections(head, c.target, sections, headCache) : render(head, c.target, headCache);
     if (before) rendered.base++;
     if (after) rendered.head++;
     const files = compareOutputs(before ?? [], after ?? []);
     if (files.length === 0 && before && after) continue;
     targets.push({ target: c.target, change: !before ? 'added' : !after ? 'removed' : 'modified', files });
   }
-  return { changes, scopes, rendered, targets, counts: countTargets(targets) };
+  return { changes, sections: sections === 'all' ? 'all' : [...sections].sort(), scopes, rendered, targets, counts: countTargets(targets) };
+}
+
+/** The output files each section of the merged tree is rendered into (`security` is checked, not written). */
+const SECTION_OUTPUTS: Readonly<Record<string, OutputKind>> = { settings: 'settings-json', mcpServers: 'claude-json', instructions: 'claude-md', personas: 'agent', workflows: 'command', files: 'file' };
+
+/**
+ * The output sections a change can reach: those of the documents placed at
+ * a section, the top-level keys whose value differs between the two
+ * versions of a root-shaped document (each team entry of an environment's
+ * teams.yml likewise), and `files` for an overlay. Everything for a change
+ * to the repo settings (merge rules) or schemas, or a document that does not
+ * parse on either side.
+ */
+export function changedSections(base: Repo, head: Repo, changes: readonly ChangedFile[]): Set<string> | 'all' {
+  const out = new Set<string>();
+  for (const c of changes) {
+    for (const p of c.oldPath === undefined ? [c.path] : [c.oldPath, c.path]) {
+      if (p === 'claude-env.yml' || p.startsWith('schemas/')) return 'all';
+      if (filePlaceOf(p)) {
+        out.add('files');
+        continue;
+      }
+      if (!isYamlPath(p)) continue;
+      const place = placeOf(p);
+      if (!place.layer) continue; // members.yml changes the set of targets; access.yml and other YAML render nothing
+      if (place.section.length > 0) {
+        out.add(place.section[0]!);
+        continue;
+      }
+      const a = rootOf(base, p);
+      const b = rootOf(head, p);
+      if (a === null || b === null) return 'all';
+      const pairs: Array<[LayerMap, LayerMap]> = [];
+      if (place.kind === 'environment-teams') {
+        for (const team of new Set([...Object.keys(a), ...Object.keys(b)])) {
+          const x = entryOf(a[team]);
+          const y = entryOf(b[team]);
+          if (!x || !y) return 'all';
+          pairs.push([x, y]);
+        }
+      } else pairs.push([a, b]);
+      for (const [x, y] of pairs) {
+        for (const key of new Set([...Object.keys(x), ...Object.keys(y)])) {
+          if (JSON.stringify(canonical(x[key])) !== JSON.stringify(canonical(y[key]))) out.add(key);
+        }
+      }
+    }
+  }
+  return new Set([...out].filter((s) => s in SECTION_OUTPUTS));
+}
+
+/** A root-shaped document's tree ({} when absent or empty), or null when it has errors or is not a map. */
+function rootOf(repo: Repo, path: string): LayerMap | null {
+  const doc = repo.document(path);
+  if (!doc) return {} as LayerMap;
+  if (doc.findings.some((f) => f.severity === 'error')) return null;
+  if (doc.value === null || doc.value === undefined) return {} as LayerMap;
+  return isMap(doc.value) ? (doc.value as LayerMap) : null;
+}
+
+/** A team entry of teams.yml as a map ({} when absent or null), or undefined when it is something else. */
+function entryOf(v: unknown): LayerMap | undefined {
+  if (v === undefined || v === null) return {} as LayerMap;
+  return isMap(v) ? (v as LayerMap) : undefined;
+}
+
+/** The outputs of some sections only: each section merged on its own (prefixes cached), then rendered. */
+function renderSections(repo: Repo, target: Target, sections: ReadonlySet<string>, cache: MergeCache): readonly Output[] {
+  const tree: Record<string, unknown> = {};
+  for (const s of sections) {
+    const merged = mergeTarget(repo, target, { cache, section: s });
+    if (merged.tree[s] !== undefined) tree[s] = merged.tree[s];
+  }
+  const kinds = new Set([...sections].map((s) => SECTION_OUTPUTS[s]));
+  return renderOutputs(repo, tree as TreeMap).filter((o) => kinds.has(o.kind));
 }
 
 function render(repo: Repo, target: Target, cache: MergeCache): readonly Output[] {
@@ -250,11 +334,6 @@ function prefetchChains(repo: Repo, targets: readonly Target[]): void {
     if (t.team !== undefined) folders.add(`teams/${t.team}`);
     if (t.project !== undefined) folders.add(`projects/${t.project}`);
     if (t.user !== undefined) folders.add(`users/${t.user}`);
-  }
-  // Listing a folder scans the revision's file list: for many folders, one pass over it.
-  if (folders.size > 64) {
-    const tops = new Set([...folders].map((f) => f.split('/').slice(0, 2).join('/')));
-    return src.prefetch(src.list('').filter((p) => tops.has(p.split('/').slice(0, 2).join('/'))));
   }
   const paths: string[] = [];
   for (const f of folders) paths.push(...src.list(f));

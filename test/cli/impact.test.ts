@@ -174,6 +174,32 @@ describe('impact', () => {
     assert.equal(j.rendered.base, j.counts.total);
   });
 
+  it("reports the targets whose agents change for a change to a team's personas, and none for a security policy change", async () => {
+    change('personas', () => {
+      const file = join(repo, 'teams/team-003/personas.yml');
+      writeFileSync(file, readFileSync(file, 'utf8').replace('tools:\n', 'tools:\n    - WebSearch\n'));
+    });
+    const j = await impactJson('main', 'personas');
+    assert.deepEqual(reported(j), bruteForce('main', 'personas'));
+    assert.ok(j.counts.total > 0);
+    assert.ok(j.targets.every((t) => t.files.every((f) => f.path.startsWith('.claude/agents/'))));
+    // security policies are checked, not written: no developer's files change
+    change('security', () => appendFileSync(join(repo, 'environments/production/security.yml'), 'mcp:\n  require_https: true\n'));
+    const s = await impactJson('main', 'security');
+    assert.deepEqual(reported(s), bruteForce('main', 'security'));
+    assert.equal(s.counts.total, 0);
+  });
+
+  it('reports every target whose files change for a change of the merge rules in claude-env.yml', async () => {
+    change('merge-rules', () => {
+      const file = join(repo, 'claude-env.yml');
+      writeFileSync(file, readFileSync(file, 'utf8').replace(/settings\.permissions\.allow: \w+/, 'settings.permissions.allow: replace'));
+    });
+    const j = await impactJson('main', 'merge-rules');
+    assert.deepEqual(reported(j), bruteForce('main', 'merge-rules'));
+    assert.ok(j.counts.total > 0);
+  });
+
   it('reports no target and renders none for a change outside the layers', async () => {
     change('access-only', () => appendFileSync(join(repo, 'access.yml'), '# reviewed\n'));
     const j = await impactJson('main', 'access-only');
