@@ -48,8 +48,9 @@ export async function impactBetween(dir: string, base: string, head: string, env
   // Everything the scopes read first, at both revisions, in one git batch.
   prefetchScopes(baseSource, scopes);
   const disk = diskDocumentCache(env);
-  // Read the document cache, never fill it: a base-layer change reads thousands of documents.
-  const cache = disk ? { get: disk.get, set() {} } : undefined;
+  // The document cache is filled with what a change reads (a few dozen documents for a team's change), and only read
+  // for a change that reaches every target: writing thousands of entries costs more than it saves (see context.ts).
+  const cache = disk && scopes.some((s) => s.kind === 'all') ? { get: disk.get, set() {} } : disk;
   const shared = new Map<string, ParsedYaml>();
   const open = (source: RepoSource): Repo => new Repo(source, { shared, ...(cache ? { cache } : {}) });
   const impact = computeImpact(open(baseSource), open(headSource), changes, { filter });
