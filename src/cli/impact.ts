@@ -108,6 +108,7 @@ export function impactJson(r: ImpactRun, shown: readonly TargetImpact[], diffs: 
     changed_files: r.changes.map((c) => ({ path: c.path, status: c.status, ...(c.oldPath !== undefined ? { old_path: c.oldPath } : {}) })),
     counts: r.counts,
     rendered: r.rendered,
+    sections: r.sections,
     targets: shown.map((t) => ({
       target: targetJson(t.target),
       change: t.change,
@@ -142,7 +143,8 @@ export function impactText(r: ImpactRun, shown: readonly TargetImpact[], diffs: 
   lines.push(`  by env:     ${topCounts(c.by_env)}`);
   lines.push(`  by team:    ${topCounts(c.by_team)}`);
   if (Object.keys(c.by_project).length > 0) lines.push(`  by project: ${topCounts(c.by_project)}`);
-  lines.push(`  rendered only the targets whose layers changed: ${r.rendered.base.toLocaleString('en-US')} at base, ${r.rendered.head.toLocaleString('en-US')} at head`);
+  const sections = r.sections === 'all' ? '' : ` (their ${r.sections.join(', ')} only)`;
+  lines.push(`  rendered only the targets whose layers changed: ${r.rendered.base.toLocaleString('en-US')} at base, ${r.rendered.head.toLocaleString('en-US')} at head${sections}`);
   for (const t of shown) {
     lines.push('', `=== ${describeTarget(t.target)} (${t.change}) ===`);
     for (const f of t.files) lines.push(diffs.diff(f).trimEnd());
