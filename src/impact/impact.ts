@@ -184,11 +184,15 @@ function entryOf(v: unknown): LayerMap | undefined {
 }
 
 /** The outputs of some sections only: each section merged on its own (prefixes cached), then rendered. */
+/** Stand-ins for the always-written sections that are not compared: rendered once, then found in render's memo. */
+const NOT_COMPARED: Readonly<Record<string, object>> = { settings: Object.freeze({}), mcpServers: Object.freeze({}), instructions: Object.freeze([]) };
+
 function renderSections(repo: Repo, target: Target, sections: ReadonlySet<string>, cache: MergeCache): readonly Output[] {
-  const tree: Record<string, unknown> = {};
+  const tree: Record<string, unknown> = { ...NOT_COMPARED };
   for (const s of sections) {
     const merged = mergeTarget(repo, target, { cache, section: s });
     if (merged.tree[s] !== undefined) tree[s] = merged.tree[s];
+    else delete tree[s];
   }
   const kinds = new Set([...sections].map((s) => SECTION_OUTPUTS[s]));
   return renderOutputs(repo, tree as TreeMap).filter((o) => kinds.has(o.kind));
