@@ -9,7 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ROOT } from './helpers.js';
 
-const CORE = ['provenance', 'merge', 'repo', 'render', 'validate', 'schema', 'drift', 'access'];
+const CORE = ['provenance', 'merge', 'repo', 'render', 'validate', 'schema', 'drift', 'access', 'impact'];
 const EDGES = ['system', 'state', 'cli', 'secrets', 'mcp', 'controller', 'agent', 'metrics', 'dashboard', 'apply', 'remediate'];
 const IO_MODULES = /^(node:)?(fs|fs\/promises|net|http|https|http2|child_process|dgram|dns|tls|worker_threads|cluster|os)$/;
 const IMPURE = [/process\.env/, /Date\.now\(/, /new Date\(\)/, /Math\.random\(/];

@@ -9,9 +9,12 @@ import { targetOutputs } from '../render/index.js';
 import { ensureIdentity, stateDir } from '../state/identity.js';
 import { describeTarget, localLayer, openRepo, repoRevision, resolveTarget, homeDir, type TargetOptions } from './context.js';
 import { printJson, type CliIO } from './io.js';
+import type { Target } from '../vocabulary.js';
 import { locations, stateStore, waitMs, writableOutputs } from './machine.js';
 
-interface ApplyOptions extends TargetOptions {
+export interface ApplyOptions extends TargetOptions {
+  /** Recorded in the lock and the audit log (default `apply <target>`). */
+  command?: string;
   dryRun?: boolean;
   force?: boolean;
   wait?: string;
@@ -20,6 +23,14 @@ interface ApplyOptions extends TargetOptions {
 }
 
 export async function run(io: CliIO, opts: ApplyOptions): Promise<ExitCode> {
+  const { target, result } = await applyTarget(io, opts);
+  if (opts.json) printJson(io, applyReport(describeTarget(target), result));
+  else io.stdout.write(applyText(describeTarget(target), result));
+  return result.plan.conflicts.length > 0 ? EXIT_FINDINGS : EXIT_OK;
+}
+
+/** Render the target and apply it (the one apply path: `apply`, and `onboard` after its commit). */
+export async function applyTarget(io: CliIO, opts: ApplyOptions): Promise<{ target: Target; result: ApplyResult }> {
   const repo = openRepo(io, opts);
   const target = resolveTarget(io, repo, opts);
   const loc = locations(io, opts, stateStore(io, opts).readState());
@@ -35,13 +46,11 @@ export async function run(io: CliIO, opts: ApplyOptions): Promise<ExitCode> {
     ...(opts.dryRun ? { dryRun: true } : {}),
     ...(opts.force ? { force: true } : {}),
     waitMs: waitMs(opts),
-    command: `apply ${describeTarget(target)}`,
+    command: opts.command ?? `apply ${describeTarget(target)}`,
   });
   // The first apply on a machine makes its target the machine's identity (drift and apply then need no flags).
   if (!result.dryRun) ensureIdentity(homeDir(io, opts), io.env, target);
-  if (opts.json) printJson(io, applyReport(describeTarget(target), result));
-  else io.stdout.write(applyText(describeTarget(target), result));
-  return result.plan.conflicts.length > 0 ? EXIT_FINDINGS : EXIT_OK;
+  return { target, result };
 }
 
 export function applyReport(target: string, r: ApplyResult): Record<string, unknown> {
@@ -57,7 +66,7 @@ export function applyReport(target: string, r: ApplyResult): Record<string, unkn
   };
 }
 
-function applyText(target: string, r: ApplyResult): string {
+export function applyText(target: string, r: ApplyResult): string {
   const p = r.plan;
   const lines: string[] = [];
   if (r.recovered) lines.push(`an interrupted apply was ${r.recovered === 'completed' ? 'completed' : 'undone'} first`);

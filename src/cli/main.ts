@@ -55,7 +55,7 @@ const CHOICES: Record<string, Record<string, readonly string[]>> = {
   render: { format: ['yaml', 'json'] },
 };
 /** Options that take a value: the last one given wins; one with no value is a usage error. */
-const VALUE_OPTIONS = ['repo', 'rev', 'env', 'team', 'project', 'user', 'home', 'projectDir', 'managed', 'format', 'out', 'wait', 'to', 'maxFixes', 'include', 'identity', 'file', 'timeout', 'concurrency', 'server', 'author', 'base', 'head', 'key'];
+const VALUE_OPTIONS = ['repo', 'rev', 'env', 'team', 'project', 'user', 'home', 'projectDir', 'managed', 'format', 'out', 'wait', 'to', 'maxFixes', 'include', 'identity', 'file', 'timeout', 'concurrency', 'server', 'author', 'base', 'head', 'key', 'target', 'limit', 'role', 'projects'];
 
 function checkOptions(command: string, opts: Record<string, unknown>): void {
   for (const name of VALUE_OPTIONS) {
@@ -156,6 +156,30 @@ export async function main(argv: string[], io: CliIO): Promise<ExitCode> {
     .option('--verify-signatures', 'check commit signatures against the SSH keys of access.yml signing_keys (exit 1 if one is not good)')
     .option('--json', 'machine-readable history')
     .action(on('history', () => import('./history.js')));
+  cli
+    .command('impact', 'which targets a change (--base REV [--head REV]) alters and how: counts per env/team/project/user and per-target diffs')
+    .option('--repo <dir>', 'config repo (default: the repo the current directory is in, else $CLAUDE_ENV_REPO)')
+    .option('--base <rev>', 'the revision the change starts from (a commit, branch or tag)')
+    .option('--head <rev>', 'the revision the change ends at (default: HEAD)')
+    .option('--target <env/team/user[/project]>', 'only this target')
+    .option('--env <env>', 'only targets of this environment')
+    .option('--team <team>', 'only targets of this team')
+    .option('--project <project>', 'only targets of this project')
+    .option('--user <user>', 'only targets of this user')
+    .option('--limit <n>', 'show the diffs of at most N targets (default 20; 0: all)')
+    .option('--json', 'machine-readable report')
+    .action(on('impact', () => import('./impact.js')));
+  cli
+    .command('onboard <user>', "add a member to a team on a new branch, create the user's layer, then set up this machine for them")
+    .option('--repo <dir>', 'config repo working tree (default: the repo the current directory is in, else $CLAUDE_ENV_REPO)')
+    .option('--team <team>', 'the team to join (required)')
+    .option('--role <role>', 'the role in that team, one of the roles of access.yml (required)')
+    .option('--projects <list>', 'assigned projects, comma-separated')
+    .option('--env <env>', 'the environment of this machine (default: the first one of claude-env.yml)')
+    .option('--home <dir>', 'the home to set up (default: $HOME)')
+    .option('--wait <seconds>', 'wait this long for another claude-env to finish')
+    .option('--json', 'machine-readable report')
+    .action(on('onboard', () => import('./onboard.js')));
   cli.help();
   cli.version(VERSION);
 

@@ -61,14 +61,16 @@ export interface MergeOptions {
 }
 
 export function mergeTarget(repo: Repo, target: Target, opts: MergeOptions = {}): MergedTarget {
-  const cache = opts.cache && opts.cache.repo === repo && opts.section === undefined ? opts.cache : createMergeCache(repo);
+  const cache = opts.cache && opts.cache.repo === repo ? opts.cache : createMergeCache(repo);
   const merger = mergerFor(repo);
   const sec = opts.section;
-  const levels: Array<[string, () => LayerDocument[]]> = [[`${target.env}`, () => [...repo.layerDocuments('base', {}, sec), ...repo.layerDocuments('environment', { env: target.env }, sec)]]];
+  // A merge of one section keeps its prefixes apart from whole merges.
+  const at = sec === undefined ? '' : `${sec}#`;
+  const levels: Array<[string, () => LayerDocument[]]> = [[`${at}${target.env}`, () => [...repo.layerDocuments('base', {}, sec), ...repo.layerDocuments('environment', { env: target.env }, sec)]]];
   if (target.team !== undefined) {
-    levels.push([`${target.env}|${target.team}`, () => [...repo.layerDocuments('environment-team', { env: target.env, team: target.team }, sec), ...repo.layerDocuments('team', { team: target.team }, sec)]]);
+    levels.push([`${at}${target.env}|${target.team}`, () => [...repo.layerDocuments('environment-team', { env: target.env, team: target.team }, sec), ...repo.layerDocuments('team', { team: target.team }, sec)]]);
   }
-  if (target.project !== undefined) levels.push([`${target.env}|${target.team ?? ''}|${target.project}`, () => repo.layerDocuments('project', { project: target.project }, sec)]);
+  if (target.project !== undefined) levels.push([`${at}${target.env}|${target.team ?? ''}|${target.project}`, () => repo.layerDocuments('project', { project: target.project }, sec)]);
   let step: Step = { tree: EMPTY, findings: [], chain: [] };
   for (const [key, docs] of levels) {
     const hit = cache.steps.get(key);

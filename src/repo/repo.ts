@@ -65,12 +65,18 @@ export class Repo {
   private settingsCache: RepoSettings | undefined;
 
   private readonly cache: DocumentCache | undefined;
+  private readonly shared: Map<string, ParsedYaml> | undefined;
 
+  /**
+   * `shared`: parses kept across Repo instances, keyed by path and text, so
+   * two revisions of one repo (impact) parse each document version once.
+   */
   constructor(
     readonly source: RepoSource,
-    opts: { cache?: DocumentCache } = {},
+    opts: { cache?: DocumentCache; shared?: Map<string, ParsedYaml> } = {},
   ) {
     this.cache = opts.cache;
+    this.shared = opts.shared;
     // Parsed here once: every command needs the repo settings anyway.
     if (this.document('claude-env.yml') === undefined) {
       throw new ClaudeEnvError('not-config-repo', `${source.description} is not a claude-env config repo: it has no claude-env.yml`, {
@@ -155,6 +161,17 @@ export class Repo {
 
   /** Parse a document's text, through the document cache when there is one. */
   private parse(text: string, file: RepoPath, layer: LayerName): ParsedYaml {
+    if (!this.shared) return this.parseCached(text, file, layer);
+    const key = `${file}\0${text}`;
+    let parsed = this.shared.get(key);
+    if (!parsed) {
+      parsed = this.parseCached(text, file, layer);
+      this.shared.set(key, parsed);
+    }
+    return parsed;
+  }
+
+  private parseCached(text: string, file: RepoPath, layer: LayerName): ParsedYaml {
     if (!this.cache) return parseYaml(text, file, layer);
     const key = cacheKey(text);
     const hit = this.cache.get(key);

@@ -121,6 +121,125 @@ export function catBlobs(dir: string, objects: readonly string[], opts: { allowM
   return blobs;
 }
 
+/** `git` run without waiting for it (so that several can run at once); errors as `git`'s. */
+export function gitAsync(dir: string, args: string[]): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    childProcess().execFile('git', ['-C', dir, ...args], { maxBuffer: 1 << 30, encoding: 'buffer' }, (err, stdout, stderr) => {
+      if (!err) return resolve(stdout);
+      const first = String(stderr ?? '').trim().split('\n')[0];
+      reject(new ClaudeEnvError('git', `git ${args[0]} failed in ${dir}: ${first || err.message}`, { exitCode: EXIT_USAGE, cause: err }));
+    });
+  });
+}
+
+/** The blobs of a revision by path: mode and object id. */
+export type TreeEntries = Map<string, { mode: number; oid: string }>;
+
+/** Blobs read from git by object id, many per `git cat-file --batch`; one store may serve several revisions of a repo. */
+export class BlobStore {
+  private readonly blobs = new Map<string, Buffer>();
+  constructor(private readonly dir: string) {}
+
+  get(oid: string): Buffer | undefined {
+    return this.blobs.get(oid);
+  }
+
+  fetch(oids: Iterable<string>): void {
+    const missing = [...new Set(oids)].filter((o) => !this.blobs.has(o));
+    if (missing.length === 0) return;
+    const got = catBlobs(this.dir, missing);
+    missing.forEach((oid, i) => this.blobs.set(oid, got[i]!));
+  }
+}
+
+/** Every blob of a commit (`git ls-tree -r`); folders and submodules are left out. */
+function lsTree(dir: string, commit: string): TreeEntries {
+  return parseLsTree(git(dir, ['ls-tree', '-r', '-z', '--full-tree', commit]));
+}
+
+/** The output of `git ls-tree -r -z` as tree entries. */
+export function parseLsTree(out: Buffer): TreeEntries {
+  const entries: TreeEntries = new Map();
+  const listing = out.toString('utf8');
+  for (const rec of listing.split('\0')) {
+    if (!rec) continue;
+    const tab = rec.indexOf('\t');
+    const [mode, type, oid] = rec.slice(0, tab).split(' ');
+    if (type !== 'blob') continue;
+    entries.set(rec.slice(tab + 1), { mode: parseInt(mode!, 8) & 0o777, oid: oid! });
+  }
+  return entries;
+}
+
+/**
+ * A RepoSource over the blobs of one revision. `fetchAlso` names more object
+ * ids to read in the same batch as a prefetch (the same paths at another
+ * revision of the pair).
+ */
+export function treeSource(description: string, entries: TreeEntries, store: BlobStore, fetchAlso?: (paths: readonly string[]) => string[], sortedPaths?: readonly string[]): RepoSource {
+  const paths = sortedPaths ?? sortedKeys(entries);
+  /** The paths under `dir/`: a contiguous run of the sorted list, found by binary search. */
+  const under = (dir: string): string[] => {
+    if (dir === '') return [...paths];
+    const prefix = `${dir}/`;
+    const out: string[] = [];
+    for (let i = lowerBound(paths, prefix); i < paths.length && paths[i]!.startsWith(prefix); i++) out.push(paths[i]!);
+    return out;
+  };
+  const oidsOf = (want: readonly string[]): string[] => want.flatMap((p) => entries.get(p)?.oid ?? []);
+  return {
+    description,
+    list(sub) {
+      return under(sub);
+    },
+    listDirs(sub) {
+      const skip = sub === '' ? 0 : sub.length + 1;
+      const names = new Set<string>();
+      for (const p of under(sub)) {
+        const slash = p.indexOf('/', skip);
+        if (slash > 0) names.add(p.slice(skip, slash));
+      }
+      return [...names].sort();
+    },
+    isDir(sub) {
+      if (sub === '') return true;
+      const i = lowerBound(paths, `${sub}/`);
+      return i < paths.length && paths[i]!.startsWith(`${sub}/`);
+    },
+    read(path) {
+      const e = entries.get(path);
+      if (!e) return undefined;
+      store.fetch([e.oid]);
+      return store.get(e.oid);
+    },
+    mode(path) {
+      return entries.get(path)?.mode ?? 0o644;
+    },
+    prefetch(want) {
+      store.fetch(fetchAlso ? [...oidsOf(want), ...fetchAlso(want)] : oidsOf(want));
+    },
+  };
+}
+
+/** The keys of a tree, sorted (ls-tree lists them sorted already: then this only checks). */
+export function sortedKeys(entries: TreeEntries): string[] {
+  const keys = [...entries.keys()];
+  for (let i = 1; i < keys.length; i++) if (keys[i - 1]! > keys[i]!) return keys.sort();
+  return keys;
+}
+
+/** The first index of a sorted list whose item is not below `key`. */
+export function lowerBound(sorted: readonly string[], key: string): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! < key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /** The commit a revision names; a usage error (exit 2) saying what is wrong when it names none. */
 export function resolveCommit(dir: string, rev: string): string {
   try {
@@ -139,52 +258,8 @@ export function resolveCommit(dir: string, rev: string): string {
   }
 }
 
-/** The config repo as it was at a git revision. */
-export function gitSource(dir: string, rev: string): RepoSource {
-  const commit = resolveCommit(dir, rev);
-  const entries = new Map<string, { mode: number; oid: string }>();
-  const listing = git(dir, ['ls-tree', '-r', '-z', '--full-tree', commit]).toString('utf8');
-  for (const rec of listing.split('\0')) {
-    if (!rec) continue;
-    const tab = rec.indexOf('\t');
-    const [mode, type, oid] = rec.slice(0, tab).split(' ');
-    if (type !== 'blob') continue;
-    entries.set(rec.slice(tab + 1), { mode: parseInt(mode!, 8) & 0o777, oid: oid! });
-  }
-  const paths = [...entries.keys()].sort();
-  const blobs = new Map<string, Buffer>();
-  const fetchBlobs = (want: readonly string[]): void => {
-    const missing = want.filter((p) => entries.has(p) && !blobs.has(p));
-    if (missing.length === 0) return;
-    const got = catBlobs(dir, missing.map((p) => entries.get(p)!.oid));
-    missing.forEach((p, i) => blobs.set(p, got[i]!));
-  };
-  return {
-    description: `${dir}@${rev}`,
-    list(sub) {
-      const prefix = sub === '' ? '' : `${sub}/`;
-      return paths.filter((p) => p.startsWith(prefix));
-    },
-    listDirs(sub) {
-      const prefix = sub === '' ? '' : `${sub}/`;
-      const names = new Set<string>();
-      for (const p of paths) {
-        if (!p.startsWith(prefix)) continue;
-        const slash = p.indexOf('/', prefix.length);
-        if (slash > 0) names.add(p.slice(prefix.length, slash));
-      }
-      return [...names].sort();
-    },
-    read(path) {
-      if (!entries.has(path)) return undefined;
-      fetchBlobs([path]);
-      return blobs.get(path);
-    },
-    mode(path) {
-      return entries.get(path)?.mode ?? 0o644;
-    },
-    prefetch(want) {
-      fetchBlobs(want);
-    },
-  };
+/** The config repo as it was at a git revision. `resolved`: `rev` is a commit id already checked (saves a git run). */
+export function gitSource(dir: string, rev: string, opts: { resolved?: boolean } = {}): RepoSource {
+  const commit = opts.resolved ? rev : resolveCommit(dir, rev);
+  return treeSource(`${dir}@${rev}`, lsTree(dir, commit), new BlobStore(dir));
 }

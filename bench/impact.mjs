@@ -1,0 +1,283 @@
+#!/usr/bin/env node
+// `npm run bench`, impact stage: `claude-env impact` against the naive way on
+// the generated org (bench/generate-org.mjs; default 200 teams, 2,000
+// projects, 20,000 users: 60,000 targets over 3 environments).
+//
+//   (h) a base-layer change (base/config.yml: every target is altered)
+//   (i) a one-team change (teams/team-042/base-config.yml: that team's targets)
+//
+// ours:  impactBetween() of dist/src/cli/impact.js — both revisions read from
+//        git, the changed files, the affected targets rendered at base and
+//        head and compared, and the diffs of the first 20 altered targets
+//        (what the command prints by default)
+// naive: the floor of doing it without an index: loadRepo(gitSource(rev)) for
+//        both revisions (each read from git in one batch), renderTarget of every target of the repo at each
+//        (all environments, with createRenderCache, as bench/run.mjs stage (a)
+//        does), and a comparison of the outputs
+// Both are timed in a child process each (work only, not module loading),
+// taking turns; the ratio quoted is the median of the per-round ratios. In a
+// round, impact of (i) runs 5 times (--inner) and its median counts: a run
+// of a few hundred ms is easily hit by a burst of another process on a shared
+// machine, a run of seconds averages that out. Both must name the same
+// altered targets (checked). Goal for (i): >= 100x faster.
+// (i) is timed twice: with the document cache off, like the naive way (the
+// API has none), and with a warm cache (CLAUDE_ENV_CACHE, filled by one
+// untimed run): impact fills the cache with the few dozen documents a team's
+// change reads, so every later run of it on the machine is warm.
+// Also reported: the whole `claude-env impact` process for (i), wall time.
+// (Letters follow bench/run.mjs (a)-(d) and bench/machine.mjs (e)-(g).)
+//
+// The org is cached under bench/.out/org (shared with bench/run.mjs) and copied
+// into a git repo under bench/.out/impact-repo with the two change branches
+// (re-made when the org changes). Figures go to bench/.out/impact.json.
+//
+// Options: --runs N (rounds, default 3), --inner N (runs of (i) per round,
+// default 5), --teams/--projects/--users N, --force.
+
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { generateOrg, teamName } from './generate-org.mjs';
+
+const HERE = fileURLToPath(new URL('.', import.meta.url));
+const ROOT = resolve(HERE, '..');
+const OUT = join(HERE, '.out');
+const DIST = resolve(process.env.BENCH_DIST ?? join(ROOT, 'dist'));
+const BIN = resolve(process.env.BENCH_BIN ?? join(ROOT, 'bin', 'claude-env.js'));
+const NODE = process.execPath;
+let TEAM = 'team-042';
+const NO_CACHE = { ...process.env, CLAUDE_ENV_CACHE: 'off' };
+const DOC_CACHE = join(OUT, 'impact-doc-cache');
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const stats = (xs) => ({ min: Math.min(...xs), median: median(xs), max: Math.max(...xs), samples: xs });
+const fmtMs = (ms) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(ms < 100 ? 1 : 0)} ms`);
+const fmtX = (x) => (x >= 100 ? `${x.toFixed(0)}x` : `${x.toFixed(2)}x`);
+const log = (s) => process.stderr.write(`${s}\n`);
+const keyOf = (t) => `${t.env}|${t.team ?? ''}|${t.project ?? ''}|${t.user ?? ''}`;
+
+// ---------------------------------------------------------------- children (one measured process each)
+
+/** Module loading is not timed, on either side (as in bench/run.mjs stage (a)): the YAML parser is loaded first. */
+async function preload() {
+  (await import(pathToFileURL(join(DIST, 'src', 'repo', 'yaml.js')).href)).yamlLib();
+  createRequire(import.meta.url)('node:child_process');
+}
+
+async function childImpact(dir, base, head) {
+  const { impactBetween, DEFAULT_LIMIT } = await import(pathToFileURL(join(DIST, 'src', 'cli', 'impact.js')).href);
+  const { OutputDiffs } = await import(pathToFileURL(join(DIST, 'src', 'impact', 'impact.js')).href);
+  await preload();
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const r = await impactBetween(dir, base, head, process.env);
+  const diffs = new OutputDiffs();
+  let diffBytes = 0;
+  for (const t of r.targets.slice(0, DEFAULT_LIMIT)) for (const f of t.files) diffBytes += diffs.diff(f).length;
+  const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(c0);
+  return { mode: 'impact', ms, cpuMs: (cpu.user + cpu.system) / 1000, altered: r.targets.length, rendered: r.rendered, diffBytes, keys: r.targets.map((t) => keyOf(t.target)) };
+}
+
+async function childNaive(dir, base, head) {
+  const api = await import(pathToFileURL(join(DIST, 'src', 'index.js')).href);
+  const { gitSource } = await import(pathToFileURL(join(DIST, 'src', 'system', 'repo-source.js')).href);
+  await preload();
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const renderAll = (rev) => {
+    // every file of the revision read in one git batch (not one git run per document)
+    const source = gitSource(dir, rev);
+    source.prefetch(source.list(''));
+    const repo = api.loadRepo(source);
+    const cache = api.createRenderCache(repo);
+    const out = new Map();
+    for (const t of api.repoTargets(repo)) out.set(keyOf(t), api.renderTarget(repo, t, cache).outputs);
+    return out;
+  };
+  const a = renderAll(base);
+  const b = renderAll(head);
+  const keys = [];
+  for (const k of new Set([...a.keys(), ...b.keys()])) {
+    const x = a.get(k);
+    const y = b.get(k);
+    if (!x || !y) {
+      keys.push(k);
+      continue;
+    }
+    const paths = new Set([...Object.keys(x), ...Object.keys(y)]);
+    for (const p of paths) {
+      if (x[p] !== y[p]) {
+        keys.push(k);
+        break;
+      }
+    }
+  }
+  const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(c0);
+  return { mode: 'naive', ms, cpuMs: (cpu.user + cpu.system) / 1000, altered: keys.length, rendered: { base: a.size, head: b.size }, keys: keys.sort() };
+}
+
+// ---------------------------------------------------------------- the repo with the two changes
+
+function git(dir, ...args) {
+  const r = spawnSync('git', ['-C', dir, ...args], { encoding: 'utf8', maxBuffer: 1 << 28, env: { ...process.env, GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'bench@example.com', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'bench@example.com' } });
+  if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
+function impactRepo(org) {
+  const dir = join(OUT, 'impact-repo');
+  const metaPath = `${dir}.meta.json`;
+  const key = { org: org.hash, team: TEAM, script: 2 };
+  if (existsSync(metaPath) && existsSync(join(dir, '.git'))) {
+    try {
+      if (JSON.stringify(JSON.parse(readFileSync(metaPath, 'utf8')).key) === JSON.stringify(key)) return { dir, reused: true };
+    } catch {
+      // remake it
+    }
+  }
+  rmSync(dir, { recursive: true, force: true });
+  cpSync(org.dir, dir, { recursive: true });
+  git(dir, 'init', '-q', '--initial-branch=main');
+  git(dir, 'add', '-A');
+  git(dir, 'commit', '-q', '-m', 'org');
+  const edit = (branch, file, from, to) => {
+    git(dir, 'checkout', '-q', '-b', branch, 'main');
+    const path = join(dir, file);
+    const text = readFileSync(path, 'utf8');
+    if (!text.includes(from)) throw new Error(`${file} has no "${from}"`);
+    writeFileSync(path, text.replace(from, to));
+    git(dir, 'commit', '-q', '-am', `${branch}: ${file}`);
+    git(dir, 'checkout', '-q', 'main');
+  };
+  edit('base-change', 'base/config.yml', 'cleanupPeriodDays: 30', 'cleanupPeriodDays: 14');
+  edit('team-change', `teams/${TEAM}/base-config.yml`, 'settings:\n', 'settings:\n  cleanupPeriodDays: 21\n');
+  writeFileSync(metaPath, `${JSON.stringify({ key }, null, 2)}\n`);
+  return { dir, reused: false };
+}
+
+// ---------------------------------------------------------------- main
+
+function child(mode, dir, head, env = NO_CACHE) {
+  const r = spawnSync(NODE, [fileURLToPath(import.meta.url), '--child', mode, dir, 'main', head], { encoding: 'utf8', maxBuffer: 1 << 28, env });
+  if (r.status !== 0) throw new Error(`child ${mode} ${head} exited ${r.status ?? r.signal}: ${r.stderr.trim().slice(0, 2000)}`);
+  return JSON.parse(r.stdout.trim().split('\n').at(-1));
+}
+
+/** The median run of `n` (a short run is easily hit by a burst of another process on a shared machine). */
+function medianChild(n, ...args) {
+  const rs = Array.from({ length: n }, () => child(...args)).sort((a, b) => a.ms - b.ms);
+  return rs[rs.length >> 1];
+}
+
+function stage(dir, head, runs, inner, withWarm) {
+  const ours = [];
+  const naive = [];
+  const warm = [];
+  const cacheEnv = { ...process.env, CLAUDE_ENV_CACHE: DOC_CACHE };
+  rmSync(DOC_CACHE, { recursive: true, force: true });
+  if (withWarm) child('impact', dir, head, cacheEnv); // untimed: fills the document cache
+  for (let i = 0; i < runs; i++) {
+    ours.push(medianChild(inner, 'impact', dir, head));
+    naive.push(child('naive', dir, head));
+    if (withWarm) warm.push(medianChild(inner, 'impact', dir, head, cacheEnv));
+    log(`    round ${i + 1}: impact ${fmtMs(ours.at(-1).ms)}${withWarm ? ` (warm document cache ${fmtMs(warm.at(-1).ms)})` : ''}, naive ${fmtMs(naive.at(-1).ms)}`);
+  }
+  if (!withWarm) warm.push(...ours);
+  const sameAnswer = ours.every((o) => JSON.stringify([...o.keys].sort()) === JSON.stringify(naive[0].keys));
+  if (!sameAnswer) throw new Error(`impact and the naive way disagree on ${head}: ${ours[0].altered} vs ${naive[0].altered} targets`);
+  return {
+    head,
+    altered: ours[0].altered,
+    rendered: { impact: ours[0].rendered, naive: naive[0].rendered },
+    sameAnswer,
+    time: {
+      impact: stats(ours.map((o) => o.ms)),
+      impactWarm: stats(warm.map((o) => o.ms)),
+      naive: stats(naive.map((n) => n.ms)),
+      speedup: stats(ours.map((o, i) => naive[i].ms / o.ms)),
+      speedupWarm: stats(warm.map((o, i) => naive[i].ms / o.ms)),
+    },
+    cpuMs: { impact: stats(ours.map((o) => o.cpuMs)), naive: stats(naive.map((n) => n.cpuMs)) },
+  };
+}
+
+function parseArgs(argv) {
+  const o = { runs: 3, inner: 5, org: {}, force: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--runs') o.runs = Number(argv[++i]);
+    else if (a === '--inner') o.inner = Number(argv[++i]);
+    else if (a === '--force') o.force = true;
+    else if (/^--(teams|projects|users|seed)$/.test(a)) o.org[a.slice(2)] = Number(argv[++i]);
+    else throw new Error(`unknown argument ${a}`);
+  }
+  if (!(o.runs >= 1)) throw new Error('--runs must be >= 1');
+  return o;
+}
+
+async function main() {
+  if (process.argv[2] === '--child') {
+    const [, , , mode, dir, base, head] = process.argv;
+    const r = mode === 'impact' ? await childImpact(dir, base, head) : await childNaive(dir, base, head);
+    r.maxRssKb = process.resourceUsage().maxRSS;
+    process.stdout.write(`${JSON.stringify(r)}\n`);
+    return 0;
+  }
+  const opts = parseArgs(process.argv.slice(2));
+  mkdirSync(OUT, { recursive: true });
+  if (!existsSync(join(DIST, 'src', 'cli', 'impact.js'))) {
+    log('claude-env is not built yet: run `npm run build` (or `npm run bench`, which builds first)');
+    return 2;
+  }
+  const org = generateOrg(join(OUT, 'org'), { ...opts.org, force: opts.force });
+  log(`impact bench: org ${org.reused ? 'reused' : 'generated'} (${org.opts.teams} teams, ${org.opts.projects} projects, ${org.opts.users} users, ${org.files} files)`);
+  TEAM = teamName(Math.min(41, org.opts.teams - 1));
+  const repo = impactRepo(org);
+  log(`  git repo ${repo.reused ? 'reused' : 'made'}: ${repo.dir} (branches main, base-change, team-change)`);
+
+  log('  (h) base-layer change');
+  const base = stage(repo.dir, 'base-change', opts.runs, 1, false);
+  log(`  (i) one-team change (${TEAM})`);
+  const team = stage(repo.dir, 'team-change', opts.runs, opts.inner, true);
+  // The whole command, as a reviewer runs it (wall time, stdout to a pipe that is dropped).
+  const cliRuns = [];
+  for (let i = 0; i < opts.runs; i++) {
+    const t0 = performance.now();
+    const r = spawnSync(NODE, [BIN, 'impact', '--repo', repo.dir, '--base', 'main', '--head', 'team-change'], { encoding: 'utf8', maxBuffer: 1 << 28, env: NO_CACHE });
+    cliRuns.push(performance.now() - t0);
+    if (r.status !== 0) throw new Error(`claude-env impact exited ${r.status}: ${r.stderr}`);
+  }
+  const results = { node: process.version, org: { teams: org.opts.teams, projects: org.opts.projects, users: org.opts.users, files: org.files }, runs: opts.runs, stages: { base, team, cli: stats(cliRuns) } };
+  writeFileSync(join(OUT, 'impact.json'), `${JSON.stringify(results, null, 2)}\n`);
+
+  const count = (n) => n.toLocaleString('en-US');
+  const row = (label, s, t, ratio, goal, met) =>
+    `| ${label} | ${count(s.altered)} | ${count(s.rendered.impact.base)} + ${count(s.rendered.impact.head)} | ${fmtMs(t.median)} | ${count(s.rendered.naive.base)} + ${count(s.rendered.naive.head)} | ${fmtMs(s.time.naive.median)} | ${fmtX(ratio.median)} | ${goal} | ${met} |`;
+  const table = [
+    '| change | targets altered | impact renders (base + head) | impact | naive renders | naive (render all twice) | naive / impact | goal | met? |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |',
+    row('(h) base layer (`base/config.yml`), no document cache', base, base.time.impact, base.time.speedup, 'reported', '—'),
+    row(`(i) one team (\`teams/${TEAM}/base-config.yml\`), no document cache`, team, team.time.impact, team.time.speedup, '>= 100x', team.time.speedup.median >= 100 ? 'yes' : 'no'),
+    row('(i) same, warm document cache', team, team.time.impactWarm, team.time.speedupWarm, '>= 100x', team.time.speedupWarm.median >= 100 ? 'yes' : 'no'),
+  ].join('\n');
+  process.stdout.write(`\n${table}\n\nWhole \`claude-env impact\` process for (i): ${fmtMs(median(cliRuns))} wall (median of ${opts.runs}).\n`);
+  return 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    process.stderr.write(`bench/impact: ${err && err.stack ? err.stack : err}\n`);
+    process.exitCode = 2;
+  },
+);

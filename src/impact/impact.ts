@@ -1,0 +1,358 @@
+/**
+ * impact: which targets a change of the config repo alters, and how. From
+ * the files changed between two revisions, the target index gives the
+ * targets whose chain reads one of them (at either revision: targets added
+ * or removed count too); only those are rendered, at base and at head, and
+ * their outputs compared file by file. Everything else renders exactly as it
+ * did, since its chain reads no changed file.
+ */
+import { unifiedDiff } from '../drift/diff.js';
+import { createMergeCache, type MergeCache } from '../merge/target.js';
+import { DELETE, SecretValue, isMap, type LayerMap } from '../provenance/tree.js';
+import { mergeTarget } from '../merge/target.js';
+import { renderTarget } from '../render/index.js';
+import { renderOutputs, type Output, type OutputKind } from '../render/outputs.js';
+import { filePlaceOf, isYamlPath, placeOf } from '../repo/layout.js';
+import type { TreeMap } from '../provenance/tree.js';
+import type { Repo } from '../repo/repo.js';
+import type { RepoSource } from '../repo/source.js';
+import type { Target } from '../vocabulary.js';
+import { scopesOf, type ChangedFile, type Scope } from './changes.js';
+import { TargetIndex, targetKey } from './target-index.js';
+
+export interface OutputChange {
+  /** Relative to the target home, as render --outputs names it. */
+  readonly path: string;
+  readonly status: 'added' | 'removed' | 'modified';
+  /** The file at base (undefined: the target had no such file). */
+  readonly before?: Output;
+  /** The file at head (undefined: the target no longer has it). */
+  readonly after?: Output;
+}
+
+export interface TargetImpact {
+  readonly target: Target;
+  /** added: a target of head only (a new member or assignment); removed: of base only. */
+  readonly change: 'added' | 'removed' | 'modified';
+  readonly files: readonly OutputChange[];
+}
+
+export interface ImpactCounts {
+  /** Targets altered. */
+  readonly total: number;
+  /** Distinct users among them. */
+  readonly developers: number;
+  readonly added: number;
+  readonly removed: number;
+  readonly modified: number;
+  readonly by_env: Readonly<Record<string, number>>;
+  readonly by_team: Readonly<Record<string, number>>;
+  readonly by_project: Readonly<Record<string, number>>;
+  readonly by_user: Readonly<Record<string, number>>;
+}
+
+export interface Impact {
+  readonly changes: readonly ChangedFile[];
+  /** The sections of the merged tree the change can reach ('all': claude-env.yml or schemas changed). */
+  readonly sections: 'all' | readonly string[];
+  /** The parts of the hierarchy the changed files reach. */
+  readonly scopes: readonly Scope[];
+  /** Targets rendered at each revision: the affected ones only. */
+  readonly rendered: { readonly base: number; readonly head: number };
+  /** Altered targets, sorted by env, team, user, project. */
+  readonly targets: readonly TargetImpact[];
+  readonly counts: ImpactCounts;
+}
+
+export interface ImpactOptions {
+  /** Only targets with these env/team/project/user. */
+  readonly filter?: Partial<Target>;
+}
+
+interface Candidate {
+  readonly target: Target;
+  inBase: boolean;
+  inHead: boolean;
+}
+
+export function computeImpact(base: Repo, head: Repo, changes: readonly ChangedFile[], opts: ImpactOptions = {}): Impact {
+  const scopes = refineScopes(base, head, scopesOf(changes));
+  const candidates = new Map<string, Candidate>();
+  const keep = matcher(opts.filter);
+  const collect = (index: TargetIndex, side: 'inBase' | 'inHead'): void => {
+    for (const s of scopes) {
+      for (const t of index.targets(s)) {
+        if (!keep(t)) continue;
+        const k = targetKey(t);
+        let c = candidates.get(k);
+        if (!c) {
+          c = { target: t, inBase: false, inHead: false };
+          candidates.set(k, c);
+        }
+        c[side] = true;
+      }
+    }
+  };
+  collect(new TargetIndex(base), 'inBase');
+  collect(new TargetIndex(head), 'inHead');
+  const all = [...candidates.values()];
+  prefetchChains(base, all.filter((c) => c.inBase).map((c) => c.target));
+  prefetchChains(head, all.filter((c) => c.inHead).map((c) => c.target));
+
+  const baseCache = createMergeCache(base);
+  const headCache = createMergeCache(head);
+  // A target of both revisions can differ only in the sections the changed documents reach: only those are merged and compared.
+  const sections = changedSections(base, head, changes);
+  const rendered = { base: 0, head: 0 };
+  const targets: TargetImpact[] = [];
+  for (const c of all.sort((a, b) => compareTargets(a.target, b.target))) {
+    const partial = c.inBase && c.inHead && sections !== 'all';
+    if (partial && sections.size === 0) continue;
+    const before = !c.inBase ? undefined : partial ? renderSections(base, c.target, sections, baseCache) : render(base, c.target, baseCache);
+    const after = !c.inHead ? undefined : partial ? renderSections(head, c.target, sections, headCache) : render(head, c.target, headCache);
+    if (before) rendered.base++;
+    if (after) rendered.head++;
+    const files = compareOutputs(before ?? [], after ?? []);
+    if (files.length === 0 && before && after) continue;
+    targets.push({ target: c.target, change: !before ? 'added' : !after ? 'removed' : 'modified', files });
+  }
+  return { changes, sections: sections === 'all' ? 'all' : [...sections].sort(), scopes, rendered, targets, counts: countTargets(targets) };
+}
+
+/** The output files each section of the merged tree is rendered into (`security` is checked, not written). */
+const SECTION_OUTPUTS: Readonly<Record<string, OutputKind>> = { settings: 'settings-json', mcpServers: 'claude-json', instructions: 'claude-md', personas: 'agent', workflows: 'command', files: 'file' };
+
+/**
+ * The output sections a change can reach: those of the documents placed at
+ * a section, the top-level keys whose value differs between the two
+ * versions of a root-shaped document (each team entry of an environment's
+ * teams.yml likewise), and `files` for an overlay. Everything for a change
+ * to the repo settings (merge rules) or schemas, or a document that does not
+ * parse on either side.
+ */
+export function changedSections(base: Repo, head: Repo, changes: readonly ChangedFile[]): Set<string> | 'all' {
+  const out = new Set<string>();
+  for (const c of changes) {
+    for (const p of c.oldPath === undefined ? [c.path] : [c.oldPath, c.path]) {
+      if (p === 'claude-env.yml' || p.startsWith('schemas/')) return 'all';
+      if (filePlaceOf(p)) {
+        out.add('files');
+        continue;
+      }
+      if (!isYamlPath(p)) continue;
+      const place = placeOf(p);
+      if (!place.layer) continue; // members.yml changes the set of targets; access.yml and other YAML render nothing
+      if (place.section.length > 0) {
+        out.add(place.section[0]!);
+        continue;
+      }
+      const a = rootOf(base, p);
+      const b = rootOf(head, p);
+      if (a === null || b === null) return 'all';
+      const pairs: Array<[LayerMap, LayerMap]> = [];
+      if (place.kind === 'environment-teams') {
+        for (const team of new Set([...Object.keys(a), ...Object.keys(b)])) {
+          const x = entryOf(a[team]);
+          const y = entryOf(b[team]);
+          if (!x || !y) return 'all';
+          pairs.push([x, y]);
+        }
+      } else pairs.push([a, b]);
+      for (const [x, y] of pairs) {
+        for (const key of new Set([...Object.keys(x), ...Object.keys(y)])) {
+          if (JSON.stringify(canonical(x[key])) !== JSON.stringify(canonical(y[key]))) out.add(key);
+        }
+      }
+    }
+  }
+  return new Set([...out].filter((s) => s in SECTION_OUTPUTS));
+}
+
+/** A root-shaped document's tree ({} when absent or empty), or null when it has errors or is not a map. */
+function rootOf(repo: Repo, path: string): LayerMap | null {
+  const doc = repo.document(path);
+  if (!doc) return {} as LayerMap;
+  if (doc.findings.some((f) => f.severity === 'error')) return null;
+  if (doc.value === null || doc.value === undefined) return {} as LayerMap;
+  return isMap(doc.value) ? (doc.value as LayerMap) : null;
+}
+
+/** A team entry of teams.yml as a map ({} when absent or null), or undefined when it is something else. */
+function entryOf(v: unknown): LayerMap | undefined {
+  if (v === undefined || v === null) return {} as LayerMap;
+  return isMap(v) ? (v as LayerMap) : undefined;
+}
+
+/** The outputs of some sections only: each section merged on its own (prefixes cached), then rendered. */
+/** Stand-ins for the always-written sections that are not compared: rendered once, then found in render's memo. */
+const NOT_COMPARED: Readonly<Record<string, object>> = { settings: Object.freeze({}), mcpServers: Object.freeze({}), instructions: Object.freeze([]) };
+
+function renderSections(repo: Repo, target: Target, sections: ReadonlySet<string>, cache: MergeCache): readonly Output[] {
+  const tree: Record<string, unknown> = { ...NOT_COMPARED };
+  for (const s of sections) {
+    const merged = mergeTarget(repo, target, { cache, section: s });
+    if (merged.tree[s] !== undefined) tree[s] = merged.tree[s];
+    else delete tree[s];
+  }
+  const kinds = new Set([...sections].map((s) => SECTION_OUTPUTS[s]));
+  return renderOutputs(repo, tree as TreeMap).filter((o) => kinds.has(o.kind));
+}
+
+function render(repo: Repo, target: Target, cache: MergeCache): readonly Output[] {
+  return renderTarget(repo, target, { cache }).outputs;
+}
+
+/** Output files that differ (content, encoding or mode), by path. */
+export function compareOutputs(before: readonly Output[], after: readonly Output[]): OutputChange[] {
+  const old = new Map(before.map((o) => [o.path as string, o]));
+  const out: OutputChange[] = [];
+  const seen = new Set<string>();
+  for (const a of after) {
+    seen.add(a.path);
+    const b = old.get(a.path);
+    if (!b) out.push({ path: a.path, status: 'added', after: a });
+    else if (b.content !== a.content || b.mode !== a.mode || b.encoding !== a.encoding) out.push({ path: a.path, status: 'modified', before: b, after: a });
+  }
+  for (const b of before) if (!seen.has(b.path)) out.push({ path: b.path, status: 'removed', before: b });
+  return out.sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
+}
+
+/** Diffs of output files, each pair of texts diffed once (many targets share their outputs). */
+export class OutputDiffs {
+  private readonly memo = new Map<string, Map<string, string>>();
+
+  /** A unified diff (`a/<path>` at base → `b/<path>` at head; /dev/null for a side without the file). */
+  diff(f: OutputChange): string {
+    const before = f.before?.content;
+    const after = f.after?.content;
+    const modeLine = f.before && f.after && f.before.mode !== f.after.mode ? `old mode 100${f.before.mode.toString(8)}\nnew mode 100${f.after.mode.toString(8)}\n` : '';
+    const key1 = `${f.path}\0${before ?? '\u0001'}`;
+    let inner = this.memo.get(key1);
+    if (!inner) {
+      inner = new Map();
+      this.memo.set(key1, inner);
+    }
+    const key2 = after ?? '\u0001';
+    let text = inner.get(key2);
+    if (text === undefined) {
+      const binary = f.before?.encoding === 'base64' || f.after?.encoding === 'base64';
+      text = unifiedDiff([{ path: f.path, desired: after, actual: before, ...(binary ? { binary: true } : {}) }]);
+      inner.set(key2, text);
+    }
+    return modeLine + text;
+  }
+}
+
+function countTargets(targets: readonly TargetImpact[]): ImpactCounts {
+  const by = (key: (t: Target) => string | undefined): Record<string, number> => {
+    const m = new Map<string, number>();
+    for (const t of targets) {
+      const k = key(t.target);
+      if (k !== undefined) m.set(k, (m.get(k) ?? 0) + 1);
+    }
+    return Object.fromEntries([...m.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)));
+  };
+  const byUser = by((t) => t.user);
+  return {
+    total: targets.length,
+    developers: Object.keys(byUser).length,
+    added: targets.filter((t) => t.change === 'added').length,
+    removed: targets.filter((t) => t.change === 'removed').length,
+    modified: targets.filter((t) => t.change === 'modified').length,
+    by_env: by((t) => t.env),
+    by_team: by((t) => t.team),
+    by_project: by((t) => t.project),
+    by_user: byUser,
+  };
+}
+
+export function compareTargets(a: Target, b: Target): number {
+  for (const k of ['env', 'team', 'user', 'project'] as const) {
+    const x = a[k] ?? '';
+    const y = b[k] ?? '';
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  return 0;
+}
+
+function matcher(filter: Partial<Target> | undefined): (t: Target) => boolean {
+  if (!filter) return () => true;
+  const f = Object.entries(filter).filter(([, v]) => v !== undefined) as Array<[keyof Target, string]>;
+  return (t) => f.every(([k, v]) => t[k] === v);
+}
+
+/**
+ * A change to `environments/<env>/teams.yml` reaches only the teams whose
+ * entry differs between the revisions (compared as values, positions aside);
+ * the whole environment when either side is not a readable map.
+ */
+function refineScopes(base: Repo, head: Repo, scopes: readonly Scope[]): Scope[] {
+  const out: Scope[] = [];
+  for (const s of scopes) {
+    if (s.kind !== 'env-teams') {
+      out.push(s);
+      continue;
+    }
+    const path = `environments/${s.env}/teams.yml`;
+    const entries = (repo: Repo): LayerMap | undefined | null => {
+      const doc = repo.document(path);
+      if (!doc) return {} as LayerMap;
+      if (doc.findings.some((f) => f.severity === 'error')) return null;
+      return doc.value === null || doc.value === undefined ? ({} as LayerMap) : isMap(doc.value) ? (doc.value as LayerMap) : null;
+    };
+    const a = entries(base);
+    const b = entries(head);
+    if (!a || !b) {
+      out.push({ kind: 'env', env: s.env });
+      continue;
+    }
+    for (const team of new Set([...Object.keys(a), ...Object.keys(b)])) {
+      if (JSON.stringify(canonical(a[team])) !== JSON.stringify(canonical(b[team]))) out.push({ kind: 'env-team', env: s.env, team });
+    }
+  }
+  return out;
+}
+
+/**
+ * Before the repo is opened: read in one batch what the scopes will need
+ * first (the repo settings, base and environment layers, the folders of the
+ * teams in scope, the members lists the index reads). A git source runs one
+ * `git cat-file` for them instead of one per document.
+ */
+export function prefetchScopes(src: RepoSource, scopes: readonly Scope[]): void {
+  if (!src.prefetch) return;
+  if (scopes.some((s) => s.kind === 'all')) return src.prefetch(src.list(''));
+  const paths = ['claude-env.yml', ...src.list('base'), ...src.list('environments')];
+  if (scopes.some((s) => s.kind === 'env' || s.kind === 'env-teams' || s.kind === 'project' || s.kind === 'user')) paths.push(...src.list('teams').filter((p) => p.endsWith('/members.yml')));
+  for (const s of scopes) if (s.kind === 'team' || s.kind === 'env-team') paths.push(...src.list(`teams/${s.team}`));
+  src.prefetch(paths);
+}
+
+/** Read the documents of the targets' chains in one batch per revision. */
+function prefetchChains(repo: Repo, targets: readonly Target[]): void {
+  const src = repo.source;
+  if (!src.prefetch || targets.length === 0) return;
+  const folders = new Set<string>(['base']);
+  for (const t of targets) {
+    folders.add(`environments/${t.env}`);
+    if (t.team !== undefined) folders.add(`teams/${t.team}`);
+    if (t.project !== undefined) folders.add(`projects/${t.project}`);
+    if (t.user !== undefined) folders.add(`users/${t.user}`);
+  }
+  const paths: string[] = [];
+  for (const f of folders) paths.push(...src.list(f));
+  src.prefetch(paths);
+}
+
+/** A layer value as plain data that keeps `!delete` and secret references apart from any string. */
+function canonical(v: unknown): unknown {
+  if (v === DELETE) return { '\u0000delete': true };
+  if (v instanceof SecretValue) return { '\u0000secret': [v.provider, v.ref] };
+  if (Array.isArray(v)) return v.map(canonical);
+  if (v !== null && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(v)) out[k] = canonical((v as Record<string, unknown>)[k]);
+    return out;
+  }
+  return v;
+}

@@ -1,0 +1,138 @@
+/**
+ * Two revisions of the config repo read from git together: the commits they
+ * name, the files that differ (`git diff --raw -z -M`: renames detected, both
+ * paths kept) and a RepoSource for each.
+ */
+import { ClaudeEnvError, EXIT_USAGE } from '../errors.js';
+import type { ChangedFile } from '../impact/changes.js';
+import type { RepoPath } from '../vocabulary.js';
+import type { RepoSource } from '../repo/source.js';
+import { BlobStore, git, gitAsync, lowerBound, parseLsTree, sortedKeys, treeSource, type TreeEntries } from './repo-source.js';
+
+/**
+ * The commits that revisions name (one git run for all of them); a usage
+ * error (exit 2) naming the flag of the first that names none.
+ */
+export function resolveCommits(dir: string, revs: ReadonlyArray<{ rev: string; flag: string }>): string[] {
+  checkRevisionNames(revs);
+  try {
+    const out = commitsOf(git(dir, ['rev-parse', '--end-of-options', ...revs.map((r) => `${r.rev}^{commit}`)]), revs.length);
+    if (out) return out;
+  } catch {
+    // find out which one below
+  }
+  return whyUnresolved(dir, revs);
+}
+
+function checkRevisionNames(revs: ReadonlyArray<{ rev: string; flag: string }>): void {
+  for (const { rev, flag } of revs) {
+    // A revision that starts with "-" would be read by git as an option.
+    if (rev === '' || rev.startsWith('-') || rev.includes('\0')) {
+      throw new ClaudeEnvError('usage', `${flag} "${rev}" is not a revision`, { exitCode: EXIT_USAGE, hint: 'name a commit, branch or tag (git log shows them)' });
+    }
+  }
+}
+
+/** `rev-parse`'s output: one commit id per revision, or undefined. */
+function commitsOf(out: Buffer, n: number): string[] | undefined {
+  const lines = out.toString().trim().split('\n').filter((l) => l !== '--end-of-options');
+  return lines.length === n && lines.every((l) => /^[0-9a-f]{40,64}$/.test(l)) ? lines : undefined;
+}
+
+/** The error for revisions that do not all name a commit: which one, and why. */
+function whyUnresolved(dir: string, revs: ReadonlyArray<{ rev: string; flag: string }>): never {  try {
+    git(dir, ['rev-parse', '--git-dir']);
+  } catch (err) {
+    throw new ClaudeEnvError('git', `${revs[0]?.flag ?? '--rev'} needs a git repository, and ${dir} is not one`, { exitCode: EXIT_USAGE, cause: err });
+  }
+  for (const { rev, flag } of revs) {
+    try {
+      git(dir, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`]);
+    } catch (err) {
+      throw new ClaudeEnvError('git', `unknown revision "${rev}" (${flag}) in ${dir}`, { exitCode: EXIT_USAGE, cause: err, hint: 'name a commit, branch or tag (git log shows them)' });
+    }
+  }
+  throw new ClaudeEnvError('git', `cannot resolve ${revs.map((r) => r.rev).join(', ')} in ${dir}`, { exitCode: EXIT_USAGE });
+}
+
+export function resolveCommit(dir: string, rev: string, flag = '--rev'): string {
+  return resolveCommits(dir, [{ rev, flag }])[0]!;
+}
+
+const STATUS: Record<string, ChangedFile['status']> = { A: 'added', M: 'modified', D: 'deleted', T: 'modified', R: 'renamed', C: 'copied' };
+
+interface RawChange extends ChangedFile {
+  readonly newMode: string;
+  readonly newOid: string;
+}
+
+/** `git diff --raw -z -M` from `base` to `head` (commits): the changed files, with the new mode and object id of each. */
+function rawDiffArgs(base: string, head: string): string[] {
+  return ['-c', 'core.quotePath=false', 'diff', '--no-ext-diff', '--no-textconv', '--raw', '--no-abbrev', '-z', '-M', base, head, '--'];
+}
+
+function parseRawDiff(buf: Buffer): RawChange[] {
+  const out = buf.toString('utf8');
+  const fields = out.split('\0');
+  const changes: RawChange[] = [];
+  for (let i = 0; i < fields.length; ) {
+    const head = fields[i++]!;
+    if (!head.startsWith(':')) continue;
+    const [, newMode, , newOid, code] = head.slice(1).split(' ') as [string, string, string, string, string];
+    const status = STATUS[code[0]!] ?? 'modified';
+    if (status === 'renamed' || status === 'copied') {
+      const from = fields[i++]! as RepoPath;
+      const to = fields[i++]! as RepoPath;
+      changes.push({ status, path: to, oldPath: from, newMode, newOid });
+    } else changes.push({ status, path: fields[i++]! as RepoPath, newMode, newOid });
+  }
+  return changes;
+}
+
+export interface GitRevisions {
+  readonly baseCommit: string;
+  readonly headCommit: string;
+  readonly base: RepoSource;
+  readonly head: RepoSource;
+  readonly changes: readonly ChangedFile[];
+}
+
+/**
+ * Two revisions of one repo, read together: the commits they name, the
+ * changed files, and a RepoSource for each. Head's files are base's (one
+ * `git ls-tree`) with the raw diff applied, and every blob is read once for
+ * both, in the same batches (a prefetch of some paths on either side reads
+ * them at both revisions). The first three git runs go at once.
+ */
+export async function gitRevisions(dir: string, baseRev: { rev: string; flag: string }, headRev: { rev: string; flag: string }): Promise<GitRevisions> {
+  const revs = [baseRev, headRev];
+  checkRevisionNames(revs);
+  const [b, h] = revs.map((r) => `${r.rev}^{commit}`) as [string, string];
+  const [resolved, diffOut, listing] = await Promise.allSettled([gitAsync(dir, ['rev-parse', '--end-of-options', b, h]), gitAsync(dir, rawDiffArgs(b, h)), gitAsync(dir, ['ls-tree', '-r', '-z', '--full-tree', b])]);
+  const commits = resolved.status === 'fulfilled' ? commitsOf(resolved.value, 2) : undefined;
+  if (!commits) return whyUnresolved(dir, revs);
+  if (diffOut.status === 'rejected') throw diffOut.reason;
+  if (listing.status === 'rejected') throw listing.reason;
+  const raw = parseRawDiff(diffOut.value);
+  const baseEntries = parseLsTree(listing.value);
+  const basePaths = sortedKeys(baseEntries);
+  const headEntries: TreeEntries = new Map(baseEntries);
+  for (const c of raw) {
+    if (c.oldPath !== undefined && c.status === 'renamed') headEntries.delete(c.oldPath);
+    // A submodule (160000) is no blob: ls-tree leaves it out, and so does this.
+    if (c.status === 'deleted' || c.newMode === '160000') headEntries.delete(c.path);
+    else headEntries.set(c.path, { mode: parseInt(c.newMode, 8) & 0o777, oid: c.newOid });
+  }
+  // Head's sorted paths: base's that remain, and the new ones put in place.
+  const headPaths = basePaths.filter((p) => headEntries.has(p));
+  for (const p of new Set(raw.map((c) => c.path))) if (headEntries.has(p) && !baseEntries.has(p)) headPaths.splice(lowerBound(headPaths, p), 0, p);
+  const store = new BlobStore(dir);
+  const oids = (entries: TreeEntries) => (paths: readonly string[]): string[] => paths.flatMap((p) => entries.get(p)?.oid ?? []);
+  return {
+    baseCommit: commits[0]!,
+    headCommit: commits[1]!,
+    base: treeSource(`${dir}@${baseRev.rev}`, baseEntries, store, oids(headEntries), basePaths),
+    head: treeSource(`${dir}@${headRev.rev}`, headEntries, store, oids(baseEntries), headPaths),
+    changes: raw.map(({ status, path, oldPath }) => (oldPath === undefined ? { status, path } : { status, path, oldPath })),
+  };
+}
