@@ -40,26 +40,13 @@ import { join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { generateOrg, teamName } from './generate-org.mjs';
+import { BIN, DIST, NODE, OUT, fmtMs, log, median, parseArgs, stats } from './common.mjs';
 
-const HERE = fileURLToPath(new URL('.', import.meta.url));
-const ROOT = resolve(HERE, '..');
-const OUT = join(HERE, '.out');
-const DIST = resolve(process.env.BENCH_DIST ?? join(ROOT, 'dist'));
-const BIN = resolve(process.env.BENCH_BIN ?? join(ROOT, 'bin', 'claude-env.js'));
-const NODE = process.execPath;
 let TEAM = 'team-042';
 const NO_CACHE = { ...process.env, CLAUDE_ENV_CACHE: 'off' };
 const DOC_CACHE = join(OUT, 'impact-doc-cache');
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-const stats = (xs) => ({ min: Math.min(...xs), median: median(xs), max: Math.max(...xs), samples: xs });
-const fmtMs = (ms) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(ms < 100 ? 1 : 0)} ms`);
 const fmtX = (x) => (x >= 100 ? `${x.toFixed(0)}x` : `${x.toFixed(2)}x`);
-const log = (s) => process.stderr.write(`${s}\n`);
 const keyOf = (t) => `${t.env}|${t.team ?? ''}|${t.project ?? ''}|${t.user ?? ''}`;
 
 // ---------------------------------------------------------------- children (one measured process each)
@@ -212,19 +199,6 @@ function stage(dir, head, runs, inner, withWarm) {
   };
 }
 
-function parseArgs(argv) {
-  const o = { runs: 3, inner: 5, org: {}, force: false };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--runs') o.runs = Number(argv[++i]);
-    else if (a === '--inner') o.inner = Number(argv[++i]);
-    else if (a === '--force') o.force = true;
-    else if (/^--(teams|projects|users|seed)$/.test(a)) o.org[a.slice(2)] = Number(argv[++i]);
-    else throw new Error(`unknown argument ${a}`);
-  }
-  if (!(o.runs >= 1)) throw new Error('--runs must be >= 1');
-  return o;
-}
 
 async function main() {
   if (process.argv[2] === '--child') {
@@ -234,7 +208,7 @@ async function main() {
     process.stdout.write(`${JSON.stringify(r)}\n`);
     return 0;
   }
-  const opts = parseArgs(process.argv.slice(2));
+  const opts = parseArgs(process.argv.slice(2), { script: import.meta.url, defaults: { runs: 3, inner: 5 }, values: { '--runs': ['runs', Number], '--inner': ['inner', Number] } });
   mkdirSync(OUT, { recursive: true });
   if (!existsSync(join(DIST, 'src', 'cli', 'impact.js'))) {
     log('claude-env is not built yet: run `npm run build` (or `npm run bench`, which builds first)');

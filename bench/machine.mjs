@@ -13,16 +13,10 @@ import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync }
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { assignmentOf, generateOrg } from './generate-org.mjs';
+import { BIN, NODE, OUT, ROOT, log, median } from './common.mjs';
 
-const HERE = fileURLToPath(new URL('.', import.meta.url));
-const ROOT = resolve(HERE, '..');
-const OUT = join(HERE, '.out');
-const NODE = process.execPath;
-const BIN = join(ROOT, 'bin', 'claude-env.js');
 const ENV = 'production';
 const HOMES = 1000;
-const log = (s) => process.stderr.write(`${s}\n`);
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (ms) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`);
 
 function time(cmd, args, env) {

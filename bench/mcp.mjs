@@ -10,17 +10,11 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BIN, NODE, OUT, ROOT, log, median } from './common.mjs';
 
-const HERE = fileURLToPath(new URL('.', import.meta.url));
-const ROOT = resolve(HERE, '..');
-const OUT = join(HERE, '.out');
-const NODE = process.execPath;
-const BIN = join(ROOT, 'bin', 'claude-env.js');
 const SERVERS = 20;
 const ROUNDS_M1 = 3;
 const ROUNDS_M2 = 15;
-const log = (s) => process.stderr.write(`${s}\n`);
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (ms) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`);
 
 const require = createRequire(import.meta.url);

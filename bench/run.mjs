@@ -29,13 +29,8 @@ import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULTS, assignmentOf, generateOrg } from './generate-org.mjs';
+import { BIN, DIST, HERE, NODE, OUT, ROOT, fmtMs, fmtX, log, median, parseArgs } from './common.mjs';
 
-const HERE = fileURLToPath(new URL('.', import.meta.url));
-const ROOT = resolve(HERE, '..');
-const OUT = join(HERE, '.out');
-const DIST = resolve(process.env.BENCH_DIST ?? join(ROOT, 'dist'));
-const NODE = process.execPath;
-const BIN = resolve(process.env.BENCH_BIN ?? join(ROOT, 'bin', 'claude-env.js'));
 const AJV = join(ROOT, 'node_modules', 'ajv-cli', 'dist', 'index.js');
 // Our CLI keeps a cache of parsed documents keyed by content hash
 // ($CLAUDE_ENV_CACHE). The bench gives it a folder of its own, and measures
@@ -49,37 +44,9 @@ const emptyDocCache = () => rmSync(DOC_CACHE, { recursive: true, force: true });
 
 // ---------------------------------------------------------------- arguments
 
-function parseArgs(argv) {
-  const o = { runs: 3, explainRuns: 10, env: 'production', only: new Set(['a', 'b', 'c']), force: false, org: {} };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const val = () => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${a} needs a value`);
-      return v;
-    };
-    if (a === '--runs') o.runs = Number(val());
-    else if (a === '--explain-runs') o.explainRuns = Number(val());
-    else if (a === '--env') o.env = val();
-    else if (a === '--only') o.only = new Set(val().split(','));
-    else if (a === '--force') o.force = true;
-    else if (/^--(teams|projects|users|seed)$/.test(a)) o.org[a.slice(2)] = Number(val());
-    else if (a === '-h' || a === '--help') {
-      process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').filter((l) => l.startsWith('//')).map((l) => l.slice(3)).join('\n') + '\n');
-      process.exit(0);
-    } else throw new Error(`unknown argument ${a}`);
-  }
-  if (!(o.runs >= 1) || !(o.explainRuns >= 1)) throw new Error('--runs and --explain-runs must be >= 1');
-  return o;
-}
 
 // ---------------------------------------------------------------- measuring
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 const min = (xs) => Math.min(...xs);
 const stats = (xs) => ({ min: min(xs), median: median(xs), max: Math.max(...xs), samples: xs });
 
@@ -115,10 +82,7 @@ function renderChild(mode, ...args) {
   return { ...JSON.parse(line), wallMs: r.ms };
 }
 
-const fmtMs = (ms) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(ms < 100 ? 1 : 0)} ms`);
 const fmtMb = (kb) => `${(kb / 1024).toFixed(0)} MB`;
-const fmtX = (x) => (Number.isFinite(x) ? `${x.toFixed(2)}x` : 'n/a');
-const log = (s) => process.stderr.write(`${s}\n`);
 
 // ---------------------------------------------------------------- stages
 
@@ -383,7 +347,11 @@ function markdownTable(rs) {
 // ---------------------------------------------------------------- main
 
 async function main() {
-  const opts = parseArgs(process.argv.slice(2));
+  const opts = parseArgs(process.argv.slice(2), {
+    script: import.meta.url,
+    defaults: { runs: 3, explainRuns: 10, env: 'production', only: new Set(['a', 'b', 'c']) },
+    values: { '--runs': ['runs', Number], '--explain-runs': ['explainRuns', Number], '--env': ['env', String], '--only': ['only', (v) => new Set(v.split(','))] },
+  });
   mkdirSync(OUT, { recursive: true });
   const started = performance.now();
   log(`node ${process.version} (${NODE}), ${cpus().length} cpus, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`);

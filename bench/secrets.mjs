@@ -23,47 +23,13 @@ import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateOrg } from './generate-org.mjs';
+import { BIN, NODE, OUT, ROOT, fmtX, log, median, parseArgs, stats } from './common.mjs';
 
-const HERE = fileURLToPath(new URL('.', import.meta.url));
-const ROOT = resolve(HERE, '..');
-const OUT = join(HERE, '.out');
-const NODE = process.execPath;
-const BIN = join(ROOT, 'bin', 'claude-env.js');
 const SECRETLINT = join(ROOT, 'node_modules', 'secretlint', 'bin', 'secretlint.js');
 const ENV_NO_CACHE = { ...process.env, CLAUDE_ENV_CACHE: 'off' };
 
-function parseArgs(argv) {
-  const o = { runs: 3, cliRuns: 1, skipCli: false, force: false, org: {} };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const val = () => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${a} needs a value`);
-      return v;
-    };
-    if (a === '--runs') o.runs = Number(val());
-    else if (a === '--cli-runs') o.cliRuns = Number(val());
-    else if (a === '--skip-cli') o.skipCli = true;
-    else if (a === '--force') o.force = true;
-    else if (/^--(teams|projects|users|seed)$/.test(a)) o.org[a.slice(2)] = Number(val());
-    else if (a === '-h' || a === '--help') {
-      process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').filter((l) => l.startsWith('//')).map((l) => l.slice(3)).join('\n') + '\n');
-      process.exit(0);
-    } else throw new Error(`unknown argument ${a}`);
-  }
-  if (!(o.runs >= 1) || !(o.cliRuns >= 1)) throw new Error('--runs and --cli-runs must be >= 1');
-  return o;
-}
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-const stats = (xs) => ({ min: Math.min(...xs), median: median(xs), max: Math.max(...xs), samples: xs });
 const fmtMs = (ms) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
-const fmtX = (x) => (Number.isFinite(x) ? `${x.toFixed(2)}x` : 'n/a');
-const log = (s) => process.stderr.write(`${s}\n`);
 
 /**
  * GNU time, when installed, gives the CPU time (user + sys) of a command: on a
@@ -176,7 +142,12 @@ async function main() {
     await childScan(process.argv[3]);
     return 0;
   }
-  const opts = parseArgs(process.argv.slice(2));
+  const opts = parseArgs(process.argv.slice(2), {
+    script: import.meta.url,
+    defaults: { runs: 3, cliRuns: 1, skipCli: false },
+    values: { '--runs': ['runs', Number], '--cli-runs': ['cliRuns', Number] },
+    switches: { '--skip-cli': 'skipCli' },
+  });
   mkdirSync(OUT, { recursive: true });
   if (!existsSync(join(ROOT, 'dist', 'bundle', 'main.js'))) {
     log('claude-env is not built yet: run `npm run build` (or `npm run bench`, which builds first)');
