@@ -8,8 +8,8 @@ import { printJson, type CliIO } from './io.js';
 export async function run(io: CliIO, opts: TargetOptions & { json?: boolean; force?: boolean }): Promise<ExitCode> {
   const view = await machineView(io, opts, 'diff');
   const files = diffFiles(view.outputs, view.actual, view.state, opts.force ? { force: true } : {});
-  const changed = files.filter((f) => unifiedDiff([f]) !== '');
-  const text = unifiedDiff(changed);
+  const changed = files.filter((f) => unifiedDiff([f], view.secretCheck) !== '');
+  const text = unifiedDiff(changed, view.secretCheck);
   if (opts.json) printJson(io, { files: changed.map((f) => ({ path: f.path, change: f.actual === undefined ? 'create' : f.desired === undefined ? 'remove' : 'modify' })), diff: text });
   else io.stdout.write(text);
   return text === '' ? EXIT_OK : EXIT_FINDINGS;

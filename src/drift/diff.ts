@@ -11,7 +11,7 @@ import { createTwoFilesPatch, FILE_HEADERS_ONLY } from 'diff';
 import { mergeClaudeJson, mergeClaudeMd, mergeSettingsJson } from '../render/shared-files.js';
 import type { Output } from '../render/outputs.js';
 import type { ActualSnapshot, MachineState } from '../state/types.js';
-import { sameText } from './values.js';
+import { sameShape, sameText, type SecretCheck } from './values.js';
 
 export interface FileDiff {
   readonly path: string;
@@ -25,30 +25,59 @@ export interface FileDiff {
 
 const SECRET_LINE = /«secret:[^»]*»/;
 
-/** `actual` with each line that matches a secret-bearing desired line replaced by that line. */
-function maskResolvedSecrets(desired: string, actual: string): string {
+const SECRET_LINES = new RegExp(SECRET_LINE.source, 'g');
+
+/** A value as it stands in a line: raw, or inside a JSON string (escaped). */
+const rawOrJson =
+  (check: SecretCheck) =>
+  (placeholder: string, text: string): boolean => {
+    if (check(placeholder, text)) return true;
+    try {
+      return check(placeholder, JSON.parse(`"${text}"`) as string);
+    } catch {
+      return false;
+    }
+  };
+
+/**
+ * `actual` with each line that matches a secret-bearing desired line replaced
+ * by that line: a resolved secret never shows. Where drift can tell (`check`,
+ * by the keyed hashes in state) that the value on disk is not the one apply
+ * wrote, the line shows `«changed secret:…»` instead, so the diff says so
+ * without showing either value.
+ */
+function maskResolvedSecrets(desired: string, actual: string, check: SecretCheck | undefined): string {
   const secretLines = desired.split('\n').filter((l) => SECRET_LINE.test(l));
   if (secretLines.length === 0) return actual;
+  const verify = check ? rawOrJson(check) : undefined;
   return actual
     .split('\n')
-    .map((line) => secretLines.find((d) => sameText(d, line)) ?? line)
+    .map((line) => {
+      const d = secretLines.find((l) => sameShape(l, line));
+      if (d === undefined) return line;
+      return !verify || sameText(d, line, verify) ? d : d.replace(SECRET_LINES, (p) => p.replace('«secret:', '«changed secret:'));
+    })
     .join('\n');
 }
 
-function fileDiff(f: FileDiff): string {
+function fileDiff(f: FileDiff, check?: SecretCheck): string {
   if (f.desired === f.actual) return '';
   const oldName = f.actual === undefined ? '/dev/null' : `a/${f.path}`;
   const newName = f.desired === undefined ? '/dev/null' : `b/${f.path}`;
   if (f.binary) return `Binary files ${oldName} and ${newName} differ\n`;
   const desired = f.desired ?? '';
-  const actual = f.actual === undefined ? '' : maskResolvedSecrets(desired, f.actual);
+  const actual = f.actual === undefined ? '' : maskResolvedSecrets(desired, f.actual, check);
   if (f.desired !== undefined && f.actual !== undefined && desired === actual) return '';
   return createTwoFilesPatch(oldName, newName, actual, desired, undefined, undefined, { context: 3, headerOptions: FILE_HEADERS_ONLY });
 }
 
-/** One unified diff of every file that differs, in the order given; '' when none does. */
-export function unifiedDiff(files: readonly FileDiff[]): string {
-  return files.map(fileDiff).join('');
+/**
+ * One unified diff of every file that differs, in the order given; '' when
+ * none does. With `check` (the machine's secret hashes) a secret changed on
+ * disk shows as `«changed secret:…»`.
+ */
+export function unifiedDiff(files: readonly FileDiff[], check?: SecretCheck): string {
+  return files.map((f) => fileDiff(f, check)).join('');
 }
 
 export interface DesiredFileOptions {

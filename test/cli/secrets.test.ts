@@ -102,6 +102,10 @@ describe('apply with secrets', () => {
     const drift = await cli(['drift', ...target(), '--home', home, '--json'], { env: envFor(home) });
     assert.equal(drift.code, 0, drift.stdout);
     assert.deepEqual(JSON.parse(drift.stdout).items, []);
+    // and diff shows nothing: the resolved values on disk are the ones apply wrote
+    const diff = await cli(['diff', ...target(), '--home', home], { env: envFor(home) });
+    assert.equal(diff.code, 0, diff.stdout);
+    assert.equal(diff.stdout, '');
   });
 
   it('reports a secret changed on disk as drift, showing neither value, and remediate puts it back', async () => {
@@ -118,6 +122,11 @@ describe('apply with secrets', () => {
     assert.doesNotMatch(drift.stdout + drift.stderr, CANARY_RE);
     const text = await cli(['drift', ...target(), '--home', home], { env: envFor(home) });
     assert.doesNotMatch(text.stdout + text.stderr, CANARY_RE);
+    // diff says the secret changed, showing neither value
+    const diff = await cli(['diff', ...target(), '--home', home], { env: envFor(home) });
+    assert.equal(diff.code, 1);
+    assert.match(diff.stdout, /\n- {4}"API_TOKEN": "«changed secret:env:CANARY_ENV»",\n\+ {4}"API_TOKEN": "«secret:env:CANARY_ENV»",\n/);
+    assert.doesNotMatch(diff.stdout + diff.stderr, CANARY_RE);
     const fix = await cli(['remediate', ...target(), '--home', home, '--include', 'medium'], { env: envFor(home) });
     assert.equal(fix.code, 0, fix.stdout + fix.stderr);
     assert.equal(JSON.parse(readFileSync(file, 'utf8')).env.API_TOKEN, CANARY.env);
