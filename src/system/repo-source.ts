@@ -159,14 +159,23 @@ function lsTree(dir: string, commit: string): TreeEntries {
 
 /** The output of `git ls-tree -r -z` as tree entries. */
 export function parseLsTree(out: Buffer): TreeEntries {
+  // Records are `<mode> <type> <oid>\t<path>\0`; read in place (no split arrays: an org's tree has thousands).
   const entries: TreeEntries = new Map();
-  const listing = out.toString('utf8');
-  for (const rec of listing.split('\0')) {
-    if (!rec) continue;
-    const tab = rec.indexOf('\t');
-    const [mode, type, oid] = rec.slice(0, tab).split(' ');
-    if (type !== 'blob') continue;
-    entries.set(rec.slice(tab + 1), { mode: parseInt(mode!, 8) & 0o777, oid: oid! });
+  const s = out.toString('utf8');
+  const modes = new Map<string, number>();
+  for (let at = 0; at < s.length; ) {
+    const nul = s.indexOf('\0', at);
+    const end = nul < 0 ? s.length : nul;
+    const sp1 = s.indexOf(' ', at);
+    const sp2 = s.indexOf(' ', sp1 + 1);
+    const tab = s.indexOf('\t', sp2 + 1);
+    if (sp1 > 0 && sp2 > sp1 && tab > sp2 && tab < end && sp2 - sp1 === 5 && s.startsWith('blob', sp1 + 1)) {
+      const m = s.slice(at, sp1);
+      let mode = modes.get(m);
+      if (mode === undefined) modes.set(m, (mode = parseInt(m, 8) & 0o777));
+      entries.set(s.slice(tab + 1, end), { mode, oid: s.slice(sp2 + 1, tab) });
+    }
+    at = end + 1;
   }
   return entries;
 }
