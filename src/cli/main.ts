@@ -229,9 +229,10 @@ function systemError(err: unknown): ClaudeEnvError | undefined {
 }
 
 function report(io: CliIO, err: unknown, json: boolean): ExitCode {
+  // By name too: an error thrown by a chunk of the split build while the hot bundle runs is the same class, loaded twice.
   const e =
-    err instanceof ClaudeEnvError
-      ? err
+    err instanceof ClaudeEnvError || (err instanceof Error && err.name === 'ClaudeEnvError' && typeof (err as ClaudeEnvError).format === 'function')
+      ? (err as ClaudeEnvError)
       : err instanceof Error && err.name === 'CACError'
         ? new ClaudeEnvError('usage', err.message.replaceAll('`', "'"), { exitCode: EXIT_USAGE, hint: 'claude-env --help lists commands and options' })
         : systemError(err) ?? new ClaudeEnvError('internal', err instanceof Error ? err.message : String(err), { exitCode: EXIT_USAGE, cause: err });
