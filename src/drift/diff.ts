@@ -9,7 +9,7 @@
  */
 import { createTwoFilesPatch, FILE_HEADERS_ONLY } from 'diff';
 import { mergeClaudeJson, mergeClaudeMd, mergeSettingsJson } from '../render/shared-files.js';
-import type { Output } from '../render/outputs.js';
+import { byPath, type Output } from '../render/outputs.js';
 import type { ActualSnapshot, MachineState } from '../state/types.js';
 import { sameShape, sameText, type SecretCheck } from './values.js';
 
@@ -123,5 +123,5 @@ export function diffFiles(desired: readonly Output[], actual: ActualSnapshot, st
     const now = actual.get(path)?.content;
     if (!paths.has(path) && now !== undefined) files.push({ path, desired: undefined, actual: now });
   }
-  return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return files.sort(byPath);
 }

@@ -3,7 +3,7 @@ import type { Finding, Target } from '../vocabulary.js';
 import type { TreeMap } from '../provenance/tree.js';
 import type { Repo } from '../repo/repo.js';
 import { mergeTarget, type MergeOptions } from '../merge/target.js';
-import { renderManagedSettings, renderOutputs, renderProjectMcp, type Output, type SecretUse } from './outputs.js';
+import { byPath, renderManagedSettings, renderOutputs, renderProjectMcp, type Output, type SecretUse } from './outputs.js';
 import { DELETE, SecretValue, isMap, originAt, type LayerValue, type Value } from '../provenance/tree.js';
 import type { LayerDocument } from '../repo/repo.js';
 import { VERSION } from '../version.js';
@@ -28,9 +28,9 @@ export function renderTarget(repo: Repo, target: Target, opts: RenderOptions = {
   if (opts.projectMcp && target.project !== undefined) {
     const split = renderProjectMcp(merged.tree['settings'], merged.tree['mcpServers'], projectServerNames(repo, target.project));
     const replaced = new Set(split.map((o) => o.path as string));
-    outputs = [...outputs.filter((o) => !replaced.has(o.path)), ...split].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    outputs = [...outputs.filter((o) => !replaced.has(o.path)), ...split].sort(byPath);
   }
-  if (opts.managed) outputs = [...outputs, renderManagedSettings(merged.tree['security'])].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  if (opts.managed) outputs = [...outputs, renderManagedSettings(merged.tree['security'])].sort(byPath);
   return { target, tree: merged.tree, outputs: withSecretUses(outputs, merged.tree), findings: merged.findings };
 }
 
@@ -78,7 +78,11 @@ function base64(bytes: Uint8Array): string {
   return btoa(bin);
 }
 
-/** A layer value as text for a cache key: secrets and `!delete` told apart from look-alike strings. */
+/**
+ * A layer value as text for a cache key: secrets, `!delete` and null told
+ * apart from look-alike strings. Unlike merge's `canonical`, map key order
+ * counts (it is the order of the rendered files) and null is a value.
+ */
 function keyText(v: LayerValue | undefined): string {
   if (v === undefined) return '~u';
   if (v === DELETE) return '~d';

@@ -43,6 +43,9 @@ export interface SecretUse {
   readonly column?: number;
 }
 
+/** Outputs (or anything with a path) in path order. */
+export const byPath = (a: { readonly path: string }, b: { readonly path: string }): number => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+
 export const BLOCK_BEGIN = '<!-- claude-env:begin -->';
 export const BLOCK_END = '<!-- claude-env:end -->';
 const SECRET_MARK = '«secret:';
@@ -269,7 +272,7 @@ export function renderOutputs(repo: Repo, tree: TreeMap): Output[] {
       outputs.push(o);
     }
   }
-  return outputs.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return outputs.sort(byPath);
 }
 
 /** `render --outputs --json`: `{ "<path relative to home>": "<content>" }`. */
