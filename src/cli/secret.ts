@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ClaudeEnvError, EXIT_OK, EXIT_USAGE, type ExitCode } from '../errors.js';
 import { decrypt, encrypt, parseIdentities } from '../secrets/age.js';
+import { readIdentityText } from '../secrets/resolve.js';
 import { openRepo, type RepoOptions } from './context.js';
 import { printJson, type CliIO } from './io.js';
 
@@ -82,13 +83,7 @@ export async function run(io: CliIO, opts: SecretOptions, args: string[]): Promi
     const file = opts.identity ?? io.env['CLAUDE_ENV_AGE_IDENTITY'];
     if (!file) throw new ClaudeEnvError('age-identity', 'no age identity: pass --identity FILE or set $CLAUDE_ENV_AGE_IDENTITY', { exitCode: EXIT_USAGE });
     const path = resolve(io.cwd, file);
-    let text: string;
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch (err) {
-      throw new ClaudeEnvError('age-identity', `cannot read the age identity file ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { file: path, exitCode: EXIT_USAGE });
-    }
-    const value = await decrypt(armorOf(await input(io, opts)), parseIdentities(text, path), 'cannot decrypt the value');
+    const value = await decrypt(armorOf(await input(io, opts)), parseIdentities(readIdentityText(path), path), 'cannot decrypt the value');
     if (opts.json) printJson(io, { value });
     else io.stdout.write(`${value}\n`);
     return EXIT_OK;

@@ -11,7 +11,7 @@ import { createTwoFilesPatch, FILE_HEADERS_ONLY } from 'diff';
 import { mergeClaudeJson, mergeClaudeMd, mergeSettingsJson } from '../render/shared-files.js';
 import { byPath, type Output } from '../render/outputs.js';
 import type { ActualSnapshot, MachineState } from '../state/types.js';
-import { sameShape, sameText, type SecretCheck } from './values.js';
+import { SECRET, SECRETS, sameShape, sameText, type SecretCheck } from './values.js';
 
 export interface FileDiff {
   readonly path: string;
@@ -23,9 +23,6 @@ export interface FileDiff {
   readonly binary?: boolean;
 }
 
-const SECRET_LINE = /«secret:[^»]*»/;
-
-const SECRET_LINES = new RegExp(SECRET_LINE.source, 'g');
 
 /** A value as it stands in a line: raw, or inside a JSON string (escaped). */
 const rawOrJson =
@@ -47,7 +44,7 @@ const rawOrJson =
  * without showing either value.
  */
 function maskResolvedSecrets(desired: string, actual: string, check: SecretCheck | undefined): string {
-  const secretLines = desired.split('\n').filter((l) => SECRET_LINE.test(l));
+  const secretLines = desired.split('\n').filter((l) => SECRET.test(l));
   if (secretLines.length === 0) return actual;
   const verify = check ? rawOrJson(check) : undefined;
   return actual
@@ -55,7 +52,7 @@ function maskResolvedSecrets(desired: string, actual: string, check: SecretCheck
     .map((line) => {
       const d = secretLines.find((l) => sameShape(l, line));
       if (d === undefined) return line;
-      return !verify || sameText(d, line, verify) ? d : d.replace(SECRET_LINES, (p) => p.replace('«secret:', '«changed secret:'));
+      return !verify || sameText(d, line, verify) ? d : d.replace(SECRETS, (p) => p.replace('«secret:', '«changed secret:'));
     })
     .join('\n');
 }

@@ -8,8 +8,9 @@
 import { sha256 } from '../provenance/hash.js';
 import { isJsonObject, type Json } from '../render/shared-files.js';
 
-const SECRET = /«secret:[^»]*»/;
-const SECRETS = new RegExp(SECRET.source, 'g');
+/** A rendered secret's description, `«secret:…»`; SECRETS finds every one. */
+export const SECRET = /«secret:[^»]*»/;
+export const SECRETS = new RegExp(SECRET.source, 'g');
 export const HIDDEN = '«hidden»';
 /** Keys under which a user's value may be a credential. */
 const SENSITIVE_KEYS: ReadonlySet<string> = new Set(['env', 'headers']);

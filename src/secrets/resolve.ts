@@ -52,6 +52,15 @@ function runCommand(command: string, opts: ResolverOptions): Promise<{ code: num
   });
 }
 
+/** The text of an age identity file (`--identity`, $CLAUDE_ENV_AGE_IDENTITY); an error names it. */
+export function readIdentityText(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ClaudeEnvError('age-identity', `cannot read the age identity file ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { file: path, exitCode: EXIT_USAGE });
+  }
+}
+
 export function createSecretResolver(opts: ResolverOptions): SecretResolver {
   const cache = new Map<string, Promise<string>>();
   let identities: string[] | undefined;
@@ -62,9 +71,9 @@ export function createSecretResolver(opts: ResolverOptions): SecretResolver {
     const path = resolve(opts.cwd, expandHome(file, opts.env));
     let text: string;
     try {
-      text = readFileSync(path, 'utf8');
+      text = readIdentityText(path);
     } catch (err) {
-      throw fail(value, where, `cannot read the age identity file ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+      throw fail(value, where, (err as Error).message);
     }
     return (identities = parseIdentities(text, path));
   };
