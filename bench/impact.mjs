@@ -20,15 +20,18 @@
 // of a few hundred ms is easily hit by a burst of another process on a shared
 // machine, a run of seconds averages that out. Both must name the same
 // altered targets (checked). Goal for (i): >= 100x faster.
-// (i) is timed twice: with the document cache off, like the naive way (the
-// API has none), and with a warm cache (CLAUDE_ENV_CACHE, filled by one
-// untimed run): impact fills the cache with the few dozen documents a team's
-// change reads, so every later run of it on the machine is warm.
+// (i) is timed three ways: with the document cache off, like the naive way
+// (the API has none); with the cache an earlier change to the same team left
+// (branch team-change-earlier, run once untimed into a cache that is copied
+// afresh before each timed run): the documents are found by blob id and the
+// base's tree listing by tree id, and only the team file as this change makes
+// it is read and parsed, as when a reviewer reviews the team's next change;
+// and with a warm cache (this change, run once untimed).
 // Also reported: the whole `claude-env impact` process for (i), wall time.
 // (Letters follow bench/run.mjs (a)-(d) and bench/machine.mjs (e)-(g).)
 //
 // The org is cached under bench/.out/org (shared with bench/run.mjs) and copied
-// into a git repo under bench/.out/impact-repo with the two change branches,
+// into a git repo under bench/.out/impact-repo with the three change branches,
 // packed as a clone is (re-made when the org changes). Figures go to bench/.out/impact.json.
 //
 // Options: --runs N (rounds, default 3), --inner N (runs of (i) per round,
@@ -45,6 +48,8 @@ import { BIN, DIST, NODE, OUT, fmtMs, log, median, parseArgs, stats } from './co
 let TEAM = 'team-042';
 const NO_CACHE = { ...process.env, CLAUDE_ENV_CACHE: 'off' };
 const DOC_CACHE = join(OUT, 'impact-doc-cache');
+const EARLIER_CACHE = join(OUT, 'impact-doc-cache-earlier');
+const EARLIER_RUN = join(OUT, 'impact-doc-cache-earlier-run');
 
 const fmtX = (x) => (x >= 100 ? `${x.toFixed(0)}x` : `${x.toFixed(2)}x`);
 const keyOf = (t) => `${t.env}|${t.team ?? ''}|${t.project ?? ''}|${t.user ?? ''}`;
@@ -122,7 +127,7 @@ function git(dir, ...args) {
 function impactRepo(org) {
   const dir = join(OUT, 'impact-repo');
   const metaPath = `${dir}.meta.json`;
-  const key = { org: org.hash, team: TEAM, script: 3 };
+  const key = { org: org.hash, team: TEAM, script: 4 };
   if (existsSync(metaPath) && existsSync(join(dir, '.git'))) {
     try {
       if (JSON.stringify(JSON.parse(readFileSync(metaPath, 'utf8')).key) === JSON.stringify(key)) return { dir, reused: true };
@@ -146,6 +151,8 @@ function impactRepo(org) {
   };
   edit('base-change', 'base/config.yml', 'cleanupPeriodDays: 30', 'cleanupPeriodDays: 14');
   edit('team-change', `teams/${TEAM}/base-config.yml`, 'settings:\n', 'settings:\n  cleanupPeriodDays: 21\n');
+  // An earlier change to the same team (another value): what a reviewer's cache holds from the last review.
+  edit('team-change-earlier', `teams/${TEAM}/base-config.yml`, 'settings:\n', 'settings:\n  cleanupPeriodDays: 22\n');
   // Packed, as a clone of the config repo is (commits made here leave ~6,600 loose objects, and git
   // reads a tree of loose objects ~10x slower: 40 ms for ls-tree of this org instead of < 5 ms).
   git(dir, 'gc', '-q');
@@ -167,21 +174,41 @@ function medianChild(n, ...args) {
   return rs[rs.length >> 1];
 }
 
+/** One run of impact with the cache an earlier review left (copied afresh: the run adds the change's own documents to it). */
+function earlierChild(dir, head) {
+  rmSync(EARLIER_RUN, { recursive: true, force: true });
+  cpSync(EARLIER_CACHE, EARLIER_RUN, { recursive: true });
+  return child('impact', dir, head, { ...process.env, CLAUDE_ENV_CACHE: EARLIER_RUN });
+}
+
 function stage(dir, head, runs, inner, withWarm) {
   const ours = [];
   const naive = [];
   const warm = [];
+  const earlier = [];
   const cacheEnv = { ...process.env, CLAUDE_ENV_CACHE: DOC_CACHE };
   rmSync(DOC_CACHE, { recursive: true, force: true });
-  if (withWarm) child('impact', dir, head, cacheEnv); // untimed: fills the document cache
+  rmSync(EARLIER_CACHE, { recursive: true, force: true });
+  if (withWarm) {
+    // untimed: fills the document caches, one with this change, one with the earlier change to the same team
+    child('impact', dir, head, cacheEnv);
+    child('impact', dir, 'team-change-earlier', { ...process.env, CLAUDE_ENV_CACHE: EARLIER_CACHE });
+  }
   for (let i = 0; i < runs; i++) {
     ours.push(medianChild(inner, 'impact', dir, head));
     naive.push(child('naive', dir, head));
-    if (withWarm) warm.push(medianChild(inner, 'impact', dir, head, cacheEnv));
-    log(`    round ${i + 1}: impact ${fmtMs(ours.at(-1).ms)}${withWarm ? ` (warm document cache ${fmtMs(warm.at(-1).ms)})` : ''}, naive ${fmtMs(naive.at(-1).ms)}`);
+    if (withWarm) {
+      warm.push(medianChild(inner, 'impact', dir, head, cacheEnv));
+      const rs = Array.from({ length: inner }, () => earlierChild(dir, head)).sort((a, b) => a.ms - b.ms);
+      earlier.push(rs[rs.length >> 1]);
+    }
+    log(`    round ${i + 1}: impact ${fmtMs(ours.at(-1).ms)}${withWarm ? ` (warm document cache ${fmtMs(warm.at(-1).ms)}, cache of an earlier change ${fmtMs(earlier.at(-1).ms)})` : ''}, naive ${fmtMs(naive.at(-1).ms)}`);
   }
-  if (!withWarm) warm.push(...ours);
-  const sameAnswer = ours.every((o) => JSON.stringify([...o.keys].sort()) === JSON.stringify(naive[0].keys));
+  if (!withWarm) {
+    warm.push(...ours);
+    earlier.push(...ours);
+  }
+  const sameAnswer = [...ours, ...warm, ...earlier].every((o) => JSON.stringify([...o.keys].sort()) === JSON.stringify(naive[0].keys));
   if (!sameAnswer) throw new Error(`impact and the naive way disagree on ${head}: ${ours[0].altered} vs ${naive[0].altered} targets`);
   return {
     head,
@@ -191,9 +218,11 @@ function stage(dir, head, runs, inner, withWarm) {
     time: {
       impact: stats(ours.map((o) => o.ms)),
       impactWarm: stats(warm.map((o) => o.ms)),
+      impactEarlier: stats(earlier.map((o) => o.ms)),
       naive: stats(naive.map((n) => n.ms)),
       speedup: stats(ours.map((o, i) => naive[i].ms / o.ms)),
       speedupWarm: stats(warm.map((o, i) => naive[i].ms / o.ms)),
+      speedupEarlier: stats(earlier.map((o, i) => naive[i].ms / o.ms)),
     },
     cpuMs: { impact: stats(ours.map((o) => o.cpuMs)), naive: stats(naive.map((n) => n.cpuMs)) },
   };
@@ -243,6 +272,7 @@ async function main() {
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |',
     row('(h) base layer (`base/config.yml`), no document cache', base, base.time.impact, base.time.speedup, 'reported', '—'),
     row(`(i) one team (\`teams/${TEAM}/base-config.yml\`), no document cache`, team, team.time.impact, team.time.speedup, '>= 100x', team.time.speedup.median >= 100 ? 'yes' : 'no'),
+    row('(i) same, with the cache an earlier change to the team left', team, team.time.impactEarlier, team.time.speedupEarlier, '>= 100x', team.time.speedupEarlier.median >= 100 ? 'yes' : 'no'),
     row('(i) same, warm document cache', team, team.time.impactWarm, team.time.speedupWarm, '>= 100x', team.time.speedupWarm.median >= 100 ? 'yes' : 'no'),
   ].join('\n');
   process.stdout.write(`\n${table}\n\nWhole \`claude-env impact\` process for (i): ${fmtMs(median(cliRuns))} wall (median of ${opts.runs}).\n`);

@@ -72,7 +72,7 @@ export function loadPolicy(repo: Repo): AccessPolicy {
 export function loadDirectory(repo: Repo): Directory {
   const teams = repo.teams();
   // One read for every members.yml (a git revision reads them in one batch).
-  repo.source.prefetch?.(teams.map((t) => `teams/${t}/members.yml`));
+  repo.prefetch(teams.map((t) => `teams/${t}/members.yml`));
   return {
     teams,
     projects: repo.projects(),

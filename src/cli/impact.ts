@@ -7,7 +7,7 @@
  * it ran (impact is a report), 2 for a bad revision or flag.
  */
 import { ClaudeEnvError, EXIT_OK, EXIT_USAGE, type ExitCode } from '../errors.js';
-import { computeImpact, OutputDiffs, prefetchScopes, type Impact, type TargetImpact } from '../impact/impact.js';
+import { computeImpact, OutputDiffs, scopePaths, type Impact, type TargetImpact } from '../impact/impact.js';
 import { scopesOf } from '../impact/changes.js';
 import { Repo } from '../repo/repo.js';
 import type { ParsedYaml } from '../repo/yaml.js';
@@ -43,16 +43,16 @@ export interface ImpactRun extends Impact {
  * from git, each document version parsed once (`shared`).
  */
 export async function impactBetween(dir: string, base: string, head: string, env: NodeJS.ProcessEnv, filter: Partial<Target> = {}): Promise<ImpactRun> {
-  const { baseCommit, headCommit, base: baseSource, head: headSource, changes } = await gitRevisions(dir, { rev: base, flag: '--base' }, { rev: head, flag: '--head' });
-  const scopes = scopesOf(changes);
-  // Everything the scopes read first, at both revisions, in one git batch.
-  prefetchScopes(baseSource, scopes);
   const disk = diskDocumentCache(env);
+  const { baseCommit, headCommit, base: baseSource, head: headSource, changes } = await gitRevisions(dir, { rev: base, flag: '--base' }, { rev: head, flag: '--head' }, disk ? { cache: disk } : {});
+  const scopes = scopesOf(changes);
   // The document cache is filled with what a change reads (a few dozen documents for a team's change), and only read
   // for a change that reaches every target: writing thousands of entries costs more than it saves (see context.ts).
   const cache = disk && scopes.some((s) => s.kind === 'all') ? { get: disk.get, set() {} } : disk;
   const shared = new Map<string, ParsedYaml>();
-  const open = (source: RepoSource): Repo => new Repo(source, { shared, ...(cache ? { cache } : {}) });
+  // Everything the scopes read first, at both revisions, in one git batch (the base's prefetch reads head's too).
+  const first = scopePaths(baseSource, scopes, changes);
+  const open = (source: RepoSource): Repo => new Repo(source, { shared, prefetch: first, ...(cache ? { cache } : {}) });
   const impact = computeImpact(open(baseSource), open(headSource), changes, { filter });
   return { ...impact, base: { rev: base, commit: baseCommit }, head: { rev: head, commit: headCommit } };
 }

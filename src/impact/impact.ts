@@ -14,7 +14,7 @@ import { renderTarget } from '../render/index.js';
 import { renderOutputs, type Output, type OutputKind } from '../render/outputs.js';
 import { filePlaceOf, isYamlPath, placeOf } from '../repo/layout.js';
 import type { TreeMap } from '../provenance/tree.js';
-import type { Repo } from '../repo/repo.js';
+import { chainLayers, type Repo } from '../repo/repo.js';
 import type { RepoSource } from '../repo/source.js';
 import type { Target } from '../vocabulary.js';
 import { scopesOf, type ChangedFile, type Scope } from './changes.js';
@@ -96,13 +96,13 @@ export function computeImpact(base: Repo, head: Repo, changes: readonly ChangedF
   collect(new TargetIndex(base), 'inBase');
   collect(new TargetIndex(head), 'inHead');
   const all = [...candidates.values()];
-  prefetchChains(base, all.filter((c) => c.inBase).map((c) => c.target));
-  prefetchChains(head, all.filter((c) => c.inHead).map((c) => c.target));
+  // A target of both revisions can differ only in the sections the changed documents reach: only those are merged and compared.
+  const sections = changedSections(base, head, changes);
+  prefetchChains(base, all.filter((c) => c.inBase), sections);
+  prefetchChains(head, all.filter((c) => c.inHead), sections);
 
   const baseCache = createMergeCache(base);
   const headCache = createMergeCache(head);
-  // A target of both revisions can differ only in the sections the changed documents reach: only those are merged and compared.
-  const sections = changedSections(base, head, changes);
   const rendered = { base: 0, head: 0 };
   const targets: TargetImpact[] = [];
   for (const c of all.sort((a, b) => compareTargets(a.target, b.target))) {
@@ -314,34 +314,41 @@ function refineScopes(base: Repo, head: Repo, scopes: readonly Scope[]): Scope[]
 }
 
 /**
- * Before the repo is opened: read in one batch what the scopes will need
- * first (the repo settings, base and environment layers, the folders of the
- * teams in scope, the members lists the index reads). A git source runs one
- * `git cat-file` for them instead of one per document.
+ * What the scopes read before any chain (Repo's `prefetch`, before the repo
+ * is opened): the repo settings, each environment's teams.yml, the members
+ * lists the index reads and the changed files. A git source reads them with
+ * one `git cat-file` instead of one per document. For a change that reaches
+ * every target: every file.
  */
-export function prefetchScopes(src: RepoSource, scopes: readonly Scope[]): void {
-  if (!src.prefetch) return;
-  if (scopes.some((s) => s.kind === 'all')) return src.prefetch(src.list(''));
-  const paths = ['claude-env.yml', ...src.list('base'), ...src.list('environments')];
+export function scopePaths(src: RepoSource, scopes: readonly Scope[], changes: readonly ChangedFile[]): string[] {
+  if (scopes.some((s) => s.kind === 'all')) return src.list('');
+  const paths = ['claude-env.yml', ...src.list('environments').filter((p) => p.endsWith('/teams.yml'))];
   if (scopes.some((s) => s.kind === 'env' || s.kind === 'env-teams' || s.kind === 'project' || s.kind === 'user')) paths.push(...src.list('teams').filter((p) => p.endsWith('/members.yml')));
-  for (const s of scopes) if (s.kind === 'team' || s.kind === 'env-team') paths.push(...src.list(`teams/${s.team}`));
-  src.prefetch(paths);
+  for (const s of scopes) if (s.kind === 'team' || s.kind === 'env-team') paths.push(`teams/${s.team}/members.yml`);
+  for (const c of changes) paths.push(c.path, ...(c.oldPath !== undefined ? [c.oldPath] : []));
+  return paths;
 }
 
-/** Read the documents of the targets' chains in one batch per revision. */
-function prefetchChains(repo: Repo, targets: readonly Target[]): void {
-  const src = repo.source;
-  if (!src.prefetch || targets.length === 0) return;
-  const folders = new Set<string>(['base']);
-  for (const t of targets) {
-    folders.add(`environments/${t.env}`);
-    if (t.team !== undefined) folders.add(`teams/${t.team}`);
-    if (t.project !== undefined) folders.add(`projects/${t.project}`);
-    if (t.user !== undefined) folders.add(`users/${t.user}`);
-  }
+/**
+ * Read the files the candidates' merges will read in one batch per revision:
+ * of a target of both revisions only the documents that can hold a changed
+ * section (as renderSections merges), of an added or removed one everything.
+ */
+function prefetchChains(repo: Repo, candidates: readonly Candidate[], sections: ReadonlySet<string> | 'all'): void {
+  if (!repo.source.prefetch || candidates.length === 0) return;
+  const seen = new Set<string>();
   const paths: string[] = [];
-  for (const f of folders) paths.push(...src.list(f));
-  src.prefetch(paths);
+  for (const c of candidates) {
+    const partial = c.inBase && c.inHead && sections !== 'all' ? sections : undefined;
+    if (partial && partial.size === 0) continue; // not rendered at all
+    for (const [layer, id] of chainLayers(c.target)) {
+      const key = `${partial ? 'p' : 'a'}|${layer}|${id.env ?? ''}|${id.team ?? ''}|${id.project ?? ''}|${id.user ?? ''}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      paths.push(...repo.layerFiles(layer, id, partial));
+    }
+  }
+  repo.prefetch(paths);
 }
 
 /** A layer value as plain data that keeps `!delete` and secret references apart from any string. */

@@ -26,7 +26,7 @@ export class TargetIndex {
   all(): Target[] {
     if (!this.everyTarget) {
       // One batch for every members.yml (a git source reads them in one go).
-      this.repo.source.prefetch?.(this.repo.teams().map((t) => `teams/${t}/members.yml`));
+      this.repo.prefetch(this.repo.teams().map((t) => `teams/${t}/members.yml`));
       this.everyTarget = unique(this.repo.targets());
     }
     return this.everyTarget;

@@ -3,7 +3,9 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { stringify } from 'yaml';
-import { cacheKey, decodeParsed, encodeParsed } from './doc-cache.js';
+import { cacheKey, decodeParsed, encodeParsed, type DocumentCache } from './doc-cache.js';
+import { Repo } from './repo.js';
+import { memorySource, type RepoSource } from './source.js';
 import { parseYaml, type ParsedYaml } from './yaml.js';
 import { DELETE, SecretValue, originsOf, type LayerValue } from '../provenance/tree.js';
 import type { RepoPath } from '../vocabulary.js';
@@ -60,5 +62,46 @@ describe('document cache', () => {
     const entry = encodeParsed(parseYaml('a: 1\n', file, 'team'), 'a: 1\n');
     assert.equal(decodeParsed(entry, 'a: 2\n', file, 'team'), undefined, 'a colliding key with another text is a miss');
     assert.equal(decodeParsed('{"v": [', 'a: 1\n', file, 'team'), undefined);
+  });
+
+  it('finds a document by its content id without reading it, and reads it again when the id changes', () => {
+    const files: Record<string, string> = { 'claude-env.yml': 'version: 1\n', 'teams/web/base-config.yml': 'settings:\n  model: opus\n' };
+    const ids: Record<string, string> = { 'claude-env.yml': 'id-settings', 'teams/web/base-config.yml': 'id-web-1' };
+    const reads: string[] = [];
+    const prefetched: string[] = [];
+    const store = new Map<string, string>();
+    const cache: DocumentCache = { get: (k) => store.get(k), set: (k, v) => void store.set(k, v) };
+    const source = (): RepoSource => {
+      const inner = memorySource(files);
+      return {
+        ...inner,
+        read: (p) => (reads.push(p), inner.read(p)),
+        prefetch: (ps) => void prefetched.push(...ps),
+        contentId: (p) => ids[p],
+      };
+    };
+    const first = new Repo(source(), { cache });
+    const model = (r: Repo): unknown => (r.document('teams/web/base-config.yml')!.value as { settings: { model: string } }).settings.model;
+    assert.equal(model(first), 'opus');
+    assert.deepEqual(reads.sort(), ['claude-env.yml', 'teams/web/base-config.yml']);
+    // A second run with the same content ids reads nothing, prefetches nothing, and gets the same tree, origins included.
+    reads.length = 0;
+    const second = new Repo(source(), { cache, prefetch: ['claude-env.yml', 'teams/web/base-config.yml'] });
+    assert.deepEqual(prefetched, []);
+    assert.equal(model(second), 'opus');
+    assert.deepEqual(reads, []);
+    same(parseYaml(files['teams/web/base-config.yml']!, 'teams/web/base-config.yml' as RepoPath, 'team'), { value: second.document('teams/web/base-config.yml')!.value, findings: [...second.document('teams/web/base-config.yml')!.findings], rootOrigin: second.document('teams/web/base-config.yml')!.rootOrigin });
+    // New content under a new id: read and parsed, never the old tree.
+    files['teams/web/base-config.yml'] = 'settings:\n  model: sonnet\n';
+    ids['teams/web/base-config.yml'] = 'id-web-2';
+    const third = new Repo(source(), { cache, prefetch: ['claude-env.yml', 'teams/web/base-config.yml'] });
+    assert.deepEqual(prefetched, ['teams/web/base-config.yml']);
+    assert.equal(model(third), 'sonnet');
+    // A damaged entry is a miss: the document is read and parsed again.
+    for (const k of store.keys()) if (k.startsWith('g-')) store.set(k, '{"k": "claude-env-doc-v1", "t": 1');
+    reads.length = 0;
+    const fourth = new Repo(source(), { cache });
+    assert.equal(model(fourth), 'sonnet');
+    assert.deepEqual(reads.sort(), ['claude-env.yml', 'teams/web/base-config.yml']);
   });
 });

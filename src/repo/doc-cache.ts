@@ -102,19 +102,37 @@ export function encodeParsed(p: ParsedYaml, text: string): string {
   return JSON.stringify(doc);
 }
 
-/** The entry's parse, or undefined when it is damaged, of another format, or of another text. */
-export function decodeParsed(data: string, text: string, file: RepoPath, layer: LayerName): ParsedYaml | undefined {
+/** An entry read back: the text it was parsed from and its encoded parse. */
+export interface CacheEntry {
+  readonly text: string;
+  readonly doc: EncodedDoc;
+}
+
+/** A stored entry, or undefined when it is damaged or of another format. */
+export function readEntry(data: string): CacheEntry | undefined {
   let doc: EncodedDoc;
   try {
     doc = JSON.parse(data) as EncodedDoc;
   } catch {
     return undefined;
   }
-  if (doc === null || typeof doc !== 'object' || doc.k !== FORMAT || doc.t !== text) return undefined;
+  if (doc === null || typeof doc !== 'object' || doc.k !== FORMAT || typeof doc.t !== 'string' || !Array.isArray(doc.r) || !Array.isArray(doc.f)) return undefined;
+  return { text: doc.t, doc };
+}
+
+/** An entry's parse, with the origins of the file and layer it is read as. */
+export function decodeEntry(entry: CacheEntry, file: RepoPath, layer: LayerName): ParsedYaml {
+  const { doc } = entry;
   const origin = (line: number, column: number): Origin => ({ layer, file, line, column });
   return {
     value: doc.v === undefined ? undefined : decode(doc.v, origin),
     rootOrigin: origin(doc.r[0], doc.r[1]),
     findings: doc.f.map(([rule, severity, line, column, message]) => ({ rule, severity, file, line, column, message })),
   };
+}
+
+/** The entry's parse, or undefined when it is damaged, of another format, or of another text. */
+export function decodeParsed(data: string, text: string, file: RepoPath, layer: LayerName): ParsedYaml | undefined {
+  const entry = readEntry(data);
+  return entry && entry.text === text ? decodeEntry(entry, file, layer) : undefined;
 }

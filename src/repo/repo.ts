@@ -10,7 +10,7 @@ import type { Finding, LayerName, Origin, RepoPath, Target } from '../vocabulary
 import { DEFAULT_ENVIRONMENTS, LAYER_DOCUMENTS, isYamlPath, layerFolder, placeOf, type DocumentPlace } from './layout.js';
 import { unreadable, type RepoSource } from './source.js';
 import { parseYaml, type ParsedYaml } from './yaml.js';
-import { cacheKey, decodeParsed, encodeParsed, type DocumentCache } from './doc-cache.js';
+import { cacheKey, decodeEntry, decodeParsed, encodeParsed, readEntry, type CacheEntry, type DocumentCache } from './doc-cache.js';
 
 export interface RepoDocument {
   readonly path: RepoPath;
@@ -37,6 +37,23 @@ export interface Member {
   readonly projects: readonly string[];
   readonly team: string;
   readonly origin: Origin;
+}
+
+/** Which layer folder: the names a layer of a chain is found by. */
+export interface LayerId {
+  readonly env?: string;
+  readonly team?: string;
+  readonly project?: string;
+  readonly user?: string;
+}
+
+/** The layers of a target's chain with their ids, lowest priority first. */
+export function chainLayers(t: Target): Array<readonly [LayerName, LayerId]> {
+  const layers: Array<readonly [LayerName, LayerId]> = [['base', {}], ['environment', { env: t.env }]];
+  if (t.team !== undefined) layers.push(['environment-team', { env: t.env, team: t.team }], ['team', { team: t.team }]);
+  if (t.project !== undefined) layers.push(['project', { project: t.project }]);
+  if (t.user !== undefined) layers.push(['user', { user: t.user }]);
+  return layers;
 }
 
 export interface RepoSettings {
@@ -66,6 +83,8 @@ export class Repo {
 
   private readonly cache: DocumentCache | undefined;
   private readonly shared: Map<string, ParsedYaml> | undefined;
+  /** Document cache entries found by content id (source.contentId), by path: their text was never read from the source. */
+  private readonly entries = new Map<string, CacheEntry>();
 
   /**
    * `shared`: parses kept across Repo instances, keyed by path and text, so
@@ -73,10 +92,11 @@ export class Repo {
    */
   constructor(
     readonly source: RepoSource,
-    opts: { cache?: DocumentCache; shared?: Map<string, ParsedYaml> } = {},
+    opts: { cache?: DocumentCache; shared?: Map<string, ParsedYaml>; prefetch?: readonly string[] } = {},
   ) {
     this.cache = opts.cache;
     this.shared = opts.shared;
+    if (opts.prefetch) this.prefetch(opts.prefetch);
     // Parsed here once: every command needs the repo settings anyway.
     if (this.document('claude-env.yml') === undefined) {
       throw new ClaudeEnvError('not-config-repo', `${source.description} is not a claude-env config repo: it has no claude-env.yml`, {
@@ -102,10 +122,33 @@ export class Repo {
     return doc;
   }
 
+  /**
+   * Files about to be read, read in one batch by the source, except the
+   * documents the document cache holds by content id (those are not read).
+   */
+  prefetch(paths: readonly string[]): void {
+    if (!this.source.prefetch) return;
+    const rest = this.cache && this.source.contentId ? paths.filter((p) => !this.texts.has(p) && !this.fromCache(p)) : paths;
+    if (rest.length > 0) this.source.prefetch(rest);
+  }
+
+  /** Whether the document cache holds the document at `path` by its content id (its text is then known). */
+  private fromCache(path: string): boolean {
+    if (!isYamlPath(path)) return false;
+    const id = this.source.contentId?.(path);
+    const data = id === undefined ? undefined : this.cache?.get(`g-${id}`);
+    const entry = data === undefined ? undefined : readEntry(data);
+    if (!entry) return false;
+    this.entries.set(path, entry);
+    this.texts.set(path, entry.text);
+    return true;
+  }
+
   /** A file's text, read once (not parsed). Undefined when the file does not exist. */
   text(path: string): string | undefined {
     const hit = this.texts.get(path);
     if (hit !== undefined) return hit ?? undefined;
+    if (this.cache && this.fromCache(path)) return this.texts.get(path)!;
     const bytes = this.source.read(path);
     const text = bytes === undefined ? undefined : decoder.decode(bytes);
     this.texts.set(path, text ?? null);
@@ -120,13 +163,9 @@ export class Repo {
    */
   chainParts(t: Target): Array<readonly [string, string | Uint8Array]> {
     const parts: Array<readonly [string, string | Uint8Array]> = [['claude-env.yml', this.text('claude-env.yml') ?? '']];
-    const layers: Array<[LayerName, { env?: string; team?: string; project?: string; user?: string }]> = [['base', {}], ['environment', { env: t.env }]];
-    if (t.team !== undefined) layers.push(['environment-team', { env: t.env, team: t.team }], ['team', { team: t.team }]);
-    if (t.project !== undefined) layers.push(['project', { project: t.project }]);
-    if (t.user !== undefined) layers.push(['user', { user: t.user }]);
-    for (const [layer, id] of layers) {
+    for (const [layer, id] of chainLayers(t)) {
       const { docs, folder } = this.layerPaths(layer, id);
-      this.source.prefetch?.(docs);
+      this.prefetch(docs);
       for (const path of docs) {
         const text = this.text(path);
         if (text !== undefined) parts.push([path, text]);
@@ -138,8 +177,23 @@ export class Repo {
     return parts;
   }
 
+  /**
+   * The files of a layer that a merge reads: its documents (only those that
+   * can hold one of `sections`, when given) and its `files/` overlay (unless
+   * `sections` leaves `files` out). What to prefetch for a chain.
+   */
+  layerFiles(layer: LayerName, id: LayerId, sections?: ReadonlySet<string>): string[] {
+    const { docs, folder } = this.layerPaths(layer, id);
+    const out = sections === undefined ? docs : docs.filter((p) => {
+      const top = placeOf(p).section[0];
+      return top === undefined || sections.has(top);
+    });
+    if (folder !== undefined && (sections === undefined || sections.has('files')) && this.hasSubdir(folder, 'files')) out.push(...this.source.list(`${folder}/files`));
+    return out;
+  }
+
   /** The document paths of a layer (those that may exist), and its folder for the `files/` overlay. */
-  private layerPaths(layer: LayerName, id: { env?: string; team?: string; project?: string; user?: string }, section?: string): { docs: string[]; folder?: string } {
+  private layerPaths(layer: LayerName, id: LayerId, section?: string): { docs: string[]; folder?: string } {
     if (layer === 'environment-team') return { docs: [`environments/${id.env}/teams.yml`] };
     const name = layer === 'environment' ? id.env : layer === 'team' ? id.team : layer === 'project' ? id.project : id.user;
     if (layer !== 'base' && !this.hasFolder(layer, name!)) return { docs: [] };
@@ -173,12 +227,21 @@ export class Repo {
 
   private parseCached(text: string, file: RepoPath, layer: LayerName): ParsedYaml {
     if (!this.cache) return parseYaml(text, file, layer);
+    const found = this.entries.get(file);
+    if (found && found.text === text) return decodeEntry(found, file, layer);
     const key = cacheKey(text);
     const hit = this.cache.get(key);
     const decoded = hit === undefined ? undefined : decodeParsed(hit, text, file, layer);
-    if (decoded) return decoded;
+    const id = this.source.contentId?.(file);
+    if (decoded) {
+      // Found by text: kept by content id too, so that the next run need not read the file at all.
+      if (id !== undefined) this.cache.set(`g-${id}`, hit!);
+      return decoded;
+    }
     const parsed = parseYaml(text, file, layer);
-    this.cache.set(key, encodeParsed(parsed, text));
+    const data = encodeParsed(parsed, text);
+    this.cache.set(key, data);
+    if (id !== undefined) this.cache.set(`g-${id}`, data);
     return parsed;
   }
 
@@ -192,7 +255,7 @@ export class Repo {
   /** Every YAML document of the repo, in path order. */
   allDocuments(onProgress?: (done: number, total: number) => void): RepoDocument[] {
     const paths = this.files().filter(isYamlPath);
-    this.source.prefetch?.(paths);
+    this.prefetch(paths);
     return paths
       .map((p, i) => {
         const d = this.document(p);
@@ -344,7 +407,7 @@ export class Repo {
    * (root-shaped ones, and those placed at it): explaining `settings.model`
    * need not read the MCP server, persona or security documents.
    */
-  layerDocuments(layer: LayerName, id: { env?: string; team?: string; project?: string; user?: string }, section?: string): LayerDocument[] {
+  layerDocuments(layer: LayerName, id: LayerId, section?: string): LayerDocument[] {
     const out: LayerDocument[] = [];
     if (layer === 'environment-team') {
       const path = `environments/${id.env}/teams.yml`;
@@ -359,7 +422,7 @@ export class Repo {
     }
     const { docs: names, folder } = this.layerPaths(layer, id, section);
     if (folder === undefined) return out;
-    this.source.prefetch?.(names);
+    this.prefetch(names);
     for (const path of names) {
       const doc = this.document(path);
       if (!doc) continue;
@@ -443,14 +506,7 @@ export class Repo {
 
   /** The full chain of documents for a target, lowest priority first. */
   chain(t: Target): LayerDocument[] {
-    const out = [...this.layerDocuments('base', {}), ...this.layerDocuments('environment', { env: t.env })];
-    if (t.team !== undefined) {
-      out.push(...this.layerDocuments('environment-team', { env: t.env, team: t.team }));
-      out.push(...this.layerDocuments('team', { team: t.team }));
-    }
-    if (t.project !== undefined) out.push(...this.layerDocuments('project', { project: t.project }));
-    if (t.user !== undefined) out.push(...this.layerDocuments('user', { user: t.user }));
-    return out;
+    return chainLayers(t).flatMap(([layer, id]) => this.layerDocuments(layer, id));
   }
 
   /** Errors in the documents of a chain: render refuses to go on with them. */

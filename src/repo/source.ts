@@ -20,6 +20,13 @@ export interface RepoSource {
   mode(path: string): number;
   /** A hint that these files will be read soon (a git source reads them in one batch). */
   prefetch?(paths: readonly string[]): void;
+  /**
+   * An id of a file's content that changes whenever its bytes do (a git
+   * source's blob id), where the source knows it without reading the file:
+   * the document cache is then looked up by it, and a document found there
+   * is never read.
+   */
+  contentId?(path: string): string | undefined;
 }
 
 /** An in-memory repo: path → content (string or bytes), with optional modes. */

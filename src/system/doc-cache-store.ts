@@ -23,17 +23,19 @@ export function diskDocumentCache(env: NodeJS.ProcessEnv): DocumentCache | undef
   if (!dir) return undefined;
   let made = false;
   const subs = new Set<string>();
+  // Spread over folders by the key's first characters after its kind ("g-", "t-", "a-"; none for a document's text hash).
+  const shard = (key: string): string => (key[1] === '-' ? `${key[0]}${key.slice(2, 4)}` : key.slice(0, 2));
   return {
     get(key) {
       try {
-        return readFileSync(join(dir, key.slice(0, 2), key), 'utf8');
+        return readFileSync(join(dir, shard(key), key), 'utf8');
       } catch {
         return undefined;
       }
     },
     set(key, data) {
       try {
-        const sub = join(dir, key.slice(0, 2));
+        const sub = join(dir, shard(key));
         if (!made) {
           mkdirSync(dir, { recursive: true, mode: 0o700 });
           made = true;

@@ -5,6 +5,7 @@
  */
 import { ClaudeEnvError, EXIT_USAGE } from '../errors.js';
 import type { ChangedFile } from '../impact/changes.js';
+import type { DocumentCache } from '../repo/doc-cache.js';
 import type { RepoPath } from '../vocabulary.js';
 import type { RepoSource } from '../repo/source.js';
 import { BlobStore, git, gitAsync, lowerBound, parseLsTree, sortedKeys, treeSource, type TreeEntries } from './repo-source.js';
@@ -97,24 +98,61 @@ export interface GitRevisions {
   readonly changes: readonly ChangedFile[];
 }
 
+/** Bump when the entry's layout changes. */
+const TREE_FORMAT = 'claude-env-tree-v1';
+
+/**
+ * The listing of a tree (`git ls-tree -r -z`) kept in the document cache by
+ * the tree's id: a tree's content never changes under its id, so the next
+ * command on the same revision need not list it again. An entry holds its
+ * record count and is used only when that many records parse.
+ */
+function cachedTree(cache: DocumentCache, tree: string): TreeEntries | undefined {
+  const data = cache.get(`t-${tree}`);
+  if (data === undefined) return undefined;
+  const head = data.indexOf('\n');
+  const count = data.indexOf('\n', head + 1);
+  if (head < 0 || count < 0 || data.slice(0, head) !== TREE_FORMAT) return undefined;
+  const entries = parseLsTree(data.slice(count + 1));
+  return String(entries.size) === data.slice(head + 1, count) ? entries : undefined;
+}
+
+function storeTree(cache: DocumentCache, tree: string, listing: Buffer): TreeEntries {
+  const entries = parseLsTree(listing);
+  cache.set(`t-${tree}`, `${TREE_FORMAT}\n${entries.size}\n${listing.toString('utf8')}`);
+  return entries;
+}
+
 /**
  * Two revisions of one repo, read together: the commits they name, the
  * changed files, and a RepoSource for each. Head's files are base's (one
  * `git ls-tree`) with the raw diff applied, and every blob is read once for
  * both, in the same batches (a prefetch of some paths on either side reads
- * them at both revisions). The first three git runs go at once.
+ * them at both revisions). The first git runs go at once; with a document
+ * cache, the base's tree listing is taken from it when it is there.
  */
-export async function gitRevisions(dir: string, baseRev: { rev: string; flag: string }, headRev: { rev: string; flag: string }): Promise<GitRevisions> {
+export async function gitRevisions(dir: string, baseRev: { rev: string; flag: string }, headRev: { rev: string; flag: string }, opts: { cache?: DocumentCache } = {}): Promise<GitRevisions> {
   const revs = [baseRev, headRev];
   checkRevisionNames(revs);
   const [b, h] = revs.map((r) => `${r.rev}^{commit}`) as [string, string];
-  const [resolved, diffOut, listing] = await Promise.allSettled([gitAsync(dir, ['rev-parse', '--end-of-options', b, h]), gitAsync(dir, rawDiffArgs(b, h)), gitAsync(dir, ['ls-tree', '-r', '-z', '--full-tree', b])]);
-  const commits = resolved.status === 'fulfilled' ? commitsOf(resolved.value, 2) : undefined;
-  if (!commits) return whyUnresolved(dir, revs);
+  const { cache } = opts;
+  // With a cache, the base's tree id comes first: its listing may be there. Without, all three git runs go at once.
+  const listTree = (tree: string): Promise<Buffer> => gitAsync(dir, ['ls-tree', '-r', '-z', '--full-tree', tree]);
+  const [resolved, diffOut, listed] = await Promise.allSettled([
+    gitAsync(dir, ['rev-parse', '--end-of-options', b, h, ...(cache ? [`${baseRev.rev}^{tree}`] : [])]),
+    gitAsync(dir, rawDiffArgs(b, h)),
+    ...(cache ? [] : [listTree(b)]),
+  ]);
+  const ids = resolved.status === 'fulfilled' ? commitsOf(resolved.value, cache ? 3 : 2) : undefined;
+  if (!ids) return whyUnresolved(dir, revs);
+  const commits = ids.slice(0, 2);
   if (diffOut.status === 'rejected') throw diffOut.reason;
-  if (listing.status === 'rejected') throw listing.reason;
+  let baseEntries: TreeEntries;
+  if (!cache) {
+    if (listed!.status === 'rejected') throw listed!.reason;
+    baseEntries = parseLsTree(listed!.value);
+  } else baseEntries = cachedTree(cache, ids[2]!) ?? storeTree(cache, ids[2]!, await listTree(ids[2]!));
   const raw = parseRawDiff(diffOut.value);
-  const baseEntries = parseLsTree(listing.value);
   const basePaths = sortedKeys(baseEntries);
   const headEntries: TreeEntries = new Map(baseEntries);
   for (const c of raw) {

@@ -158,10 +158,10 @@ function lsTree(dir: string, commit: string): TreeEntries {
 }
 
 /** The output of `git ls-tree -r -z` as tree entries. */
-export function parseLsTree(out: Buffer): TreeEntries {
+export function parseLsTree(out: Buffer | string): TreeEntries {
   // Records are `<mode> <type> <oid>\t<path>\0`; read in place (no split arrays: an org's tree has thousands).
   const entries: TreeEntries = new Map();
-  const s = out.toString('utf8');
+  const s = typeof out === 'string' ? out : out.toString('utf8');
   const modes = new Map<string, number>();
   for (let at = 0; at < s.length; ) {
     const nul = s.indexOf('\0', at);
@@ -226,6 +226,9 @@ export function treeSource(description: string, entries: TreeEntries, store: Blo
     },
     prefetch(want) {
       store.fetch(fetchAlso ? [...oidsOf(want), ...fetchAlso(want)] : oidsOf(want));
+    },
+    contentId(path) {
+      return entries.get(path)?.oid;
     },
   };
 }

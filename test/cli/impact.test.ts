@@ -245,4 +245,28 @@ describe('impact', () => {
     assert.equal(none.code, 2);
     assert.match(none.stderr, /impact needs --base REV/);
   });
+
+  it('gives the same report with no document cache, an empty one, a warm one and a damaged one', async () => {
+    const branches = ['team-change', 'rename', 'new-user', 'env-team', 'personas', 'merge-rules'];
+    const run = async (cache: string, head: string): Promise<string> => {
+      const r = await cli(['impact', '--repo', repo, '--base', 'main', '--head', head, '--json', '--limit', '0'], { env: { HOME: tmp.dir, PATH: process.env['PATH'], CLAUDE_ENV_CACHE: cache } });
+      assert.equal(r.code, 0, r.stderr);
+      return r.stdout;
+    };
+    const dir = join(tmp.dir, 'impact-cache');
+    for (const head of branches) {
+      const off = await run('off', head);
+      assert.equal(await run(dir, head), off, `${head}: empty cache`);
+      assert.equal(await run(dir, head), off, `${head}: warm cache`);
+    }
+    // The cache now holds documents by blob id and the base's tree listing: damage every entry of it.
+    const entries = readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
+    assert.ok(entries.some((e) => e.name.startsWith('t-')) && entries.some((e) => e.name.startsWith('g-')));
+    for (const e of entries) {
+      const path = join(e.parentPath, e.name);
+      const text = readFileSync(path, 'utf8');
+      writeFileSync(path, text.slice(0, Math.floor(text.length / 2)));
+    }
+    for (const head of branches) assert.equal(await run(dir, head), await run('off', head), `${head}: damaged cache`);
+  });
 });
