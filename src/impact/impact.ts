@@ -14,7 +14,7 @@ import { renderTarget } from '../render/index.js';
 import { renderOutputs, type Output, type OutputKind } from '../render/outputs.js';
 import { filePlaceOf, isYamlPath, placeOf } from '../repo/layout.js';
 import type { TreeMap } from '../provenance/tree.js';
-import { chainLayers, type Repo } from '../repo/repo.js';
+import type { Repo } from '../repo/repo.js';
 import type { RepoSource } from '../repo/source.js';
 import type { Target } from '../vocabulary.js';
 import { scopesOf, type ChangedFile, type Scope } from './changes.js';
@@ -101,18 +101,39 @@ export function computeImpact(base: Repo, head: Repo, changes: readonly ChangedF
   prefetchChains(base, all.filter((c) => c.inBase), sections);
   prefetchChains(head, all.filter((c) => c.inHead), sections);
 
-  const baseCache = createMergeCache(base);
-  const headCache = createMergeCache(head);
+  // Targets whose chains read the same documents render the same outputs (a member with no user folder renders as
+  // the project's prefix): each distinct chain is rendered once per revision, and each pair of renders compared once.
+  const side = (repo: Repo): ((t: Target, partial: boolean) => { key: string; outputs: readonly Output[] }) => {
+    const cache = createMergeCache(repo);
+    const memo = new Map<string, readonly Output[]>();
+    return (t, partial) => {
+      const key = `${partial ? 'p' : 'a'}|${t.env}|${t.team ?? ''}|${t.project ?? ''}|${t.user !== undefined && repo.hasSubdir('users', t.user) ? t.user : ''}`;
+      let outputs = memo.get(key);
+      if (!outputs) {
+        outputs = partial ? renderSections(repo, t, sections as ReadonlySet<string>, cache) : render(repo, t, cache);
+        memo.set(key, outputs);
+      }
+      return { key, outputs };
+    };
+  };
+  const renderBase = side(base);
+  const renderHead = side(head);
+  const compared = new Map<string, OutputChange[]>();
   const rendered = { base: 0, head: 0 };
   const targets: TargetImpact[] = [];
   for (const c of all.sort((a, b) => compareTargets(a.target, b.target))) {
     const partial = c.inBase && c.inHead && sections !== 'all';
     if (partial && sections.size === 0) continue;
-    const before = !c.inBase ? undefined : partial ? renderSections(base, c.target, sections, baseCache) : render(base, c.target, baseCache);
-    const after = !c.inHead ? undefined : partial ? renderSections(head, c.target, sections, headCache) : render(head, c.target, headCache);
+    const before = c.inBase ? renderBase(c.target, partial) : undefined;
+    const after = c.inHead ? renderHead(c.target, partial) : undefined;
     if (before) rendered.base++;
     if (after) rendered.head++;
-    const files = compareOutputs(before ?? [], after ?? []);
+    const pair = `${before?.key ?? ''}\n${after?.key ?? ''}`;
+    let files = compared.get(pair);
+    if (!files) {
+      files = compareOutputs(before?.outputs ?? [], after?.outputs ?? []);
+      compared.set(pair, files);
+    }
     if (files.length === 0 && before && after) continue;
     targets.push({ target: c.target, change: !before ? 'added' : !after ? 'removed' : 'modified', files });
   }
@@ -333,21 +354,29 @@ export function scopePaths(src: RepoSource, scopes: readonly Scope[], changes: r
  * Read the files the candidates' merges will read in one batch per revision:
  * of a target of both revisions only the documents that can hold a changed
  * section (as renderSections merges), of an added or removed one everything.
+ * Each layer folder is looked at once, however many targets share it.
  */
 function prefetchChains(repo: Repo, candidates: readonly Candidate[], sections: ReadonlySet<string> | 'all'): void {
   if (!repo.source.prefetch || candidates.length === 0) return;
-  const seen = new Set<string>();
   const paths: string[] = [];
-  for (const c of candidates) {
-    const partial = c.inBase && c.inHead && sections !== 'all' ? sections : undefined;
-    if (partial && partial.size === 0) continue; // not rendered at all
-    for (const [layer, id] of chainLayers(c.target)) {
-      const key = `${partial ? 'p' : 'a'}|${layer}|${id.env ?? ''}|${id.team ?? ''}|${id.project ?? ''}|${id.user ?? ''}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      paths.push(...repo.layerFiles(layer, id, partial));
+  const layersOf = (only: ReadonlySet<string> | undefined, targets: readonly Target[]): void => {
+    if (targets.length === 0) return;
+    const envs = new Set<string>();
+    const names: Record<'team' | 'project' | 'user', Set<string>> = { team: new Set(), project: new Set(), user: new Set() };
+    for (const t of targets) {
+      envs.add(t.env);
+      if (t.team !== undefined) names.team.add(t.team);
+      if (t.project !== undefined) names.project.add(t.project);
+      if (t.user !== undefined) names.user.add(t.user);
     }
-  }
+    paths.push(...repo.layerFiles('base', {}, only));
+    for (const env of envs) paths.push(...repo.layerFiles('environment', { env }, only), ...(names.team.size > 0 ? repo.layerFiles('environment-team', { env }, only) : []));
+    for (const layer of ['team', 'project', 'user'] as const) for (const name of names[layer]) paths.push(...repo.layerFiles(layer, { [layer]: name }, only));
+  };
+  const partial = sections === 'all' ? [] : candidates.filter((c) => c.inBase && c.inHead).map((c) => c.target);
+  const whole = sections === 'all' ? candidates.map((c) => c.target) : candidates.filter((c) => !(c.inBase && c.inHead)).map((c) => c.target);
+  if (sections !== 'all' && sections.size > 0) layersOf(sections, partial);
+  layersOf(undefined, whole);
   repo.prefetch(paths);
 }
 

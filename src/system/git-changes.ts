@@ -8,7 +8,7 @@ import type { ChangedFile } from '../impact/changes.js';
 import type { DocumentCache } from '../repo/doc-cache.js';
 import type { RepoPath } from '../vocabulary.js';
 import type { RepoSource } from '../repo/source.js';
-import { BlobStore, git, gitAsync, lowerBound, parseLsTree, sortedKeys, treeSource, type TreeEntries } from './repo-source.js';
+import { BlobStore, Tree, git, gitAsync, treeSource, type TreeEntry } from './repo-source.js';
 
 /**
  * The commits that revisions name (one git run for all of them); a usage
@@ -99,28 +99,23 @@ export interface GitRevisions {
 }
 
 /** Bump when the entry's layout changes. */
-const TREE_FORMAT = 'claude-env-tree-v1';
+const TREE_FORMAT = 'claude-env-tree-v2\n';
 
 /**
  * The listing of a tree (`git ls-tree -r -z`) kept in the document cache by
  * the tree's id: a tree's content never changes under its id, so the next
- * command on the same revision need not list it again. An entry holds its
- * record count and is used only when that many records parse.
+ * command on the same revision need not list it again. A damaged entry is a
+ * miss.
  */
-function cachedTree(cache: DocumentCache, tree: string): TreeEntries | undefined {
+function cachedTree(cache: DocumentCache, tree: string): Tree | undefined {
   const data = cache.get(`t-${tree}`);
-  if (data === undefined) return undefined;
-  const head = data.indexOf('\n');
-  const count = data.indexOf('\n', head + 1);
-  if (head < 0 || count < 0 || data.slice(0, head) !== TREE_FORMAT) return undefined;
-  const entries = parseLsTree(data.slice(count + 1));
-  return String(entries.size) === data.slice(head + 1, count) ? entries : undefined;
+  return data?.startsWith(TREE_FORMAT) ? Tree.fromJSON(data.slice(TREE_FORMAT.length)) : undefined;
 }
 
-function storeTree(cache: DocumentCache, tree: string, listing: Buffer): TreeEntries {
-  const entries = parseLsTree(listing);
-  cache.set(`t-${tree}`, `${TREE_FORMAT}\n${entries.size}\n${listing.toString('utf8')}`);
-  return entries;
+function storeTree(cache: DocumentCache, id: string, listing: Buffer): Tree {
+  const tree = Tree.fromLsTree(listing);
+  cache.set(`t-${id}`, `${TREE_FORMAT}${tree.toJSON()}`);
+  return tree;
 }
 
 /**
@@ -147,30 +142,26 @@ export async function gitRevisions(dir: string, baseRev: { rev: string; flag: st
   if (!ids) return whyUnresolved(dir, revs);
   const commits = ids.slice(0, 2);
   if (diffOut.status === 'rejected') throw diffOut.reason;
-  let baseEntries: TreeEntries;
+  let baseTree: Tree;
   if (!cache) {
     if (listed!.status === 'rejected') throw listed!.reason;
-    baseEntries = parseLsTree(listed!.value);
-  } else baseEntries = cachedTree(cache, ids[2]!) ?? storeTree(cache, ids[2]!, await listTree(ids[2]!));
+    baseTree = Tree.fromLsTree(listed!.value);
+  } else baseTree = cachedTree(cache, ids[2]!) ?? storeTree(cache, ids[2]!, await listTree(ids[2]!));
   const raw = parseRawDiff(diffOut.value);
-  const basePaths = sortedKeys(baseEntries);
-  const headEntries: TreeEntries = new Map(baseEntries);
+  const changed = new Map<string, TreeEntry | undefined>();
   for (const c of raw) {
-    if (c.oldPath !== undefined && c.status === 'renamed') headEntries.delete(c.oldPath);
+    if (c.oldPath !== undefined && c.status === 'renamed' && !changed.has(c.oldPath)) changed.set(c.oldPath, undefined);
     // A submodule (160000) is no blob: ls-tree leaves it out, and so does this.
-    if (c.status === 'deleted' || c.newMode === '160000') headEntries.delete(c.path);
-    else headEntries.set(c.path, { mode: parseInt(c.newMode, 8) & 0o777, oid: c.newOid });
+    changed.set(c.path, c.status === 'deleted' || c.newMode === '160000' ? undefined : { mode: parseInt(c.newMode, 8) & 0o777, oid: c.newOid });
   }
-  // Head's sorted paths: base's that remain, and the new ones put in place.
-  const headPaths = basePaths.filter((p) => headEntries.has(p));
-  for (const p of new Set(raw.map((c) => c.path))) if (headEntries.has(p) && !baseEntries.has(p)) headPaths.splice(lowerBound(headPaths, p), 0, p);
+  const headTree = baseTree.withChanges(changed);
   const store = new BlobStore(dir);
-  const oids = (entries: TreeEntries) => (paths: readonly string[]): string[] => paths.flatMap((p) => entries.get(p)?.oid ?? []);
+  const oids = (tree: Tree) => (paths: readonly string[]): string[] => paths.flatMap((p) => tree.oid(p) ?? []);
   return {
     baseCommit: commits[0]!,
     headCommit: commits[1]!,
-    base: treeSource(`${dir}@${baseRev.rev}`, baseEntries, store, oids(headEntries), basePaths),
-    head: treeSource(`${dir}@${headRev.rev}`, headEntries, store, oids(baseEntries), headPaths),
+    base: treeSource(`${dir}@${baseRev.rev}`, baseTree, store, oids(headTree)),
+    head: treeSource(`${dir}@${headRev.rev}`, headTree, store, oids(baseTree)),
     changes: raw.map(({ status, path, oldPath }) => (oldPath === undefined ? { status, path } : { status, path, oldPath })),
   };
 }

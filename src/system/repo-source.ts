@@ -132,9 +132,6 @@ export function gitAsync(dir: string, args: string[]): Promise<Buffer> {
   });
 }
 
-/** The blobs of a revision by path: mode and object id. */
-export type TreeEntries = Map<string, { mode: number; oid: string }>;
-
 /** Blobs read from git by object id, many per `git cat-file --batch`; one store may serve several revisions of a repo. */
 export class BlobStore {
   private readonly blobs = new Map<string, Buffer>();
@@ -153,31 +150,140 @@ export class BlobStore {
 }
 
 /** Every blob of a commit (`git ls-tree -r`); folders and submodules are left out. */
-function lsTree(dir: string, commit: string): TreeEntries {
-  return parseLsTree(git(dir, ['ls-tree', '-r', '-z', '--full-tree', commit]));
+function lsTree(dir: string, commit: string): Tree {
+  return Tree.fromLsTree(git(dir, ['ls-tree', '-r', '-z', '--full-tree', commit]));
 }
 
-/** The output of `git ls-tree -r -z` as tree entries. */
-export function parseLsTree(out: Buffer | string): TreeEntries {
-  // Records are `<mode> <type> <oid>\t<path>\0`; read in place (no split arrays: an org's tree has thousands).
-  const entries: TreeEntries = new Map();
-  const s = typeof out === 'string' ? out : out.toString('utf8');
-  const modes = new Map<string, number>();
-  for (let at = 0; at < s.length; ) {
-    const nul = s.indexOf('\0', at);
-    const end = nul < 0 ? s.length : nul;
-    const sp1 = s.indexOf(' ', at);
-    const sp2 = s.indexOf(' ', sp1 + 1);
-    const tab = s.indexOf('\t', sp2 + 1);
-    if (sp1 > 0 && sp2 > sp1 && tab > sp2 && tab < end && sp2 - sp1 === 5 && s.startsWith('blob', sp1 + 1)) {
-      const m = s.slice(at, sp1);
-      let mode = modes.get(m);
-      if (mode === undefined) modes.set(m, (mode = parseInt(m, 8) & 0o777));
-      entries.set(s.slice(tab + 1, end), { mode, oid: s.slice(sp2 + 1, tab) });
+/** A file of a tree: its mode bits and blob id. */
+export interface TreeEntry {
+  readonly mode: number;
+  readonly oid: string;
+}
+
+/**
+ * The blobs of a revision, sorted by path, each with its mode and object id.
+ * Three parallel arrays looked up by binary search: an org's tree has
+ * thousands of files, and a map of them costs more to build than the few
+ * dozen lookups a command makes.
+ */
+export class Tree {
+  private constructor(
+    readonly paths: readonly string[],
+    private readonly oids: readonly string[],
+    private readonly modes: readonly number[],
+  ) {}
+
+  /** The output of `git ls-tree -r -z`. */
+  static fromLsTree(out: Buffer | string): Tree {
+    // Records are `<mode> <type> <oid>\t<path>\0`; read in place (no split arrays).
+    const s = typeof out === 'string' ? out : out.toString('utf8');
+    const paths: string[] = [];
+    const oids: string[] = [];
+    const modes: number[] = [];
+    for (let at = 0; at < s.length; ) {
+      const nul = s.indexOf('\0', at);
+      const end = nul < 0 ? s.length : nul;
+      const sp1 = s.indexOf(' ', at);
+      const sp2 = s.indexOf(' ', sp1 + 1);
+      const tab = s.indexOf('\t', sp2 + 1);
+      if (sp1 > 0 && sp2 > sp1 && tab > sp2 && tab < end && sp2 - sp1 === 5 && s.startsWith('blob', sp1 + 1)) {
+        paths.push(s.slice(tab + 1, end));
+        oids.push(s.slice(sp2 + 1, tab));
+        const mode = s.slice(at, sp1);
+        modes.push(mode === '100644' ? 0o644 : mode === '100755' ? 0o755 : parseInt(mode, 8) & 0o777);
+      }
+      at = end + 1;
     }
-    at = end + 1;
+    return Tree.sorted(paths, oids, modes);
   }
-  return entries;
+
+  /** A tree as `toJSON` wrote it, or undefined when the data is not one. */
+  static fromJSON(data: string): Tree | undefined {
+    let v: { p?: unknown; o?: unknown; m?: unknown };
+    try {
+      v = JSON.parse(data) as typeof v;
+    } catch {
+      return undefined;
+    }
+    const { p, o, m } = v ?? {};
+    if (!Array.isArray(p) || !Array.isArray(o) || !Array.isArray(m) || p.length !== o.length || p.length !== m.length) return undefined;
+    for (let i = 0; i < p.length; i++) if (typeof p[i] !== 'string' || typeof o[i] !== 'string' || typeof m[i] !== 'number') return undefined;
+    return Tree.sorted(p as string[], o as string[], m as number[]);
+  }
+
+  toJSON(): string {
+    return JSON.stringify({ p: this.paths, o: this.oids, m: this.modes });
+  }
+
+  /** Sorted by path as JavaScript compares strings (ls-tree's order already, for any path that is not in the high planes of Unicode: then this only checks). */
+  private static sorted(paths: string[], oids: string[], modes: number[]): Tree {
+    for (let i = 1; i < paths.length; i++) {
+      if (paths[i - 1]! >= paths[i]!) {
+        const order = paths.map((_, j) => j).sort((a, b) => (paths[a]! < paths[b]! ? -1 : paths[a]! > paths[b]! ? 1 : 0));
+        return new Tree(order.map((j) => paths[j]!), order.map((j) => oids[j]!), order.map((j) => modes[j]!));
+      }
+    }
+    return new Tree(paths, oids, modes);
+  }
+
+  get size(): number {
+    return this.paths.length;
+  }
+
+  private indexOf(path: string): number {
+    const i = lowerBound(this.paths, path);
+    return this.paths[i] === path ? i : -1;
+  }
+
+  has(path: string): boolean {
+    return this.indexOf(path) >= 0;
+  }
+
+  get(path: string): TreeEntry | undefined {
+    const i = this.indexOf(path);
+    return i < 0 ? undefined : { mode: this.modes[i]!, oid: this.oids[i]! };
+  }
+
+  oid(path: string): string | undefined {
+    const i = this.indexOf(path);
+    return i < 0 ? undefined : this.oids[i];
+  }
+
+  /** The paths under `dir/` (all for ''): a contiguous run of the sorted list. */
+  under(dir: string): string[] {
+    if (dir === '') return [...this.paths];
+    const prefix = `${dir}/`;
+    const out: string[] = [];
+    for (let i = lowerBound(this.paths, prefix); i < this.paths.length && this.paths[i]!.startsWith(prefix); i++) out.push(this.paths[i]!);
+    return out;
+  }
+
+  /** This tree with some files set (an entry) or removed (undefined), in one pass. */
+  withChanges(changes: ReadonlyMap<string, TreeEntry | undefined>): Tree {
+    const keys = [...changes.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const paths: string[] = [];
+    const oids: string[] = [];
+    const modes: number[] = [];
+    let k = 0;
+    const put = (path: string, e: TreeEntry | undefined): void => {
+      if (!e) return;
+      paths.push(path);
+      oids.push(e.oid);
+      modes.push(e.mode);
+    };
+    for (let i = 0; i < this.paths.length; i++) {
+      const p = this.paths[i]!;
+      while (k < keys.length && keys[k]! < p) put(keys[k]!, changes.get(keys[k++]!));
+      if (k < keys.length && keys[k] === p) put(p, changes.get(keys[k++]!));
+      else {
+        paths.push(p);
+        oids.push(this.oids[i]!);
+        modes.push(this.modes[i]!);
+      }
+    }
+    while (k < keys.length) put(keys[k]!, changes.get(keys[k++]!));
+    return new Tree(paths, oids, modes);
+  }
 }
 
 /**
@@ -185,26 +291,17 @@ export function parseLsTree(out: Buffer | string): TreeEntries {
  * ids to read in the same batch as a prefetch (the same paths at another
  * revision of the pair).
  */
-export function treeSource(description: string, entries: TreeEntries, store: BlobStore, fetchAlso?: (paths: readonly string[]) => string[], sortedPaths?: readonly string[]): RepoSource {
-  const paths = sortedPaths ?? sortedKeys(entries);
-  /** The paths under `dir/`: a contiguous run of the sorted list, found by binary search. */
-  const under = (dir: string): string[] => {
-    if (dir === '') return [...paths];
-    const prefix = `${dir}/`;
-    const out: string[] = [];
-    for (let i = lowerBound(paths, prefix); i < paths.length && paths[i]!.startsWith(prefix); i++) out.push(paths[i]!);
-    return out;
-  };
-  const oidsOf = (want: readonly string[]): string[] => want.flatMap((p) => entries.get(p)?.oid ?? []);
+export function treeSource(description: string, tree: Tree, store: BlobStore, fetchAlso?: (paths: readonly string[]) => string[]): RepoSource {
+  const oidsOf = (want: readonly string[]): string[] => want.flatMap((p) => tree.oid(p) ?? []);
   return {
     description,
     list(sub) {
-      return under(sub);
+      return tree.under(sub);
     },
     listDirs(sub) {
       const skip = sub === '' ? 0 : sub.length + 1;
       const names = new Set<string>();
-      for (const p of under(sub)) {
+      for (const p of tree.under(sub)) {
         const slash = p.indexOf('/', skip);
         if (slash > 0) names.add(p.slice(skip, slash));
       }
@@ -212,32 +309,25 @@ export function treeSource(description: string, entries: TreeEntries, store: Blo
     },
     isDir(sub) {
       if (sub === '') return true;
-      const i = lowerBound(paths, `${sub}/`);
-      return i < paths.length && paths[i]!.startsWith(`${sub}/`);
+      const i = lowerBound(tree.paths, `${sub}/`);
+      return i < tree.paths.length && tree.paths[i]!.startsWith(`${sub}/`);
     },
     read(path) {
-      const e = entries.get(path);
-      if (!e) return undefined;
-      store.fetch([e.oid]);
-      return store.get(e.oid);
+      const oid = tree.oid(path);
+      if (oid === undefined) return undefined;
+      store.fetch([oid]);
+      return store.get(oid);
     },
     mode(path) {
-      return entries.get(path)?.mode ?? 0o644;
+      return tree.get(path)?.mode ?? 0o644;
     },
     prefetch(want) {
       store.fetch(fetchAlso ? [...oidsOf(want), ...fetchAlso(want)] : oidsOf(want));
     },
     contentId(path) {
-      return entries.get(path)?.oid;
+      return tree.oid(path);
     },
   };
-}
-
-/** The keys of a tree, sorted (ls-tree lists them sorted already: then this only checks). */
-export function sortedKeys(entries: TreeEntries): string[] {
-  const keys = [...entries.keys()];
-  for (let i = 1; i < keys.length; i++) if (keys[i - 1]! > keys[i]!) return keys.sort();
-  return keys;
 }
 
 /** The first index of a sorted list whose item is not below `key`. */
