@@ -300,10 +300,12 @@ export class Repo {
     const hit = this.memberCache.get(team);
     if (hit) return hit;
     const path = `teams/${team}/members.yml`;
-    // Between runs the member list is kept in the artefact cache, keyed by the file's text: a one-target command need not decode the document.
+    // Between runs the member list is kept in the artefact cache, keyed by the file's content id (a git blob id) where
+    // the source has one, else by its text: a one-target command need not decode the document, nor read it from git.
     const store = this.artifactCache;
-    const text = store ? this.text(path) : undefined;
-    const key = text === undefined ? undefined : `members\0${team}\0${text}`;
+    const id = store ? this.source.contentId?.(path) : undefined;
+    const text = store && id === undefined ? this.text(path) : undefined;
+    const key = id !== undefined ? `members\0${team}\0blob ${id}` : text === undefined ? undefined : `members\0${team}\0${text}`;
     if (store && key !== undefined) {
       const cached = store.get(key);
       if (cached !== undefined) {
@@ -446,7 +448,7 @@ export class Repo {
     if (!set) {
       const n = (this.folderLookups.get(parent) ?? 0) + 1;
       this.folderLookups.set(parent, n);
-      if (n <= 16 && this.source.isDir) return !name.includes('/') && name !== '' && name !== '.' && name !== '..' && this.source.isDir(`${parent}/${name}`);
+      if ((n <= 16 || this.source.indexed) && this.source.isDir) return !name.includes('/') && name !== '' && name !== '.' && name !== '..' && this.source.isDir(`${parent}/${name}`);
       set = new Set(this.subdirs(parent));
       this.folderSets.set(parent, set);
     }

@@ -14,6 +14,8 @@ export interface RepoSource {
   listDirs(dir: string): string[];
   /** Whether `dir` is a folder (cheaper than listing its parent, where the source can tell). */
   isDir?(dir: string): boolean;
+  /** `isDir` answers from an index in memory (a git tree): asking folder by folder never costs more than a listing. */
+  readonly indexed?: boolean;
   /** The bytes of a file, or undefined when it does not exist. Throws ClaudeEnvError when it cannot be read. */
   read(path: string): Uint8Array | undefined;
   /** Unix mode bits of a file (0o755 for executables). */

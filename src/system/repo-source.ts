@@ -295,6 +295,7 @@ export function treeSource(description: string, tree: Tree, store: BlobStore, fe
   const oidsOf = (want: readonly string[]): string[] => want.flatMap((p) => tree.oid(p) ?? []);
   return {
     description,
+    indexed: true,
     list(sub) {
       return tree.under(sub);
     },
