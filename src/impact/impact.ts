@@ -7,6 +7,7 @@
  * did, since its chain reads no changed file.
  */
 import { unifiedDiff } from '../drift/diff.js';
+import { VERSION } from '../version.js';
 import { createMergeCache, type MergeCache } from '../merge/target.js';
 import { DELETE, SecretValue, isMap, type LayerMap } from '../provenance/tree.js';
 import { mergeTarget } from '../merge/target.js';
@@ -14,7 +15,7 @@ import { renderTarget } from '../render/index.js';
 import { renderOutputs, type Output, type OutputKind } from '../render/outputs.js';
 import { filePlaceOf, isYamlPath, placeOf } from '../repo/layout.js';
 import type { TreeMap } from '../provenance/tree.js';
-import type { Repo } from '../repo/repo.js';
+import { chainLayers, type Repo } from '../repo/repo.js';
 import type { RepoSource } from '../repo/source.js';
 import type { Target } from '../vocabulary.js';
 import { scopesOf, type ChangedFile, type Scope } from './changes.js';
@@ -98,45 +99,32 @@ export function computeImpact(base: Repo, head: Repo, changes: readonly ChangedF
   const all = [...candidates.values()];
   // A target of both revisions can differ only in the sections the changed documents reach: only those are merged and compared.
   const sections = changedSections(base, head, changes);
-  prefetchChains(base, all.filter((c) => c.inBase), sections);
-  prefetchChains(head, all.filter((c) => c.inHead), sections);
-
+  const sorted = all.sort((a, b) => compareTargets(a.target, b.target));
   // Targets whose chains read the same documents render the same outputs (a member with no user folder renders as
   // the project's prefix): each distinct chain is rendered once per revision, and each pair of renders compared once.
-  const side = (repo: Repo): ((t: Target, partial: boolean) => { key: string; outputs: readonly Output[] }) => {
-    const cache = createMergeCache(repo);
-    const memo = new Map<string, readonly Output[]>();
-    return (t, partial) => {
-      const key = `${partial ? 'p' : 'a'}|${t.env}|${t.team ?? ''}|${t.project ?? ''}|${t.user !== undefined && repo.hasSubdir('users', t.user) ? t.user : ''}`;
-      let outputs = memo.get(key);
-      if (!outputs) {
-        outputs = partial ? renderSections(repo, t, sections as ReadonlySet<string>, cache) : render(repo, t, cache);
-        memo.set(key, outputs);
-      }
-      return { key, outputs };
-    };
-  };
-  const renderBase = side(base);
-  const renderHead = side(head);
+  const partialOf = (c: Candidate): ReadonlySet<string> | undefined => (c.inBase && c.inHead && sections !== 'all' ? sections : undefined);
+  const baseChains = new ChainRenders(base);
+  const headChains = new ChainRenders(head);
+  const kept = sorted.filter((c) => partialOf(c)?.size !== 0);
+  const keys = kept.map((c) => ({ before: c.inBase ? baseChains.add(c.target, partialOf(c)) : undefined, after: c.inHead ? headChains.add(c.target, partialOf(c)) : undefined }));
+  baseChains.render();
+  headChains.render();
   const compared = new Map<string, OutputChange[]>();
   const rendered = { base: 0, head: 0 };
   const targets: TargetImpact[] = [];
-  for (const c of all.sort((a, b) => compareTargets(a.target, b.target))) {
-    const partial = c.inBase && c.inHead && sections !== 'all';
-    if (partial && sections.size === 0) continue;
-    const before = c.inBase ? renderBase(c.target, partial) : undefined;
-    const after = c.inHead ? renderHead(c.target, partial) : undefined;
-    if (before) rendered.base++;
-    if (after) rendered.head++;
-    const pair = `${before?.key ?? ''}\n${after?.key ?? ''}`;
+  kept.forEach((c, i) => {
+    const { before, after } = keys[i]!;
+    if (before !== undefined) rendered.base++;
+    if (after !== undefined) rendered.head++;
+    const pair = `${before ?? ''}\n${after ?? ''}`;
     let files = compared.get(pair);
     if (!files) {
-      files = compareOutputs(before?.outputs ?? [], after?.outputs ?? []);
+      files = compareOutputs(before === undefined ? [] : baseChains.outputs(before), after === undefined ? [] : headChains.outputs(after));
       compared.set(pair, files);
     }
-    if (files.length === 0 && before && after) continue;
-    targets.push({ target: c.target, change: !before ? 'added' : !after ? 'removed' : 'modified', files });
-  }
+    if (files.length === 0 && before !== undefined && after !== undefined) return;
+    targets.push({ target: c.target, change: before === undefined ? 'added' : after === undefined ? 'removed' : 'modified', files });
+  });
   return { changes, sections: sections === 'all' ? 'all' : [...sections].sort(), scopes, rendered, targets, counts: countTargets(targets) };
 }
 
@@ -217,10 +205,6 @@ function renderSections(repo: Repo, target: Target, sections: ReadonlySet<string
   }
   const kinds = new Set([...sections].map((s) => SECTION_OUTPUTS[s]));
   return renderOutputs(repo, tree as TreeMap).filter((o) => kinds.has(o.kind));
-}
-
-function render(repo: Repo, target: Target, cache: MergeCache): readonly Output[] {
-  return renderTarget(repo, target, { cache }).outputs;
 }
 
 /** Output files that differ (content, encoding or mode), by path. */
@@ -350,34 +334,93 @@ export function scopePaths(src: RepoSource, scopes: readonly Scope[], changes: r
   return paths;
 }
 
+interface Chain {
+  readonly target: Target;
+  /** Only these sections are merged and compared (a target of both revisions); undefined: the whole render. */
+  readonly only: ReadonlySet<string> | undefined;
+  outputs?: readonly Output[];
+}
+
 /**
- * Read the files the candidates' merges will read in one batch per revision:
- * of a target of both revisions only the documents that can hold a changed
- * section (as renderSections merges), of an added or removed one everything.
- * Each layer folder is looked at once, however many targets share it.
+ * The distinct chains of one revision that impact renders, each rendered
+ * once. Where the source knows content ids (git), the outputs of a set of
+ * chains are kept in the artefact cache as one entry, under every file they
+ * are read from by blob id: the base side of a team's next change, or a
+ * change looked at again, then renders nothing and reads no document. The
+ * chains not found are prefetched in one batch (only the documents that can
+ * hold a changed section) and rendered.
  */
-function prefetchChains(repo: Repo, candidates: readonly Candidate[], sections: ReadonlySet<string> | 'all'): void {
-  if (!repo.source.prefetch || candidates.length === 0) return;
-  const paths: string[] = [];
-  const layersOf = (only: ReadonlySet<string> | undefined, targets: readonly Target[]): void => {
-    if (targets.length === 0) return;
-    const envs = new Set<string>();
-    const names: Record<'team' | 'project' | 'user', Set<string>> = { team: new Set(), project: new Set(), user: new Set() };
-    for (const t of targets) {
-      envs.add(t.env);
-      if (t.team !== undefined) names.team.add(t.team);
-      if (t.project !== undefined) names.project.add(t.project);
-      if (t.user !== undefined) names.user.add(t.user);
+class ChainRenders {
+  private readonly chains = new Map<string, Chain>();
+  /** The files each layer of the chains reads (layerFiles), by `sections|layer|id`. */
+  private readonly layers = new Map<string, readonly string[]>();
+  constructor(private readonly repo: Repo) {}
+
+  /** The key of a target's chain (targets with the same key render the same outputs). */
+  add(t: Target, only: ReadonlySet<string> | undefined): string {
+    const user = t.user !== undefined && this.repo.hasSubdir('users', t.user) ? t.user : '';
+    const key = `${only ? [...only].join(',') : '*'}|${t.env}|${t.team ?? ''}|${t.project ?? ''}|${user}`;
+    if (!this.chains.has(key)) this.chains.set(key, { target: t, only });
+    return key;
+  }
+
+  outputs(key: string): readonly Output[] {
+    return this.chains.get(key)!.outputs!;
+  }
+
+  /** The files of every layer of the chains, each layer folder looked at once. */
+  private files(chains: readonly Chain[]): Map<string, readonly string[]> {
+    for (const c of chains) {
+      const only = c.only ? [...c.only].join(',') : '*';
+      for (const [layer, id] of chainLayers(c.target)) {
+        const k = `${only}|${layer}|${id.env ?? ''}|${id.team ?? ''}|${id.project ?? ''}|${id.user ?? ''}`;
+        if (!this.layers.has(k)) this.layers.set(k, this.repo.layerFiles(layer, id, c.only));
+      }
     }
-    paths.push(...repo.layerFiles('base', {}, only));
-    for (const env of envs) paths.push(...repo.layerFiles('environment', { env }, only), ...(names.team.size > 0 ? repo.layerFiles('environment-team', { env }, only) : []));
-    for (const layer of ['team', 'project', 'user'] as const) for (const name of names[layer]) paths.push(...repo.layerFiles(layer, { [layer]: name }, only));
-  };
-  const partial = sections === 'all' ? [] : candidates.filter((c) => c.inBase && c.inHead).map((c) => c.target);
-  const whole = sections === 'all' ? candidates.map((c) => c.target) : candidates.filter((c) => !(c.inBase && c.inHead)).map((c) => c.target);
-  if (sections !== 'all' && sections.size > 0) layersOf(sections, partial);
-  layersOf(undefined, whole);
-  repo.prefetch(paths);
+    return this.layers;
+  }
+
+  /**
+   * The cache key of the chains' outputs: the chains, and every file of their
+   * layers by path, blob id and mode. None without content ids, or for more
+   * chains than are worth one entry.
+   */
+  private bundleKey(chains: readonly Chain[]): string | undefined {
+    const { source } = this.repo;
+    const contentId = source.contentId?.bind(source);
+    if (!contentId || !this.repo.artifactCache || chains.length > BUNDLE_MAX_CHAINS) return undefined;
+    const parts = [`impact-outputs ${VERSION}`, `claude-env.yml ${contentId('claude-env.yml') ?? '-'}`, ...this.chains.keys()];
+    for (const [k, paths] of this.files(chains)) parts.push(k, ...paths.map((p) => `${p} ${contentId(p) ?? '-'} ${source.mode(p)}`));
+    return parts.join('\n');
+  }
+
+  render(): void {
+    const chains = [...this.chains.values()];
+    if (chains.length === 0) return;
+    const store = this.repo.artifactCache;
+    const key = this.bundleKey(chains);
+    if (key !== undefined && fromBundle(store!.get(key), key, chains)) return;
+    if (this.repo.source.prefetch) this.repo.prefetch([...this.files(chains).values()].flat());
+    const merges = createMergeCache(this.repo);
+    for (const c of chains) c.outputs = c.only ? renderSections(this.repo, c.target, c.only, merges) : renderTarget(this.repo, c.target, { cache: merges }).outputs;
+    if (key !== undefined) store!.set(key, JSON.stringify({ key, outputs: chains.map((c) => c.outputs) }));
+  }
+}
+
+/** A change that reaches thousands of chains (a base-layer change) renders them: one entry of all their outputs would cost more to key than it saves. */
+const BUNDLE_MAX_CHAINS = 2000;
+
+/** Fill the chains' outputs from a bundle entry; false when it is missing, damaged or of other inputs. */
+function fromBundle(data: string | undefined, key: string, chains: Chain[]): boolean {
+  if (data === undefined) return false;
+  try {
+    const entry = JSON.parse(data) as { key?: unknown; outputs?: unknown };
+    if (entry.key !== key || !Array.isArray(entry.outputs) || entry.outputs.length !== chains.length) return false;
+    chains.forEach((c, i) => (c.outputs = (entry.outputs as Output[][])[i]!.map((o) => Object.freeze(o))));
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** A layer value as plain data that keeps `!delete` and secret references apart from any string. */
