@@ -123,38 +123,56 @@ function storeTree(cache: DocumentCache, id: string, listing: Buffer): Tree {
  * changed files, and a RepoSource for each. Head's files are base's (one
  * `git ls-tree`) with the raw diff applied, and every blob is read once for
  * both, in the same batches (a prefetch of some paths on either side reads
- * them at both revisions). The first git runs go at once; with a document
- * cache, the base's tree listing is taken from it when it is there.
+ * them at both revisions). Without a document cache the three git runs go
+ * at once; with one, the trees' listings are taken from it when they are
+ * there (each is stored by its tree id).
  */
 export async function gitRevisions(dir: string, baseRev: { rev: string; flag: string }, headRev: { rev: string; flag: string }, opts: { cache?: DocumentCache } = {}): Promise<GitRevisions> {
   const revs = [baseRev, headRev];
   checkRevisionNames(revs);
   const [b, h] = revs.map((r) => `${r.rev}^{commit}`) as [string, string];
   const { cache } = opts;
-  // With a cache, the base's tree id comes first: its listing may be there. Without, all three git runs go at once.
-  const listTree = (tree: string): Promise<Buffer> => gitAsync(dir, ['ls-tree', '-r', '-z', '--full-tree', tree]);
-  const [resolved, diffOut, listed] = await Promise.allSettled([
-    gitAsync(dir, ['rev-parse', '--end-of-options', b, h, ...(cache ? [`${baseRev.rev}^{tree}`] : [])]),
-    gitAsync(dir, rawDiffArgs(b, h)),
-    ...(cache ? [] : [listTree(b)]),
-  ]);
-  const ids = resolved.status === 'fulfilled' ? commitsOf(resolved.value, cache ? 3 : 2) : undefined;
-  if (!ids) return whyUnresolved(dir, revs);
-  const commits = ids.slice(0, 2);
-  if (diffOut.status === 'rejected') throw diffOut.reason;
   let baseTree: Tree;
+  let headTree: Tree;
+  let changes: ChangedFile[];
+  let commits: string[];
   if (!cache) {
-    if (listed!.status === 'rejected') throw listed!.reason;
-    baseTree = Tree.fromLsTree(listed!.value);
-  } else baseTree = cachedTree(cache, ids[2]!) ?? storeTree(cache, ids[2]!, await listTree(ids[2]!));
-  const raw = parseRawDiff(diffOut.value);
-  const changed = new Map<string, TreeEntry | undefined>();
-  for (const c of raw) {
-    if (c.oldPath !== undefined && c.status === 'renamed' && !changed.has(c.oldPath)) changed.set(c.oldPath, undefined);
-    // A submodule (160000) is no blob: ls-tree leaves it out, and so does this.
-    changed.set(c.path, c.status === 'deleted' || c.newMode === '160000' ? undefined : { mode: parseInt(c.newMode, 8) & 0o777, oid: c.newOid });
+    // All three git runs at once.
+    const [resolved, diffOut, listed] = await Promise.allSettled([gitAsync(dir, ['rev-parse', '--end-of-options', b, h]), gitAsync(dir, rawDiffArgs(b, h)), listTree(dir, b)]);
+    const ids = resolved.status === 'fulfilled' ? commitsOf(resolved.value, 2) : undefined;
+    if (!ids) return whyUnresolved(dir, revs);
+    if (diffOut.status === 'rejected') throw diffOut.reason;
+    if (listed.status === 'rejected') throw listed.reason;
+    commits = ids;
+    baseTree = Tree.fromLsTree(listed.value);
+    ({ headTree, changes } = applyDiff(baseTree, diffOut.value));
+  } else {
+    // The trees' ids first: their listings may be in the cache. With both there, the changed files are found by
+    // comparing them, and git is asked only to pair a moved file's deletion and addition (rename detection).
+    let resolved: Buffer;
+    try {
+      resolved = await gitAsync(dir, ['rev-parse', '--end-of-options', b, h, `${baseRev.rev}^{tree}`, `${headRev.rev}^{tree}`]);
+    } catch {
+      return whyUnresolved(dir, revs);
+    }
+    const ids = commitsOf(resolved, 4);
+    if (!ids) return whyUnresolved(dir, revs);
+    commits = ids.slice(0, 2);
+    const [baseId, headId] = [ids[2]!, ids[3]!];
+    const cachedBase = cachedTree(cache, baseId);
+    const cachedHead = cachedBase && cachedTree(cache, headId);
+    const plain = cachedBase && cachedHead && !cachedBase.submodules && !cachedHead.submodules ? cachedHead.changesFrom(cachedBase) : undefined;
+    if (plain && !(plain.some((c) => c.status === 'added') && plain.some((c) => c.status === 'deleted'))) {
+      baseTree = cachedBase!;
+      headTree = cachedHead!;
+      changes = plain as ChangedFile[];
+    } else {
+      const [diffOut, listed] = await Promise.all([gitAsync(dir, rawDiffArgs(b, h)), cachedBase ? undefined : listTree(dir, baseId)]);
+      baseTree = cachedBase ?? storeTree(cache, baseId, listed!);
+      ({ headTree, changes } = applyDiff(baseTree, diffOut));
+      if (!cachedHead) cache.set(`t-${headId}`, `${TREE_FORMAT}${headTree.toJSON()}`);
+    }
   }
-  const headTree = baseTree.withChanges(changed);
   const store = new BlobStore(dir);
   const oids = (tree: Tree) => (paths: readonly string[]): string[] => paths.flatMap((p) => tree.oid(p) ?? []);
   return {
@@ -162,6 +180,22 @@ export async function gitRevisions(dir: string, baseRev: { rev: string; flag: st
     headCommit: commits[1]!,
     base: treeSource(`${dir}@${baseRev.rev}`, baseTree, store, oids(headTree)),
     head: treeSource(`${dir}@${headRev.rev}`, headTree, store, oids(baseTree)),
-    changes: raw.map(({ status, path, oldPath }) => (oldPath === undefined ? { status, path } : { status, path, oldPath })),
+    changes,
   };
+}
+
+function listTree(dir: string, tree: string): Promise<Buffer> {
+  return gitAsync(dir, ['ls-tree', '-r', '-z', '--full-tree', tree]);
+}
+
+/** Head's tree (base's with the raw diff applied) and the changed files of `git diff --raw`. */
+function applyDiff(baseTree: Tree, diffOut: Buffer): { headTree: Tree; changes: ChangedFile[] } {
+  const raw = parseRawDiff(diffOut);
+  const changed = new Map<string, TreeEntry | undefined>();
+  for (const c of raw) {
+    if (c.oldPath !== undefined && c.status === 'renamed' && !changed.has(c.oldPath)) changed.set(c.oldPath, undefined);
+    // A submodule (160000) is no blob: ls-tree leaves it out, and so does this.
+    changed.set(c.path, c.status === 'deleted' || c.newMode === '160000' ? undefined : { mode: parseInt(c.newMode, 8) & 0o777, oid: c.newOid });
+  }
+  return { headTree: baseTree.withChanges(changed, baseTree.submodules || raw.some((c) => c.newMode === '160000')), changes: raw.map(({ status, path, oldPath }) => (oldPath === undefined ? { status, path } : { status, path, oldPath })) };
 }

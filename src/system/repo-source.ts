@@ -171,6 +171,8 @@ export class Tree {
     readonly paths: readonly string[],
     private readonly oids: readonly string[],
     private readonly modes: readonly number[],
+    /** The tree has submodules (left out of the listing: they are no files). */
+    readonly submodules = false,
   ) {}
 
   /** The output of `git ls-tree -r -z`. */
@@ -180,6 +182,7 @@ export class Tree {
     const paths: string[] = [];
     const oids: string[] = [];
     const modes: number[] = [];
+    let submodules = false;
     for (let at = 0; at < s.length; ) {
       const nul = s.indexOf('\0', at);
       const end = nul < 0 ? s.length : nul;
@@ -191,39 +194,39 @@ export class Tree {
         oids.push(s.slice(sp2 + 1, tab));
         const mode = s.slice(at, sp1);
         modes.push(mode === '100644' ? 0o644 : mode === '100755' ? 0o755 : parseInt(mode, 8) & 0o777);
-      }
+      } else if (s.startsWith('160000 commit ', at)) submodules = true;
       at = end + 1;
     }
-    return Tree.sorted(paths, oids, modes);
+    return Tree.sorted(paths, oids, modes, submodules);
   }
 
   /** A tree as `toJSON` wrote it, or undefined when the data is not one. */
   static fromJSON(data: string): Tree | undefined {
-    let v: { p?: unknown; o?: unknown; m?: unknown };
+    let v: { p?: unknown; o?: unknown; m?: unknown; s?: unknown };
     try {
       v = JSON.parse(data) as typeof v;
     } catch {
       return undefined;
     }
-    const { p, o, m } = v ?? {};
+    const { p, o, m, s } = v ?? {};
     if (!Array.isArray(p) || !Array.isArray(o) || !Array.isArray(m) || p.length !== o.length || p.length !== m.length) return undefined;
     for (let i = 0; i < p.length; i++) if (typeof p[i] !== 'string' || typeof o[i] !== 'string' || typeof m[i] !== 'number') return undefined;
-    return Tree.sorted(p as string[], o as string[], m as number[]);
+    return Tree.sorted(p as string[], o as string[], m as number[], s === true);
   }
 
   toJSON(): string {
-    return JSON.stringify({ p: this.paths, o: this.oids, m: this.modes });
+    return JSON.stringify({ p: this.paths, o: this.oids, m: this.modes, s: this.submodules });
   }
 
   /** Sorted by path as JavaScript compares strings (ls-tree's order already, for any path that is not in the high planes of Unicode: then this only checks). */
-  private static sorted(paths: string[], oids: string[], modes: number[]): Tree {
+  private static sorted(paths: string[], oids: string[], modes: number[], submodules: boolean): Tree {
     for (let i = 1; i < paths.length; i++) {
       if (paths[i - 1]! >= paths[i]!) {
         const order = paths.map((_, j) => j).sort((a, b) => (paths[a]! < paths[b]! ? -1 : paths[a]! > paths[b]! ? 1 : 0));
-        return new Tree(order.map((j) => paths[j]!), order.map((j) => oids[j]!), order.map((j) => modes[j]!));
+        return new Tree(order.map((j) => paths[j]!), order.map((j) => oids[j]!), order.map((j) => modes[j]!), submodules);
       }
     }
-    return new Tree(paths, oids, modes);
+    return new Tree(paths, oids, modes, submodules);
   }
 
   get size(): number {
@@ -258,8 +261,27 @@ export class Tree {
     return out;
   }
 
-  /** This tree with some files set (an entry) or removed (undefined), in one pass. */
-  withChanges(changes: ReadonlyMap<string, TreeEntry | undefined>): Tree {
+  /** The files that differ from `base`, in path order; a moved file is a deletion and an addition (no rename detection), and submodules are not compared. */
+  changesFrom(base: Tree): Array<{ status: 'added' | 'deleted' | 'modified'; path: string }> {
+    const out: Array<{ status: 'added' | 'deleted' | 'modified'; path: string }> = [];
+    const a = base.paths;
+    const b = this.paths;
+    let i = 0;
+    let j = 0;
+    while (i < a.length || j < b.length) {
+      if (j >= b.length || (i < a.length && a[i]! < b[j]!)) out.push({ status: 'deleted', path: a[i++]! });
+      else if (i >= a.length || b[j]! < a[i]!) out.push({ status: 'added', path: b[j++]! });
+      else {
+        if (base.oids[i] !== this.oids[j] || base.modes[i] !== this.modes[j]) out.push({ status: 'modified', path: b[j]! });
+        i++;
+        j++;
+      }
+    }
+    return out;
+  }
+
+  /** This tree with some files set (an entry) or removed (undefined), in one pass; `submodules` when the changes add one. */
+  withChanges(changes: ReadonlyMap<string, TreeEntry | undefined>, submodules = this.submodules): Tree {
     const keys = [...changes.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     const paths: string[] = [];
     const oids: string[] = [];
@@ -282,7 +304,7 @@ export class Tree {
       }
     }
     while (k < keys.length) put(keys[k]!, changes.get(keys[k++]!));
-    return new Tree(paths, oids, modes);
+    return new Tree(paths, oids, modes, submodules);
   }
 }
 

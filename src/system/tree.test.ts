@@ -1,0 +1,55 @@
+/** A git tree listing as impact reads it: from `git ls-tree -r -z` or the cache, changed, and compared. */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { Tree } from './repo-source.js';
+
+const oid = (n: number): string => n.toString(16).padStart(40, '0');
+const record = (mode: string, type: string, id: string, path: string): string => `${mode} ${type} ${id}\t${path}\0`;
+
+describe('tree listing', () => {
+  it('reads blobs with their modes, leaves submodules out and says it has them', () => {
+    const t = Tree.fromLsTree(record('100644', 'blob', oid(1), 'a.yml') + record('100755', 'blob', oid(2), 'bin/run') + record('120000', 'blob', oid(3), 'link') + record('160000', 'commit', oid(4), 'vendor/lib'));
+    assert.deepEqual(t.paths, ['a.yml', 'bin/run', 'link']);
+    assert.deepEqual(t.get('bin/run'), { mode: 0o755, oid: oid(2) });
+    assert.equal(t.get('link')!.mode, 0);
+    assert.equal(t.get('vendor/lib'), undefined);
+    assert.equal(t.submodules, true);
+    assert.equal(Tree.fromLsTree(record('100644', 'blob', oid(1), 'a.yml')).submodules, false);
+    assert.deepEqual(t.under('bin'), ['bin/run']);
+  });
+
+  it('comes back from its cache form unchanged, and a damaged one is refused', () => {
+    const t = Tree.fromLsTree(record('100644', 'blob', oid(1), 'a/b.yml') + record('160000', 'commit', oid(2), 'sub'));
+    const back = Tree.fromJSON(t.toJSON())!;
+    assert.deepEqual(back.paths, t.paths);
+    assert.deepEqual(back.get('a/b.yml'), t.get('a/b.yml'));
+    assert.equal(back.submodules, true);
+    const json = t.toJSON();
+    assert.equal(Tree.fromJSON(json.slice(0, json.length - 3)), undefined);
+    assert.equal(Tree.fromJSON('{"p":["a"],"o":[],"m":[420]}'), undefined);
+    assert.equal(Tree.fromJSON('null'), undefined);
+  });
+
+  it('finds exactly the files two trees differ in, and applying them to the first gives the second', () => {
+    // Trees over a small set of paths, so that the two share many files; content ids and modes from a small range.
+    const paths = ['base/config.yml', 'teams/a/base-config.yml', 'teams/a/members.yml', 'teams/b/x.yml', 'teams/b-x.yml', 'users/u1/overrides.yml', 'z'];
+    const tree = fc.dictionary(fc.constantFrom(...paths), fc.record({ oid: fc.integer({ min: 1, max: 4 }), exec: fc.boolean() }));
+    fc.assert(
+      fc.property(tree, tree, (x, y) => {
+        const listing = (d: typeof x): Tree =>
+          Tree.fromLsTree(Object.entries(d).sort(([a], [b]) => (a < b ? -1 : 1)).map(([p, e]) => record(e.exec ? '100755' : '100644', 'blob', oid(e.oid), p)).join(''));
+        const a = listing(x);
+        const b = listing(y);
+        const changes = b.changesFrom(a);
+        const expected = [...new Set([...Object.keys(x), ...Object.keys(y)])]
+          .sort()
+          .flatMap((p) => (!(p in y) ? [{ status: 'deleted', path: p }] : !(p in x) ? [{ status: 'added', path: p }] : x[p]!.oid !== y[p]!.oid || x[p]!.exec !== y[p]!.exec ? [{ status: 'modified', path: p }] : []));
+        assert.deepEqual(changes, expected);
+        const applied = a.withChanges(new Map(changes.map((c) => [c.path, b.get(c.path)])));
+        assert.deepEqual(applied.paths, b.paths);
+        for (const p of b.paths) assert.deepEqual(applied.get(p), b.get(p));
+      }),
+    );
+  });
+});
