@@ -28,7 +28,12 @@ describe('scaffolded workflows', () => {
 
   it('run the seed pipelines as claude-env commands: SARIF upload, a job per environment, the drift schedules', () => {
     const byPath = new Map(ciFiles().map((f) => [f.path, f.content]));
-    assert.match(byPath.get('.github/workflows/config-validation.yml')!, /claude-env validate --format sarif[\s\S]*upload-sarif/);
+    const validation = byPath.get('.github/workflows/config-validation.yml')!;
+    assert.match(validation, /claude-env validate --format sarif[\s\S]*upload-sarif/);
+    // a pull request's summary says whom it affects: impact from the pull request's base, with the full history checked out
+    assert.match(validation, /fetch-depth: 0[\s\S]*if: github\.event_name == 'pull_request'\n\s+env:\n\s+BASE: \$\{\{ github\.event\.pull_request\.base\.sha \}\}\n[\s\S]*npx claude-env impact --base "\$BASE" --head HEAD[^\n]*\n[^\n]*GITHUB_STEP_SUMMARY/);
+    // claude-env's cache is kept between runs wherever impact runs
+    for (const w of ['config-validation', 'environment-sync']) assert.match(byPath.get(`.github/workflows/${w}.yml`)!, /uses: actions\/cache@v4\n\s+with:\n\s+path: ~\/\.cache\/claude-env\n/);
     const sync = byPath.get('.github/workflows/environment-sync.yml')!;
     for (const [env, strategy] of [['development', 'immediate'], ['staging', 'staged'], ['production', 'canary']]) {
       assert.match(sync, new RegExp(`\\n  ${env}:\\n[\\s\\S]*?environment: ${env}\\n[\\s\\S]*?claude-env render --all --env ${env}[\\s\\S]*?strategy: "${strategy}"`));

@@ -7,7 +7,8 @@ import type { ScaffoldFile } from './types.js';
 
 const CONFIG_VALIDATION = `# Validate every pull request: YAML syntax, schemas, references, security
 # policy and secret scanning. Findings show up as code-scanning annotations
-# on the pull request (SARIF); any error fails the check.
+# on the pull request (SARIF); any error fails the check. The run's summary
+# says which developers the change affects and how (claude-env impact).
 name: config-validation
 
 on:
@@ -24,9 +25,20 @@ jobs:
     runs-on: ubuntu-latest
     steps:
       - uses: actions/checkout@v4
+        with:
+          fetch-depth: 0             # impact compares the pull request with its base
       - uses: actions/setup-node@v4
         with:
           node-version: 24
+      - name: Keep claude-env's cache between runs
+        # Parsed documents, tree listings and rendered outputs, each filed under what it is made
+        # from (git object ids, texts): an entry never goes stale, so any earlier run's cache is a
+        # safe start, and impact of a team's next change parses only what the change touched.
+        uses: actions/cache@v4
+        with:
+          path: ~/.cache/claude-env
+          key: claude-env-\${{ github.sha }}
+          restore-keys: claude-env-
       - name: Validate the config repo
         run: npx claude-env validate --format sarif > results.sarif
       - name: Upload findings
@@ -35,6 +47,14 @@ jobs:
         with:
           sarif_file: results.sarif
           category: claude-env
+      - name: Impact of the change
+        if: github.event_name == 'pull_request'
+        env:
+          BASE: \${{ github.event.pull_request.base.sha }}
+        run: |
+          # HEAD is the pull request merged into its base: the change as it would land.
+          npx claude-env impact --base "$BASE" --head HEAD --limit 5 > impact.txt
+          { echo '~~~'; cat impact.txt; echo '~~~'; } >> "$GITHUB_STEP_SUMMARY"
 `;
 
 /**
@@ -110,6 +130,15 @@ jobs:
       - uses: actions/setup-node@v4
         with:
           node-version: 24
+      - name: Keep claude-env's cache between runs
+        # Parsed documents, tree listings and rendered outputs, each filed under what it is made
+        # from (git object ids, texts): an entry never goes stale, so any earlier run's cache is a
+        # safe start, and impact of a team's next change parses only what the change touched.
+        uses: actions/cache@v4
+        with:
+          path: ~/.cache/claude-env
+          key: claude-env-\${{ github.sha }}
+          restore-keys: claude-env-
       - name: Impact of the change
         env:
           BEFORE: \${{ github.event.before }}
