@@ -11,7 +11,7 @@ import { parseYaml } from '../repo/yaml.js';
 import { isMap, type LayerMap } from '../provenance/tree.js';
 import { gitSource, worktreeSource } from '../system/repo-source.js';
 import { readIdentity } from '../state/identity.js';
-import { diskDocumentCache } from '../system/doc-cache-store.js';
+import { diskDocumentCache, readOnly } from '../system/doc-cache-store.js';
 import { runGit } from '../system/git.js';
 import type { RepoPath, Target } from '../vocabulary.js';
 import type { CliIO } from './io.js';
@@ -56,7 +56,7 @@ export function repoDir(io: CliIO, opts: RepoOptions): string {
 export function openRepo(io: CliIO, opts: RepoOptions, how: { fillCache?: boolean } = {}): Repo {
   const dir = repoDir(io, opts);
   const disk = diskDocumentCache(io.env);
-  const cache = disk && how.fillCache === false ? { get: disk.get, set() {} } : disk;
+  const cache = disk && how.fillCache === false ? readOnly(disk) : disk;
   return new Repo(opts.rev ? gitSource(dir, opts.rev) : worktreeSource(dir), cache ? { cache } : {});
 }
 

@@ -11,7 +11,7 @@ import { computeImpact, OutputDiffs, scopePaths, type Impact, type TargetImpact 
 import { scopesOf } from '../impact/changes.js';
 import { Repo } from '../repo/repo.js';
 import type { ParsedYaml } from '../repo/yaml.js';
-import { diskDocumentCache } from '../system/doc-cache-store.js';
+import { diskDocumentCache, readOnly } from '../system/doc-cache-store.js';
 import { gitRevisions } from '../system/git-changes.js';
 import type { RepoSource } from '../repo/source.js';
 import type { Target } from '../vocabulary.js';
@@ -48,7 +48,7 @@ export async function impactBetween(dir: string, base: string, head: string, env
   const scopes = scopesOf(changes);
   // The document cache is filled with what a change reads (a few dozen documents for a team's change), and only read
   // for a change that reaches every target: writing thousands of entries costs more than it saves (see context.ts).
-  const cache = disk && scopes.some((s) => s.kind === 'all') ? { get: disk.get, set() {} } : disk;
+  const cache = disk && scopes.some((s) => s.kind === 'all') ? readOnly(disk) : disk;
   const shared = new Map<string, ParsedYaml>();
   // Everything the scopes read first, at both revisions, in one git batch (the base's prefetch reads head's too).
   const first = scopePaths(baseSource, scopes, changes);

@@ -14,6 +14,8 @@ import type { ParsedYaml } from './yaml.js';
 export interface DocumentCache {
   get(key: string): string | undefined;
   set(key: string, data: string): void;
+  /** Whether there is an entry, without reading it (where that is cheaper). */
+  has?(key: string): boolean;
 }
 
 /** Bump when the encoding or the parser's output changes. */

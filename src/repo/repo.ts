@@ -128,8 +128,16 @@ export class Repo {
    */
   prefetch(paths: readonly string[]): void {
     if (!this.source.prefetch) return;
-    const rest = this.cache && this.source.contentId ? paths.filter((p) => !this.texts.has(p) && !this.fromCache(p)) : paths;
+    const rest = this.cache && this.source.contentId ? paths.filter((p) => !this.texts.has(p) && !this.inCache(p)) : paths;
     if (rest.length > 0) this.source.prefetch(rest);
+  }
+
+  /** Whether the document cache has the document at `path` by its content id (read only when the document is needed). */
+  private inCache(path: string): boolean {
+    if (!this.cache?.has) return this.fromCache(path);
+    if (!isYamlPath(path)) return false;
+    const id = this.source.contentId?.(path);
+    return id !== undefined && this.cache.has(`g-${id}`);
   }
 
   /** Whether the document cache holds the document at `path` by its content id (its text is then known). */

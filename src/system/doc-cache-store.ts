@@ -6,7 +6,7 @@
  * to it keeps it under `$CLAUDE_ENV_CACHE_MAX_MB` (default 256): the entries
  * written longest ago go first.
  */
-import { mkdirSync, readFileSync, readdirSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DocumentCache } from '../repo/doc-cache.js';
 import { writeFileAtomic } from './atomic.js';
@@ -36,6 +36,9 @@ export function diskDocumentCache(env: NodeJS.ProcessEnv): DocumentCache | undef
         return undefined;
       }
     },
+    has(key) {
+      return existsSync(join(dir, shard(key), key));
+    },
     set(key, data) {
       try {
         const sub = join(dir, shard(key));
@@ -61,6 +64,11 @@ export function diskDocumentCache(env: NodeJS.ProcessEnv): DocumentCache | undef
       }
     },
   };
+}
+
+/** The cache read but never written (a whole-repo command: thousands of new entries would cost more than they save). */
+export function readOnly(cache: DocumentCache): DocumentCache {
+  return { get: cache.get, ...(cache.has ? { has: cache.has } : {}), set() {} };
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;

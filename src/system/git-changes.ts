@@ -112,6 +112,22 @@ function cachedTree(cache: DocumentCache, tree: string): Tree | undefined {
   return data?.startsWith(TREE_FORMAT) ? Tree.fromJSON(data.slice(TREE_FORMAT.length)) : undefined;
 }
 
+/** Bump when the entry's layout changes. */
+const DIFF_FORMAT = 'claude-env-diff-v1\n';
+
+/** `git diff --raw -z` of two trees, kept under both tree ids; an entry holds its length and is used only whole. */
+function cachedRawDiff(cache: DocumentCache, key: string): Buffer | undefined {
+  const data = cache.get(key);
+  if (!data?.startsWith(DIFF_FORMAT)) return undefined;
+  const nl = data.indexOf('\n', DIFF_FORMAT.length);
+  const raw = data.slice(nl + 1);
+  return nl > 0 && data.slice(DIFF_FORMAT.length, nl) === String(raw.length) ? Buffer.from(raw, 'utf8') : undefined;
+}
+
+function storeRawDiff(cache: DocumentCache, key: string, raw: string): void {
+  cache.set(key, `${DIFF_FORMAT}${raw.length}\n${raw}`);
+}
+
 function storeTree(cache: DocumentCache, id: string, listing: Buffer): Tree {
   const tree = Tree.fromLsTree(listing);
   cache.set(`t-${id}`, `${TREE_FORMAT}${tree.toJSON()}`);
@@ -124,8 +140,8 @@ function storeTree(cache: DocumentCache, id: string, listing: Buffer): Tree {
  * `git ls-tree`) with the raw diff applied, and every blob is read once for
  * both, in the same batches (a prefetch of some paths on either side reads
  * them at both revisions). Without a document cache the three git runs go
- * at once; with one, the trees' listings are taken from it when they are
- * there (each is stored by its tree id).
+ * at once; with one, the base's listing and the diff are taken from it when
+ * they are there.
  */
 export async function gitRevisions(dir: string, baseRev: { rev: string; flag: string }, headRev: { rev: string; flag: string }, opts: { cache?: DocumentCache } = {}): Promise<GitRevisions> {
   const revs = [baseRev, headRev];
@@ -147,11 +163,12 @@ export async function gitRevisions(dir: string, baseRev: { rev: string; flag: st
     baseTree = Tree.fromLsTree(listed.value);
     ({ headTree, changes } = applyDiff(baseTree, diffOut.value));
   } else {
-    // The trees' ids first: their listings may be in the cache. With both there, the changed files are found by
-    // comparing them, and git is asked only to pair a moved file's deletion and addition (rename detection).
+    // The trees' ids first: the base's listing and the diff of the two trees may be in the cache (each filed under
+    // the tree ids it is made from); what is not there is asked of git, both at once.
+    // (One git run alone: run and waited for, which costs less than a first asynchronous one.)
     let resolved: Buffer;
     try {
-      resolved = await gitAsync(dir, ['rev-parse', '--end-of-options', b, h, `${baseRev.rev}^{tree}`, `${headRev.rev}^{tree}`]);
+      resolved = git(dir, ['rev-parse', '--end-of-options', b, h, `${baseRev.rev}^{tree}`, `${headRev.rev}^{tree}`]);
     } catch {
       return whyUnresolved(dir, revs);
     }
@@ -160,18 +177,12 @@ export async function gitRevisions(dir: string, baseRev: { rev: string; flag: st
     commits = ids.slice(0, 2);
     const [baseId, headId] = [ids[2]!, ids[3]!];
     const cachedBase = cachedTree(cache, baseId);
-    const cachedHead = cachedBase && cachedTree(cache, headId);
-    const plain = cachedBase && cachedHead && !cachedBase.submodules && !cachedHead.submodules ? cachedHead.changesFrom(cachedBase) : undefined;
-    if (plain && !(plain.some((c) => c.status === 'added') && plain.some((c) => c.status === 'deleted'))) {
-      baseTree = cachedBase!;
-      headTree = cachedHead!;
-      changes = plain as ChangedFile[];
-    } else {
-      const [diffOut, listed] = await Promise.all([gitAsync(dir, rawDiffArgs(b, h)), cachedBase ? undefined : listTree(dir, baseId)]);
-      baseTree = cachedBase ?? storeTree(cache, baseId, listed!);
-      ({ headTree, changes } = applyDiff(baseTree, diffOut));
-      if (!cachedHead) cache.set(`t-${headId}`, `${TREE_FORMAT}${headTree.toJSON()}`);
-    }
+    const diffKey = `d-${baseId}-${headId}`;
+    const cachedDiff = cachedRawDiff(cache, diffKey);
+    const [diffOut, listed] = await Promise.all([cachedDiff ?? gitAsync(dir, rawDiffArgs(b, h)), cachedBase ? undefined : listTree(dir, baseId)]);
+    baseTree = cachedBase ?? storeTree(cache, baseId, listed!);
+    if (cachedDiff === undefined) storeRawDiff(cache, diffKey, diffOut.toString('utf8'));
+    ({ headTree, changes } = applyDiff(baseTree, diffOut));
   }
   const store = new BlobStore(dir);
   const oids = (tree: Tree) => (paths: readonly string[]): string[] => paths.flatMap((p) => tree.oid(p) ?? []);

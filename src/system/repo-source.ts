@@ -261,25 +261,6 @@ export class Tree {
     return out;
   }
 
-  /** The files that differ from `base`, in path order; a moved file is a deletion and an addition (no rename detection), and submodules are not compared. */
-  changesFrom(base: Tree): Array<{ status: 'added' | 'deleted' | 'modified'; path: string }> {
-    const out: Array<{ status: 'added' | 'deleted' | 'modified'; path: string }> = [];
-    const a = base.paths;
-    const b = this.paths;
-    let i = 0;
-    let j = 0;
-    while (i < a.length || j < b.length) {
-      if (j >= b.length || (i < a.length && a[i]! < b[j]!)) out.push({ status: 'deleted', path: a[i++]! });
-      else if (i >= a.length || b[j]! < a[i]!) out.push({ status: 'added', path: b[j++]! });
-      else {
-        if (base.oids[i] !== this.oids[j] || base.modes[i] !== this.modes[j]) out.push({ status: 'modified', path: b[j]! });
-        i++;
-        j++;
-      }
-    }
-    return out;
-  }
-
   /** This tree with some files set (an entry) or removed (undefined), in one pass; `submodules` when the changes add one. */
   withChanges(changes: ReadonlyMap<string, TreeEntry | undefined>, submodules = this.submodules): Tree {
     const keys = [...changes.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));

