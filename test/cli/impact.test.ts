@@ -16,6 +16,8 @@ import { createMergeCache } from '../../src/merge/target.js';
 import { renderTarget } from '../../src/render/index.js';
 import { gitSource } from '../../src/system/repo-source.js';
 import { cli, ROOT, tempDir } from '../helpers.js';
+import { impactText } from '../../src/cli/impact.js';
+import { OutputDiffs } from '../../src/impact/impact.js';
 
 const tmp = tempDir('claude-env-impact-');
 after(() => tmp.cleanup());
@@ -268,5 +270,14 @@ describe('impact', () => {
       writeFileSync(path, text.slice(0, Math.floor(text.length / 2)));
     }
     for (const head of branches) assert.equal(await run(dir, head), await run('off', head), `${head}: damaged cache`);
+  });
+
+  it('writes counts with thousands separators', () => {
+    const counts = { total: 60000, developers: 20000, added: 0, removed: 1234, modified: 58766, by_env: { development: 20000 }, by_team: { 'team-001': 1500 }, by_project: {}, by_user: {} };
+    const run = { base: { rev: 'main', commit: 'a'.repeat(40) }, head: { rev: 'next', commit: 'b'.repeat(40) }, changes: [{ status: 'modified' as const, path: 'base/config.yml' as never }], sections: 'all' as const, scopes: [], rendered: { base: 60000, head: 60000 }, targets: [], counts };
+    const text = impactText(run, [], new OutputDiffs(), {});
+    assert.match(text, /alters the settings of 20,000 developers: 60,000 targets \(58,766 modified, 1,234 removed\)/);
+    assert.match(text, /by env: {5}development 20,000\n {2}by team: {4}team-001 1,500\n/);
+    assert.match(text, /60,000 at base, 60,000 at head\n/);
   });
 });
