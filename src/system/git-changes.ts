@@ -179,7 +179,8 @@ export async function gitRevisions(dir: string, baseRev: { rev: string; flag: st
     const cachedBase = cachedTree(cache, baseId);
     const diffKey = `d-${baseId}-${headId}`;
     const cachedDiff = cachedRawDiff(cache, diffKey);
-    const [diffOut, listed] = await Promise.all([cachedDiff ?? gitAsync(dir, rawDiffArgs(b, h)), cachedBase ? undefined : listTree(dir, baseId)]);
+    // One git run left is run and waited for; two go at once.
+    const [diffOut, listed] = cachedBase ? [cachedDiff ?? git(dir, rawDiffArgs(b, h)), undefined] : await Promise.all([cachedDiff ?? gitAsync(dir, rawDiffArgs(b, h)), listTree(dir, baseId)]);
     baseTree = cachedBase ?? storeTree(cache, baseId, listed!);
     if (cachedDiff === undefined) storeRawDiff(cache, diffKey, diffOut.toString('utf8'));
     ({ headTree, changes } = applyDiff(baseTree, diffOut));
