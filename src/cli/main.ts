@@ -8,6 +8,7 @@
  * every start), strict about unknown options (a typo is a usage error, exit 2,
  * never silently ignored), with generated help.
  */
+import { createRequire } from 'node:module';
 import { cac, type Command } from 'cac';
 import { ClaudeEnvError, EXIT_USAGE, type ExitCode } from '../errors.js';
 import type { CliIO } from './io.js';
@@ -17,6 +18,17 @@ import * as explainCommand from './explain.js';
 
 export type { CliIO } from './io.js';
 import { VERSION } from '../version.js';
+import { useYamlLoader, yamlParses } from '../repo/yaml.js';
+import { requireWithCodeCache } from '../system/code-cache.js';
+import { documentCacheDir } from '../system/doc-cache-store.js';
+
+/** The bundled CLI loads its one-file `yaml` through a code cache kept beside the document cache (system/code-cache.ts). */
+function loadYamlThroughCodeCache(env: NodeJS.ProcessEnv): void {
+  const bundled = (globalThis as { CLAUDE_ENV_YAML_BUNDLE?: string }).CLAUDE_ENV_YAML_BUNDLE;
+  if (bundled === undefined) return;
+  const file = createRequire(import.meta.url).resolve(bundled);
+  useYamlLoader(() => requireWithCodeCache(file, documentCacheDir(env), () => yamlParses() > 0) as typeof import('yaml'));
+}
 
 type Action = (io: CliIO, opts: Record<string, unknown>, args: string[]) => Promise<ExitCode>;
 type Loader = () => Promise<{ run: Action }>;
@@ -74,6 +86,7 @@ function checkOptions(command: string, opts: Record<string, unknown>): void {
 }
 
 export async function main(argv: string[], io: CliIO): Promise<ExitCode> {
+  loadYamlThroughCodeCache(io.env);
   let action: { name: string; load: Loader; args: string[]; opts: Record<string, unknown> } | undefined;
   const cli = cac('claude-env');
   const on =

@@ -15,10 +15,25 @@ import { DELETE, SecretValue, UNSAFE_KEYS, setOrigins, type LayerMap, type Layer
  */
 const require = createRequire(import.meta.url);
 let lib: typeof import('yaml') | undefined;
+let loader: (() => typeof import('yaml')) | undefined;
+let parses = 0;
+
 export function yamlLib(): typeof import('yaml') {
+  if (lib) return lib;
+  if (loader) return (lib = loader());
   // The bundled CLI ships yaml as one file beside it (build.mjs); otherwise the package.
   const bundled = (globalThis as { CLAUDE_ENV_YAML_BUNDLE?: string }).CLAUDE_ENV_YAML_BUNDLE;
-  return (lib ??= require(bundled ?? 'yaml') as typeof import('yaml'));
+  return (lib = require(bundled ?? 'yaml') as typeof import('yaml'));
+}
+
+/** How the parser is loaded, when it is not loaded yet (the CLI loads its one-file copy through V8's code cache). */
+export function useYamlLoader(load: () => typeof import('yaml')): void {
+  if (!lib) loader = load;
+}
+
+/** How many documents this process has parsed. */
+export function yamlParses(): number {
+  return parses;
 }
 
 const identity = (s: string): string => s;
@@ -48,6 +63,7 @@ export interface YamlAst {
 
 export function parseAst(text: string): YamlAst {
   const { LineCounter, parseDocument } = yamlLib();
+  parses++;
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, customTags: CUSTOM_TAGS, prettyErrors: false, uniqueKeys: true });
   return { doc, lines };

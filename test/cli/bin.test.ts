@@ -2,7 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, TEST_CACHE_DIR, fixture } from '../helpers.js';
@@ -55,5 +55,38 @@ describe('the claude-env command', () => {
     const r = spawnSync('sh', ['-c', `"${process.execPath}" "${bin}" render --repo "${fixture('merge-rules')}" --env development --team web --user ann --project shop --outputs | head -c 10`], { encoding: 'utf8', env: { PATH: process.env['PATH'], CLAUDE_ENV_CACHE: 'off' } });
     assert.equal(r.status, 0);
     assert.equal(r.stderr.includes('EPIPE'), false, r.stderr);
+  });
+
+  it('keeps the YAML parser compiled in a code cache beside the document cache, and a damaged one changes nothing', () => {
+    const cache = mkdtempSync(join(tmpdir(), 'claude-env-code-cache-'));
+    try {
+      const args = ['explain', 'settings.model', '--repo', fixture('merge-rules'), '--env', 'development', '--team', 'web', '--user', 'ann', '--project', 'shop'];
+      const explain = (): ReturnType<typeof spawnSync> => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { PATH: process.env['PATH'], HOME: cache, CLAUDE_ENV_CACHE: cache } });
+      // documents parsed: the parser's code is kept, compiled, for the next process
+      const first = explain();
+      assert.equal(first.status, 0, String(first.stderr));
+      const v8 = join(cache, 'v8');
+      const [file] = readdirSync(v8);
+      assert.match(file!, /^yaml\.cjs-.+\.bin$/);
+      const made = readFileSync(join(v8, file!));
+      assert.ok(made.length > 10_000);
+      // nothing in the document cache: the documents are parsed again, with the kept code, to the same answer
+      for (const e of readdirSync(cache)) if (e !== 'v8') rmSync(join(cache, e), { recursive: true });
+      assert.equal(explain().stdout, first.stdout);
+      assert.deepEqual(readFileSync(join(v8, file!)), made, 'a cache V8 took is not written again');
+      // a damaged cache is refused by V8, the command runs as before, and a good cache takes its place
+      writeFileSync(join(v8, file!), Buffer.alloc(made.length, 7));
+      for (const e of readdirSync(cache)) if (e !== 'v8') rmSync(join(cache, e), { recursive: true });
+      const again = explain();
+      assert.equal(again.status, 0, String(again.stderr));
+      assert.equal(again.stdout, first.stdout);
+      assert.notDeepEqual(readFileSync(join(v8, file!)), Buffer.alloc(made.length, 7));
+      // with the cache off, no code cache either
+      const off = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { PATH: process.env['PATH'], HOME: cache, CLAUDE_ENV_CACHE: 'off' } });
+      assert.equal(off.stdout, first.stdout);
+      assert.equal(existsSync(join(cache, 'off')), false);
+    } finally {
+      rmSync(cache, { recursive: true, force: true });
+    }
   });
 });
