@@ -16,7 +16,7 @@ import { gitRevisions } from '../system/git-changes.js';
 import type { RepoSource } from '../repo/source.js';
 import type { Target } from '../vocabulary.js';
 import { describeTarget, repoDir } from './context.js';
-import { printJson, type CliIO } from './io.js';
+import { printJson, progress, type CliIO } from './io.js';
 
 interface ImpactOptions {
   repo?: string;
@@ -42,7 +42,7 @@ export interface ImpactRun extends Impact {
  * The impact of `base..head` in the config repo at `dir`: both revisions read
  * from git, each document version parsed once (`shared`).
  */
-export async function impactBetween(dir: string, base: string, head: string, env: NodeJS.ProcessEnv, filter: Partial<Target> = {}): Promise<ImpactRun> {
+export async function impactBetween(dir: string, base: string, head: string, env: NodeJS.ProcessEnv, filter: Partial<Target> = {}, onProgress?: (done: number, total: number) => void): Promise<ImpactRun> {
   const disk = diskDocumentCache(env);
   const { baseCommit, headCommit, base: baseSource, head: headSource, changes } = await gitRevisions(dir, { rev: base, flag: '--base' }, { rev: head, flag: '--head' }, disk ? { cache: disk } : {});
   const scopes = scopesOf(changes);
@@ -53,7 +53,7 @@ export async function impactBetween(dir: string, base: string, head: string, env
   // Everything the scopes read first, at both revisions, in one git batch (the base's prefetch reads head's too).
   const first = scopePaths(baseSource, scopes, changes);
   const open = (source: RepoSource): Repo => new Repo(source, { shared, prefetch: first, ...(cache ? { cache } : {}) });
-  const impact = computeImpact(open(baseSource), open(headSource), changes, { filter });
+  const impact = computeImpact(open(baseSource), open(headSource), changes, { filter, ...(onProgress ? { onProgress } : {}) });
   return { ...impact, base: { rev: base, commit: baseCommit }, head: { rev: head, commit: headCommit } };
 }
 
@@ -61,7 +61,9 @@ export async function run(io: CliIO, opts: ImpactOptions): Promise<ExitCode> {
   if (!opts.base) throw new ClaudeEnvError('usage', 'impact needs --base REV (the revision the change starts from)', { exitCode: EXIT_USAGE, hint: 'for example: claude-env impact --base main --head my-branch' });
   const limit = parseLimit(opts.limit);
   const filter = targetFilter(opts);
-  const result = await impactBetween(repoDir(io, opts), opts.base, opts.head ?? 'HEAD', io.env, filter);
+  const bar = progress(io, 'rendering');
+  const result = await impactBetween(repoDir(io, opts), opts.base, opts.head ?? 'HEAD', io.env, filter, (n, total) => bar.tick(n, total));
+  bar.done();
   const shown = limit === 0 ? result.targets : result.targets.slice(0, limit);
   const diffs = new OutputDiffs();
   if (opts.json) printJson(io, impactJson(result, shown, diffs));

@@ -68,6 +68,8 @@ export interface Impact {
 export interface ImpactOptions {
   /** Only targets with these env/team/project/user. */
   readonly filter?: Partial<Target>;
+  /** Called as the distinct chains of both revisions are rendered (a change to the base layer renders all of them). */
+  readonly onProgress?: (done: number, total: number) => void;
 }
 
 interface Candidate {
@@ -107,8 +109,9 @@ export function computeImpact(base: Repo, head: Repo, changes: readonly ChangedF
   const headChains = new ChainRenders(head);
   const kept = sorted.filter((c) => partialOf(c)?.size !== 0);
   const keys = kept.map((c) => ({ before: c.inBase ? baseChains.add(c.target, partialOf(c)) : undefined, after: c.inHead ? headChains.add(c.target, partialOf(c)) : undefined }));
-  baseChains.render();
-  headChains.render();
+  const total = baseChains.size + headChains.size;
+  baseChains.render(opts.onProgress && ((n) => opts.onProgress!(n, total)));
+  headChains.render(opts.onProgress && ((n) => opts.onProgress!(baseChains.size + n, total)));
   const compared = new Map<string, OutputChange[]>();
   const rendered = { base: 0, head: 0 };
   const targets: TargetImpact[] = [];
@@ -368,6 +371,10 @@ class ChainRenders {
     return this.chains.get(key)!.outputs!;
   }
 
+  get size(): number {
+    return this.chains.size;
+  }
+
   /** The files of every layer of the chains, each layer folder looked at once. */
   private files(chains: readonly Chain[]): Map<string, readonly string[]> {
     for (const c of chains) {
@@ -394,15 +401,19 @@ class ChainRenders {
     return parts.join('\n');
   }
 
-  render(): void {
+  /** Render the chains (or find them in the cache); `onRendered(n)` after every 100 and the last. */
+  render(onRendered?: (n: number) => void): void {
     const chains = [...this.chains.values()];
     if (chains.length === 0) return;
     const store = this.repo.artifactCache;
     const key = this.bundleKey(chains);
-    if (key !== undefined && fromBundle(store!.get(key), key, chains)) return;
+    if (key !== undefined && fromBundle(store!.get(key), key, chains)) return onRendered?.(chains.length);
     if (this.repo.source.prefetch) this.repo.prefetch([...this.files(chains).values()].flat());
     const merges = createMergeCache(this.repo);
-    for (const c of chains) c.outputs = c.only ? renderSections(this.repo, c.target, c.only, merges) : renderTarget(this.repo, c.target, { cache: merges }).outputs;
+    chains.forEach((c, i) => {
+      c.outputs = c.only ? renderSections(this.repo, c.target, c.only, merges) : renderTarget(this.repo, c.target, { cache: merges }).outputs;
+      if (onRendered && ((i + 1) % 100 === 0 || i + 1 === chains.length)) onRendered(i + 1);
+    });
     if (key !== undefined) store!.set(key, JSON.stringify({ key, outputs: chains.map((c) => c.outputs) }));
   }
 }

@@ -130,6 +130,16 @@ describe('impact', () => {
     assert.equal(j.counts.developers, 200);
   });
 
+  it('shows how far rendering has got on a terminal, and nothing when piped', async () => {
+    const args = ['impact', '--repo', repo, '--base', 'main', '--head', 'base-change', '--limit', '1'];
+    const tty = await cli(args, { tty: true, env: { HOME: tmp.dir, PATH: process.env['PATH'], CLAUDE_ENV_CACHE: 'off' } });
+    assert.equal(tty.code, 0, tty.stderr);
+    assert.match(tty.stderr, /\rrendering \d+\/(\d+) \(\d+%\)[\s\S]*\rrendering (\d+)\/\2 \(100%\)/);
+    const piped = await cli(args, { env: { HOME: tmp.dir, PATH: process.env['PATH'], CLAUDE_ENV_CACHE: 'off' } });
+    assert.equal(piped.stderr, '');
+    assert.equal(piped.stdout, tty.stdout);
+  });
+
   it("reports one developer's targets for a change to their user override", async () => {
     const user = readdirSync(join(repo, 'users')).sort()[0]!;
     change('user-change', () => appendFileSync(join(repo, 'users', user, 'overrides.yml'), 'instructions:\n  - Write tests first.\n'));
