@@ -27,7 +27,7 @@ function loadYamlThroughCodeCache(env: NodeJS.ProcessEnv): void {
   const bundled = (globalThis as { CLAUDE_ENV_YAML_BUNDLE?: string }).CLAUDE_ENV_YAML_BUNDLE;
   if (bundled === undefined) return;
   const file = createRequire(import.meta.url).resolve(bundled);
-  useYamlLoader(() => requireWithCodeCache(file, documentCacheDir(env), () => yamlParses() > 0) as typeof import('yaml'));
+  useYamlLoader(() => requireWithCodeCache(file, documentCacheDir(env), yamlParses) as typeof import('yaml'));
 }
 
 type Action = (io: CliIO, opts: Record<string, unknown>, args: string[]) => Promise<ExitCode>;

@@ -66,14 +66,20 @@ describe('the claude-env command', () => {
       const first = explain();
       assert.equal(first.status, 0, String(first.stderr));
       const v8 = join(cache, 'v8');
-      const [file] = readdirSync(v8);
+      const file = readdirSync(v8).find((f) => f.endsWith('.bin'));
       assert.match(file!, /^yaml\.cjs-.+\.bin$/);
       const made = readFileSync(join(v8, file!));
       assert.ok(made.length > 10_000);
+      const parsed = Number(readFileSync(join(v8, `${file}.use`), 'utf8'));
+      assert.ok(parsed > 0);
       // nothing in the document cache: the documents are parsed again, with the kept code, to the same answer
       for (const e of readdirSync(cache)) if (e !== 'v8') rmSync(join(cache, e), { recursive: true });
       assert.equal(explain().stdout, first.stdout);
-      assert.deepEqual(readFileSync(join(v8, file!)), made, 'a cache V8 took is not written again');
+      assert.deepEqual(readFileSync(join(v8, file!)), made, 'a cache V8 took is not written again by a run that parsed as much');
+      // a run that parses more (validate reads every document) keeps the parser as it compiled it
+      const validate = spawnSync(process.execPath, [bin, 'validate', '--repo', fixture('merge-rules')], { encoding: 'utf8', env: { PATH: process.env['PATH'], HOME: cache, CLAUDE_ENV_CACHE: cache } });
+      assert.ok(validate.status === 0 || validate.status === 1, String(validate.stderr)); // 1: the fixture's findings
+      assert.ok(Number(readFileSync(join(v8, `${file}.use`), 'utf8')) > parsed);
       // a damaged cache is refused by V8, the command runs as before, and a good cache takes its place
       writeFileSync(join(v8, file!), Buffer.alloc(made.length, 7));
       for (const e of readdirSync(cache)) if (e !== 'v8') rmSync(join(cache, e), { recursive: true });
