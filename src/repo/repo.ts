@@ -47,6 +47,12 @@ export interface LayerId {
   readonly user?: string;
 }
 
+/** Whether a document can hold a section that `wanted` accepts: one placed at a section holds that one, a root-shaped one any. */
+function canHold(path: string, wanted: (section: string) => boolean): boolean {
+  const top = placeOf(path).section[0];
+  return top === undefined || wanted(top);
+}
+
 /** The layers of a target's chain with their ids, lowest priority first. */
 export function chainLayers(t: Target): Array<readonly [LayerName, LayerId]> {
   const layers: Array<readonly [LayerName, LayerId]> = [['base', {}], ['environment', { env: t.env }]];
@@ -192,10 +198,7 @@ export class Repo {
    */
   layerFiles(layer: LayerName, id: LayerId, sections?: ReadonlySet<string>): string[] {
     const { docs, folder } = this.layerPaths(layer, id);
-    const out = sections === undefined ? docs : docs.filter((p) => {
-      const top = placeOf(p).section[0];
-      return top === undefined || sections.has(top);
-    });
+    const out = sections === undefined ? docs : docs.filter((p) => canHold(p, (s) => sections.has(s)));
     if (folder !== undefined && (sections === undefined || sections.has('files')) && this.hasSubdir(folder, 'files')) out.push(...this.source.list(`${folder}/files`));
     return out;
   }
@@ -207,10 +210,7 @@ export class Repo {
     if (layer !== 'base' && !this.hasFolder(layer, name!)) return { docs: [] };
     const folder = layerFolder(layer, name)!;
     const all = layer === 'base' ? this.baseDocuments() : (LAYER_DOCUMENTS[layer] ?? []).map((n) => `${folder}/${n}`);
-    const docs = section === undefined ? all : all.filter((p) => {
-      const top = placeOf(p).section[0];
-      return top === undefined || top === section;
-    });
+    const docs = section === undefined ? all : all.filter((p) => canHold(p, (s) => s === section));
     return { docs, folder };
   }
 

@@ -8,7 +8,7 @@ import type { ChangedFile } from '../impact/changes.js';
 import type { DocumentCache } from '../repo/doc-cache.js';
 import type { RepoPath } from '../vocabulary.js';
 import type { RepoSource } from '../repo/source.js';
-import { BlobStore, Tree, git, gitAsync, treeSource, type TreeEntry } from './repo-source.js';
+import { BlobStore, Tree, git, gitAsync, lsTreeArgs, treeSource, type TreeEntry } from './repo-source.js';
 
 /**
  * The commits that revisions name (one git run for all of them); a usage
@@ -164,8 +164,8 @@ export async function gitRevisions(dir: string, baseRev: { rev: string; flag: st
     ({ headTree, changes } = applyDiff(baseTree, diffOut.value));
   } else {
     // The trees' ids first: the base's listing and the diff of the two trees may be in the cache (each filed under
-    // the tree ids it is made from); what is not there is asked of git, both at once.
-    // (One git run alone: run and waited for, which costs less than a first asynchronous one.)
+    // the tree ids it is made from), and only what is not there is asked of git. A git run that is the only one is
+    // run and waited for, which costs less than a first asynchronous one; two go at once.
     let resolved: Buffer;
     try {
       resolved = git(dir, ['rev-parse', '--end-of-options', b, h, `${baseRev.rev}^{tree}`, `${headRev.rev}^{tree}`]);
@@ -179,7 +179,6 @@ export async function gitRevisions(dir: string, baseRev: { rev: string; flag: st
     const cachedBase = cachedTree(cache, baseId);
     const diffKey = `d-${baseId}-${headId}`;
     const cachedDiff = cachedRawDiff(cache, diffKey);
-    // One git run left is run and waited for; two go at once.
     const [diffOut, listed] = cachedBase ? [cachedDiff ?? git(dir, rawDiffArgs(b, h)), undefined] : await Promise.all([cachedDiff ?? gitAsync(dir, rawDiffArgs(b, h)), listTree(dir, baseId)]);
     baseTree = cachedBase ?? storeTree(cache, baseId, listed!);
     if (cachedDiff === undefined) storeRawDiff(cache, diffKey, diffOut.toString('utf8'));
@@ -197,7 +196,7 @@ export async function gitRevisions(dir: string, baseRev: { rev: string; flag: st
 }
 
 function listTree(dir: string, tree: string): Promise<Buffer> {
-  return gitAsync(dir, ['ls-tree', '-r', '-z', '--full-tree', tree]);
+  return gitAsync(dir, lsTreeArgs(tree));
 }
 
 /** Head's tree (base's with the raw diff applied) and the changed files of `git diff --raw`. */
@@ -209,5 +208,6 @@ function applyDiff(baseTree: Tree, diffOut: Buffer): { headTree: Tree; changes: 
     // A submodule (160000) is no blob: ls-tree leaves it out, and so does this.
     changed.set(c.path, c.status === 'deleted' || c.newMode === '160000' ? undefined : { mode: parseInt(c.newMode, 8) & 0o777, oid: c.newOid });
   }
-  return { headTree: baseTree.withChanges(changed, baseTree.submodules || raw.some((c) => c.newMode === '160000')), changes: raw.map(({ status, path, oldPath }) => (oldPath === undefined ? { status, path } : { status, path, oldPath })) };
+  const changes = raw.map(({ status, path, oldPath }) => (oldPath === undefined ? { status, path } : { status, path, oldPath }));
+  return { headTree: baseTree.withChanges(changed), changes };
 }

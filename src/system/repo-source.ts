@@ -149,9 +149,12 @@ export class BlobStore {
   }
 }
 
+/** `git ls-tree` of every file of a tree-ish, as `Tree.fromLsTree` reads it. */
+export const lsTreeArgs = (treeish: string): string[] => ['ls-tree', '-r', '-z', '--full-tree', treeish];
+
 /** Every blob of a commit (`git ls-tree -r`); folders and submodules are left out. */
 function lsTree(dir: string, commit: string): Tree {
-  return Tree.fromLsTree(git(dir, ['ls-tree', '-r', '-z', '--full-tree', commit]));
+  return Tree.fromLsTree(git(dir, lsTreeArgs(commit)));
 }
 
 /** A file of a tree: its mode bits and blob id. */
@@ -171,8 +174,6 @@ export class Tree {
     readonly paths: readonly string[],
     private readonly oids: readonly string[],
     private readonly modes: readonly number[],
-    /** The tree has submodules (left out of the listing: they are no files). */
-    readonly submodules = false,
   ) {}
 
   /** The output of `git ls-tree -r -z`. */
@@ -182,7 +183,6 @@ export class Tree {
     const paths: string[] = [];
     const oids: string[] = [];
     const modes: number[] = [];
-    let submodules = false;
     for (let at = 0; at < s.length; ) {
       const nul = s.indexOf('\0', at);
       const end = nul < 0 ? s.length : nul;
@@ -194,39 +194,39 @@ export class Tree {
         oids.push(s.slice(sp2 + 1, tab));
         const mode = s.slice(at, sp1);
         modes.push(mode === '100644' ? 0o644 : mode === '100755' ? 0o755 : parseInt(mode, 8) & 0o777);
-      } else if (s.startsWith('160000 commit ', at)) submodules = true;
+      }
       at = end + 1;
     }
-    return Tree.sorted(paths, oids, modes, submodules);
+    return Tree.sorted(paths, oids, modes);
   }
 
   /** A tree as `toJSON` wrote it, or undefined when the data is not one. */
   static fromJSON(data: string): Tree | undefined {
-    let v: { p?: unknown; o?: unknown; m?: unknown; s?: unknown };
+    let v: { p?: unknown; o?: unknown; m?: unknown };
     try {
       v = JSON.parse(data) as typeof v;
     } catch {
       return undefined;
     }
-    const { p, o, m, s } = v ?? {};
+    const { p, o, m } = v ?? {};
     if (!Array.isArray(p) || !Array.isArray(o) || !Array.isArray(m) || p.length !== o.length || p.length !== m.length) return undefined;
     for (let i = 0; i < p.length; i++) if (typeof p[i] !== 'string' || typeof o[i] !== 'string' || typeof m[i] !== 'number') return undefined;
-    return Tree.sorted(p as string[], o as string[], m as number[], s === true);
+    return Tree.sorted(p as string[], o as string[], m as number[]);
   }
 
   toJSON(): string {
-    return JSON.stringify({ p: this.paths, o: this.oids, m: this.modes, s: this.submodules });
+    return JSON.stringify({ p: this.paths, o: this.oids, m: this.modes });
   }
 
   /** Sorted by path as JavaScript compares strings (ls-tree's order already, for any path that is not in the high planes of Unicode: then this only checks). */
-  private static sorted(paths: string[], oids: string[], modes: number[], submodules: boolean): Tree {
+  private static sorted(paths: string[], oids: string[], modes: number[]): Tree {
     for (let i = 1; i < paths.length; i++) {
       if (paths[i - 1]! >= paths[i]!) {
         const order = paths.map((_, j) => j).sort((a, b) => (paths[a]! < paths[b]! ? -1 : paths[a]! > paths[b]! ? 1 : 0));
-        return new Tree(order.map((j) => paths[j]!), order.map((j) => oids[j]!), order.map((j) => modes[j]!), submodules);
+        return new Tree(order.map((j) => paths[j]!), order.map((j) => oids[j]!), order.map((j) => modes[j]!));
       }
     }
-    return new Tree(paths, oids, modes, submodules);
+    return new Tree(paths, oids, modes);
   }
 
   get size(): number {
@@ -261,8 +261,8 @@ export class Tree {
     return out;
   }
 
-  /** This tree with some files set (an entry) or removed (undefined), in one pass; `submodules` when the changes add one. */
-  withChanges(changes: ReadonlyMap<string, TreeEntry | undefined>, submodules = this.submodules): Tree {
+  /** This tree with some files set (an entry) or removed (undefined), in one pass. */
+  withChanges(changes: ReadonlyMap<string, TreeEntry | undefined>): Tree {
     const keys = [...changes.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     const paths: string[] = [];
     const oids: string[] = [];
@@ -285,7 +285,7 @@ export class Tree {
       }
     }
     while (k < keys.length) put(keys[k]!, changes.get(keys[k++]!));
-    return new Tree(paths, oids, modes, submodules);
+    return new Tree(paths, oids, modes);
   }
 }
 

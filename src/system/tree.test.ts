@@ -8,14 +8,12 @@ const oid = (n: number): string => n.toString(16).padStart(40, '0');
 const record = (mode: string, type: string, id: string, path: string): string => `${mode} ${type} ${id}\t${path}\0`;
 
 describe('tree listing', () => {
-  it('reads blobs with their modes, leaves submodules out and says it has them', () => {
+  it('reads blobs with their modes and leaves submodules out', () => {
     const t = Tree.fromLsTree(record('100644', 'blob', oid(1), 'a.yml') + record('100755', 'blob', oid(2), 'bin/run') + record('120000', 'blob', oid(3), 'link') + record('160000', 'commit', oid(4), 'vendor/lib'));
     assert.deepEqual(t.paths, ['a.yml', 'bin/run', 'link']);
     assert.deepEqual(t.get('bin/run'), { mode: 0o755, oid: oid(2) });
     assert.equal(t.get('link')!.mode, 0);
     assert.equal(t.get('vendor/lib'), undefined);
-    assert.equal(t.submodules, true);
-    assert.equal(Tree.fromLsTree(record('100644', 'blob', oid(1), 'a.yml')).submodules, false);
     assert.deepEqual(t.under('bin'), ['bin/run']);
   });
 
@@ -24,7 +22,6 @@ describe('tree listing', () => {
     const back = Tree.fromJSON(t.toJSON())!;
     assert.deepEqual(back.paths, t.paths);
     assert.deepEqual(back.get('a/b.yml'), t.get('a/b.yml'));
-    assert.equal(back.submodules, true);
     const json = t.toJSON();
     assert.equal(Tree.fromJSON(json.slice(0, json.length - 3)), undefined);
     assert.equal(Tree.fromJSON('{"p":["a"],"o":[],"m":[420]}'), undefined);
