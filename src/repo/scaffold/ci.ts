@@ -5,6 +5,18 @@
  */
 import type { ScaffoldFile } from './types.js';
 
+/** The step that keeps claude-env's cache between runs, in every workflow that runs `impact`. */
+const CACHE_STEP = `      - name: Keep claude-env's cache between runs
+        # Parsed documents, tree listings and rendered outputs, each filed under what it is made
+        # from (git object ids, texts): an entry never goes stale, so any earlier run's cache is a
+        # safe start, and impact of a team's next change parses only what the change touched.
+        uses: actions/cache@v4
+        with:
+          path: ~/.cache/claude-env
+          key: claude-env-\${{ github.sha }}
+          restore-keys: claude-env-
+`;
+
 const CONFIG_VALIDATION = `# Validate every pull request: YAML syntax, schemas, references, security
 # policy and secret scanning. Findings show up as code-scanning annotations
 # on the pull request (SARIF); any error fails the check. The run's summary
@@ -30,16 +42,7 @@ jobs:
       - uses: actions/setup-node@v4
         with:
           node-version: 24
-      - name: Keep claude-env's cache between runs
-        # Parsed documents, tree listings and rendered outputs, each filed under what it is made
-        # from (git object ids, texts): an entry never goes stale, so any earlier run's cache is a
-        # safe start, and impact of a team's next change parses only what the change touched.
-        uses: actions/cache@v4
-        with:
-          path: ~/.cache/claude-env
-          key: claude-env-\${{ github.sha }}
-          restore-keys: claude-env-
-      - name: Validate the config repo
+${CACHE_STEP}      - name: Validate the config repo
         run: npx claude-env validate --format sarif > results.sarif
       - name: Upload findings
         if: always()
@@ -130,16 +133,7 @@ jobs:
       - uses: actions/setup-node@v4
         with:
           node-version: 24
-      - name: Keep claude-env's cache between runs
-        # Parsed documents, tree listings and rendered outputs, each filed under what it is made
-        # from (git object ids, texts): an entry never goes stale, so any earlier run's cache is a
-        # safe start, and impact of a team's next change parses only what the change touched.
-        uses: actions/cache@v4
-        with:
-          path: ~/.cache/claude-env
-          key: claude-env-\${{ github.sha }}
-          restore-keys: claude-env-
-      - name: Impact of the change
+${CACHE_STEP}      - name: Impact of the change
         env:
           BEFORE: \${{ github.event.before }}
         run: |
