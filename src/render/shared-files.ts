@@ -10,6 +10,7 @@
  *   it is the user's.
  */
 import { joinKeyPath, splitKeyPath } from '../provenance/tree.js';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.js';
 import { BLOCK_BEGIN, BLOCK_END } from './outputs.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -66,11 +67,14 @@ export class UnparsableFileError extends Error {
 }
 
 function parseJson(text: string, file: string): Json {
+  let v: Json;
   try {
-    return JSON.parse(text) as Json;
+    v = JSON.parse(text) as Json;
   } catch (err) {
     throw new UnparsableFileError(file, (err as Error).message);
   }
+  if (nestsDeeperThan(v)) throw new UnparsableFileError(file, `it nests deeper than ${MAX_JSON_DEPTH} levels`);
+  return v;
 }
 
 export interface MergedFile {

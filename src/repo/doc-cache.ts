@@ -9,7 +9,7 @@
  */
 import type { Finding, LayerName, Origin, RepoPath } from '../vocabulary.js';
 import { DELETE, SecretValue, originsOf, setOrigins, type LayerMap, type LayerValue, type SecretProvider } from '../provenance/tree.js';
-import type { ParsedYaml } from './yaml.js';
+import { YAML_LIMITS, type ParsedYaml } from './yaml.js';
 
 export interface DocumentCache {
   get(key: string): string | undefined;
@@ -68,7 +68,19 @@ function encode(v: LayerValue): Encoded {
   return out;
 }
 
-function decode(e: Encoded, origin: (line: number, col: number) => Origin): LayerValue {
+/**
+ * An entry is read back only as big as a parse could make it: the nodes of a
+ * document of the largest size, one per byte at most, plus what its aliases
+ * may add (YAML_LIMITS); the text of an entry (JSON-escaped, up to 6 characters
+ * a character) likewise. A damaged or planted entry past them is a miss.
+ */
+const MAX_ENTRY_NODES = YAML_LIMITS.documentBytes + YAML_LIMITS.aliasNodes;
+const MAX_ENTRY_CHARS = 6 * (2 * YAML_LIMITS.documentBytes + YAML_LIMITS.aliasChars);
+
+class DamagedEntry extends Error {}
+
+function decode(e: Encoded, origin: (line: number, col: number) => Origin, budget: { nodes: number }): LayerValue {
+  if (--budget.nodes < 0) throw new DamagedEntry('more nodes than a document can hold');
   if (!Array.isArray(e)) return e;
   const tag = e[0];
   if (tag === 'd') return DELETE;
@@ -79,7 +91,7 @@ function decode(e: Encoded, origin: (line: number, col: number) => Origin): Laye
     const origins: Origin[] = [];
     for (let i = 3; i < e.length; i += 3) {
       origins.push(origin(e[i] as number, e[i + 1] as number));
-      items.push(decode(e[i + 2]!, origin));
+      items.push(decode(e[i + 2]!, origin, budget));
     }
     return setOrigins(Object.freeze(items) as LayerValue[], { self, items: Object.freeze(origins) });
   }
@@ -88,7 +100,7 @@ function decode(e: Encoded, origin: (line: number, col: number) => Origin): Laye
   for (let i = 3; i < e.length; i += 4) {
     const k = e[i] as string;
     keys[k] = origin(e[i + 1] as number, e[i + 2] as number);
-    map[k] = decode(e[i + 3]!, origin);
+    map[k] = decode(e[i + 3]!, origin, budget);
   }
   return setOrigins(Object.freeze(map), { self, keys: Object.freeze(keys) });
 }
@@ -112,6 +124,7 @@ export interface CacheEntry {
 
 /** A stored entry, or undefined when it is damaged or of another format. */
 export function readEntry(data: string): CacheEntry | undefined {
+  if (data.length > MAX_ENTRY_CHARS) return undefined;
   let doc: EncodedDoc;
   try {
     doc = JSON.parse(data) as EncodedDoc;
@@ -122,15 +135,21 @@ export function readEntry(data: string): CacheEntry | undefined {
   return { text: doc.t, doc };
 }
 
-/** An entry's parse, with the origins of the file and layer it is read as. */
-export function decodeEntry(entry: CacheEntry, file: RepoPath, layer: LayerName): ParsedYaml {
+/** An entry's parse, with the origins of the file and layer it is read as; undefined when the entry is damaged. */
+export function decodeEntry(entry: CacheEntry, file: RepoPath, layer: LayerName): ParsedYaml | undefined {
   const { doc } = entry;
   const origin = (line: number, column: number): Origin => ({ layer, file, line, column });
-  return {
-    value: doc.v === undefined ? undefined : decode(doc.v, origin),
-    rootOrigin: origin(doc.r[0], doc.r[1]),
-    findings: doc.f.map(([rule, severity, line, column, message]) => ({ rule, severity, file, line, column, message })),
-  };
+  try {
+    return {
+      value: doc.v === undefined ? undefined : decode(doc.v, origin, { nodes: MAX_ENTRY_NODES }),
+      rootOrigin: origin(doc.r[0], doc.r[1]),
+      findings: doc.f.map(([rule, severity, line, column, message]) => ({ rule, severity, file, line, column, message })),
+    };
+  } catch (err) {
+    // Too many nodes, nested too deep for the stack, or not the shape encode writes.
+    if (err instanceof DamagedEntry || err instanceof RangeError || err instanceof TypeError) return undefined;
+    throw err;
+  }
 }
 
 /** The entry's parse, or undefined when it is damaged, of another format, or of another text. */

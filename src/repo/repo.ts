@@ -236,7 +236,8 @@ export class Repo {
   private parseCached(text: string, file: RepoPath, layer: LayerName): ParsedYaml {
     if (!this.cache) return parseYaml(text, file, layer);
     const found = this.entries.get(file);
-    if (found && found.text === text) return decodeEntry(found, file, layer);
+    const own = found && found.text === text ? decodeEntry(found, file, layer) : undefined;
+    if (own) return own;
     const key = cacheKey(text);
     const hit = this.cache.get(key);
     const decoded = hit === undefined ? undefined : decodeParsed(hit, text, file, layer);
@@ -247,6 +248,8 @@ export class Repo {
       return decoded;
     }
     const parsed = parseYaml(text, file, layer);
+    // A document past its size bound is not kept: the entry would hold all its text.
+    if (parsed.findings.some((f) => f.rule === 'document-too-large')) return parsed;
     const data = encodeParsed(parsed, text);
     this.cache.set(key, data);
     if (id !== undefined) this.cache.set(`g-${id}`, data);

@@ -3,6 +3,12 @@
  * with `yaml` (positions kept); tags `!delete`, `!secret`, `!encrypted` are
  * ours. Syntax errors, duplicate keys and bad tags become findings with
  * file:line:col; a document with errors yields no tree.
+ *
+ * A layer is written by someone with fewer rights than the machines that read
+ * it, so one document is bounded (YAML_LIMITS): its size, and what its aliases
+ * add when they are expanded (nine levels of nine aliases are a billion
+ * nodes in 500 bytes). Past a bound the document is a finding and yields no
+ * tree; every check is linear in what it has read so far.
  */
 import { createRequire } from 'node:module';
 import type { Document, LineCounter, Node as YamlNode, ScalarTag } from 'yaml';
@@ -36,6 +42,16 @@ export function yamlParses(): number {
   return parses;
 }
 
+/** What one document may cost (see the top of this file). */
+export const YAML_LIMITS = Object.freeze({
+  /** The document's text, in UTF-8 bytes (`document-too-large`). */
+  documentBytes: 1024 * 1024,
+  /** Nodes that aliases add, all aliases of a document together, each alias counting itself (`yaml-alias-limit`). */
+  aliasNodes: 100_000,
+  /** Characters of the strings (values and keys) that aliases add (`yaml-alias-limit`). */
+  aliasChars: 4 * 1024 * 1024,
+});
+
 const identity = (s: string): string => s;
 const CUSTOM_TAGS: ScalarTag[] = [
   { tag: '!delete', resolve: identity },
@@ -65,11 +81,41 @@ export function parseAst(text: string): YamlAst {
   const { LineCounter, parseDocument } = yamlLib();
   parses++;
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, customTags: CUSTOM_TAGS, prettyErrors: false, uniqueKeys: true });
+  // Duplicate keys are found by the Converter, in one pass: the parser's own check compares each key with every
+  // key before it (a 500 KB mapping took 26 s).
+  const doc = parseDocument(text, { lineCounter: lines, customTags: CUSTOM_TAGS, prettyErrors: false, uniqueKeys: false });
   return { doc, lines };
 }
 
+/** UTF-8 length of a text, counted only as far as it matters (`limit + 1`). */
+function utf8Length(text: string, limit: number): number {
+  if (text.length * 3 <= limit) return text.length; // cannot be over, whatever it holds
+  let n = 0;
+  for (let i = 0; i < text.length && n <= limit; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
+
+const mib = (bytes: number): string => `${Math.round((bytes / 1024 / 1024) * 10) / 10} MiB`;
+
 export function parseYaml(text: string, file: RepoPath, layer: LayerName): ParsedYaml {
+  const max = YAML_LIMITS.documentBytes;
+  if (utf8Length(text, max) > max) {
+    // Not parsed at all: the parser's syntax tree costs about 500 bytes of memory per node.
+    const at = { line: 1, column: 1 };
+    return {
+      value: undefined,
+      findings: [{ rule: 'document-too-large', severity: 'error', file, ...at, message: `the document is larger than ${mib(max)}, the limit for one document; split it, or move long text into files/` }],
+      rootOrigin: { layer, file, ...at },
+    };
+  }
   const { doc, lines } = parseAst(text);
   const findings: Finding[] = [];
   for (const err of doc.errors) findings.push(yamlFinding(err, 'error', file, lines));
@@ -77,8 +123,22 @@ export function parseYaml(text: string, file: RepoPath, layer: LayerName): Parse
   const conv = new Converter(doc, text, file, layer, lines, findings);
   const rootOrigin = conv.origin(doc.contents?.range?.[0] ?? 0);
   if (doc.errors.length > 0) return { value: undefined, findings, rootOrigin };
-  const value = doc.contents === null ? null : conv.node(doc.contents as YamlNode);
-  return { value, findings, rootOrigin };
+  let value: LayerValue;
+  try {
+    value = doc.contents === null ? null : conv.node(doc.contents as YamlNode);
+  } catch (err) {
+    if (!(err instanceof Unbounded)) throw err;
+    findings.push(err.finding);
+    return { value: undefined, findings, rootOrigin };
+  }
+  return { value: conv.duplicateKeys ? undefined : value, findings, rootOrigin };
+}
+
+/** A document past one of its bounds: conversion stops at once, with this finding. */
+class Unbounded extends Error {
+  constructor(readonly finding: Finding) {
+    super(finding.message);
+  }
 }
 
 function yamlFinding(err: { code: string; message: string; pos: [number, number] }, severity: 'error' | 'warning', file: RepoPath, lines: LineCounter): Finding {
@@ -91,6 +151,19 @@ function yamlFinding(err: { code: string; message: string; pos: [number, number]
 const SECRET_PROVIDERS: ReadonlySet<string> = new Set(['env', 'file', 'cmd']);
 
 class Converter {
+  /** A mapping had a key twice: the document yields no tree. */
+  duplicateKeys = false;
+  /** How deep in alias expansions the conversion is, and the outermost alias (where a bound is reported). */
+  private aliasDepth = 0;
+  private outerAlias: YamlNode | undefined;
+  /** What alias expansions added so far (YAML_LIMITS). */
+  private aliasNodes = 0;
+  private aliasChars = 0;
+  /** Each alias node → the node it stands for, found in one pass over the document on the first alias. */
+  private anchors: Map<YamlNode, YamlNode | undefined> | undefined;
+  /** The collections being converted (an alias to one of them is a cycle). */
+  private readonly open = new Set<YamlNode>();
+
   constructor(
     private readonly doc: Document,
     private readonly text: string,
@@ -115,14 +188,64 @@ class Converter {
     return start;
   }
 
+  /**
+   * The node an alias stands for: the last node before it with its anchor (as
+   * the parser's own `Alias.resolve`, which walks the whole document for
+   * each alias it resolves).
+   */
+  private anchorOf(alias: YamlNode): YamlNode | undefined {
+    if (!this.anchors) {
+      const { visit, isAlias } = yamlLib();
+      const anchors = new Map<YamlNode, YamlNode | undefined>();
+      const latest = new Map<string, YamlNode>();
+      visit(this.doc, {
+        Node: (_key, node) => {
+          if (isAlias(node)) anchors.set(node as YamlNode, latest.get(node.source));
+          else if ((node as { anchor?: string }).anchor) latest.set((node as { anchor: string }).anchor, node as YamlNode);
+        },
+      });
+      this.anchors = anchors;
+    }
+    return this.anchors.get(alias);
+  }
+
+  private bound(rule: string, at: YamlNode, message: string): Unbounded {
+    const o = this.origin(at.range?.[0] ?? 0);
+    return new Unbounded({ rule, severity: 'error', file: this.file, line: o.line, column: o.column, message });
+  }
+
+  /** Count what an alias expansion adds; past YAML_LIMITS the document stops here, reported at the outermost alias. */
+  private grow(chars: number): void {
+    if (this.aliasDepth === 0) return;
+    this.aliasNodes++;
+    this.aliasChars += chars;
+    if (this.aliasNodes > YAML_LIMITS.aliasNodes || this.aliasChars > YAML_LIMITS.aliasChars) {
+      const alias = this.outerAlias!;
+      const what = this.aliasNodes > YAML_LIMITS.aliasNodes ? `${YAML_LIMITS.aliasNodes.toLocaleString('en-US')} nodes` : `${mib(YAML_LIMITS.aliasChars)} of text`;
+      throw this.bound('yaml-alias-limit', alias, `aliases expand to more than ${what} in this document (passed at this alias, *${(alias as import('yaml').Alias).source}); write the values out, or use fewer levels of aliases`);
+    }
+  }
+
   node(n: YamlNode | null): LayerValue {
     if (n === null) return null;
     const { isAlias, isMap, isPair, isScalar, isSeq } = yamlLib();
     if (isAlias(n)) {
-      const target = (n as import('yaml').Alias).resolve(this.doc);
-      return target ? this.node(target as YamlNode) : null;
+      this.grow(0);
+      const target = this.anchorOf(n);
+      if (!target) return null;
+      const source = (n as import('yaml').Alias).source;
+      if (this.open.has(target)) throw this.bound('yaml-alias-cycle', n, `alias *${source} stands for a node that contains it: it would expand without end`);
+      if (this.aliasDepth === 0) this.outerAlias = n;
+      this.aliasDepth++;
+      try {
+        return this.node(target);
+      } finally {
+        this.aliasDepth--;
+      }
     }
     if (isMap(n)) {
+      this.grow(0);
+      this.open.add(n);
       const out: LayerMap = {};
       const keys: Record<string, Origin> = {};
       for (const pair of n.items) {
@@ -139,15 +262,28 @@ class Converter {
           this.findings.push({ rule: 'unsafe-key', severity: 'error', file: this.file, line: at.line, column: at.column, message: `key "${key}" is not allowed` });
           continue;
         }
+        this.grow(key.length);
+        if (Object.hasOwn(keys, key)) {
+          // Reported once, where the mapping is written (an alias to it repeats the mapping, not the mistake).
+          if (this.aliasDepth === 0) {
+            const at = this.origin(k.range?.[0] ?? 0);
+            this.findings.push({ rule: 'yaml-duplicate-key', severity: 'error', file: this.file, line: at.line, column: at.column, message: 'Map keys must be unique' });
+            this.duplicateKeys = true;
+          }
+          continue;
+        }
         const v = pair.value as YamlNode | null;
         out[key] = this.node(v);
         // Scalars point at their value; containers and empty values at their key.
         const pos = v !== null && isScalar(v) && v.range && !(v.value === null && v.tag === undefined) ? this.valueStart(v) : (k.range?.[0] ?? 0);
         keys[key] = this.origin(pos);
       }
+      this.open.delete(n);
       return setOrigins(Object.freeze(out), { self: this.origin(n.range?.[0] ?? 0), keys: Object.freeze(keys) });
     }
     if (isSeq(n)) {
+      this.grow(0);
+      this.open.add(n);
       const out: LayerValue[] = [];
       const items: Origin[] = [];
       for (const item of n.items) {
@@ -155,9 +291,11 @@ class Converter {
         out.push(this.node(it));
         items.push(this.origin(it?.range?.[0] ?? n.range?.[0] ?? 0));
       }
+      this.open.delete(n);
       return setOrigins(Object.freeze(out) as LayerValue[], { self: this.origin(n.range?.[0] ?? 0), items: Object.freeze(items) });
     }
     if (isScalar(n)) {
+      this.grow(typeof n.value === 'string' ? n.value.length : 0);
       const tag = n.tag;
       if (tag === '!delete') return DELETE;
       if (tag === '!secret' || tag === '!encrypted') return this.secret(tag, n);
