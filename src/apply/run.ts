@@ -7,12 +7,13 @@
  * completes the renames: never half old, half new. Rollback uses the same
  * switch.
  */
-import { mkdirSync, readFileSync, rmdirSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ClaudeEnvError, EXIT_USAGE } from '../errors.js';
 import type { Output } from '../render/outputs.js';
 import { StateStore, type JournalEntry, type RestorePoint } from '../state/store.js';
 import type { MachineState } from '../state/types.js';
+import { lockClaudeJson } from '../system/claude-lock.js';
 import { mkdirp, readIfExists, removeFile, removeIfExists, renameInto, stageFile, syncDir, tempPathFor } from '../system/fs.js';
 import type { Target } from '../vocabulary.js';
 import { outputLocation, type ClaudeLocations } from './paths.js';
@@ -86,38 +87,6 @@ export function recover(store: StateStore): 'completed' | 'undone' | undefined {
   store.removeJournal();
   store.audit({ event: 'recovered', outcome: 'undone', restorePoint: j.restorePoint });
   return 'undone';
-}
-
-/** Claude Code's own lock on its state file (a folder made with mkdir, proper-lockfile style): held while claude-env rewrites `.claude.json`. */
-function lockClaudeJson(abs: string, waitMs = 5000): () => void {
-  const dir = `${abs}.lock`;
-  const deadline = Date.now() + waitMs;
-  for (;;) {
-    try {
-      mkdirSync(dir);
-      return () => {
-        try {
-          rmdirSync(dir);
-        } catch {
-          /* gone */
-        }
-      };
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') return () => {}; // its folder does not exist yet: nobody can hold it
-      if (code !== 'EEXIST') throw err;
-    }
-    try {
-      if (Date.now() - statSync(dir).mtimeMs > 10_000) {
-        rmdirSync(dir); // stale, as proper-lockfile judges it
-        continue;
-      }
-    } catch {
-      continue;
-    }
-    if (Date.now() >= deadline) throw new ClaudeEnvError('lock-held', `Claude Code holds ${dir}; try again in a moment`, { file: dir, exitCode: EXIT_USAGE });
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
-  }
 }
 
 export interface ApplyOptions {

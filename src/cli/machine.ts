@@ -8,6 +8,7 @@ import { stateDir } from '../state/identity.js';
 import { StateStore } from '../state/store.js';
 import type { CliIO } from './io.js';
 import { homeDir, type TargetOptions } from './context.js';
+import { parseWait } from './wait.js';
 
 /** Where Claude Code reads on this machine; the project dir is `--project-dir`, else the one the last apply used. */
 export function locations(io: CliIO, opts: TargetOptions, state?: MachineState): ClaudeLocations {
@@ -23,9 +24,9 @@ export function stateStore(io: CliIO, opts: TargetOptions): StateStore {
   return new StateStore(stateDir(homeDir(io, opts), io.env));
 }
 
-/** `--wait SECONDS` in milliseconds (0: do not wait for another claude-env). */
+/** `--wait SECONDS` in milliseconds (0: do not wait for another claude-env); a bad value is a usage error (cli/wait.ts). */
 export function waitMs(opts: { wait?: string }): number {
-  return opts.wait ? Number(opts.wait) * 1000 : 0;
+  return parseWait(opts.wait);
 }
 
 /**

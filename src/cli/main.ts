@@ -13,6 +13,7 @@ import { cac, type Command } from 'cac';
 import { ClaudeEnvError, EXIT_USAGE, type ExitCode } from '../errors.js';
 import type { CliIO } from './io.js';
 import { armCrashPoints } from '../system/crash.js';
+import { parseWait } from './wait.js';
 // The one-target commands that must start fast are part of the main module; the rest load on demand.
 import * as explainCommand from './explain.js';
 
@@ -77,6 +78,8 @@ function checkOptions(command: string, opts: Record<string, unknown>): void {
     if (typeof v === 'number') opts[name] = v = String(v);
     if (typeof v !== 'string' || v === '') throw new ClaudeEnvError('usage', `--${name} needs a value`, { exitCode: EXIT_USAGE });
   }
+  // Checked before the command starts: `onboard` commits before it applies.
+  parseWait(opts['wait']);
   for (const [name, allowed] of Object.entries(CHOICES[command] ?? {})) {
     const v = opts[name];
     if (v !== undefined && !allowed.includes(String(v))) {

@@ -5,22 +5,17 @@
  * Everything is written atomically; state, restore points and the log are
  * private to the user (0600 files, 0700 folders): they can hold secrets.
  */
-import { appendFileSync, mkdirSync, openSync, closeSync, readFileSync, readdirSync, rmSync, unlinkSync, writeSync, statSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { appendFileSync, mkdirSync, readFileSync, readdirSync, rmSync, unlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ClaudeEnvError, EXIT_USAGE } from '../errors.js';
 import { writeFileAtomic } from '../system/atomic.js';
 import { crashPoint } from '../system/crash.js';
 import { EMPTY_STATE, type MachineState } from './types.js';
+import { takeLock } from './lock.js';
+
+export type { LockHolder } from './lock.js';
 
 export const RESTORE_POINTS_KEPT = 20;
-
-export interface LockHolder {
-  pid: number;
-  host: string;
-  command: string;
-  since: string;
-}
 
 export interface RestoreFile {
   /** Home-relative output path. */
@@ -52,19 +47,6 @@ export interface Journal {
   readonly restorePoint: string;
   readonly entries: readonly JournalEntry[];
   readonly newState: MachineState;
-}
-
-const sleep = (ms: number): void => {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-};
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 export class StateStore {
@@ -116,49 +98,10 @@ export class StateStore {
     crashPoint();
   }
 
-  /** Take the lock, or wait up to `waitMs` for it; a lock whose process is gone is taken over. */
+  /** Take the lock, or wait up to `waitMs` for it; a stale lock is taken over (state/lock.ts). */
   lock(command: string, waitMs = 0): () => void {
     this.ensure();
-    const file = this.path('lock');
-    const deadline = Date.now() + waitMs;
-    for (;;) {
-      try {
-        const fd = openSync(file, 'wx', 0o600);
-        const me: LockHolder = { pid: process.pid, host: hostname(), command, since: new Date().toISOString() };
-        writeSync(fd, JSON.stringify(me));
-        closeSync(fd);
-        return () => {
-          try {
-            const holder = JSON.parse(readFileSync(file, 'utf8')) as LockHolder;
-            if (holder.pid === process.pid) unlinkSync(file);
-          } catch {
-            /* already gone */
-          }
-        };
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      }
-      let holder: LockHolder | undefined;
-      try {
-        holder = JSON.parse(readFileSync(file, 'utf8')) as LockHolder;
-      } catch {
-        holder = undefined; // being written, or damaged
-      }
-      if (holder && holder.host === hostname() && !alive(holder.pid)) {
-        // The holder died without letting go: take it over (only one taker wins the next create).
-        try {
-          unlinkSync(file);
-        } catch {
-          /* someone else took it over first */
-        }
-        continue;
-      }
-      if (Date.now() >= deadline) {
-        const who = holder ? `${holder.command} (pid ${holder.pid} on ${holder.host}, since ${holder.since})` : 'another claude-env';
-        throw new ClaudeEnvError('lock-held', `another claude-env is changing this machine: ${who}`, { file, exitCode: EXIT_USAGE, hint: 'try again when it is done, or pass --wait SECONDS' });
-      }
-      sleep(100);
-    }
+    return takeLock(this.path('lock'), command, waitMs);
   }
 
   private restoreDir(id?: string): string {

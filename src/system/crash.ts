@@ -8,6 +8,7 @@ let passed = 0;
 let at: number | undefined;
 let failWriteAt: number | undefined;
 let corruptWriteAt: number | undefined;
+let failLockWrite = false;
 let writes = 0;
 
 /**
@@ -16,7 +17,9 @@ let writes = 0;
  * fails half-way with ENOSPC, as on a full disk) and
  * CLAUDE_ENV_CORRUPT_WRITE_AT=N (the Nth staged file lands with a damaged
  * first byte, as with a disk that lies or a program that rewrites the file
- * at once: what the post-apply check and remediate's re-check must catch).
+ * at once: what the post-apply check and remediate's re-check must catch),
+ * and CLAUDE_ENV_FAIL_LOCK_WRITE=1 (writing claude-env's lock fails with
+ * ENOSPC, as on a full disk).
  */
 export function armCrashPoints(env: NodeJS.ProcessEnv): void {
   const n = Number(env['CLAUDE_ENV_CRASH_AT']);
@@ -25,6 +28,7 @@ export function armCrashPoints(env: NodeJS.ProcessEnv): void {
   failWriteAt = Number.isInteger(f) && f > 0 ? f : undefined;
   const c = Number(env['CLAUDE_ENV_CORRUPT_WRITE_AT']);
   corruptWriteAt = Number.isInteger(c) && c > 0 ? c : undefined;
+  failLockWrite = env['CLAUDE_ENV_FAIL_LOCK_WRITE'] === '1';
   passed = 0;
   writes = 0;
 }
@@ -33,6 +37,11 @@ export function armCrashPoints(env: NodeJS.ProcessEnv): void {
 export function nextWrite(): { fails: boolean; corrupts: boolean } {
   writes++;
   return { fails: writes === failWriteAt, corrupts: writes === corruptWriteAt };
+}
+
+/** Whether writing the lock must fail (disk full). */
+export function lockWriteFails(): boolean {
+  return failLockWrite;
 }
 
 export function crashPoint(): void {

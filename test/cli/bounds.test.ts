@@ -7,7 +7,7 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, lutimesSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, TEST_CACHE_DIR, cli, fixture, snapshot, tempDir } from '../helpers.js';
 import { billionLaughs } from '../support/bombs.js';
@@ -83,5 +83,90 @@ describe('bounded YAML', () => {
     const r = await cli(['render', '--repo', fixture('merge-rules'), ...target, '--home', home], { env: { HOME: home, PATH: process.env['PATH'] } });
     assert.equal(r.code, 1);
     assert.match(r.stderr, /local-overrides\.yml:2:12  yaml-alias-cycle  alias \*s stands for a node that contains it/);
+  });
+});
+
+describe('locks never wait forever', () => {
+  const ann = ['--repo', fixture('merge-rules'), ...target];
+  function home(): string {
+    const h = join(tmp.dir, `home${n++}`);
+    mkdirSync(join(h, '.claude'), { recursive: true });
+    writeFileSync(join(h, '.claude.json'), JSON.stringify({ numStartups: 1 }, null, 2));
+    return h;
+  }
+  const run = (args: string[], h: string, env: NodeJS.ProcessEnv = {}) => cli([...args, '--home', h], { env: { HOME: h, PATH: process.env['PATH'], ...env } });
+  const old = (path: string, seconds: number): void => {
+    const t = Date.now() / 1000 - seconds;
+    lutimesSync(path, t, t);
+  };
+
+  it("apply moves a stale .claude.json.lock FILE aside (every byte kept) and goes on, where it used to spin forever", async () => {
+    const h = home();
+    writeFileSync(join(h, '.claude.json.lock'), 'left by a crash');
+    old(join(h, '.claude.json.lock'), 60);
+    const r = await run(['apply', ...ann], h);
+    assert.equal(r.code, 0, r.stderr);
+    const aside = readdirSync(h).filter((f) => f.startsWith('.claude.json.lock.stale-'));
+    assert.equal(aside.length, 1);
+    assert.equal(readFileSync(join(h, aside[0]!), 'utf8'), 'left by a crash');
+    assert.ok(!existsSync(join(h, '.claude.json.lock')));
+  });
+
+  it('apply waits at most 5 s for a fresh .claude.json.lock (file or folder with things in it), then exits 2 naming it, changing nothing', async () => {
+    const h = home();
+    mkdirSync(join(h, '.claude.json.lock'));
+    writeFileSync(join(h, '.claude.json.lock', 'x'), '');
+    const before = snapshot(h);
+    const t = performance.now();
+    const r = await run(['apply', ...ann], h);
+    const seconds = (performance.now() - t) / 1000;
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /^claude-env: .*\.claude\.json\.lock  lock-held  Claude Code holds .*\.claude\.json\.lock \(the lock, \d+(\.\d)? s old; stale after 10 s\)/);
+    assert.ok(seconds < 10, `${seconds} s`);
+    const mine = (m: Map<string, string>): Map<string, string> => new Map([...m].filter(([p]) => !p.startsWith('.claude-env/')));
+    assert.deepEqual(mine(snapshot(h)), mine(before));
+  });
+
+  it("takes over an empty claude-env lock (left by a full disk) once it is 5 s old; before, names it and exits 2", async () => {
+    const h = home();
+    mkdirSync(join(h, '.claude-env'));
+    writeFileSync(join(h, '.claude-env', 'lock'), '');
+    const young = await run(['apply', ...ann], h);
+    assert.equal(young.code, 2);
+    assert.match(young.stderr, /lock-held  another claude-env is changing this machine: a lock that holds no holder, \d+(\.\d)? s old \(empty or damaged: taken over once it is 5 s old\)/);
+    old(join(h, '.claude-env', 'lock'), 6);
+    const r = await run(['apply', ...ann], h);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(!existsSync(join(h, '.claude-env', 'lock')));
+  });
+
+  it('leaves no lock behind when the lock cannot be written (disk full), so the next command runs', async () => {
+    const h = home();
+    const r = await run(['apply', ...ann], h, { CLAUDE_ENV_FAIL_LOCK_WRITE: '1' });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /lock-failed  cannot take the lock .*\.claude-env\/lock: no space left on device; nothing was changed/);
+    assert.deepEqual(readdirSync(join(h, '.claude-env')).filter((f) => f.startsWith('lock')), []);
+    assert.equal((await run(['apply', ...ann], h)).code, 0);
+  });
+
+  for (const argv of [['apply'], ['rollback'], ['rollback', '--list'], ['remediate'], ['onboard', 'zed', '--team', 'web', '--role', 'developer']]) {
+    it(`${argv.join(' ')} --wait abc is a usage error naming --wait (exit 2), before anything runs`, async () => {
+      const h = home();
+      const before = snapshot(h);
+      const r = await run([...argv, ...(argv[0] === 'onboard' ? ['--repo', fixture('merge-rules')] : ann), '--wait', 'abc'], h);
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, /^claude-env: usage  --wait must be a number of seconds from 0 to 3600 \(got "abc"\)/);
+      assert.deepEqual(snapshot(h), before);
+    });
+  }
+
+  it('--wait takes 0 to 3600 seconds, fractions too, and refuses more or less', async () => {
+    const h = home();
+    for (const ok of ['0', '2.5', '3600']) assert.equal((await run(['rollback', '--list', '--wait', ok], h)).code, 0, ok);
+    for (const bad of ['3601', '-1', 'Infinity', '1.5s', 'NaN']) {
+      const r = await run(['rollback', '--list', `--wait=${bad}`], h);
+      assert.equal(r.code, 2, bad);
+      assert.match(r.stderr, /--wait must be a number of seconds from 0 to 3600/);
+    }
   });
 });

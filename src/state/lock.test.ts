@@ -1,0 +1,165 @@
+/** claude-env's own lock: whole or absent, judged by owner and age, taken over by one taker, never waited for past the deadline. */
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ClaudeEnvError } from '../errors.js';
+import { armCrashPoints } from '../system/crash.js';
+import { LOCK_TIMING, takeLock } from './lock.js';
+
+const root = mkdtempSync(join(tmpdir(), 'claude-env-lock-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+let n = 0;
+function stateDir(): { dir: string; lock: string } {
+  const dir = join(root, `s${n++}`);
+  mkdirSync(dir);
+  return { dir, lock: join(dir, 'lock') };
+}
+const DEAD_PID = 2 ** 22 + 12345;
+const holder = (over: Record<string, unknown> = {}): string => JSON.stringify({ pid: process.pid, host: hostname(), command: 'apply', since: '2026-01-01T00:00:00Z', ...over });
+const age = (path: string, secondsAgo: number): void => {
+  const t = Date.now() / 1000 - secondsAgo;
+  utimesSync(path, t, t);
+};
+function attempt(lock: string, waitMs: number): { err?: ClaudeEnvError; ms: number; cpuMs: number; release?: () => void } {
+  const t = performance.now();
+  const c = process.cpuUsage();
+  try {
+    const release = takeLock(lock, 'test', waitMs);
+    const used = process.cpuUsage(c);
+    return { release, ms: performance.now() - t, cpuMs: (used.user + used.system) / 1000 };
+  } catch (err) {
+    const used = process.cpuUsage(c);
+    if (!(err instanceof ClaudeEnvError)) throw err;
+    return { err, ms: performance.now() - t, cpuMs: (used.user + used.system) / 1000 };
+  }
+}
+
+describe('takeLock', () => {
+  it('writes its holder whole, and its release removes only its own lock', () => {
+    const s = stateDir();
+    const release = takeLock(s.lock, 'apply', 0);
+    const h = JSON.parse(readFileSync(s.lock, 'utf8')) as Record<string, unknown>;
+    assert.equal(h['pid'], process.pid);
+    assert.equal(h['command'], 'apply');
+    assert.match(String(h['token']), /^[0-9a-f]{16}$/);
+    assert.deepEqual(readdirSync(s.dir), ['lock'], 'no temp file left');
+    release();
+    assert.deepEqual(readdirSync(s.dir), []);
+    const again = takeLock(s.lock, 'apply', 0);
+    writeFileSync(s.lock, holder({ token: 'someone-else' })); // taken over meanwhile
+    again();
+    assert.ok(existsSync(s.lock));
+  });
+
+  it('waits for a live holder until the deadline, sleeping, then names it', () => {
+    const s = stateDir();
+    writeFileSync(s.lock, holder({ command: 'remediate' }));
+    const r = attempt(s.lock, 300);
+    assert.equal(r.err?.code, 'lock-held');
+    assert.match(r.err!.message, /^another claude-env is changing this machine: remediate \(pid \d+ on .*, since 2026-01-01T00:00:00Z\)$/);
+    assert.ok(r.ms >= 290, `${r.ms} ms`);
+    assert.ok(r.cpuMs < r.ms / 2, `spun: ${r.cpuMs} ms of CPU in ${r.ms} ms`);
+  });
+
+  it('takes over at once the lock of a process of this host that is gone', () => {
+    const s = stateDir();
+    writeFileSync(s.lock, holder({ pid: DEAD_PID }));
+    const r = attempt(s.lock, 0);
+    assert.equal(r.err, undefined);
+    r.release!();
+  });
+
+  it('judges an empty or garbled lock by its age: held while it may be being written, taken over after', () => {
+    for (const bad of ['', '{"pid": 12', 'garbage', JSON.stringify({ pid: 'x', host: 1 }), 'x'.repeat(10_000)]) {
+      const s = stateDir();
+      writeFileSync(s.lock, bad);
+      const young = attempt(s.lock, 0);
+      assert.equal(young.err?.code, 'lock-held', JSON.stringify(bad));
+      assert.match(young.err!.message, /a lock that holds no holder, \d+(\.\d)? s old \(empty or damaged: taken over once it is 5 s old\)/);
+      age(s.lock, LOCK_TIMING.garbledStaleMs / 1000 + 1);
+      const old = attempt(s.lock, 0);
+      assert.equal(old.err, undefined, JSON.stringify(bad));
+      old.release!();
+      assert.deepEqual(readdirSync(s.dir), [], 'the damaged lock is gone, and no copy is left');
+    }
+  });
+
+  it('takes over an old folder in the lock\'s place too', () => {
+    const s = stateDir();
+    mkdirSync(s.lock);
+    writeFileSync(join(s.lock, 'x'), '1');
+    age(s.lock, 60);
+    const r = attempt(s.lock, 0);
+    assert.equal(r.err, undefined);
+    r.release!();
+  });
+
+  it("trusts another host's holder for an hour, no longer", () => {
+    const s = stateDir();
+    writeFileSync(s.lock, holder({ host: 'elsewhere.example', pid: 1 }));
+    assert.equal(attempt(s.lock, 0).err?.code, 'lock-held');
+    age(s.lock, 2 * 3600);
+    const r = attempt(s.lock, 0);
+    assert.equal(r.err, undefined);
+    r.release!();
+  });
+
+  it('leaves no lock behind when writing it fails (a full disk), and says so', () => {
+    const s = stateDir();
+    armCrashPoints({ CLAUDE_ENV_FAIL_LOCK_WRITE: '1' });
+    try {
+      const r = attempt(s.lock, 0);
+      assert.equal(r.err?.code, 'lock-failed');
+      assert.match(r.err!.message, /^cannot take the lock .*lock: no space left on device; nothing was changed$/);
+    } finally {
+      armCrashPoints({});
+    }
+    assert.deepEqual(readdirSync(s.dir), []);
+    takeLock(s.lock, 'apply', 0)();
+  });
+
+  it('lets exactly one of several processes take over a stale lock at a time', async () => {
+    const s = stateDir();
+    writeFileSync(s.lock, holder({ pid: DEAD_PID }));
+    const log = join(s.dir, 'log');
+    const lockModule = new URL('./lock.js', import.meta.url).href;
+    const goAt = Date.now() + 2000;
+    // Each racer starts at the same moment, takes the lock three times and each time "dies" holding it (its lock
+    // is left with a dead pid), so the others race to take over a stale lock again and again.
+    const script = `
+      import { appendFileSync, renameSync, writeFileSync } from 'node:fs';
+      import { hostname } from 'node:os';
+      const { takeLock } = await import(${JSON.stringify(lockModule)});
+      const pause = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Math.max(0, ms));
+      pause(${goAt} - Date.now());
+      for (let round = 0; round < 3; round++) {
+        takeLock(${JSON.stringify(s.lock)}, 'racer', 30000);
+        const start = Date.now();
+        pause(15);
+        appendFileSync(${JSON.stringify(log)}, start + ' ' + Date.now() + '\\n');
+        const dead = ${JSON.stringify(s.lock)} + '.dead-' + process.pid;
+        writeFileSync(dead, JSON.stringify({ pid: ${DEAD_PID}, host: hostname(), command: 'racer', since: 'x' }));
+        renameSync(dead, ${JSON.stringify(s.lock)});
+      }`;
+    const racers = Array.from(
+      { length: 6 },
+      () =>
+        new Promise<number | null>((done) => {
+          const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: 'inherit' });
+          child.on('exit', done);
+        }),
+    );
+    assert.deepEqual(await Promise.all(racers), [0, 0, 0, 0, 0, 0]);
+    const spans = readFileSync(log, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => l.split(' ').map(Number) as [number, number])
+      .sort((a, b) => a[0] - b[0]);
+    assert.equal(spans.length, 18);
+    for (let i = 1; i < spans.length; i++) assert.ok(spans[i]![0] >= spans[i - 1]![1], `two holders at once: ${JSON.stringify(spans)}`);
+    assert.deepEqual(readdirSync(s.dir).sort(), ['lock', 'log'], 'no temp or aside file left');
+  });
+});

@@ -1,0 +1,218 @@
+/**
+ * claude-env's own lock on a machine (`$CLAUDE_ENV_HOME/lock`): one command
+ * that changes the machine at a time.
+ *
+ * The lock appears whole: its holder (pid, host, command, time, a random
+ * token) is written to a temp file first and hard-linked into place, which
+ * fails if a lock exists. So no one ever reads a half-written lock, and a
+ * write that fails (a full disk) fails before there is a lock: nothing is
+ * left behind. Where the file system has no hard links, the lock is created
+ * and then written, and removed again if the write fails.
+ *
+ * A lock in the way is judged, never waited for past the deadline:
+ * - a holder on this host whose process is gone: stale at once;
+ * - no holder at all (empty, garbled, not a file: what an older claude-env
+ *   left when its disk was full between create and write) older than
+ *   `garbledStaleMs`: stale (a lock is written right after it is created);
+ * - a holder on another host (a shared home) older than `foreignStaleMs`:
+ *   stale, as no command holds it that long; younger, it is held.
+ * A stale lock is renamed aside before it is removed: of several takers only
+ * one rename succeeds, and a taker that finds it moved a newer lock (not the
+ * one it judged) puts it back with a hard link, which never replaces a lock.
+ */
+import { closeSync, linkSync, lstatSync, openSync, readSync, renameSync, rmSync, unlinkSync, writeSync, type Stats } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { ClaudeEnvError, EXIT_USAGE } from '../errors.js';
+import { lockWriteFails } from '../system/crash.js';
+
+export const LOCK_TIMING = Object.freeze({ garbledStaleMs: 5_000, foreignStaleMs: 60 * 60 * 1000, pollMs: 100 });
+/** Stale locks taken over in one call before the deadline rules again (a bound against a lock that keeps coming back). */
+const MAX_TAKEOVERS = 8;
+/** A holder is a few hundred bytes: more is not a holder. */
+const MAX_HOLDER_BYTES = 4096;
+
+export interface LockHolder {
+  pid: number;
+  host: string;
+  command: string;
+  since: string;
+  /** Random, per lock taken: the release removes only the lock with its own token. */
+  token?: string;
+}
+
+const sleep = (ms: number): void => {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+};
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+const code = (err: unknown): string | undefined => (err as NodeJS.ErrnoException)?.code;
+
+function removeQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    /* gone */
+  }
+}
+
+/** What is at the lock's path: its entry and, when it is one, its holder. */
+interface Seen {
+  readonly stat: Stats;
+  readonly holder?: LockHolder;
+}
+
+function readHolder(file: string): LockHolder | undefined {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    const buf = Buffer.alloc(MAX_HOLDER_BYTES + 1);
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    if (n > MAX_HOLDER_BYTES) return undefined;
+    const v = JSON.parse(buf.subarray(0, n).toString('utf8')) as Partial<LockHolder>;
+    if (!v || typeof v !== 'object' || !Number.isInteger(v.pid) || (v.pid as number) <= 0 || typeof v.host !== 'string') return undefined;
+    return { pid: v.pid!, host: v.host, command: String(v.command ?? '?'), since: String(v.since ?? '?'), ...(typeof v.token === 'string' ? { token: v.token } : {}) };
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function look(file: string): Seen | undefined {
+  const stat = lstatSync(file, { throwIfNoEntry: false });
+  if (!stat) return undefined;
+  const holder = stat.isFile() ? readHolder(file) : undefined;
+  return holder ? { stat, holder } : { stat };
+}
+
+/** Why the lock is stale, or undefined while it is held. */
+function staleness(seen: Seen, host: string, now: number): string | undefined {
+  const age = now - seen.stat.mtimeMs;
+  const h = seen.holder;
+  if (!h) return Math.abs(age) > LOCK_TIMING.garbledStaleMs ? 'it holds no holder (empty or damaged)' : undefined;
+  if (h.host === host) return alive(h.pid) ? undefined : `its process ${h.pid} is gone`;
+  return Math.abs(age) > LOCK_TIMING.foreignStaleMs ? `${h.host} has held it for over an hour` : undefined;
+}
+
+const sameEntry = (a: Stats, b: Stats): boolean => a.ino === b.ino && a.dev === b.dev && a.mtimeMs === b.mtimeMs && a.size === b.size;
+
+/** Take a stale lock away; a newer lock found in its place goes back. */
+function takeOver(file: string, seen: Seen): void {
+  const aside = `${file}.stale-${process.pid}-${randomBytes(4).toString('hex')}`;
+  try {
+    renameSync(file, aside);
+  } catch (err) {
+    if (code(err) === 'ENOENT') return; // another taker was first
+    throw err;
+  }
+  const moved = lstatSync(aside, { throwIfNoEntry: false });
+  if (moved && !sameEntry(moved, seen.stat)) {
+    try {
+      linkSync(aside, file);
+    } catch {
+      /* yet another lock is there by now: it is the lock */
+    }
+  }
+  rmSync(aside, { recursive: true, force: true });
+}
+
+function failed(file: string, err: unknown): ClaudeEnvError {
+  const c = code(err);
+  return new ClaudeEnvError('lock-failed', `cannot take the lock ${file}: ${c === 'ENOSPC' ? 'no space left on device' : (c ?? String(err))}; nothing was changed`, {
+    file,
+    exitCode: EXIT_USAGE,
+    cause: err,
+  });
+}
+
+/** Write the holder to `path`, created here; a failed write removes it again. */
+function writeNew(path: string, data: Buffer): void {
+  const fd = openSync(path, 'wx', 0o600);
+  try {
+    try {
+      if (lockWriteFails()) throw Object.assign(new Error(`ENOSPC: no space left on device, write '${path}'`), { code: 'ENOSPC' });
+      writeSync(fd, data);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (err) {
+    removeQuietly(path);
+    throw err;
+  }
+}
+
+/** Create the lock with its holder in one step; false when a lock is there. */
+function create(file: string, data: Buffer): boolean {
+  const temp = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    writeNew(temp, data);
+  } catch (err) {
+    throw failed(file, err);
+  }
+  try {
+    linkSync(temp, file);
+    return true;
+  } catch (err) {
+    const c = code(err);
+    if (c === 'EEXIST') return false;
+    if (c !== 'EPERM' && c !== 'ENOTSUP' && c !== 'EOPNOTSUPP' && c !== 'ENOSYS' && c !== 'EMLINK') throw failed(file, err);
+  } finally {
+    removeQuietly(temp);
+  }
+  // No hard links here: create, then write (a failed write removes the lock).
+  try {
+    writeNew(file, data);
+    return true;
+  } catch (err) {
+    if (code(err) === 'EEXIST') return false;
+    throw failed(file, err);
+  }
+}
+
+const seconds = (ms: number): string => `${Math.round(Math.abs(ms) / 100) / 10} s`;
+
+/** Take the lock at `file`, or wait up to `waitMs` for it; returns its release. */
+export function takeLock(file: string, command: string, waitMs = 0): () => void {
+  const host = hostname();
+  const me: LockHolder = { pid: process.pid, host, command, since: new Date().toISOString(), token: randomBytes(8).toString('hex') };
+  const data = Buffer.from(JSON.stringify(me));
+  const deadline = Date.now() + waitMs;
+  let takeovers = 0;
+  for (;;) {
+    if (create(file, data)) {
+      return () => {
+        // Only our own lock: one taken over meanwhile (judged stale) is someone else's now.
+        if (look(file)?.holder?.token === me.token) removeQuietly(file);
+      };
+    }
+    const seen = look(file);
+    const stale = seen ? staleness(seen, host, Date.now()) : 'it is gone';
+    if (stale !== undefined && takeovers < MAX_TAKEOVERS) {
+      takeovers++;
+      if (seen) takeOver(file, seen);
+      continue;
+    }
+    if (Date.now() >= deadline) {
+      const h = seen?.holder;
+      const age = seen ? Date.now() - seen.stat.mtimeMs : 0;
+      const who = h
+        ? `${h.command} (pid ${h.pid} on ${h.host}, since ${h.since})`
+        : `a lock that holds no holder, ${seconds(age)} old (empty or damaged: taken over once it is ${seconds(LOCK_TIMING.garbledStaleMs)} old)`;
+      throw new ClaudeEnvError('lock-held', `another claude-env is changing this machine: ${who}`, { file, exitCode: EXIT_USAGE, hint: 'try again when it is done, or pass --wait SECONDS' });
+    }
+    sleep(Math.max(1, Math.min(LOCK_TIMING.pollMs, deadline - Date.now())));
+  }
+}
