@@ -12,6 +12,7 @@ import { mergeClaudeJson, mergeClaudeMd, mergeSettingsJson } from '../render/sha
 import { byPath, type Output } from '../render/outputs.js';
 import type { ActualSnapshot, MachineState } from '../state/types.js';
 import { SECRET, SECRETS, sameShape, sameText, type SecretCheck } from './values.js';
+import { shownFileTexts } from './diff-mask.js';
 
 export interface FileDiff {
   readonly path: string;
@@ -108,12 +109,14 @@ export function desiredFileContent(output: Output, actual: string | undefined, s
 /**
  * Every file apply would touch, desired beside actual, sorted by path: the
  * desired outputs, and the files claude-env wrote before and no longer
- * renders (apply removes them).
+ * renders (apply removes them). In the JSON files shared with the user, the
+ * credentials the user keeps there show as `«hidden»` on both sides.
  */
 export function diffFiles(desired: readonly Output[], actual: ActualSnapshot, state: MachineState, opts: DesiredFileOptions = {}): FileDiff[] {
   const files: FileDiff[] = desired.map((o) => {
     const now = actual.get(o.path)?.content;
-    return { path: o.path, desired: desiredFileContent(o, now, state, opts), actual: now, ...(o.encoding === 'base64' ? { binary: true } : {}) };
+    // Credentials the user keeps in a shared JSON file are hidden on both sides (diff-mask.ts).
+    return { path: o.path, ...shownFileTexts(o, desiredFileContent(o, now, state, opts), now), ...(o.encoding === 'base64' ? { binary: true } : {}) };
   });
   const paths = new Set<string>(desired.map((o) => o.path));
   for (const path of Object.keys(state.outputs)) {

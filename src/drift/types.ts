@@ -38,7 +38,7 @@ export interface DriftItem {
    * as `{sha256, bytes}`; rendered secrets stay `«secret:…»`.
    */
   readonly expected: unknown;
-  /** What is on the machine; `null` when absent. Values the user may keep secrets in (`env`, `headers`) show as `«hidden»`. */
+  /** What is on the machine; `null` when absent. Values the user may keep secrets in (`env`, `headers`) show as `«hidden»`, and so do the credentials in `args` and URLs (drift/tokens.ts). */
   readonly actual: unknown;
   readonly category: DriftCategory;
   readonly severity: DriftSeverity;

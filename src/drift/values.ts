@@ -3,17 +3,19 @@
  * `«secret:…»` placeholder stands for any text (drift never resolves
  * secrets, so a resolved secret on disk is in sync); `{sha256, bytes}`
  * summaries of whole files; and the values a user may keep secrets in
- * (`env`, `headers`) hidden from reports, which leave the machine.
+ * (`env`, `headers`, and the credentials inside `args` and URLs) hidden from
+ * reports, which leave the machine.
  */
 import { sha256 } from '../provenance/hash.js';
 import { isJsonObject, type Json } from '../render/shared-files.js';
+import { HIDDEN, hideArgs, hideTokens } from './tokens.js';
 
 /** A rendered secret's description, `«secret:…»`; SECRETS finds every one. */
 export const SECRET = /«secret:[^»]*»/;
 export const SECRETS = new RegExp(SECRET.source, 'g');
-export const HIDDEN = '«hidden»';
+export { HIDDEN };
 /** Keys under which a user's value may be a credential. */
-const SENSITIVE_KEYS: ReadonlySet<string> = new Set(['env', 'headers']);
+export const SENSITIVE_KEYS: ReadonlySet<string> = new Set(['env', 'headers']);
 
 const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -76,13 +78,19 @@ export function containsSecret(v: unknown): boolean {
   return isJsonObject(v) && Object.values(v).some(containsSecret);
 }
 
-/** `v` with every string under a sensitive key (or everywhere, when `sensitive`) replaced by `«hidden»`. */
-export function hideSensitive(v: unknown, sensitive = false): unknown {
-  if (typeof v === 'string') return sensitive ? HIDDEN : v;
-  if (Array.isArray(v)) return v.map((x) => hideSensitive(x, sensitive));
+/**
+ * `v` with every string under a sensitive key (or everywhere, when
+ * `sensitive`) replaced by `«hidden»`, and elsewhere the credentials inside
+ * a string (a URL's userinfo and token parameters, a known token) or in an
+ * `args` list (after `--api-key`, in `--token=…`) hidden (drift/tokens.ts).
+ * `key` is the key `v` stands under.
+ */
+export function hideSensitive(v: unknown, sensitive = false, key?: string): unknown {
+  if (typeof v === 'string') return sensitive ? HIDDEN : hideTokens(v);
+  if (Array.isArray(v)) return (key === 'args' && !sensitive ? hideArgs(v) : v).map((x) => hideSensitive(x, sensitive));
   if (!isJsonObject(v)) return v;
   const out: Record<string, unknown> = {};
-  for (const k of Object.keys(v)) out[k] = hideSensitive(v[k], sensitive || SENSITIVE_KEYS.has(k));
+  for (const k of Object.keys(v)) out[k] = hideSensitive(v[k], sensitive || SENSITIVE_KEYS.has(k), k);
   return out;
 }
 
@@ -94,7 +102,7 @@ export function hideSensitive(v: unknown, sensitive = false): unknown {
 export function shownActual(segments: readonly string[], expected: unknown, actual: unknown): unknown {
   if (actual === undefined) return null;
   if (containsSecret(expected)) return hideSensitive(actual, true);
-  return hideSensitive(actual, typeof expected !== 'string' && segments.some((s) => SENSITIVE_KEYS.has(s)));
+  return hideSensitive(actual, typeof expected !== 'string' && segments.some((s) => SENSITIVE_KEYS.has(s)), segments[segments.length - 1]);
 }
 
 export interface ContentSummary {
