@@ -14,6 +14,7 @@ import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontex
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { VERSION } from '../version.js';
+import { hideTokens } from '../drift/tokens.js';
 import { redact } from './redact.js';
 import type { McpTransportKind, ServerSpec } from './servers.js';
 import { GroupStdioTransport, SpawnError } from './stdio.js';
@@ -106,8 +107,10 @@ export async function checkServer(spec: ServerSpec, where: CheckEnv): Promise<Se
     await timed('initialize', () => c.connect(t, { timeout: spec.timeoutMs }));
     const caps = c.getServerCapabilities() ?? {};
     const info = c.getServerVersion();
-    result.protocol_version = protocol ?? null;
-    result.server = info ? { name: info.name, version: info.version } : null;
+    // What the server says of itself is shown too: a server may echo its token anywhere.
+    const shown = (text: string): string => redact(text, spec.secrets);
+    result.protocol_version = protocol === undefined ? null : shown(protocol);
+    result.server = info ? { name: shown(String(info.name)), version: shown(String(info.version)) } : null;
     const opts = { timeout: spec.timeoutMs };
     const [tools, prompts, resources] = await timed('list', () =>
       Promise.all([
@@ -116,7 +119,7 @@ export async function checkServer(spec: ServerSpec, where: CheckEnv): Promise<Se
         caps.resources ? paged((cursor) => c.listResources(cursor ? { cursor } : {}, opts), (r) => r.resources.map((x) => x.uri)) : Promise.resolve(null),
       ]),
     );
-    result.tool_names = tools;
+    result.tool_names = tools.map(shown);
     result.tools = tools.length;
     result.prompts = prompts?.length ?? null;
     result.resources = resources?.length ?? null;
@@ -158,7 +161,7 @@ function makeTransport(spec: ServerSpec, where: CheckEnv): Transport {
   try {
     url = new URL(spec.url ?? '');
   } catch {
-    throw new Error(`not a valid URL: ${spec.url ?? '(none)'}`);
+    throw new Error(`not a valid URL: ${spec.url === undefined ? '(none)' : hideTokens(spec.url)}`);
   }
   const requestInit: RequestInit = spec.headers ? { headers: { ...spec.headers } } : {};
   if (spec.transport === 'sse') {
@@ -216,13 +219,13 @@ export function describeError(err: unknown, spec: ServerSpec, step: CheckStep, t
   if (err instanceof StreamableHTTPError || err instanceof SseError) {
     const status = err.code;
     const body = err.message.replace(/^(Streamable HTTP error|SSE error): (Error POSTing to endpoint( \(HTTP \d+\))?: )?/, '');
-    if (typeof status === 'number' && status > 0) return `HTTP ${status} from ${spec.url}${body ? `: ${short(body)}` : ''}`;
+    if (typeof status === 'number' && status > 0) return `HTTP ${status} from ${hideTokens(spec.url ?? '')}${body ? `: ${short(body)}` : ''}`;
     const net = networkCode(err);
     if (net) return networkMessage(net, spec);
     return short(body || err.message);
   }
   const postStatus = err instanceof Error ? /\(HTTP (\d{3})\): ?(.*)$/s.exec(err.message) : null;
-  if (postStatus) return `HTTP ${postStatus[1]} from ${spec.url}${postStatus[2] ? `: ${short(postStatus[2])}` : ''}`;
+  if (postStatus) return `HTTP ${postStatus[1]} from ${hideTokens(spec.url ?? '')}${postStatus[2] ? `: ${short(postStatus[2])}` : ''}`;
   const net = networkCode(err);
   if (net && spec.transport !== 'stdio') return networkMessage(net, spec);
   if (err instanceof McpError) return `the server answered ${step} with error ${err.code}: ${short(err.message.replace(/^MCP error -?\d+: /, ''))}`;

@@ -170,3 +170,121 @@ describe('locks never wait forever', () => {
     }
   });
 });
+
+describe("tokens in a user's own MCP entries", () => {
+  const ann = ['--repo', fixture('merge-rules'), ...target];
+  const TOKENS = ['TOK1-sk-live-abcdefghij', 'TOK2-xyz-123456', 'TOK3-bearer-abcdefgh', 'TOK4-qwerty', 'TOK5-env', 'TOK6-pass', 'TOK7-q', 'TOK8-sig', 'TOK9-h', 'TOK10-user'];
+  /** The user's own servers, written on one line (as a tool may): apply rewrites the whole file, so diff shows every line. */
+  const mine = {
+    mine: {
+      type: 'stdio',
+      command: 'npx',
+      args: ['-y', 'my-server', '--api-key', TOKENS[0], `--token=${TOKENS[1]}`, '--header', `Authorization: Bearer ${TOKENS[2]}`, `API_KEY=${TOKENS[3]}`],
+      env: { X: TOKENS[4] },
+    },
+    remote: { type: 'http', url: `https://${TOKENS[9]}:${TOKENS[5]}@mcp.example.com/mcp?api_key=${TOKENS[6]}&region=eu&sig=${TOKENS[7]}`, headers: { 'X-Api-Key': TOKENS[8] } },
+  };
+  const run = (args: string[], h: string) => cli([...args, '--home', h], { env: { HOME: h, PATH: process.env['PATH'] } });
+  const leaked = (text: string): string[] => TOKENS.filter((t) => text.includes(t));
+
+  it('never shows them in drift --json, drift or diff, while the rest of each entry stays readable', async () => {
+    const h = join(tmp.dir, `home${n++}`);
+    mkdirSync(h);
+    writeFileSync(join(h, '.claude.json'), JSON.stringify({ numStartups: 3, mcpServers: mine }));
+    for (const args of [['drift', '--json'], ['drift'], ['diff'], ['diff', '--json']]) {
+      const r = await run([...args, ...ann], h);
+      assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
+      assert.deepEqual(leaked(r.stdout + r.stderr), [], `${args.join(' ')} shows a token:\n${r.stdout}`);
+      for (const kept of ['my-server', '--api-key', 'mcp.example.com/mcp', 'region=eu']) assert.ok(r.stdout.includes(kept), `${args.join(' ')} still shows ${kept}`);
+    }
+    const items = (JSON.parse((await run(['drift', '--json', ...ann], h)).stdout) as { items: Array<{ path: string; actual: unknown }> }).items;
+    assert.deepEqual(items.find((i) => i.path === 'mcpServers.mine')?.actual, {
+      type: 'stdio',
+      command: 'npx',
+      args: ['-y', 'my-server', '--api-key', '«hidden»', '--token=«hidden»', '--header', 'Authorization: Bearer «hidden»', 'API_KEY=«hidden»'],
+      env: { X: '«hidden»' },
+    });
+    assert.deepEqual(items.find((i) => i.path === 'mcpServers.remote')?.actual, {
+      type: 'http',
+      url: 'https://«hidden»@mcp.example.com/mcp?api_key=«hidden»&region=eu&sig=«hidden»',
+      headers: { 'X-Api-Key': '«hidden»' },
+    });
+    const diff = (await run(['diff', ...ann], h)).stdout;
+    assert.match(diff, /^-\{"numStartups":3,"mcpServers":\{"mine":\{"type":"stdio","command":"npx","args":\["-y","my-server","--api-key","«hidden»","--token=«hidden»"/m);
+    assert.match(diff, /^\+ {8}"«hidden»",$/m, 'the same value, hidden the same way, on the side apply writes');
+  });
+
+  it("hides a token the user added to a managed server's args, and shows what the repo wants", async () => {
+    const h = join(tmp.dir, `home${n++}`);
+    mkdirSync(h);
+    assert.equal((await run(['apply', ...ann], h)).code, 0);
+    const file = join(h, '.claude.json');
+    const c = JSON.parse(readFileSync(file, 'utf8')) as { mcpServers: { memory: { args: string[] } } };
+    c.mcpServers.memory.args.push('--token', TOKENS[0]!);
+    writeFileSync(file, JSON.stringify(c, null, 2));
+    const drift = await run(['drift', '--json', ...ann], h);
+    const item = (JSON.parse(drift.stdout) as { items: Array<{ path: string; expected: unknown; actual: unknown }> }).items.find((i) => i.path === 'mcpServers.memory.args');
+    assert.deepEqual(item && [item.expected, item.actual], [
+      ['-y', '@modelcontextprotocol/server-memory'],
+      ['-y', '@modelcontextprotocol/server-memory', '--token', '«hidden»'],
+    ]);
+    const diff = (await run(['diff', ...ann], h)).stdout;
+    assert.deepEqual(leaked(diff), []);
+    assert.match(diff, /^- {8}"--token",\n- {8}"«hidden»"$/m);
+  });
+});
+
+describe('mcp check masks a secret in every encoding', () => {
+  const SECRET = 'tok-5e1f0a9c2b7d-really-secret';
+  const b64 = (s: string): string => Buffer.from(s).toString('base64');
+  /** Every form of the secret a server below prints, to look for in the output. */
+  const FORMS = [SECRET, b64(SECRET), Buffer.from(SECRET).toString('base64url'), Buffer.from(SECRET).toString('hex'), Buffer.from(SECRET).toString('hex').toUpperCase(), b64(`user:${SECRET}`), encodeURIComponent(SECRET)];
+  /** A stdio MCP server (newline-delimited JSON-RPC) that names itself and its tools with encodings of its token. */
+  const echoing = `
+    const tok = process.env.API_TOKEN;
+    const enc = (s, e) => Buffer.from(s).toString(e);
+    let buf = '';
+    process.stdin.on('data', (d) => {
+      buf += d;
+      let i;
+      while ((i = buf.indexOf('\\n')) >= 0) {
+        const m = JSON.parse(buf.slice(0, i));
+        buf = buf.slice(i + 1);
+        const reply = (result) => process.stdout.write(JSON.stringify({ jsonrpc: '2.0', id: m.id, result }) + '\\n');
+        if (m.method === 'initialize') reply({ protocolVersion: m.params.protocolVersion, capabilities: { tools: {} }, serverInfo: { name: 'echo-' + enc('user:' + tok, 'base64'), version: enc(tok, 'hex') } });
+        else if (m.method === 'tools/list') reply({ tools: [{ name: 't-' + enc('k=' + tok, 'base64url'), inputSchema: { type: 'object' } }, { name: 'u-' + enc(tok, 'hex').toUpperCase(), inputSchema: { type: 'object' } }] });
+        else if (m.id !== undefined) reply({});
+      }
+    });`;
+  /** One that dies printing its Authorization header, base64 and hex, to stderr. */
+  const dying = "process.stderr.write('401 for Authorization: Basic ' + Buffer.from('user:' + process.env.API_TOKEN).toString('base64') + ' key ' + Buffer.from(process.env.API_TOKEN).toString('hex') + '\\n'); process.exit(1);";
+
+  it('in server info, tool names and errors, text and JSON', { timeout: 30_000 }, async () => {
+    const dir = join(tmp.dir, `mcp${n++}`);
+    const repo = join(dir, 'repo');
+    mkdirSync(join(repo, 'base', 'mcp'), { recursive: true });
+    mkdirSync(join(repo, 'teams', 'web'), { recursive: true });
+    writeFileSync(join(repo, 'claude-env.yml'), 'version: 1\nenvironments: [development]\n');
+    writeFileSync(join(repo, 'teams', 'web', 'members.yml'), '- { user: ann, role: developer }\n');
+    for (const [name, code] of Object.entries({ echoing, dying })) {
+      writeFileSync(join(dir, `${name}.cjs`), code);
+      writeFileSync(join(repo, 'base', 'mcp', `${name}.yml`), `command: ${JSON.stringify(process.execPath)}\nargs: [${JSON.stringify(join(dir, `${name}.cjs`))}]\nenv:\n  API_TOKEN: !secret env:TOKEN\n`);
+    }
+    const env = { HOME: dir, PATH: process.env['PATH'], TOKEN: SECRET };
+    for (const json of [true, false]) {
+      const r = await cli(['mcp', 'check', '--repo', repo, '--env', 'development', '--team', 'web', '--user', 'ann', '--home', dir, ...(json ? ['--json'] : [])], { env });
+      assert.equal(r.code, 1, r.stderr);
+      const out = r.stdout + r.stderr;
+      assert.deepEqual(FORMS.filter((f) => out.includes(f)), [], `a form of the secret is shown:\n${out}`);
+      assert.match(out, /401 for Authorization: Basic \S*«secret:env:TOKEN»/);
+      if (json) {
+        const echo = (JSON.parse(r.stdout) as { servers: Array<{ name: string; up: boolean; server: { name: string; version: string }; tool_names: string[] }> }).servers.find((s) => s.name === 'echoing')!;
+        assert.equal(echo.up, true);
+        assert.equal(echo.server.version, '«secret:env:TOKEN»');
+        assert.match(echo.server.name, /^echo-\S*«secret:env:TOKEN»/);
+        assert.equal(echo.tool_names.length, 2);
+        for (const t of echo.tool_names) assert.match(t, /«secret:env:TOKEN»/);
+      }
+    }
+  });
+});
