@@ -65,6 +65,15 @@ export const rows: AttackRow[] = [
     steps: [...readOnly(/workflows\.yml/), { argv: (s) => targetArgs(s, 'apply'), exit: 1, says: /workflows\.yml:\d+:\d+.*secret-cmd-layer/ }],
   },
   {
+    attack: '!secret "cmd:…" set by a team on a server the base defines, then `mcp check` (which starts servers) of a teammate',
+    setup(s) {
+      s.append(TEAM, `mcpServers:\n  docs:\n    headers:\n      X-Planted: !secret "cmd:${s.pwnCommand}"\n`);
+    },
+    steps: [
+      { argv: (s) => targetArgs(s, 'mcp', 'check', '--server', 'docs', '--timeout', '2000'), exit: 1, says: /runs a command, and the team layer is not one that claude-env\.yml secrets\.commands_from names; nothing was run \(set at teams\/frontend-team\/base-config\.yml:\d+:\d+\)/ },
+    ],
+  },
+  {
     attack: "a machine's local-overrides.yml planting !secret cmd: (local is not in secrets.commands_from by default)",
     setup(s) {
       writeFileSync(join(s.home, '.claude', 'local-overrides.yml'), `settings:\n  env:\n    X: !secret "cmd:${s.pwnCommand}"\n`);
