@@ -62,7 +62,7 @@ export async function writableOutputs(io: CliIO, opts: { identity?: string }, ou
 export async function admitted(repo: Repo, target: Target, opts: RenderOptions): Promise<Admitted> {
   // Loaded by the commands that write only (ajv and the rules stay off drift's path).
   const { admitTarget } = await import('../validate/target.js');
-  return admittedOutputs(repo, target, opts, (merged) => admitTarget({ merged, settings: repo.settings.raw, textOf: (file) => repo.document(file)?.text }));
+  return admittedOutputs(repo, target, opts, (merged) => admitTarget({ merged, settings: repo.settings.raw, textOf: (file) => repo.document(file)?.text, isExecutableFile: (source) => (repo.source.mode(source) & 0o111) !== 0 }));
 }
 
 /** One line per finding, like validate's text report. */
