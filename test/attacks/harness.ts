@@ -232,7 +232,7 @@ export async function runStep(s: Sandbox, step: Step): Promise<StepResult> {
     const code = await main(process.argv.slice(1), { stdout: out(1), stderr: out(2), env: process.env, cwd: process.cwd() });
     process.exit(code);`;
   return await new Promise<StepResult>((resolve) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', wrapper, ...argv], { cwd: s.root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--input-type=module', '-e', wrapper, '--', ...argv], { cwd: s.root, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
