@@ -69,12 +69,12 @@ function encode(v: LayerValue): Encoded {
 }
 
 /**
- * An entry is read back only as big as a parse could make it: the nodes of a
- * document of the largest size, one per byte at most, plus what its aliases
- * may add (YAML_LIMITS); the text of an entry (JSON-escaped, up to 6 characters
- * a character) likewise. A damaged or planted entry past them is a miss.
+ * An entry is read back only as big as a parse could make it: a document's
+ * own nodes plus what its aliases may add (YAML_LIMITS); the text of an entry
+ * (JSON-escaped, up to 6 characters a character) likewise. A damaged or
+ * planted entry past them is a miss.
  */
-const MAX_ENTRY_NODES = YAML_LIMITS.documentBytes + YAML_LIMITS.aliasNodes;
+const MAX_ENTRY_NODES = YAML_LIMITS.documentNodes + YAML_LIMITS.aliasNodes;
 const MAX_ENTRY_CHARS = 6 * (2 * YAML_LIMITS.documentBytes + YAML_LIMITS.aliasChars);
 
 class DamagedEntry extends Error {}

@@ -87,25 +87,40 @@ describe('parseYaml bounds', () => {
 
   it('refuses a document over the size limit before parsing it, counting UTF-8 bytes', () => {
     const max = YAML_LIMITS.documentBytes;
+    assert.equal(max, 512 * 1024);
     const over = `# ${'x'.repeat(max)}\n`;
     assert.deepEqual(brief(over), ['1:1 document-too-large']);
-    assert.match(parse(over).findings[0]!.message, /the document is larger than 1 MiB, the limit for one document/);
-    // 600,000 two-byte characters are 1.2 MB: over, though fewer characters than the limit.
-    assert.deepEqual(brief(`a: "${'é'.repeat(600_000)}"\n`), ['1:1 document-too-large']);
+    assert.match(parse(over).findings[0]!.message, /the document is larger than 512 KiB, the limit for one document/);
+    // 300,000 two-byte characters are 600 KB: over, though fewer characters than the limit.
+    assert.deepEqual(brief(`a: "${'é'.repeat(300_000)}"\n`), ['1:1 document-too-large']);
     // Just under: parsed.
-    assert.deepEqual(brief(`a: "${'é'.repeat(400_000)}"\n`), []);
+    assert.deepEqual(brief(`a: "${'é'.repeat(200_000)}"\n`), []);
     assert.deepEqual(brief(`# ${'x'.repeat(max - 4)}\n`), []);
+  });
+
+  it('refuses a document of more than 100,000 nodes where the limit passes, counted before parsing where it is dense', () => {
+    // A dense list (the parser's tree costs 1 KB a node): counted by the lexer, never parsed.
+    const text = `a: 1\nlist: [${Array(100_000).fill('1').join(',')}]\n`;
+    const r = parse(text);
+    assert.equal(r.value, undefined);
+    assert.deepEqual(r.findings.map((f) => `${f.line}:${f.column} ${f.rule}`), ['2:200000 document-too-large']);
+    assert.match(r.findings[0]!.message, /^the document has more than 100,000 nodes \(keys, values and list items; passed here\), the limit for one document; split it$/);
+    assert.deepEqual(brief(`- ${Array(100_001).fill('1').join('\n- ')}\n`), ['100001:3 document-too-large']);
+    assert.deepEqual(brief(`[${Array(100_001).fill('"q"').join(',')}]\n`), ['1:399998 document-too-large'], 'the list itself is a node too');
+    // Keys with empty values: the lexer counts only the keys, the conversion counts both.
+    assert.deepEqual(brief(`${Array.from({ length: 60_000 }, (_, i) => `k${i}:`).join('\n')}\n`), ['50000:8 document-too-large']);
+    assert.deepEqual(parse(`list: [${Array(99_000).fill('1').join(',')}]\n`).findings, []);
   });
 
   it('finds duplicate keys once, where the mapping is written, in one pass over a large mapping', { timeout: 20_000 }, () => {
     assert.deepEqual(brief('a: 1\nb: 2\na: 3\n'), ['3:1 yaml-duplicate-key']);
     assert.deepEqual(brief('x: &x {k: 1, k: 2}\ny: [*x, *x]\n'), ['1:14 yaml-duplicate-key']);
     assert.equal(parse('a: 1\na: 2\n').value, undefined);
-    // 50,000 keys (490 KB): the parser's own check compared every key with every key before it (26 s).
-    const big = Array.from({ length: 50_000 }, (_, i) => `k${i}: ${i}`).join('\n');
+    // 35,000 keys (410 KB): the parser's own check compared every key with every key before it (13 s).
+    const big = Array.from({ length: 35_000 }, (_, i) => `k${i}: ${i}`).join('\n');
     const r = parse(`${big}\n`);
     assert.deepEqual(r.findings, []);
-    assert.equal(Object.keys(r.value as object).length, 50_000);
+    assert.equal(Object.keys(r.value as object).length, 35_000);
   });
 });
 
@@ -113,8 +128,8 @@ describe('document cache bounds', () => {
   it('treats an entry with more nodes than a document can hold, or too long, or nested too deep, as a miss', () => {
     const text = 'a: 1\n';
     const good = encodeParsed(parse(text), text);
-    // A list of 1.2 million numbers: more nodes than any document of the size limit parses to.
-    const planted = `{"k":"claude-env-doc-v1","t":${JSON.stringify(text)},"v":["l",1,1${',1,1,0'.repeat(1_200_000)}],"r":[1,1],"f":[]}`;
+    // A list of 300,000 numbers: more nodes than any document parses to.
+    const planted = `{"k":"claude-env-doc-v1","t":${JSON.stringify(text)},"v":["l",1,1${',1,1,0'.repeat(300_000)}],"r":[1,1],"f":[]}`;
     assert.equal(decodeParsed(planted, text, file, 'team'), undefined);
     const deep = `${'["l",1,1,1,1,'.repeat(100_000)}0${']'.repeat(100_000)}`;
     const nested = `{"k":"claude-env-doc-v1","t":${JSON.stringify(text)},"v":${deep},"r":[1,1],"f":[]}`;

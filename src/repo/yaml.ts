@@ -44,8 +44,13 @@ export function yamlParses(): number {
 
 /** What one document may cost (see the top of this file). */
 export const YAML_LIMITS = Object.freeze({
-  /** The document's text, in UTF-8 bytes (`document-too-large`). */
-  documentBytes: 1024 * 1024,
+  /**
+   * The document's text, in UTF-8 bytes (`document-too-large`), checked before it is parsed: the parser's syntax tree
+   * costs about 1 KB of memory a node, and a dense flow list holds a node every 2 bytes.
+   */
+  documentBytes: 512 * 1024,
+  /** The document's own nodes: keys, values, list items (`document-too-large`). */
+  documentNodes: 100_000,
   /** Nodes that aliases add, all aliases of a document together, each alias counting itself (`yaml-alias-limit`). */
   aliasNodes: 100_000,
   /** Characters of the strings (values and keys) that aliases add (`yaml-alias-limit`). */
@@ -103,18 +108,65 @@ function utf8Length(text: string, limit: number): number {
   return n;
 }
 
-const mib = (bytes: number): string => `${Math.round((bytes / 1024 / 1024) * 10) / 10} MiB`;
+const size = (bytes: number): string => (bytes >= 1024 * 1024 ? `${Math.round((bytes / 1024 / 1024) * 10) / 10} MiB` : `${Math.round(bytes / 1024)} KiB`);
+
+/** An upper bound of half a document's nodes, from one pass over its characters: every node but the first stands after one of these. */
+function roughNodes(text: string): number {
+  let n = 1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    // , [ { : - ? newline
+    if (c === 0x2c || c === 0x5b || c === 0x7b || c === 0x3a || c === 0x2d || c === 0x3f || c === 0x0a) n++;
+  }
+  return n;
+}
+
+/**
+ * Where a document's nodes pass `max`, counted by the parser's lexer without
+ * building its syntax tree (scalars, quoted scalars, aliases, flow
+ * collections: fewer than the nodes, never more); undefined when they do not.
+ */
+function nodeLimitOffset(text: string, max: number): number | undefined {
+  const { Lexer } = yamlLib();
+  let offset = 0;
+  let nodes = 0;
+  let scalarNext = false;
+  for (const token of new Lexer().lex(text)) {
+    // The lexer's own markers (document start, flow end, scalar) stand for no text.
+    if (token === '\x02' || token === '\x18') continue;
+    if (token === '\x1f') {
+      scalarNext = true;
+      continue;
+    }
+    const c = token[0];
+    if (scalarNext || c === '"' || c === "'" || c === '*' || token === '[' || token === '{') {
+      if (++nodes > max) return offset;
+    }
+    scalarNext = false;
+    offset += token.length;
+  }
+  return undefined;
+}
 
 export function parseYaml(text: string, file: RepoPath, layer: LayerName): ParsedYaml {
   const max = YAML_LIMITS.documentBytes;
   if (utf8Length(text, max) > max) {
-    // Not parsed at all: the parser's syntax tree costs about 500 bytes of memory per node.
+    // Not parsed at all (see YAML_LIMITS).
     const at = { line: 1, column: 1 };
     return {
       value: undefined,
-      findings: [{ rule: 'document-too-large', severity: 'error', file, ...at, message: `the document is larger than ${mib(max)}, the limit for one document; split it, or move long text into files/` }],
+      findings: [{ rule: 'document-too-large', severity: 'error', file, ...at, message: `the document is larger than ${size(max)}, the limit for one document; split it, or move long text into files/` }],
       rootOrigin: { layer, file, ...at },
     };
+  }
+  // A document dense with nodes (a flow list of numbers holds one every 2 bytes) is counted before it is parsed: the
+  // parser's syntax tree costs about 1 KB a node. Most documents have too few separators to need counting.
+  const nodes = YAML_LIMITS.documentNodes;
+  const past = roughNodes(text) > nodes / 2 ? nodeLimitOffset(text, nodes) : undefined;
+  if (past !== undefined) {
+    const lines = text.slice(0, past).split('\n');
+    const at = { line: lines.length, column: lines[lines.length - 1]!.length + 1 };
+    return { value: undefined, findings: [{ rule: 'document-too-large', severity: 'error', file, ...at, message: tooManyNodes() }], rootOrigin: { layer, file, line: 1, column: 1 } };
   }
   const { doc, lines } = parseAst(text);
   const findings: Finding[] = [];
@@ -133,6 +185,8 @@ export function parseYaml(text: string, file: RepoPath, layer: LayerName): Parse
   }
   return { value: conv.duplicateKeys ? undefined : value, findings, rootOrigin };
 }
+
+const tooManyNodes = (): string => `the document has more than ${YAML_LIMITS.documentNodes.toLocaleString('en-US')} nodes (keys, values and list items; passed here), the limit for one document; split it`;
 
 /** A document past one of its bounds: conversion stops at once, with this finding. */
 class Unbounded extends Error {
@@ -158,7 +212,8 @@ class Converter {
   /** How deep in alias expansions the conversion is, and the outermost alias (where a bound is reported). */
   private aliasDepth = 0;
   private outerAlias: YamlNode | undefined;
-  /** What alias expansions added so far (YAML_LIMITS). */
+  /** The document's own nodes, and what alias expansions added, so far (YAML_LIMITS). */
+  private ownNodes = 0;
   private aliasNodes = 0;
   private aliasChars = 0;
   /** Each alias node → the node it stands for, found in one pass over the document on the first alias. */
@@ -217,13 +272,18 @@ class Converter {
   }
 
   /** Count what an alias expansion adds; past YAML_LIMITS the document stops here, reported at the outermost alias. */
-  private grow(chars: number): void {
-    if (this.aliasDepth === 0) return;
+  private grow(at: YamlNode, chars: number): void {
+    if (this.aliasDepth === 0) {
+      if (++this.ownNodes > YAML_LIMITS.documentNodes) {
+        throw this.bound('document-too-large', at, tooManyNodes());
+      }
+      return;
+    }
     this.aliasNodes++;
     this.aliasChars += chars;
     if (this.aliasNodes > YAML_LIMITS.aliasNodes || this.aliasChars > YAML_LIMITS.aliasChars) {
       const alias = this.outerAlias!;
-      const what = this.aliasNodes > YAML_LIMITS.aliasNodes ? `${YAML_LIMITS.aliasNodes.toLocaleString('en-US')} nodes` : `${mib(YAML_LIMITS.aliasChars)} of text`;
+      const what = this.aliasNodes > YAML_LIMITS.aliasNodes ? `${YAML_LIMITS.aliasNodes.toLocaleString('en-US')} nodes` : `${size(YAML_LIMITS.aliasChars)} of text`;
       throw this.bound('yaml-alias-limit', alias, `aliases expand to more than ${what} in this document (passed at this alias, *${(alias as import('yaml').Alias).source}); write the values out, or use fewer levels of aliases`);
     }
   }
@@ -232,7 +292,7 @@ class Converter {
     if (n === null) return null;
     const { isAlias, isMap, isPair, isScalar, isSeq } = yamlLib();
     if (isAlias(n)) {
-      this.grow(0);
+      this.grow(n, 0);
       const target = this.anchorOf(n);
       if (!target) return null;
       const source = (n as import('yaml').Alias).source;
@@ -246,7 +306,7 @@ class Converter {
       }
     }
     if (isMap(n)) {
-      this.grow(0);
+      this.grow(n, 0);
       this.open.add(n);
       const out: LayerMap = {};
       const keys: Record<string, Origin> = {};
@@ -265,7 +325,7 @@ class Converter {
           this.findings.push({ rule: 'unsafe-key', severity: 'error', file: this.file, line: at.line, column: at.column, message: `key "${key}" is not allowed` });
           continue;
         }
-        this.grow(key.length);
+        this.grow(k, key.length);
         if (Object.hasOwn(keys, key)) {
           // Reported once, where the mapping is written (an alias to it repeats the mapping, not the mistake).
           if (this.aliasDepth === 0) {
@@ -285,7 +345,7 @@ class Converter {
       return setOrigins(Object.freeze(out), { self: this.origin(n.range?.[0] ?? 0), keys: Object.freeze(keys) });
     }
     if (isSeq(n)) {
-      this.grow(0);
+      this.grow(n, 0);
       this.open.add(n);
       const out: LayerValue[] = [];
       const items: Origin[] = [];
@@ -298,7 +358,7 @@ class Converter {
       return setOrigins(Object.freeze(out) as LayerValue[], { self: this.origin(n.range?.[0] ?? 0), items: Object.freeze(items) });
     }
     if (isScalar(n)) {
-      this.grow(typeof n.value === 'string' ? n.value.length : 0);
+      this.grow(n, typeof n.value === 'string' ? n.value.length : 0);
       const tag = n.tag;
       if (tag === '!delete') return DELETE;
       if (tag === '!secret' || tag === '!encrypted') return this.secret(tag, n);

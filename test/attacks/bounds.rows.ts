@@ -104,15 +104,16 @@ export const rows: AttackRow[] = [
   yamlBomb("the same alias bomb in a developer's own project layer", PROJECT, `bomb:\n${billionLaughs().trimEnd().split('\n').map((l) => `  ${l}`).join('\n')}\n`, 'yaml-alias-limit'),
   yamlBomb('an alias inside the node it stands for (a cycle: endless expansion)', WORKFLOWS, 'loop: &loop\n  description: x\n  steps: [*loop]\n', 'yaml-alias-cycle'),
   yamlBomb('one 200 KB string repeated by 30 aliases (6 MB of text from 200 KB)', WORKFLOWS, `big: &big "${'x'.repeat(200_000)}"\nmany: [${Array(30).fill('*big').join(', ')}]\n`, 'yaml-alias-limit'),
-  yamlBomb('a layer document over 1 MiB', WORKFLOWS, `# ${'x'.repeat(1024 * 1024)}\n`, 'document-too-large'),
+  yamlBomb('a layer document over 512 KiB', WORKFLOWS, `# ${'x'.repeat(512 * 1024)}\n`, 'document-too-large'),
   {
-    attack: 'a 50,000-key mapping (490 KB) in a layer: the parser compared every key with every other (validate took 57 s)',
+    attack: 'a 32,000-key mapping (520 KB, under the size limit) in a layer: the parser compared every key with every other (validate took 18 s)',
     setup(s) {
-      s.file(PROJECT, `settings:\n  env:\n${Array.from({ length: 50_000 }, (_, i) => `    K${i}: "${i}"`).join('\n')}\n`);
+      s.file(PROJECT, `settings:\n  env: {${Array.from({ length: 32_000 }, (_, i) => `"K${i}":"${i}"`).join(',')}}\n`);
     },
-    // Measured: 5.5 s and 360 MB (validate merges the mapping for every target of the project); 57 s before.
-    steps: [{ argv: (s) => ['validate', '--repo', s.repo, '--no-secret-scan'], exit: [0, 1], child: { timeoutMs: DOS.timeoutMs, maxRssMb: 600 } }],
+    // Measured: 3.6 s and 280 MB (validate merges the mapping for every target of the project).
+    steps: [{ argv: (s) => ['validate', '--repo', s.repo, '--no-secret-scan'], exit: 0, child: { timeoutMs: DOS.timeoutMs, maxRssMb: 500 } }],
   },
+  yamlBomb('a dense list of 250,000 numbers (500 KB, under the size limit): the parser costs 1 KB a node', WORKFLOWS, `dense: [${Array(250_000).fill('1').join(',')}]\n`, 'document-too-large'),
   {
     attack: 'the alias bomb in the machine\'s own ~/.claude/local-overrides.yml',
     setup(s) {

@@ -69,11 +69,19 @@ describe('bounded YAML', () => {
     assert.deepEqual([...snapshot(home).keys()], []);
   });
 
-  it('refuses a document over 1 MiB without parsing it', async () => {
-    const repo = repoWith((dir) => appendFileSync(join(dir, 'teams/web/workflows.yml'), `# ${'x'.repeat(1024 * 1024)}\n`));
+  it('refuses a document over 512 KiB without parsing it', async () => {
+    const repo = repoWith((dir) => appendFileSync(join(dir, 'teams/web/workflows.yml'), `# ${'x'.repeat(512 * 1024)}\n`));
     const r = await cli(['validate', '--repo', repo]);
     assert.equal(r.code, 1);
-    assert.match(r.stdout, /^teams\/web\/workflows\.yml:1:1  error  document-too-large  the document is larger than 1 MiB, the limit for one document; split it/m);
+    assert.match(r.stdout, /^teams\/web\/workflows\.yml:1:1  error  document-too-large  the document is larger than 512 KiB, the limit for one document; split it/m);
+  });
+
+  it('validate of a dense 500 KB list (250,000 nodes, under the size limit) stops at 100,000 nodes, in bounded time and memory', () => {
+    const repo = repoWith((dir) => appendFileSync(join(dir, 'teams/web/workflows.yml'), `dense: [${Array(250_000).fill('1').join(',')}]\n`));
+    const r = spawnMeasured(['validate', '--repo', repo]);
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stdout, /^teams\/web\/workflows\.yml:10:\d+  error  document-too-large  the document has more than 100,000 nodes/m);
+    assert.ok(r.rssMB < DOS_BOUNDS.rssMB, `peak RSS ${r.rssMB.toFixed(0)} MB`);
   });
 
   it('bounds the machine\'s own local-overrides.yml the same way: a cycle of aliases is an error naming it', async () => {

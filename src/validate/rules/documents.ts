@@ -17,7 +17,7 @@ export const yamlRule: Rule = {
     'unsafe-key': 'a key that could pollute object prototypes (__proto__, constructor, prototype)',
     'yaml-alias-limit': 'aliases that would expand past the bound of one document (100,000 nodes or 4 MiB of text added): a "billion laughs"',
     'yaml-alias-cycle': 'an alias inside the node it stands for: it would expand without end',
-    'document-too-large': 'a YAML document larger than 1 MiB',
+    'document-too-large': 'a YAML document larger than 512 KiB, or with more than 100,000 nodes',
     'secret-ref': 'a malformed !secret or !encrypted value',
     'unmapped-document': 'a YAML file in a layer folder that the layout has no place for',
   },
