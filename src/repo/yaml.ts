@@ -148,6 +148,12 @@ function nodeLimitOffset(text: string, max: number): number | undefined {
   return undefined;
 }
 
+/** Whether a text is within the size and the (dense) node bound of one document: only such a text is ever given to the parser. */
+export function withinYamlLimits(text: string): boolean {
+  if (utf8Length(text, YAML_LIMITS.documentBytes) > YAML_LIMITS.documentBytes) return false;
+  return !(roughNodes(text) > YAML_LIMITS.documentNodes / 2 && nodeLimitOffset(text, YAML_LIMITS.documentNodes) !== undefined);
+}
+
 export function parseYaml(text: string, file: RepoPath, layer: LayerName): ParsedYaml {
   const max = YAML_LIMITS.documentBytes;
   if (utf8Length(text, max) > max) {

@@ -76,6 +76,16 @@ describe('bounded YAML', () => {
     assert.match(r.stdout, /^teams\/web\/workflows\.yml:1:1  error  document-too-large  the document is larger than 512 KiB, the limit for one document; split it/m);
   });
 
+  it('scans a document over the limits for secrets without parsing it: every hit is reported', () => {
+    const token = `ghp_${'a1B2c3D4e5'.repeat(3)}a1B2c3`;
+    const repo = repoWith((dir) => appendFileSync(join(dir, 'teams/web/workflows.yml'), `# ${'x'.repeat(600 * 1024)}\nx: !secret env:A\ny: ${token}\n`));
+    const r = spawnMeasured(['validate', '--repo', repo]);
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stdout, /^teams\/web\/workflows\.yml:1:1  error  document-too-large/m);
+    assert.match(r.stdout, /^teams\/web\/workflows\.yml:12:4  error  secret-detected/m);
+    assert.ok(r.rssMB < DOS_BOUNDS.rssMB, `peak RSS ${r.rssMB.toFixed(0)} MB`);
+  });
+
   it('validate of a dense 500 KB list (250,000 nodes, under the size limit) stops at 100,000 nodes, in bounded time and memory', () => {
     const repo = repoWith((dir) => appendFileSync(join(dir, 'teams/web/workflows.yml'), `dense: [${Array(250_000).fill('1').join(',')}]\n`));
     const r = spawnMeasured(['validate', '--repo', repo]);

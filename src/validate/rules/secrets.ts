@@ -9,7 +9,7 @@
  */
 import type { Node as YamlNode } from 'yaml';
 import { isYamlPath } from '../../repo/layout.js';
-import { parseAst, yamlLib } from '../../repo/yaml.js';
+import { parseAst, withinYamlLimits, yamlLib } from '../../repo/yaml.js';
 import type { Rule, RuleContext, ScanInput, SecretHit } from '../rule.js';
 
 const decoder = new TextDecoder('utf-8', { fatal: false });
@@ -36,6 +36,8 @@ function nameClass(path: string): string {
 /** [start, end) of every scalar tagged !secret or !encrypted in a YAML text. */
 function taggedRanges(text: string): Array<readonly [number, number]> {
   if (!text.includes('!secret') && !text.includes('!encrypted')) return [];
+  // A document past its bounds is never parsed (it is a finding of its own): none of its hits is taken for a tagged value.
+  if (!withinYamlLimits(text)) return [];
   const { visit, isScalar } = yamlLib();
   const out: Array<readonly [number, number]> = [];
   visit(parseAst(text).doc, {
