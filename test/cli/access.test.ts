@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, appendFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import fc from 'fast-check';
 import { cli, tempDir } from '../helpers.js';
 import { codeownersRules, ownersByRules, parseCodeowners } from '../../src/access/codeowners.js';
 
@@ -398,6 +399,46 @@ describe('access check: executable content is of the security class, whatever th
     assert.match(text.stdout, new RegExp(`\\nexecutable content: the change adds, alters or removes what runs on the machines of ${total} targets\\n  [^\\n]+ and ${total - 3} more targets:\\n    ~ settings\\.hooks\\.PostToolUse\\[0\\]\\.hooks\\[0\\]  \\[hook\\]  PostToolUse \\[Edit\\|MultiEdit\\|Write\\]: command `));
     assert.match(text.stdout, new RegExp(`\\nclass: security \\(from executable content of ${total} targets\\)\\n`));
     assert.match(text.stdout, /not counted +alice: holds team_lead, and security changes need approval by security_reviewer/);
+  });
+
+  it('never changes the class for a hook moved between layers that every target of both reads alike (fast-check)', async () => {
+    const ENVS = ['development', 'staging', 'production'];
+    // Two placements that give every target the same merged hooks: base or every environment; a team's own layer or its entry in every environment's teams.yml.
+    const placements: Record<string, [(hook: string) => Record<string, Edit>, (hook: string) => Record<string, Edit>]> = {
+      'base ↔ environments': [
+        (h) => ({ 'base/config.yml': { sub: ['  hooks:\n', `  hooks:\n${h}`] } }),
+        (h) => Object.fromEntries(ENVS.map((e) => [`environments/${e}/config.yml`, { sub: ['  env:\n', `  hooks:\n${h}  env:\n`] } as Edit])),
+      ],
+      'team ↔ environment teams.yml': [
+        (h) => ({ 'teams/frontend-team/base-config.yml': { sub: ['settings:\n', `settings:\n  hooks:\n${h}`] } }),
+        (h) => Object.fromEntries(ENVS.map((e) => [`environments/${e}/teams.yml`, { append: `frontend-team:\n  settings:\n    hooks:\n${h.replace(/^/gm, '  ')}` } as Edit])),
+      ],
+    };
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...Object.keys(placements)),
+        fc.boolean(),
+        fc.constantFrom('SessionStart', 'Stop', 'UserPromptSubmit', 'PreCompact'),
+        fc.option(fc.constantFrom('Bash', 'Edit|Write', 'mcp__memory__.*'), { nil: undefined }),
+        fc.stringMatching(/^[ -~]{1,40}$/),
+        async (pair, forward, event, matcher, command) => {
+          const hook = `    ${event}:\n      - ${matcher !== undefined ? `matcher: ${JSON.stringify(matcher)}\n        ` : ''}hooks:\n          - { type: command, command: ${JSON.stringify(command)} }\n`;
+          const [a, b] = placements[pair]!;
+          const from = branch(`move-from-${run}`, (forward ? a : b)(hook));
+          const to = branch(`move-to-${run}`, (forward ? b : a)(hook));
+          run++;
+          // the hook is executable content at the first revision already (main → from adds it)…
+          assert.equal((await check('judy', from)).v.executable_class, 'security');
+          // …and moving it changes no target's executable content, so the class is that of the files
+          const moved = await check('judy', to, [], from);
+          assert.deepEqual(moved.v.executable, []);
+          assert.equal(moved.v.executable_class, undefined);
+          assert.notEqual(moved.v.class, 'security');
+        },
+      ),
+      { numRuns: 6 },
+    );
   });
 
   // [change, author, edits, class it keeps]
