@@ -105,6 +105,8 @@ export interface AccessResult {
   readonly executable: readonly ExecutableVerdict[];
   /** Why the executable content of the change could not be worked out (the change then counts as altering it). */
   readonly executable_unknown?: string;
+  /** A change of the repo settings that lets more run (a wider `secrets.commands_from`). */
+  readonly executable_settings?: string;
   /** The class executable content asks for (`security`, else the highest), when the change has any. */
   readonly executable_class?: string;
 }
@@ -302,6 +304,7 @@ export function checkAccess(input: CheckInput): AccessResult {
     ignored_names: mine.rejected,
     executable: (input.executable?.targets ?? []).map(executableVerdict),
     ...(input.executable?.unknown !== undefined ? { executable_unknown: input.executable.unknown } : {}),
+    ...(input.executable?.settings !== undefined ? { executable_settings: input.executable.settings } : {}),
     ...(exec ? { executable_class: exec.name } : {}),
   };
 }

@@ -30,6 +30,7 @@ import type { Output } from '../render/outputs.js';
 import { filePlaceOf, placeOf } from '../repo/layout.js';
 import type { Repo } from '../repo/repo.js';
 import type { Target } from '../vocabulary.js';
+import { commandLayers } from '../validate/trust.js';
 import { isLayerDocument } from './keys.js';
 
 export interface ExecutableTarget extends ExecutableDiff {
@@ -39,6 +40,8 @@ export interface ExecutableTarget extends ExecutableDiff {
 export interface ExecutableReport {
   /** Targets whose executable content the change adds, alters or removes, in impact's order. */
   readonly targets: readonly ExecutableTarget[];
+  /** A change of the repo settings that lets more run (`secrets.commands_from` widened), said in one line. */
+  readonly settings?: string;
   /** Why it could not be worked out (a revision whose layers do not render): the change then counts as changing it. */
   readonly unknown?: string;
   /** Targets rendered at each revision; undefined when the quick look found nothing to render. */
@@ -48,7 +51,22 @@ export interface ExecutableReport {
 }
 
 /** Whether a report makes the change one of executable content. */
-export const changesExecutable = (r: ExecutableReport): boolean => r.unknown !== undefined || r.targets.length > 0;
+export const changesExecutable = (r: ExecutableReport): boolean => r.unknown !== undefined || r.settings !== undefined || r.targets.length > 0;
+
+/**
+ * Whether a change of claude-env.yml lets commands run from more layers:
+ * `secrets.commands_from` naming a layer it did not (values as parsed; an
+ * absent list is the default, base and environments). Narrowing it is no
+ * change of executable content.
+ */
+export function widerCommandLayers(before: unknown, after: unknown): string | undefined {
+  const a = commandLayers(isObj(before) ? before : {});
+  const b = commandLayers(isObj(after) ? after : {});
+  const gained = [...b.layers].filter((l) => !a.layers.has(l));
+  if (gained.length === 0) return undefined;
+  const list = (n: readonly string[]): string => (n.length ? n.join(', ') : 'none');
+  return `claude-env.yml secrets.commands_from: ${list(a.names)} → ${list(b.names)}: !secret cmd: values of more layers run at apply`;
+}
 
 /** One changed layer document, both versions as parsed (undefined: absent at that revision); `parsed` false when either does not parse. */
 export interface DocumentVersions {
@@ -74,8 +92,8 @@ function hasCmdSecret(v: unknown): boolean {
 const MCP_UNWRITTEN: ReadonlySet<string> = new Set(['description', 'expect']);
 /** Persona keys Claude Code runs something from. */
 const PERSONA_CODE: ReadonlySet<string> = new Set(['hooks', 'mcpServers']);
-/** Workflow keys rendered into the command's body (which may hold inline shell), and the shell that runs it. */
-const WORKFLOW_BODY: ReadonlySet<string> = new Set(['prompt', 'steps', 'persona', 'shell']);
+/** Workflow keys rendered into the command's body (which may hold inline shell), the shell that runs it and the tools that let it. */
+const WORKFLOW_BODY: ReadonlySet<string> = new Set(['prompt', 'steps', 'persona', 'shell', 'allowed-tools', 'disallowed-tools']);
 
 /**
  * Whether a change of the merged tree at `path` from `a` to `b` (plain

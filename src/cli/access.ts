@@ -22,7 +22,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ClaudeEnvError, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, usageError, type ExitCode } from '../errors.js';
 import { checkAccess, type AccessResult, type ChangedFile, type ChangedKey } from '../access/check.js';
-import { executableChanges, mayChangeExecutable, unknownReason, type DocumentVersions, type ExecutableReport } from '../access/executable.js';
+import { executableChanges, mayChangeExecutable, unknownReason, widerCommandLayers, type DocumentVersions, type ExecutableReport } from '../access/executable.js';
+import { toPlain } from '../provenance/tree.js';
 import { computeImpact, scopePaths } from '../impact/impact.js';
 import { scopesOf } from '../impact/changes.js';
 import type { ParsedYaml } from '../repo/yaml.js';
@@ -202,7 +203,12 @@ export async function accessCheck(dir: string, opts: AccessCheckOptions): Promis
       });
     }
   }
-  const oids = [...new Set(docs.flatMap((d) => [d.before, d.after]).filter((o): o is string => o !== undefined))];
+  // claude-env.yml too: a wider secrets.commands_from lets more run.
+  const settingsBefore = raw.find((c) => (c.from ?? c.path) === 'claude-env.yml')?.oldOid;
+  const settingsAfter = raw.find((c) => c.path === 'claude-env.yml')?.newOid;
+  const settingsChanged = settingsBefore !== undefined || settingsAfter !== undefined;
+  const settingsOids = [settingsBefore, settingsAfter].filter((o): o is string => o !== undefined && !ZERO.test(o));
+  const oids = [...new Set([...docs.flatMap((d) => [d.before, d.after]), ...settingsOids].filter((o): o is string => o !== undefined))];
   const blobs = new Map(catBlobs(dir, oids).map((b, i) => [oids[i]!, decoder.decode(b)]));
   const keys: ChangedKey[] = [];
   const versions: DocumentVersions[] = [];
@@ -227,7 +233,20 @@ export async function accessCheck(dir: string, opts: AccessCheckOptions): Promis
     }
   }
   const paths = raw.flatMap((c) => (c.from !== undefined ? [c.from, c.path] : [c.path]));
-  const executable = await executableReport(dir, base, head, paths, versions, opts);
+  const settingsAt = (oid: string | undefined): unknown => (oid === undefined || ZERO.test(oid) ? undefined : toPlain(parseYaml(blobs.get(oid)!, 'claude-env.yml' as RepoPath, 'base').value ?? undefined));
+  // An absent side is the revision's claude-env.yml as it stands (unchanged): read it from the other side's tree.
+  const unchanged = (rev: string): unknown => {
+    try {
+      return toPlain(parseYaml(decoder.decode(git(dir, ['cat-file', 'blob', `${rev}:claude-env.yml`])), 'claude-env.yml' as RepoPath, 'base').value ?? undefined);
+    } catch {
+      return undefined; // none at that revision: the defaults
+    }
+  };
+  const widened = settingsChanged
+    ? widerCommandLayers(settingsBefore !== undefined ? settingsAt(settingsBefore) : unchanged(base), settingsAfter !== undefined ? settingsAt(settingsAfter) : unchanged(head))
+    : undefined;
+  const rendered = await executableReport(dir, base, head, paths, versions, opts);
+  const executable = widened ? { ...rendered, settings: widened } : rendered;
 
   const treePaths = new Set([...repo.source.list(''), ...listTree(dir, head)]);
   const result = checkAccess({ policy, directory, author: opts.author, approvers: opts.approvers, files, keys, treePaths, executable });
@@ -248,7 +267,10 @@ function checkText(r: AccessResult & { base: string; head: string }, baseRev: st
   lines.push(...executableText(r));
   const keyClasses = r.keys.filter((k) => k.class !== null && k.class === r.class);
   const fileClasses = r.files.filter((f) => f.class !== null && f.class === r.class);
-  const execWhy = r.executable_class !== undefined && r.executable_class === r.class ? [r.executable_unknown !== undefined ? 'executable content it may alter' : `executable content of ${plural(r.executable.length, 'target')}`] : [];
+  const execWhy =
+    r.executable_class !== undefined && r.executable_class === r.class
+      ? [r.executable.length > 0 ? `executable content of ${plural(r.executable.length, 'target')}` : r.executable_settings !== undefined ? 'secrets.commands_from' : 'executable content it may alter']
+      : [];
   const why = [...execWhy, ...fileClasses.map((f) => f.path), ...keyClasses.map((k) => `key ${k.key}`)];
   lines.push(`class: ${r.class ?? 'none'}${why.length ? ` (from ${why.slice(0, 5).join(', ')}${why.length > 5 ? `, … ${why.length - 5} more` : ''})` : ''}`);
   const a = r.approvals;
@@ -275,6 +297,7 @@ const SHOW_ITEMS = 20;
 function executableText(r: AccessResult): string[] {
   const lines: string[] = [];
   if (r.executable_unknown !== undefined) lines.push(`executable content: could not be worked out (${r.executable_unknown}): the change counts as altering it`);
+  if (r.executable_settings !== undefined) lines.push(`executable content: ${r.executable_settings}`);
   if (r.executable.length === 0) return lines;
   const groups = new Map<string, { targets: string[]; entry: AccessResult['executable'][number] }>();
   for (const e of r.executable) {

@@ -140,6 +140,13 @@ describe('diffExecutable', () => {
     assert.deepEqual(keys(gone.removed), ['hook settings.hooks.PreToolUse[0].hooks[1]']);
   });
 
+  it('says a change is there when the description hides it (an env value), and shows a hook timeout', () => {
+    const server = (token: string): Output => renderClaudeJson({ m: { command: 'npx', env: { TOKEN: token } } } as unknown as Value);
+    assert.deepEqual(diff([server('a')], [server('b')]).changed, [{ key: 'mcpServers.m.env.TOKEN', kind: 'mcp-env', before: 'm: TOKEN=«hidden»', after: 'm: TOKEN=«hidden» (changed where not shown)' }]);
+    const timed = (timeout: number): Output => renderSettings({ hooks: { Stop: [{ hooks: [{ type: 'command', command: 'x', timeout }] }] } } as unknown as TreeMap);
+    assert.deepEqual(diff([timed(5)], [timed(6)]).changed.map((c) => [c.before, c.after]), [['Stop: command "x" {"timeout":5}', 'Stop: command "x" {"timeout":6}']]);
+  });
+
   it('sees an overlay file whose mode alone changed', () => {
     const d = diff([file('output-styles/x.md', 'x')], [file('output-styles/x.md', 'x', 0o755)]);
     assert.deepEqual(keys(d.added), ['file files:output-styles/x.md']);

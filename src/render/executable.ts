@@ -173,8 +173,12 @@ function describeHook(hook: Json): string {
   const what =
     type === 'command' ? hook['command'] : type === 'http' ? hook['url'] : type === 'prompt' || type === 'agent' ? hook['prompt'] : type === 'mcp_tool' ? `${String(hook['server'])}/${String(hook['tool'])}` : hook;
   const args = Array.isArray(hook['args']) ? ` ${shown(hook['args'])}` : '';
-  return `${type} ${shown(what)}${args}`;
+  const rest = Object.keys(hook).filter((k) => !HOOK_SHOWN.has(k));
+  const extra = rest.length > 0 ? ` ${shown(Object.fromEntries(rest.map((k) => [k, hook[k]])))}` : '';
+  return `${type} ${shown(what)}${args}${extra}`;
 }
+/** Hook fields a description shows first; the others (timeout, async, if, …) follow as JSON. */
+const HOOK_SHOWN: ReadonlySet<string> = new Set(['type', 'command', 'args', 'url', 'prompt', 'server', 'tool']);
 
 /** The hooks of a `hooks` map (settings, agent or skill front matter): one item per hook, with its event and matcher. */
 function hooksOf(items: Items, hooks: Json | undefined, at: Seg[]): void {
@@ -301,7 +305,9 @@ function markdownItems(items: Items, o: Output, at: Seg[]): void {
   if (o.kind === 'command') {
     const shell = front && typeof front['shell'] === 'string' ? front['shell'] : 'bash';
     const name = at[1];
-    inlineShell(body).forEach((cmd, i) => items.add('inline-shell', [...at, 'inline', i], `/${String(name).replace(/\//g, ':')} runs ${shell} ${shown(cmd)}`, { shell, cmd }));
+    // What the command's tools allow decides whether its inline shell may run: part of what it is.
+    const tools = { allowed: front?.['allowed-tools'] ?? null, disallowed: front?.['disallowed-tools'] ?? null };
+    inlineShell(body).forEach((cmd, i) => items.add('inline-shell', [...at, 'inline', i], `/${String(name).replace(/\//g, ':')} runs ${shell} ${shown(cmd)}`, { shell, cmd, tools }));
   }
   items.textSecrets(body, [...at, 'body']);
 }
@@ -402,7 +408,8 @@ export function diffExecutable(before: readonly ExecutableItem[], after: readonl
     const b = gone.get(k);
     if (b) {
       gone.delete(k);
-      changed.push({ key: a.key, kind: a.kind, before: b.description, after: a.description });
+      // A value a description hides (an env value) or cuts short still changed: say so.
+      changed.push({ key: a.key, kind: a.kind, before: b.description, after: a.description === b.description ? `${a.description} (changed where not shown)` : a.description });
     } else added.push(a);
   }
   const byKey = (x: { key: string }, y: { key: string }): number => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0);

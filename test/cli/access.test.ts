@@ -401,6 +401,25 @@ describe('access check: executable content is of the security class, whatever th
     assert.match(text.stdout, /not counted +alice: holds team_lead, and security changes need approval by security_reviewer/);
   });
 
+  it("classes a widened allowed-tools that lets a workflow's inline shell run as security", async () => {
+    const shell = branch('shell-base', { [WORKFLOWS]: { sub: ['Pay extra attention to: $ARGUMENTS', 'Pay extra attention to: $ARGUMENTS\n    !`git log -1`'] } });
+    const widened = branch('shell-tools-2', { [WORKFLOWS]: { sub: ['"Bash(git log:*)"]', '"Bash(git log:*)", "Bash(curl:*)"]'] } }, shell);
+    const { v } = await check('bob', widened, [], shell);
+    assert.equal(v.class, 'security');
+    assert.ok(v.executable.every((t) => t.changed.length === 1 && t.changed[0]!.key === 'workflows.review-pr.inline[0]'));
+  });
+
+  it('classes a claude-env.yml that lets !secret cmd: run from more layers as security, and one that narrows it not', async () => {
+    const wider = branch('commands-wider', { 'claude-env.yml': { append: 'secrets:\n  commands_from: [base, environments, teams]\n' } });
+    const { v } = await check('judy', wider);
+    assert.equal(v.class, 'security');
+    assert.match((v as Verdict & { executable_settings?: string }).executable_settings ?? '', /secrets\.commands_from: base, environments → base, environments, teams/);
+    const narrower = branch('commands-narrower', { 'claude-env.yml': { append: 'secrets:\n  commands_from: [base]\n' } });
+    const n = await check('judy', narrower);
+    assert.equal(n.v.executable_class, undefined);
+    assert.notEqual(n.v.class, 'security');
+  });
+
   it('never changes the class for a hook moved between layers that every target of both reads alike (fast-check)', async () => {
     const ENVS = ['development', 'staging', 'production'];
     // Two placements that give every target the same merged hooks: base or every environment; a team's own layer or its entry in every environment's teams.yml.
