@@ -104,6 +104,7 @@ export function shown(v: unknown): string {
 
 /** A rendered `!secret cmd:` value. A look-alike literal counts too: it is either resolved at apply or harmless to review. */
 const CMD_SECRET = /«secret:cmd:[^»]*»/g;
+const hasCmdSecret = (text: string): boolean => text.includes('«secret:cmd:');
 const HIDDEN = '«hidden»';
 const SECRET_DESCRIPTION = /^«secret:[^»]*»$/;
 
@@ -265,7 +266,6 @@ function settingsItems(items: Items, settings: Record<string, Json>, at: Seg[]):
       for (const name of v) items.add('mcp-approval', [...here, String(name)], `project .mcp.json server ${shown(name)} starts without asking`, name);
     } else if (!INERT_SETTINGS.has(key)) commandObjects(items, v, here, 'command');
   }
-  items.secrets(settings, [...at]);
 }
 
 /** Front matter (a map) and body of a rendered Markdown file; front matter undefined when there is none or it does not parse. */
@@ -300,7 +300,7 @@ function markdownItems(items: Items, o: Output, at: Seg[]): void {
   if (front) {
     if (front['hooks'] !== undefined) hooksOf(items, front['hooks'], [...at, 'hooks']);
     if (front['mcpServers'] !== undefined) mcpServers(items, front['mcpServers'], [...at, 'mcpServers']);
-    items.secrets(front, [...at]);
+    if (hasCmdSecret(o.content)) items.secrets(front, [...at]);
   }
   if (o.kind === 'command') {
     const shell = front && typeof front['shell'] === 'string' ? front['shell'] : 'bash';
@@ -334,7 +334,10 @@ export function executableOfOutput(o: Output): readonly ExecutableItem[] {
       const v = parseJson(o.content);
       const at = o.kind === 'settings-json' ? ['settings'] : ['managed-settings'];
       if (v === undefined) items.add('command', at, 'a settings file that does not parse', sha256(o.content));
-      else settingsItems(items, v, at);
+      else {
+        settingsItems(items, v, at);
+        if (hasCmdSecret(o.content)) items.secrets(v, at);
+      }
       break;
     }
     case 'claude-json':
@@ -343,7 +346,7 @@ export function executableOfOutput(o: Output): readonly ExecutableItem[] {
       if (v === undefined) items.add('command', ['mcpServers'], 'an MCP file that does not parse', sha256(o.content));
       else {
         mcpServers(items, v['mcpServers'], ['mcpServers']);
-        items.secrets(v, []);
+        if (hasCmdSecret(o.content)) items.secrets(v, []);
       }
       break;
     }

@@ -420,6 +420,12 @@ describe('access check: executable content is of the security class, whatever th
     assert.notEqual(n.v.class, 'security');
   });
 
+  it('counts a change whose layers do not render as altering executable content, and says why', async () => {
+    const { v } = await check('bob', branch('exec-broken', { [PROJECT]: { append: 'personas: [\n' } }));
+    assert.equal(v.class, 'security');
+    assert.match(v.executable_unknown ?? '', /^projects\/web-application\/claude-config\.yml:\d+:\d+: /);
+  });
+
   it('never changes the class for a hook moved between layers that every target of both reads alike (fast-check)', async () => {
     const ENVS = ['development', 'staging', 'production'];
     // Two placements that give every target the same merged hooks: base or every environment; a team's own layer or its entry in every environment's teams.yml.
