@@ -20,6 +20,7 @@ import { actualSnapshot, driftReport, hasManagedDrift, machineView, severityRule
 import { printJson, type CliIO } from './io.js';
 import { waitMs, writableOutputs } from './machine.js';
 import { secretCheckOf } from '../secrets/outputs.js';
+import { commandLayers } from '../validate/trust.js';
 
 interface RemediateOptions extends TargetOptions {
   maxFixes?: string | number;
@@ -45,7 +46,7 @@ export async function run(io: CliIO, opts: RemediateOptions): Promise<ExitCode> 
     const unlock = view.store.lock('remediate', waitMs(opts));
     try {
       const locate = (p: string): string => outputLocation(view.loc, p);
-      const writable = await writableOutputs(io, opts, view.outputs, view.store.dir);
+      const writable = await writableOutputs(io, opts, view.outputs, view.store.dir, commandLayers(view.repo.settings.raw).layers);
       const records = planApply({ target: view.target, outputs: writable, state: view.state, locate, actual: readIfExists, force: true }).newState.outputs;
       const files = [...new Set(selection.fix.map((s) => s.file))];
       restorePoint = view.store.createRestorePoint(
