@@ -410,11 +410,11 @@ describe('access check: executable content is of the security class, whatever th
   });
 
   it('classes a claude-env.yml that lets !secret cmd: run from more layers as security, and one that narrows it not', async () => {
-    const wider = branch('commands-wider', { 'claude-env.yml': { append: 'secrets:\n  commands_from: [base, environments, teams]\n' } });
+    const wider = branch('commands-wider', { 'claude-env.yml': { sub: ['commands_from: [base, environments]', 'commands_from: [base, environments, teams]'] } });
     const { v } = await check('judy', wider);
     assert.equal(v.class, 'security');
     assert.match((v as Verdict & { executable_settings?: string }).executable_settings ?? '', /secrets\.commands_from: base, environments → base, environments, teams/);
-    const narrower = branch('commands-narrower', { 'claude-env.yml': { append: 'secrets:\n  commands_from: [base]\n' } });
+    const narrower = branch('commands-narrower', { 'claude-env.yml': { sub: ['commands_from: [base, environments]', 'commands_from: [base]'] } });
     const n = await check('judy', narrower);
     assert.equal(n.v.executable_class, undefined);
     assert.notEqual(n.v.class, 'security');
