@@ -146,10 +146,13 @@ function someDifference(a: unknown, b: unknown, path: string[], visit: (path: st
  * are all changed paths (both sides of a rename); `docs` the changed layer
  * documents.
  */
-export function mayChangeExecutable(paths: readonly string[], docs: readonly DocumentVersions[]): string | undefined {
+export function mayChangeExecutable(paths: readonly string[], docs: readonly DocumentVersions[], settings?: { readonly before: unknown; readonly after: unknown }): string | undefined {
   const parsed = new Map(docs.map((d) => [d.path, d]));
   for (const p of paths) {
-    if (p === 'claude-env.yml' || p.startsWith('schemas/')) return `${p} (merge rules and schemas reach every target)`;
+    // Of claude-env.yml, rendering reads only the merge rules (and the environments, which only add or remove targets).
+    if (p === 'claude-env.yml' && settings && JSON.stringify(at(settings.before, 'merge')) === JSON.stringify(at(settings.after, 'merge')) && isObj(settings.before) && isObj(settings.after)) continue;
+    if (p === 'claude-env.yml') return `${p} (its merge rules reach every target)`;
+    if (p.startsWith('schemas/')) return `${p} (schemas reach every target)`;
     if (filePlaceOf(p)) return `${p} (a files/ overlay)`;
     if (isLayerDocument(p) && parsed.get(p)?.parsed !== true) return `${p} (a layer document that does not parse, or is not a file)`;
   }

@@ -138,8 +138,16 @@ export interface AccessCheckOptions {
  * nothing rendered when the quick look finds no changed key that can hold
  * any; else the impact of the change, as `claude-env impact` computes it.
  */
-async function executableReport(dir: string, base: string, head: string, paths: readonly string[], docs: readonly DocumentVersions[], opts: AccessCheckOptions): Promise<ExecutableReport> {
-  const reason = opts.exhaustive ? 'every affected target is rendered (exhaustive)' : mayChangeExecutable(paths, docs);
+async function executableReport(
+  dir: string,
+  base: string,
+  head: string,
+  paths: readonly string[],
+  docs: readonly DocumentVersions[],
+  settings: { before: unknown; after: unknown } | undefined,
+  opts: AccessCheckOptions,
+): Promise<ExecutableReport> {
+  const reason = opts.exhaustive ? 'every affected target is rendered (exhaustive)' : mayChangeExecutable(paths, docs, settings);
   if (reason === undefined) return { targets: [] };
   const disk = opts.env ? diskDocumentCache(opts.env) : undefined;
   const revs = await gitRevisions(dir, { rev: base, flag: '--base' }, { rev: head, flag: '--head' }, disk ? { cache: disk } : {});
@@ -242,10 +250,9 @@ export async function accessCheck(dir: string, opts: AccessCheckOptions): Promis
       return undefined; // none at that revision: the defaults
     }
   };
-  const widened = settingsChanged
-    ? widerCommandLayers(settingsBefore !== undefined ? settingsAt(settingsBefore) : unchanged(base), settingsAfter !== undefined ? settingsAt(settingsAfter) : unchanged(head))
-    : undefined;
-  const rendered = await executableReport(dir, base, head, paths, versions, opts);
+  const settings = settingsChanged ? { before: settingsBefore !== undefined ? settingsAt(settingsBefore) : unchanged(base), after: settingsAfter !== undefined ? settingsAt(settingsAfter) : unchanged(head) } : undefined;
+  const widened = settings ? widerCommandLayers(settings.before, settings.after) : undefined;
+  const rendered = await executableReport(dir, base, head, paths, versions, settings, opts);
   const executable = widened ? { ...rendered, settings: widened } : rendered;
 
   const treePaths = new Set([...repo.source.list(''), ...listTree(dir, head)]);

@@ -479,6 +479,8 @@ describe('access check: executable content is of the security class, whatever th
     ["an MCP server's expectations", 'judy', { 'base/mcp/memory.yml': { sub: ['min_tools: 5', 'min_tools: 6'] } }, 'major'],
     ['the base instructions', 'judy', { 'base/config.yml': { sub: ['Keep changes small and focused', 'Keep every change small and focused'] } }, 'major'],
     ['the base model', 'judy', { 'base/config.yml': { sub: ['model: sonnet', 'model: opus'] } }, 'major'],
+    ["claude-env.yml's drift rules (rendering reads only its merge rules)", 'judy', { 'claude-env.yml': { sub: ['{ path: "settings.model", severity: medium', '{ path: "settings.model", severity: low'] } }, 'minor'],
+    ["a claude-env.yml merge rule that leaves every target's hooks as they are", 'judy', { 'claude-env.yml': { sub: ['settings.hooks.*: append', 'settings.hooks.*: unique'] } }, 'minor'],
     [
       'a hook moved from base to every environment, the merged hooks unchanged',
       'judy',
