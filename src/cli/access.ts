@@ -230,15 +230,7 @@ export async function accessCheck(dir: string, opts: AccessCheckOptions): Promis
     const after = parse(d.after);
     if (!before.ok || !after.ok) keys.push({ file: d.path });
     else for (const segments of changedKeyPaths(d.path, before.value, after.value)) keys.push({ file: d.path, segments });
-    const whole = before.ok && after.ok && !notFiles.has(d.path);
-    // A rename is two entries of one path each: merge them into one document's versions.
-    const prev = versions.findIndex((v) => v.path === d.path);
-    const entry: DocumentVersions = { path: d.path, before: before.value, after: after.value, parsed: whole };
-    if (prev < 0) versions.push(entry);
-    else {
-      const p = versions[prev]!;
-      versions[prev] = { path: d.path, before: p.before ?? entry.before, after: p.after ?? entry.after, parsed: p.parsed && whole };
-    }
+    versions.push({ path: d.path, before: before.value, after: after.value, parsed: before.ok && after.ok && !notFiles.has(d.path) });
   }
   const paths = raw.flatMap((c) => (c.from !== undefined ? [c.from, c.path] : [c.path]));
   const settingsAt = (oid: string | undefined): unknown => (oid === undefined || ZERO.test(oid) ? undefined : toPlain(parseYaml(blobs.get(oid)!, 'claude-env.yml' as RepoPath, 'base').value ?? undefined));
