@@ -22,7 +22,7 @@ import { readIfExists } from '../system/fs.js';
 import type { HomePath, Target } from '../vocabulary.js';
 import { describeTarget, localLayer, openRepo, resolveTarget, type TargetOptions } from './context.js';
 import { printJson, type CliIO } from './io.js';
-import { locations, stateStore } from './machine.js';
+import { admitted, locations, refused, stateStore } from './machine.js';
 
 /** Every file drift and diff look at: each desired output and each output claude-env manages. */
 export function actualSnapshot(loc: ClaudeLocations, outputs: readonly Output[], state: MachineState): ActualSnapshot {
@@ -67,7 +67,14 @@ export async function machineView(io: CliIO, opts: TargetOptions, command: strin
   const state = store.readState();
   const loc = locations(io, opts, state);
   const extra = localLayer(io, opts);
-  const outputs = targetOutputs(repo, target, { extra, projectMcp: loc.projectDir !== undefined, managed: loc.managedDir !== undefined });
+  const renderOpts = { extra, projectMcp: loc.projectDir !== undefined, managed: loc.managedDir !== undefined };
+  let outputs: readonly Output[];
+  if (command === 'remediate') {
+    // remediate writes: the same checks as apply.
+    const got = await admitted(repo, target, renderOpts);
+    if (got.findings.length > 0) throw refused(describeTarget(target), got.findings);
+    outputs = got.outputs;
+  } else outputs = targetOutputs(repo, target, renderOpts);
   let tree: TreeMap | undefined;
   const mergedTree = (): TreeMap => (tree ??= mergeTarget(repo, target, { extra }).tree);
   const actual = actualSnapshot(loc, outputs, state);

@@ -9,6 +9,7 @@ import { environmentReferenceRule, mcpReferenceRule, memberReferenceRule, person
 import { mergedRule } from './rules/merged.js';
 import { policyRule } from './rules/policy.js';
 import { secretsRule } from './rules/secrets.js';
+import { trustRule } from './rules/trust.js';
 
 export const RULES: readonly Rule[] = [
   yamlRule,
@@ -22,5 +23,6 @@ export const RULES: readonly Rule[] = [
   personaReferenceRule,
   mergedRule,
   policyRule,
+  trustRule,
   secretsRule,
 ];

@@ -12,7 +12,7 @@ import { ClaudeEnvError } from '../../errors.js';
 import { mergeTarget } from '../../merge/target.js';
 import { isMap, originAt, originsOf, SecretValue, type TreeMap, type Value } from '../../provenance/tree.js';
 import { compilePolicy, serverAllowed, sub, type Policy } from '../policy.js';
-import type { Origin, Target } from '../../vocabulary.js';
+import type { Finding, Origin, Target } from '../../vocabulary.js';
 import type { Rule } from '../rule.js';
 import { describeTarget } from './merged.js';
 
@@ -128,6 +128,28 @@ class Memo {
   }
 }
 
+/** The security policy's violations in a merged tree (none when it has no `security`); `policies` and `memo` share work across targets. */
+function treeViolations(tree: TreeMap, policies: WeakMap<object, Policy> = new WeakMap(), memo: Memo = new Memo()): Violation[] {
+  const sec = tree['security'];
+  if (!isMap(sec)) return [];
+  let policy = policies.get(sec);
+  if (!policy) policies.set(sec, (policy = compilePolicy(sec)));
+  const p = policy;
+  const settings = tree['settings'];
+  const fallback = originsOf(sec)?.self;
+  return [
+    ...memo.get(sec, 'permissions', sub(settings, 'permissions'), () => checkPermissions(p, settings, fallback)),
+    ...memo.get(sec, 'env', sub(settings, 'env'), () => checkCredentials(p, sub(settings, 'env'), 'settings.env')),
+    ...memo.get(sec, 'mcpServers', tree['mcpServers'], () => checkServers(p, tree['mcpServers'])),
+    ...memo.get(sec, 'personas', tree['personas'], () => checkPersonas(p, tree['personas'])),
+  ];
+}
+
+/** The security policy's violations in one target's merged tree, as findings (what apply refuses). */
+export function policyFindings(tree: TreeMap): Finding[] {
+  return treeViolations(tree).map((v) => ({ rule: v.rule, severity: 'error', file: v.at.file, line: v.at.line, column: v.at.column, message: v.message }));
+}
+
 export const policyRule: Rule = {
   findings: {
     'policy-required-deny': 'a permissions.deny rule that the security policy requires is missing from a target',
@@ -151,19 +173,7 @@ export const policyRule: Rule = {
         if (err instanceof ClaudeEnvError) continue; // documents with errors: reported by the document rules
         throw err;
       }
-      const sec = tree['security'];
-      if (!isMap(sec)) continue;
-      let policy = policies.get(sec);
-      if (!policy) policies.set(sec, (policy = compilePolicy(sec)));
-      const p = policy;
-      const settings = tree['settings'];
-      const fallback = originsOf(sec)?.self;
-      const violations = [
-        ...memo.get(sec, 'permissions', sub(settings, 'permissions'), () => checkPermissions(p, settings, fallback)),
-        ...memo.get(sec, 'env', sub(settings, 'env'), () => checkCredentials(p, sub(settings, 'env'), 'settings.env')),
-        ...memo.get(sec, 'mcpServers', tree['mcpServers'], () => checkServers(p, tree['mcpServers'])),
-        ...memo.get(sec, 'personas', tree['personas'], () => checkPersonas(p, tree['personas'])),
-      ];
+      const violations = treeViolations(tree, policies, memo);
       for (const v of violations) {
         const key = `${v.at.file}:${v.at.line}:${v.at.column}\0${v.rule}\0${v.message}`;
         const seen = found.get(key);
