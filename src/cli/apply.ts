@@ -9,6 +9,7 @@ import { ensureIdentity, stateDir } from '../state/identity.js';
 import { describeTarget, localLayer, openRepo, repoRevision, resolveTarget, homeDir, type TargetOptions } from './context.js';
 import { printJson, type CliIO } from './io.js';
 import type { Target } from '../vocabulary.js';
+import { commandLayers } from '../validate/trust.js';
 import { admitted, locations, refused, stateStore, waitMs, writableOutputs } from './machine.js';
 
 export interface ApplyOptions extends TargetOptions {
@@ -36,7 +37,7 @@ export async function applyTarget(io: CliIO, opts: ApplyOptions): Promise<{ targ
   const { outputs: rendered, findings } = await admitted(repo, target, { extra: localLayer(io, opts), projectMcp: loc.projectDir !== undefined, managed: loc.managedDir !== undefined });
   // The org's policy holds whatever the flags: a target that fails it is not written, not even planned (nothing runs).
   if (findings.length > 0) throw refused(describeTarget(target), findings);
-  const outputs = await writableOutputs(io, opts, rendered, stateDir(homeDir(io, opts), io.env), !!opts.dryRun);
+  const outputs = await writableOutputs(io, opts, rendered, stateDir(homeDir(io, opts), io.env), commandLayers(repo.settings.raw).layers, !!opts.dryRun);
   const revision = repoRevision(io, opts);
   const result = runApply({
     locations: loc,

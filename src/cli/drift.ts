@@ -3,6 +3,7 @@
  * machine and what is on it, per SPEC.md's drift model. Exit 1 when any
  * managed value drifted (keys the user added alone are reported, exit 0).
  */
+import { commandLayers } from '../validate/trust.js';
 import { recoverUnderLock } from '../apply/run.js';
 import { outputLocation, type ClaudeLocations } from '../apply/paths.js';
 import { compareDrift } from '../drift/compare.js';
@@ -124,7 +125,7 @@ export const hasManagedDrift = (r: DriftReport): boolean => r.items.some((i) => 
 /** `--online`: each enabled server's health, from a real MCP check (the SDK loads only here). */
 async function mcpHealth(io: CliIO, view: MachineView, opts: OnlineFlags): Promise<McpHealth[]> {
   const [{ checkTree }, { onlineOptions }] = await Promise.all([import('../mcp/online.js'), import('./mcp.js')]);
-  const report = await checkTree(view.mergedTree()['mcpServers'], onlineOptions(io, opts));
+  const report = await checkTree(view.mergedTree()['mcpServers'], { ...onlineOptions(io, opts), commandLayers: commandLayers(view.repo.settings.raw).layers });
   return report.servers.map((s) => ({ name: s.name, up: s.up, ...(s.error !== null ? { error: s.error } : {}) }));
 }
 

@@ -10,7 +10,7 @@ import type { CliIO } from './io.js';
 import { ClaudeEnvError, EXIT_FINDINGS, formatLocation } from '../errors.js';
 import { admittedOutputs, type Admitted, type RenderOptions } from '../render/index.js';
 import type { Repo } from '../repo/repo.js';
-import type { Finding, Target } from '../vocabulary.js';
+import type { Finding, LayerName, Target } from '../vocabulary.js';
 import { homeDir, type TargetOptions } from './context.js';
 
 /** Where Claude Code reads on this machine; the project dir is `--project-dir`, else the one the last apply used. */
@@ -38,7 +38,7 @@ export function waitMs(opts: { wait?: string }): number {
  * resolvers only when the target has secrets. A dry run hashes with a
  * throw-away key, so it writes nothing, not even the machine key.
  */
-export async function writableOutputs(io: CliIO, opts: { identity?: string }, outputs: readonly Output[], stateDir: string, dryRun = false): Promise<readonly Output[]> {
+export async function writableOutputs(io: CliIO, opts: { identity?: string }, outputs: readonly Output[], stateDir: string, commandLayers: ReadonlySet<LayerName>, dryRun = false): Promise<readonly Output[]> {
   if (!outputs.some((o) => o.secrets && o.secrets.length > 0)) return outputs;
   const [{ createSecretResolver }, { resolveOutputs, machineKey, keyedHasher, ephemeralKey }] = await Promise.all([import('../secrets/resolve.js'), import('../secrets/outputs.js')]);
   const timeout = Number(io.env['CLAUDE_ENV_SECRET_TIMEOUT_MS']);
@@ -47,6 +47,7 @@ export async function writableOutputs(io: CliIO, opts: { identity?: string }, ou
     cwd: io.cwd,
     ...(opts.identity ? { identityFile: opts.identity } : {}),
     ...(Number.isFinite(timeout) && timeout > 0 ? { cmdTimeoutMs: timeout } : {}),
+    commandLayers,
   });
   // A dry run runs nothing: `cmd:` references stay unresolved.
   return resolveOutputs(outputs, resolver, () => keyedHasher(dryRun ? (machineKey(stateDir, false) ?? ephemeralKey()) : machineKey(stateDir, true)!), { runCommands: !dryRun });
@@ -61,7 +62,7 @@ export async function writableOutputs(io: CliIO, opts: { identity?: string }, ou
 export async function admitted(repo: Repo, target: Target, opts: RenderOptions): Promise<Admitted> {
   // Loaded by the commands that write only (ajv and the rules stay off drift's path).
   const { admitTarget } = await import('../validate/target.js');
-  return admittedOutputs(repo, target, opts, (merged) => admitTarget({ merged, settings: repo.settings.raw, textOf: (file) => repo.document(file)?.text }));
+  return admittedOutputs(repo, target, opts, (merged) => admitTarget({ merged, settings: repo.settings.raw, textOf: (file) => repo.document(file)?.text, isExecutableFile: (source) => (repo.source.mode(source) & 0o111) !== 0 }));
 }
 
 /** One line per finding, like validate's text report. */

@@ -21,6 +21,7 @@ import { printJson, type CliIO } from './io.js';
 import { waitMs, writableOutputs } from './machine.js';
 import { secretCheckOf } from '../secrets/outputs.js';
 import { withLastWrites } from '../state/last-writes.js';
+import { commandLayers } from '../validate/trust.js';
 
 interface RemediateOptions extends TargetOptions {
   maxFixes?: string | number;
@@ -49,7 +50,7 @@ export async function run(io: CliIO, opts: RemediateOptions): Promise<ExitCode> 
     try {
       // Claude Code's lock on its state file, held while remediate may rewrite it (and roll it back).
       if (selection.fix.some((s) => s.file === '.claude.json')) releaseClaude = lockClaudeJson(locate('.claude.json'));
-      const writable = await writableOutputs(io, opts, view.outputs, view.store.dir);
+      const writable = await writableOutputs(io, opts, view.outputs, view.store.dir, commandLayers(view.repo.settings.raw).layers);
       const records = planApply({ target: view.target, outputs: writable, state: view.state, locate, actual: readIfExists, force: true }).newState.outputs;
       const files = [...new Set(selection.fix.map((s) => s.file))];
       restorePoint = view.store.createRestorePoint(

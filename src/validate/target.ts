@@ -21,6 +21,8 @@ export interface AdmitInput {
   readonly settings: Readonly<Record<string, unknown>>;
   /** The text of a chain document, when it comes from the repo (a document that never mentions `cmd:` is not walked). */
   readonly textOf?: (file: string) => string | undefined;
+  /** Whether a repo file is executable (its mode): an executable overlay is executable content. */
+  readonly isExecutableFile?: (source: string) => boolean;
 }
 
 /** Every error that keeps apply from writing this target, in file order. */
@@ -46,7 +48,7 @@ export function admitTarget(input: AdmitInput): Finding[] {
     const at = originOfPath(merged.tree, issue.key !== undefined && issue.keyword !== 'required' ? [...path, issue.key] : path);
     out.push({ rule: 'merged-schema', severity: 'error', file: at?.file ?? 'claude-env.yml', line: at?.line ?? 1, column: at?.column ?? 1, message: `${path.length ? path.join('.') : 'the merged tree'}: ${issue.message} once merged` });
   }
-  out.push(...policyFindings(merged.tree));
+  out.push(...policyFindings(merged.tree, input.isExecutableFile));
   const seen = new Set<string>();
   return out
     .filter((f) => {

@@ -68,7 +68,7 @@ before(async () => {
   // the age value is made with Debian's age, as a platform engineer would
   const armored = execFileSync('age', ['-e', '-a', '-r', recipient], { input: CANARY.age, encoding: 'utf8' });
   // alice's user layer may run a command for her secret: this repo trusts user layers with commands (the default is base and environments only).
-  writeFileSync(join(repo, 'claude-env.yml'), `${readFileSync(join(repo, 'claude-env.yml'), 'utf8')}\nsecrets:\n  commands_from: [base, environments, users]\n`);
+  writeFileSync(join(repo, 'claude-env.yml'), readFileSync(join(repo, 'claude-env.yml'), 'utf8').replace('commands_from: [base, environments]', 'commands_from: [base, environments, users]'));
   writeFileSync(
     join(repo, 'users/alice/overrides.yml'),
     [
