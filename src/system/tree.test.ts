@@ -8,11 +8,12 @@ const oid = (n: number): string => n.toString(16).padStart(40, '0');
 const record = (mode: string, type: string, id: string, path: string): string => `${mode} ${type} ${id}\t${path}\0`;
 
 describe('tree listing', () => {
-  it('reads blobs with their modes and leaves submodules out', () => {
+  it('reads blobs with their modes, leaves submodules out and refuses symbolic links', () => {
     const t = Tree.fromLsTree(record('100644', 'blob', oid(1), 'a.yml') + record('100755', 'blob', oid(2), 'bin/run') + record('120000', 'blob', oid(3), 'link') + record('160000', 'commit', oid(4), 'vendor/lib'));
-    assert.deepEqual(t.paths, ['a.yml', 'bin/run', 'link']);
+    assert.deepEqual(t.paths, ['a.yml', 'bin/run']);
     assert.deepEqual(t.get('bin/run'), { mode: 0o755, oid: oid(2) });
-    assert.equal(t.get('link')!.mode, 0);
+    assert.equal(t.get('link'), undefined);
+    assert.deepEqual(t.refused.map((e) => [e.path, e.rule]), [['link', 'repo-symlink']]);
     assert.equal(t.get('vendor/lib'), undefined);
     assert.deepEqual(t.under('bin'), ['bin/run']);
   });

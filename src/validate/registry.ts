@@ -9,8 +9,10 @@ import { environmentReferenceRule, mcpReferenceRule, memberReferenceRule, person
 import { mergedRule } from './rules/merged.js';
 import { policyRule } from './rules/policy.js';
 import { secretsRule } from './rules/secrets.js';
+import { repoEntriesRule } from './rules/repo-entries.js';
 
 export const RULES: readonly Rule[] = [
+  repoEntriesRule,
   yamlRule,
   orgSchemaRule,
   schemaRule,
