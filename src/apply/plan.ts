@@ -54,6 +54,12 @@ export interface PlanInput {
   readonly actual: (abs: string) => OnDisk | undefined;
   /** Replace unmanaged files that are in the way (they are saved in the restore point first). */
   readonly force?: boolean;
+  /**
+   * Why an output may not be written nor removed at all (a symbolic link,
+   * or a folder on the way that links out of its root), or undefined: such an
+   * output is a conflict whatever `force` says, and is never read.
+   */
+  readonly refuse?: (homePath: string, abs: string) => string | undefined;
 }
 
 const utf8 = new TextDecoder();
@@ -97,6 +103,11 @@ export function planApply(input: PlanInput): Plan {
   const outputs: Record<string, ManagedOutput> = {};
   for (const o of input.outputs) {
     const abs = input.locate(o.path);
+    const refused = input.refuse?.(o.path, abs);
+    if (refused !== undefined) {
+      conflicts.push({ path: o.path, abs, message: `${o.path} ${refused}; it stays as it is (--force does not change that)` });
+      continue;
+    }
     const current = input.actual(abs);
     const prev = input.state.outputs[o.path];
     const shared = SHARED_KINDS.has(o.kind);
@@ -121,7 +132,9 @@ export function planApply(input: PlanInput): Plan {
   for (const path of Object.keys(input.state.outputs)) {
     if (desired.has(path)) continue;
     const abs = input.locate(path);
-    if (input.actual(abs)) removes.push({ path, abs });
+    const refused = input.refuse?.(path, abs);
+    if (refused !== undefined) conflicts.push({ path, abs, message: `${path} ${refused}; it is not removed` });
+    else if (input.actual(abs)) removes.push({ path, abs });
   }
   const newState: MachineState = {
     version: 1,

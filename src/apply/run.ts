@@ -9,13 +9,14 @@
  */
 import { mkdirSync, readFileSync, rmdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { ClaudeEnvError, EXIT_USAGE } from '../errors.js';
+import { ClaudeEnvError, EXIT_FINDINGS, EXIT_USAGE } from '../errors.js';
 import type { Output } from '../render/outputs.js';
 import { StateStore, type JournalEntry, type RestorePoint } from '../state/store.js';
 import type { MachineState } from '../state/types.js';
 import { mkdirp, readIfExists, removeFile, removeIfExists, renameInto, stageFile, syncDir, tempPathFor } from '../system/fs.js';
 import type { Target } from '../vocabulary.js';
-import { outputLocation, type ClaudeLocations } from './paths.js';
+import { LinkGuard } from '../system/links.js';
+import { outputLocation, outputPlace, outputRoots, type ClaudeLocations } from './paths.js';
 import { planApply, type Plan } from './plan.js';
 
 export interface FileChange {
@@ -26,11 +27,36 @@ export interface FileChange {
   readonly mode?: number;
 }
 
+/** Throws when a change may not be written (see `writeGuard`). */
+export type WriteGuard = (change: { readonly path: string; readonly abs: string }) => void;
+
+/**
+ * The write port's check of one change: its path stays under its root
+ * (paths.ts `insideRoot`, through `outputPlace`) and no symbolic link is on
+ * the way below the root, nor is the file one (system/links.ts). `links`
+ * remembers the folders it has looked at, for one run.
+ */
+export function writeGuard(loc: ClaudeLocations, links = new LinkGuard(outputRoots(loc))): WriteGuard {
+  return (c) => {
+    const problem = linkProblem(loc, links, c.path, c.abs);
+    if (problem !== undefined) throw new ClaudeEnvError('unsafe-path', `${c.abs} ${problem}; nothing was changed`, { file: c.abs, exitCode: EXIT_FINDINGS });
+  };
+}
+
+/** Why an output may not be written at `abs` (a link on the way or the file a link), or undefined; an `unsafe-path` error when its path leaves its root. */
+function linkProblem(loc: ClaudeLocations, links: LinkGuard, path: string, abs: string): string | undefined {
+  const at = outputLocation(loc, path);
+  // A restore point made under other locations (another CLAUDE_CONFIG_DIR) names its own files: checked against the roots they are under.
+  return at === abs ? links.problem(abs, outputPlace(loc, path).root) : links.problem(abs);
+}
+
 /**
  * Switch a set of files in one step (see the top of this file). `restorePoint`
  * names the restore point that holds the old files.
  */
-export function commitFiles(store: StateStore, changes: readonly FileChange[], newState: MachineState, restorePoint: string): void {
+export function commitFiles(store: StateStore, changes: readonly FileChange[], newState: MachineState, restorePoint: string, guard?: WriteGuard): void {
+  // The one write port: every path is checked before anything is staged, so a refusal leaves every file as it was.
+  if (guard) for (const c of changes) guard(c);
   const entries: JournalEntry[] = changes.map((c) => (c.bytes === undefined ? { abs: c.abs, remove: true } : { abs: c.abs, temp: tempPathFor(c.abs) }));
   const id = restorePoint;
   store.writeJournal({ id, phase: 'staging', restorePoint, entries, newState });
@@ -144,6 +170,8 @@ export function runApply(opts: ApplyOptions): ApplyResult {
   const store = new StateStore(opts.stateDir);
   const unlock = opts.dryRun ? () => {} : store.lock(opts.command ?? 'apply', opts.waitMs);
   const locate = (p: string): string => outputLocation(opts.locations, p);
+  const links = new LinkGuard(outputRoots(opts.locations));
+  const guard = writeGuard(opts.locations, links);
   const releaseClaude = opts.dryRun ? () => {} : lockClaudeJson(locate('.claude.json'));
   try {
     const recovered = opts.dryRun ? undefined : recover(store);
@@ -155,6 +183,7 @@ export function runApply(opts: ApplyOptions): ApplyResult {
       state,
       locate,
       actual: readIfExists,
+      refuse: (p, abs) => linkProblem(opts.locations, links, p, abs),
       ...(opts.force ? { force: true } : {}),
     });
     const base = { plan, dryRun: !!opts.dryRun, bytesWritten: 0, ...(recovered ? { recovered } : {}) };
@@ -172,8 +201,12 @@ export function runApply(opts: ApplyOptions): ApplyResult {
     });
     const restorePoint = store.createRestorePoint('apply', saved, state);
     try {
-      commitFiles(store, changes, newState, restorePoint);
+      commitFiles(store, changes, newState, restorePoint, guard);
     } catch (err) {
+      if (err instanceof ClaudeEnvError) {
+        recover(store);
+        throw err;
+      }
       // Failed while staging (disk full, unwritable folder): nothing was renamed yet, so undoing leaves every file as it was.
       recover(store);
       const e = err as NodeJS.ErrnoException;
@@ -183,7 +216,7 @@ export function runApply(opts: ApplyOptions): ApplyResult {
     }
     const problem = postApplyCheck(changes);
     if (problem) {
-      rollbackTo(store, store.readRestorePoint(restorePoint), 'post-apply check failed');
+      rollbackTo(store, store.readRestorePoint(restorePoint), 'post-apply check failed', guard);
       throw new ClaudeEnvError('apply-check-failed', `${problem}; every file was put back as it was`, { exitCode: EXIT_USAGE });
     }
     store.audit({
@@ -223,11 +256,11 @@ function postApplyCheck(changes: readonly FileChange[]): string | undefined {
 }
 
 /** Put every file of a restore point back, and its state, in one switch. */
-export function rollbackTo(store: StateStore, point: RestorePoint, reason: string): FileChange[] {
+export function rollbackTo(store: StateStore, point: RestorePoint, reason: string, guard?: WriteGuard): FileChange[] {
   const changes: FileChange[] = point.files.map((f) =>
     f.existed && f.blob ? { path: f.path, abs: f.abs, bytes: store.restoreBytes(point.id, f.blob), mode: f.mode ?? 0o644 } : { path: f.path, abs: f.abs },
   );
-  commitFiles(store, changes, point.state, point.id);
+  commitFiles(store, changes, point.state, point.id, guard);
   store.audit({ event: 'rollback', to: point.id, reason, files: changes.map((c) => c.path) });
   return changes;
 }

@@ -6,7 +6,7 @@
  * manual-intervention entries. Exit 0 when no managed drift is left, 1 when
  * some is, 2 when a re-check failed (and everything was rolled back).
  */
-import { commitFiles, rollbackTo } from '../apply/run.js';
+import { commitFiles, rollbackTo, writeGuard } from '../apply/run.js';
 import { outputLocation } from '../apply/paths.js';
 import { planApply } from '../apply/plan.js';
 import { compareDrift } from '../drift/compare.js';
@@ -45,6 +45,7 @@ export async function run(io: CliIO, opts: RemediateOptions): Promise<ExitCode> 
     const unlock = view.store.lock('remediate', waitMs(opts));
     try {
       const locate = (p: string): string => outputLocation(view.loc, p);
+      const guard = writeGuard(view.loc);
       const writable = await writableOutputs(io, opts, view.outputs, view.store.dir);
       const records = planApply({ target: view.target, outputs: writable, state: view.state, locate, actual: readIfExists, force: true }).newState.outputs;
       const files = [...new Set(selection.fix.map((s) => s.file))];
@@ -68,14 +69,14 @@ export async function run(io: CliIO, opts: RemediateOptions): Promise<ExitCode> 
         else delete outputs[step.file];
         state = { ...state, outputs };
         const mode = records[step.file]?.mode ?? now?.mode ?? 0o644;
-        commitFiles(view.store, [{ path: step.file, abs: locate(step.file), ...(next === undefined ? {} : { bytes: Buffer.from(next), mode }) }], state, restorePoint);
+        commitFiles(view.store, [{ path: step.file, abs: locate(step.file), ...(next === undefined ? {} : { bytes: Buffer.from(next), mode }) }], state, restorePoint, guard);
         // Re-check: the item is gone, and the file drifts in nothing it did not drift in before.
         const check = secretCheckOf(view.store.dir, state);
         const after = compareDrift({ target: view.target, desired: view.outputs, actual: actualSnapshot(view.loc, view.outputs, state), state, rules: severityRules(view.repo), ...(check ? { secretCheck: check } : {}), ...(view.policy ? { policy: view.policy } : {}) });
         const left = after.items.filter((i) => i.file === step.file && i.kind !== 'extra').map(itemKey);
         const bad = left.find((k) => k === itemKey(step) || !expected.has(k) || done.has(k));
         if (bad !== undefined) {
-          rollbackTo(view.store, view.store.readRestorePoint(restorePoint), `remediate: ${step.path} did not hold`);
+          rollbackTo(view.store, view.store.readRestorePoint(restorePoint), `remediate: ${step.path} did not hold`, guard);
           const what = bad === itemKey(step) ? `${step.path} still drifts after its fix` : `the fix of ${step.path} left ${step.file} drifting (${bad.split('\0')[1]})`;
           throw new ClaudeEnvError('remediate-check-failed', `${what}; every file was put back as it was (restore point ${restorePoint})`, { file: step.file, exitCode: EXIT_USAGE });
         }

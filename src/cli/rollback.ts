@@ -1,10 +1,10 @@
 /** `claude-env rollback`: put the outputs back as a restore point has them (`--list`, `--to ID`, default the latest). */
 import { ClaudeEnvError, EXIT_OK, EXIT_USAGE, type ExitCode } from '../errors.js';
-import { recover, recoverUnderLock, rollbackTo } from '../apply/run.js';
+import { recover, recoverUnderLock, rollbackTo, writeGuard } from '../apply/run.js';
 import { readIfExists } from '../system/fs.js';
 import type { TargetOptions } from './context.js';
 import { printJson, type CliIO } from './io.js';
-import { stateStore, waitMs } from './machine.js';
+import { locations, stateStore, waitMs } from './machine.js';
 
 export async function run(io: CliIO, opts: TargetOptions & { list?: boolean; to?: string; json?: boolean; wait?: string }): Promise<ExitCode> {
   const store = stateStore(io, opts);
@@ -28,7 +28,7 @@ export async function run(io: CliIO, opts: TargetOptions & { list?: boolean; to?
       return { path: f.path, abs: f.abs, ...(now ? { bytes: now.bytes, mode: now.mode } : {}) };
     });
     const before = store.createRestorePoint(`before rollback to ${id}`, saved, store.readState());
-    const changes = rollbackTo(store, point, `rollback to ${id}`);
+    const changes = rollbackTo(store, point, `rollback to ${id}`, writeGuard(locations(io, opts, store.readState())));
     if (opts.json) printJson(io, { restored: id, saved_as: before, files: changes.map((c) => ({ path: c.path, action: c.bytes ? 'restore' : 'remove' })) });
     else io.stdout.write(`rolled back to ${id} (${changes.length} file(s)); the files as they were are in restore point ${before}\n`);
     return EXIT_OK;
