@@ -13,7 +13,7 @@ import { ClaudeEnvError, EXIT_FINDINGS, EXIT_USAGE } from '../errors.js';
 import type { Output } from '../render/outputs.js';
 import { StateStore, type JournalEntry, type RestorePoint } from '../state/store.js';
 import type { MachineState } from '../state/types.js';
-import { mkdirp, readIfExists, removeFile, removeIfExists, renameInto, stageFile, syncDir, tempPathFor } from '../system/fs.js';
+import { mkdirp, readIfExists, readNoFollow, removeFile, removeIfExists, renameInto, stageFile, syncDir, tempPathFor } from '../system/fs.js';
 import type { Target } from '../vocabulary.js';
 import { LinkGuard } from '../system/links.js';
 import { outputLocation, outputPlace, outputRoots, type ClaudeLocations } from './paths.js';
@@ -43,7 +43,7 @@ export function writeGuard(loc: ClaudeLocations, links = new LinkGuard(outputRoo
   };
 }
 
-/** Why an output may not be written at `abs` (a link on the way or the file a link), or undefined; an `unsafe-path` error when its path leaves its root. */
+/** Why an output may not be written at `abs` (a link on the way, or the file a link), or undefined; an `unsafe-path` error when its path leaves its root. */
 function linkProblem(loc: ClaudeLocations, links: LinkGuard, path: string, abs: string): string | undefined {
   const at = outputLocation(loc, path);
   // A restore point made under other locations (another CLAUDE_CONFIG_DIR) names its own files: checked against the roots they are under.
@@ -182,8 +182,9 @@ export function runApply(opts: ApplyOptions): ApplyResult {
       outputs: opts.outputs,
       state,
       locate,
-      actual: readIfExists,
-      refuse: (p, abs) => linkProblem(opts.locations, links, p, abs),
+      // The file itself is opened without following a link (a link is a conflict): the guard looks at the folders only.
+      actual: readNoFollow,
+      refuse: (p, abs) => links.problem(abs, outputPlace(opts.locations, p).root, { file: false }),
       ...(opts.force ? { force: true } : {}),
     });
     const base = { plan, dryRun: !!opts.dryRun, bytesWritten: 0, ...(recovered ? { recovered } : {}) };

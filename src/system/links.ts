@@ -37,9 +37,10 @@ export class LinkGuard {
   /**
    * Why claude-env may not write or remove `abs` (a file under `root`, or
    * under the most specific of the guard's roots), or undefined when it may.
-   * Outside every root only the file itself is checked.
+   * Outside every root only the file itself is checked. `file: false` checks
+   * the folders only (the caller opens the file without following a link).
    */
-  problem(abs: string, root = this.rootOf(abs)): string | undefined {
+  problem(abs: string, root = this.rootOf(abs), opts: { file?: boolean } = {}): string | undefined {
     const full = resolve(abs);
     if (root !== undefined) {
       const base = resolve(root);
@@ -54,6 +55,7 @@ export class LinkGuard {
         if (why !== '') return why;
       }
     }
+    if (opts.file === false) return undefined;
     const st = lstatOf(full);
     if (st?.isSymbolicLink()) return 'is a symbolic link: claude-env never writes through one, nor replaces it (it is yours)';
     return undefined;
