@@ -408,12 +408,19 @@ export class Repo {
       throw new ClaudeEnvError('unknown-target', `unknown team "${team}"`, { exitCode: EXIT_USAGE, hint: `teams: ${listNames(this.teams())}` });
     }
     if (t.user !== undefined) {
+      // A user is found in the members lists: one the source refused (a link) is that finding, not "unknown user".
+      const membersRefused = (): void => {
+        const found = this.refusedUnder((p) => p === 'teams' || (p.startsWith('teams/') && (p.endsWith('/members.yml') || p.indexOf('/', 6) < 0)));
+        if (found.length > 0) throw chainErrorToThrow(found);
+      };
       if (team === undefined) {
         const teams = this.teamsOf(t.user);
+        if (teams.length === 0) membersRefused();
         if (teams.length === 0) throw new ClaudeEnvError('unknown-target', `unknown user "${t.user}": not a member of any team`, { exitCode: EXIT_USAGE, hint: 'members are listed in teams/<team>/members.yml' });
         if (teams.length > 1) throw new ClaudeEnvError('unknown-target', `user "${t.user}" is in several teams; pass --team`, { exitCode: EXIT_USAGE, hint: `teams: ${listNames(teams)}` });
         team = teams[0]!;
       } else if (!this.members(team).some((m) => m.user === t.user)) {
+        membersRefused();
         throw new ClaudeEnvError('unknown-target', `unknown user "${t.user}" in team "${team}"`, {
           exitCode: EXIT_USAGE,
           hint: `members of ${team}: ${listNames(this.members(team).map((m) => m.user))}`,

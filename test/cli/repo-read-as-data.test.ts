@@ -130,6 +130,17 @@ describe('the repo is read as data: working tree links', () => {
     assert.equal(existsSync(join(box.home, '.claude')), false);
   });
 
+  it('a members.yml that is a link is named as such, not "unknown user"', async () => {
+    const box = sandbox();
+    const list = join(box.outside, 'members.yml');
+    cpSync(join(box.repo, 'teams/frontend-team/members.yml'), list);
+    rmSync(join(box.repo, 'teams/frontend-team/members.yml'));
+    symlinkSync(list, join(box.repo, 'teams/frontend-team/members.yml'));
+    const r = await run(['apply', ...target], box);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /^claude-env: teams\/frontend-team\/members\.yml:1:1  repo-symlink/);
+  });
+
   it('escapes a file name with control characters in every finding (no raw escape sequence reaches a terminal)', async () => {
     const box = sandbox();
     writeFileSync(join(box.repo, 'base/files', 'evil\u001b[2J\u0007.md'), 'x\n');
