@@ -26,6 +26,24 @@ export interface Target {
 export const LAYER_NAMES = ['base', 'environment', 'environment-team', 'team', 'project', 'user', 'user_local'] as const;
 export type LayerName = (typeof LAYER_NAMES)[number];
 
+/**
+ * Layers as `claude-env.yml` names them where it says whom it trusts
+ * (`secrets.commands_from`): the folders of the repo, and `local` for the
+ * machine's own `local-overrides.yml`.
+ */
+export const TRUST_LAYERS = ['base', 'environments', 'teams', 'projects', 'users', 'local'] as const;
+export type TrustLayer = (typeof TRUST_LAYERS)[number];
+export const LAYERS_OF_TRUST_NAME: Readonly<Record<TrustLayer, readonly LayerName[]>> = {
+  base: ['base'],
+  environments: ['environment', 'environment-team'],
+  teams: ['team'],
+  projects: ['project'],
+  users: ['user'],
+  local: ['user_local'],
+};
+/** The layers only the org's admins write (base/, environments/): the default of `secrets.commands_from`, and the only ones that may set `security`. */
+export const ADMIN_LAYERS: ReadonlySet<LayerName> = new Set(['base', 'environment', 'environment-team']);
+
 /** Where a value came from. Line and column are 1-based. */
 export interface Origin {
   readonly layer: LayerName;

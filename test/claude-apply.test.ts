@@ -51,8 +51,7 @@ describe('apply --project-dir', () => {
     writeFileSync(join(repo, 'base/mcp/memory.yml'), stringify({ command: memory.command, args: memory.args, env: memory.env ?? {} }));
     // the shop project adds a server of its own: it belongs in the project's .mcp.json
     const config = join(repo, 'projects/shop/claude-config.yml');
-    // (and sets spinnerTipsEnabled as a boolean: Claude ignores a settings file with a wrongly typed value)
-    writeFileSync(config, `${readFileSync(config, 'utf8').replace('spinnerTipsEnabled: "yes"', 'spinnerTipsEnabled: true')}mcpServers:\n  shop-memory:\n${stringify({ command: memory.command, args: memory.args }).replace(/^/gm, '    ')}`);
+    writeFileSync(config, `${readFileSync(config, 'utf8')}mcpServers:\n  shop-memory:\n${stringify({ command: memory.command, args: memory.args }).replace(/^/gm, '    ')}`);
     // the project's checkout already has a .mcp.json with a server of the team's own
     writeFileSync(join(project, '.mcp.json'), JSON.stringify({ mcpServers: { theirs: { type: 'stdio', command: memory.command, args: memory.args } } }, null, 2));
     const env = { HOME: box.home, PATH: process.env['PATH'] };

@@ -29,7 +29,7 @@ describe('merge of the merge-rules fixture', () => {
     const { tree } = mergeTarget(repo, ann);
     assert.deepEqual(toPlain(tree), {
       settings: {
-        spinnerTipsEnabled: 'yes',
+        companyTipsEnabled: 'yes',
         permissions: {
           allow: ['Bash(npm run test:*)', 'Read(./src/**)', 'Bash(git status)', 'Bash(npm run build)'],
           deny: ['Read(./.env)'],
@@ -110,7 +110,7 @@ describe('merge of the merge-rules fixture', () => {
         file: 'projects/shop/claude-config.yml',
         line: 4,
         column: 23,
-        message: 'settings.spinnerTipsEnabled: a string replaces the boolean inherited from base/config.yml:3:23',
+        message: 'settings.companyTipsEnabled: a string replaces the boolean inherited from base/config.yml:3:23',
       },
     ]);
   });

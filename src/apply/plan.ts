@@ -8,7 +8,7 @@ import { sha256 } from '../provenance/hash.js';
 import type { Output, OutputKind } from '../render/outputs.js';
 import type { ManagedOutput, MachineState } from '../state/types.js';
 import type { Target } from '../vocabulary.js';
-import { UnparsableFileError, mergeClaudeJson, mergeClaudeMd, mergeSettingsJson } from '../render/shared-files.js';
+import { SHARED_KINDS, UnparsableFileError, mergeClaudeJson, mergeClaudeMd, mergeSettingsJson } from '../render/shared-files.js';
 
 export interface OnDisk {
   readonly bytes: Uint8Array;
@@ -101,8 +101,6 @@ function compose(o: Output, current: OnDisk | undefined, prev: ManagedOutput | u
       return { bytes: bytesOf(o) };
   }
 }
-
-const SHARED_KINDS: ReadonlySet<OutputKind> = new Set(['settings-json', 'claude-json', 'mcp-json', 'claude-md']);
 
 export function planApply(input: PlanInput): Plan {
   const writes: PlannedWrite[] = [];

@@ -5,12 +5,12 @@
  */
 import { EXIT_FINDINGS, EXIT_OK, type ExitCode } from '../errors.js';
 import { runApply, type ApplyResult } from '../apply/run.js';
-import { targetOutputs } from '../render/index.js';
 import { ensureIdentity, stateDir } from '../state/identity.js';
 import { describeTarget, localLayer, openRepo, repoRevision, resolveTarget, homeDir, type TargetOptions } from './context.js';
 import { printJson, type CliIO } from './io.js';
 import type { Target } from '../vocabulary.js';
-import { locations, stateStore, waitMs, writableOutputs } from './machine.js';
+import { commandLayers } from '../validate/trust.js';
+import { admitted, locations, refused, stateStore, waitMs, writableOutputs } from './machine.js';
 
 export interface ApplyOptions extends TargetOptions {
   /** Recorded in the lock and the audit log (default `apply <target>`). */
@@ -34,8 +34,10 @@ export async function applyTarget(io: CliIO, opts: ApplyOptions): Promise<{ targ
   const repo = openRepo(io, opts);
   const target = resolveTarget(io, repo, opts);
   const loc = locations(io, opts, stateStore(io, opts).readState());
-  const rendered = targetOutputs(repo, target, { extra: localLayer(io, opts), projectMcp: loc.projectDir !== undefined, managed: loc.managedDir !== undefined });
-  const outputs = await writableOutputs(io, opts, rendered, stateDir(homeDir(io, opts), io.env), !!opts.dryRun);
+  const { outputs: rendered, findings } = await admitted(repo, target, { extra: localLayer(io, opts), projectMcp: loc.projectDir !== undefined, managed: loc.managedDir !== undefined });
+  // The org's policy holds whatever the flags: a target that fails it is not written, not even planned (nothing runs).
+  if (findings.length > 0) throw refused(describeTarget(target), findings);
+  const outputs = await writableOutputs(io, opts, rendered, stateDir(homeDir(io, opts), io.env), commandLayers(repo.settings.raw).layers, !!opts.dryRun);
   const revision = repoRevision(io, opts);
   const result = runApply({
     locations: loc,

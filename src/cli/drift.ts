@@ -3,6 +3,7 @@
  * machine and what is on it, per SPEC.md's drift model. Exit 1 when any
  * managed value drifted (keys the user added alone are reported, exit 0).
  */
+import { commandLayers } from '../validate/trust.js';
 import { recoverUnderLock } from '../apply/run.js';
 import { outputLocation, type ClaudeLocations } from '../apply/paths.js';
 import { compareDrift } from '../drift/compare.js';
@@ -22,7 +23,7 @@ import { readIfExists } from '../system/fs.js';
 import type { HomePath, Target } from '../vocabulary.js';
 import { describeTarget, localLayer, openRepo, resolveTarget, type TargetOptions } from './context.js';
 import { printJson, type CliIO } from './io.js';
-import { locations, stateStore } from './machine.js';
+import { admitted, locations, refused, stateStore } from './machine.js';
 
 /** Every file drift and diff look at: each desired output and each output claude-env manages. */
 export function actualSnapshot(loc: ClaudeLocations, outputs: readonly Output[], state: MachineState): ActualSnapshot {
@@ -67,7 +68,14 @@ export async function machineView(io: CliIO, opts: TargetOptions, command: strin
   const state = store.readState();
   const loc = locations(io, opts, state);
   const extra = localLayer(io, opts);
-  const outputs = targetOutputs(repo, target, { extra, projectMcp: loc.projectDir !== undefined, managed: loc.managedDir !== undefined });
+  const renderOpts = { extra, projectMcp: loc.projectDir !== undefined, managed: loc.managedDir !== undefined };
+  let outputs: readonly Output[];
+  if (command === 'remediate') {
+    // remediate writes: the same checks as apply.
+    const got = await admitted(repo, target, renderOpts);
+    if (got.findings.length > 0) throw refused(describeTarget(target), got.findings);
+    outputs = got.outputs;
+  } else outputs = targetOutputs(repo, target, renderOpts);
   let tree: TreeMap | undefined;
   const mergedTree = (): TreeMap => (tree ??= mergeTarget(repo, target, { extra }).tree);
   const actual = actualSnapshot(loc, outputs, state);
@@ -117,7 +125,7 @@ export const hasManagedDrift = (r: DriftReport): boolean => r.items.some((i) => 
 /** `--online`: each enabled server's health, from a real MCP check (the SDK loads only here). */
 async function mcpHealth(io: CliIO, view: MachineView, opts: OnlineFlags): Promise<McpHealth[]> {
   const [{ checkTree }, { onlineOptions }] = await Promise.all([import('../mcp/online.js'), import('./mcp.js')]);
-  const report = await checkTree(view.mergedTree()['mcpServers'], onlineOptions(io, opts));
+  const report = await checkTree(view.mergedTree()['mcpServers'], { ...onlineOptions(io, opts), commandLayers: commandLayers(view.repo.settings.raw).layers });
   return report.servers.map((s) => ({ name: s.name, up: s.up, ...(s.error !== null ? { error: s.error } : {}) }));
 }
 

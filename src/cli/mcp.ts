@@ -3,6 +3,7 @@
  * with the MCP protocol, initialize, list its tools, time it, and check its
  * `expect` block. Exit 1 when a server is down or an expectation is unmet.
  */
+import { commandLayers } from '../validate/trust.js';
 import { ClaudeEnvError, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, formatLocation, type ExitCode } from '../errors.js';
 import type { CheckReport, LocatedCheck } from '../mcp/online.js';
 import { describeTarget, localLayer, openRepo, resolveTarget, type TargetOptions } from './context.js';
@@ -44,7 +45,7 @@ export async function run(io: CliIO, opts: TargetOptions & OnlineFlags & { json?
       throw new ClaudeEnvError('usage', `no enabled MCP server "${opts.server}" for ${describeTarget(target)}`, { exitCode: EXIT_USAGE, hint: names.length > 0 ? `enabled servers: ${names.join(', ')}` : 'the target has no enabled MCP servers' });
     }
   }
-  const report = await checkTree(servers, { ...online, only: opts.server });
+  const report = await checkTree(servers, { ...online, only: opts.server, commandLayers: commandLayers(repo.settings.raw).layers });
   if (opts.json) printJson(io, { target, servers: report.servers, findings: report.findings });
   else io.stdout.write(checkText(describeTarget(target), report));
   return report.findings.length > 0 ? EXIT_FINDINGS : EXIT_OK;

@@ -10,12 +10,12 @@
  * environment × team × project of the repo's targets (user layers aside),
  * each distinct definition checked once.
  */
-import { ClaudeEnvError } from '../errors.js';
+import { ClaudeEnvError, formatLocation } from '../errors.js';
 import { mergeTarget } from '../merge/target.js';
 import { toPlain, type TreeMap, type Value } from '../provenance/tree.js';
 import type { Repo, LayerDocument } from '../repo/repo.js';
 import { createSecretResolver } from '../secrets/resolve.js';
-import type { Finding, Origin, Target } from '../vocabulary.js';
+import type { Finding, LayerName, Origin, Target } from '../vocabulary.js';
 import { checkServers, type CheckEnv, type ServerCheck } from './check.js';
 import { unmetExpectations } from './expect.js';
 import { resolveServer, serverDefinitions, type ServerDefinition, type ServerSpec } from './servers.js';
@@ -36,6 +36,8 @@ export interface OnlineOptions {
   concurrency?: number | undefined;
   /** `--identity FILE` for `!encrypted` values. */
   identityFile?: string | undefined;
+  /** The layers whose `!secret cmd:` values may run (claude-env.yml `secrets.commands_from`); absent: none. */
+  commandLayers?: ReadonlySet<LayerName> | undefined;
 }
 
 /** A checked server with where it is defined. */
@@ -59,11 +61,11 @@ function notStarted(def: ServerDefinition, error: string): ServerCheck {
 
 /** Resolve and check definitions (each once), in the order given. */
 export async function checkDefinitions(defs: readonly ServerDefinition[], opts: OnlineOptions): Promise<ServerCheck[]> {
-  const resolveSecret = createSecretResolver({ env: opts.env, cwd: opts.cwd, identityFile: opts.identityFile });
+  const resolveSecret = createSecretResolver({ env: opts.env, cwd: opts.cwd, identityFile: opts.identityFile, ...(opts.commandLayers ? { commandLayers: opts.commandLayers } : {}) });
   const specs: Array<ServerSpec | string> = await Promise.all(
     defs.map((def) =>
       resolveServer(def, { env: opts.env, resolveSecret, timeoutMs: opts.timeoutMs, defaultTimeoutMs: DEFAULT_TIMEOUT_MS }).catch((err: unknown) => {
-        if (err instanceof ClaudeEnvError) return err.message;
+        if (err instanceof ClaudeEnvError) return err.file !== undefined && err.file !== def.origin?.file ? `${err.message} (set at ${formatLocation(err)})` : err.message;
         throw err;
       }),
     ),

@@ -84,10 +84,15 @@ export interface ResolveOptions {
 export async function resolveServer(def: ServerDefinition, opts: ResolveOptions): Promise<ServerSpec> {
   const secrets: Array<[string, string]> = [];
   const where = def.origin ? { file: def.origin.file, line: def.origin.line, column: def.origin.column } : undefined;
-  const str = async (v: Value | undefined): Promise<string | undefined> => {
+  // A secret is named by where it is set itself (a team may set a value of a server the base defines).
+  const placeOfValue = (container: object | undefined, key: string | number): typeof where => {
+    const o = container ? originAt(container, key) : undefined;
+    return o ? { file: o.file, line: o.line, column: o.column } : where;
+  };
+  const str = async (v: Value | undefined, at = where): Promise<string | undefined> => {
     if (v === undefined) return undefined;
     if (v instanceof SecretValue) {
-      const value = await opts.resolveSecret(v, where);
+      const value = await opts.resolveSecret(v, at);
       if (value !== '') secrets.push([value, v.describe()]);
       return value;
     }
@@ -98,17 +103,18 @@ export async function resolveServer(def: ServerDefinition, opts: ResolveOptions)
   const strMap = async (v: Value | undefined): Promise<Record<string, string> | undefined> => {
     if (!isMap(v)) return undefined;
     const out: Record<string, string> = {};
-    for (const k of Object.keys(v)) out[k] = (await str(v[k]))!;
+    for (const k of Object.keys(v)) out[k] = (await str(v[k], placeOfValue(v, k)))!;
     return out;
   };
   const e = def.entry;
   const own = typeof e['timeout'] === 'number' && e['timeout'] > 0 ? e['timeout'] : undefined;
   const base = { name: def.name, transport: def.transport, timeoutMs: opts.timeoutMs ?? own ?? opts.defaultTimeoutMs };
   if (def.transport === 'stdio') {
-    const args = Array.isArray(e['args']) ? await Promise.all(e['args'].map((a) => str(a).then((s) => s ?? ''))) : [];
+    const list = e['args'];
+    const args = Array.isArray(list) ? await Promise.all(list.map((a, i) => str(a, placeOfValue(list, i)).then((s) => s ?? ''))) : [];
     const env = await strMap(e['env']);
-    return { ...base, command: (await str(e['command'])) ?? '', args, ...(env ? { env } : {}), secrets };
+    return { ...base, command: (await str(e['command'], placeOfValue(e, 'command'))) ?? '', args, ...(env ? { env } : {}), secrets };
   }
   const headers = await strMap(e['headers']);
-  return { ...base, url: (await str(e['url'])) ?? '', ...(headers ? { headers } : {}), secrets };
+  return { ...base, url: (await str(e['url'], placeOfValue(e, 'url'))) ?? '', ...(headers ? { headers } : {}), secrets };
 }

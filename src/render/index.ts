@@ -2,7 +2,7 @@
 import type { Finding, Target } from '../vocabulary.js';
 import type { TreeMap } from '../provenance/tree.js';
 import type { Repo } from '../repo/repo.js';
-import { mergeTarget, type MergeOptions } from '../merge/target.js';
+import { mergeTarget, type MergedTarget, type MergeOptions } from '../merge/target.js';
 import { byPath, renderManagedSettings, renderOutputs, renderProjectMcp, type Output, type SecretUse } from './outputs.js';
 import { DELETE, SecretValue, isMap, originAt, type LayerValue, type Value } from '../provenance/tree.js';
 import type { LayerDocument } from '../repo/repo.js';
@@ -23,7 +23,11 @@ export interface RenderOptions extends MergeOptions {
 }
 
 export function renderTarget(repo: Repo, target: Target, opts: RenderOptions = {}): Rendered {
-  const merged = mergeTarget(repo, target, opts);
+  return renderMerged(repo, mergeTarget(repo, target, opts), opts);
+}
+
+function renderMerged(repo: Repo, merged: MergedTarget, opts: RenderOptions): Rendered {
+  const target = merged.target;
   let outputs = renderOutputs(repo, merged.tree);
   if (opts.projectMcp && target.project !== undefined) {
     const split = renderProjectMcp(merged.tree['settings'], merged.tree['mcpServers'], projectServerNames(repo, target.project));
@@ -98,6 +102,13 @@ function keyText(v: LayerValue | undefined): string {
 interface CachedOutputs {
   key: string;
   outputs: Output[];
+  findings?: Finding[];
+}
+
+/** The outputs of a target and the errors that keep apply from writing them (see `admittedOutputs`). */
+export interface Admitted {
+  readonly outputs: readonly Output[];
+  readonly findings: readonly Finding[];
 }
 
 /**
@@ -110,22 +121,42 @@ interface CachedOutputs {
  * in `renderTarget` every time.
  */
 export function targetOutputs(repo: Repo, target: Target, opts: RenderOptions = {}): readonly Output[] {
+  return cachedRender(repo, target, opts).outputs;
+}
+
+/**
+ * The outputs of a target with what `admit` finds in its merged tree (the
+ * checks apply makes before it writes: src/validate/target.ts), both kept in
+ * the artefact cache under the same inputs as `targetOutputs`: a warm apply
+ * neither merges nor checks again. `admit` must be a pure function of the
+ * merged tree and the repo settings.
+ */
+export function admittedOutputs(repo: Repo, target: Target, opts: RenderOptions, admit: (merged: MergedTarget) => Finding[]): Admitted {
+  return cachedRender(repo, target, opts, admit);
+}
+
+function cachedRender(repo: Repo, target: Target, opts: RenderOptions, admit?: (merged: MergedTarget) => Finding[]): Admitted {
+  const fresh = (): Admitted => {
+    const merged = mergeTarget(repo, target, opts);
+    return { outputs: renderMerged(repo, merged, opts).outputs, findings: admit ? admit(merged) : [] };
+  };
   const store = repo.artifactCache;
-  if (!store || opts.section !== undefined) return renderTarget(repo, target, opts).outputs;
+  if (!store || opts.section !== undefined) return fresh();
   const parts = repo.chainParts(target);
   const head = `outputs\0${VERSION}\0${JSON.stringify(target)}\0${opts.projectMcp ? 'project-mcp' : ''}${opts.managed ? ' managed' : ''}\0${(opts.extra ?? []).map((d: LayerDocument) => `${d.layer}\0${d.file}\0${keyText(d.root)}`).join('\0')}`;
   // The key is the inputs themselves (the store files it under a short hash of them): a hit is checked against every byte.
   const key = head + parts.map(([name, content]) => `\0${name}\0${typeof content === 'string' ? `${content.length}\0${content}` : `b${base64(content)}`}`).join('');
-  const hit = store.get(`outputs\0${key}`);
+  const name = `${admit ? 'admitted' : 'outputs'}\0${key}`;
+  const hit = store.get(name);
   if (hit !== undefined) {
     try {
       const entry = JSON.parse(hit) as CachedOutputs;
-      if (entry.key === key) return entry.outputs.map((o) => Object.freeze(o));
+      if (entry.key === key && (!admit || Array.isArray(entry.findings))) return { outputs: entry.outputs.map((o) => Object.freeze(o)), findings: entry.findings ?? [] };
     } catch {
       /* a damaged entry is a miss */
     }
   }
-  const outputs = renderTarget(repo, target, opts).outputs;
-  store.set(`outputs\0${key}`, JSON.stringify({ key, outputs: [...outputs] } satisfies CachedOutputs));
-  return outputs;
+  const got = fresh();
+  store.set(name, JSON.stringify({ key, outputs: [...got.outputs], ...(admit ? { findings: [...got.findings] } : {}) } satisfies CachedOutputs));
+  return got;
 }

@@ -88,6 +88,8 @@ function yamlFinding(err: { code: string; message: string; pos: [number, number]
   return { rule, severity, file, line, column: col, message: first };
 }
 
+/** How a secret shows everywhere but the written files (SecretValue.describe). */
+const SECRET_MARK = '«secret:';
 const SECRET_PROVIDERS: ReadonlySet<string> = new Set(['env', 'file', 'cmd']);
 
 class Converter {
@@ -134,6 +136,7 @@ class Converter {
           continue;
         }
         const key = String(k.value);
+        if (key.includes(SECRET_MARK)) this.lookalike(k);
         if (UNSAFE_KEYS.has(key)) {
           const at = this.origin(k.range?.[0] ?? 0);
           this.findings.push({ rule: 'unsafe-key', severity: 'error', file: this.file, line: at.line, column: at.column, message: `key "${key}" is not allowed` });
@@ -163,12 +166,30 @@ class Converter {
       if (tag === '!secret' || tag === '!encrypted') return this.secret(tag, n);
       const v = n.value;
       if (v === null || v === undefined) return null;
+      if (typeof v === 'string' && v.includes(SECRET_MARK)) this.lookalike(n);
       if (typeof v === 'string' || typeof v === 'boolean') return v;
       if (typeof v === 'number') return v;
       if (typeof v === 'bigint') return Number(v);
       return String(v);
     }
     return null;
+  }
+
+  /**
+   * Plain text that reads like a secret's description: only a tagged value
+   * (`!secret`, `!encrypted`) is ever resolved, so such text is refused rather
+   * than let it stand where apply puts a secret's value.
+   */
+  lookalike(n: YamlNode): void {
+    const at = this.origin(n.range?.[0] ?? 0);
+    this.findings.push({
+      rule: 'secret-lookalike',
+      severity: 'error',
+      file: this.file,
+      line: at.line,
+      column: at.column,
+      message: `plain text with "${SECRET_MARK}" looks like where apply puts a secret's value; only !secret and !encrypted values are secrets: write the reference as a tagged value`,
+    });
   }
 
   secret(tag: string, n: YamlNode & { value: unknown }): LayerValue {

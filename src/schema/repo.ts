@@ -3,6 +3,7 @@
  * access.yml and teams/<team>/members.yml. Every object is closed, so a typo
  * is an error instead of a setting that silently does nothing.
  */
+import { TRUST_LAYERS } from '../vocabulary.js';
 import {
   arrayOf,
   closedObject,
@@ -75,6 +76,8 @@ export const repoSettingsSchema: Schema = closedObject(
     merge: closedObject({ arrays: { type: 'object', additionalProperties: mergeStrategy } }),
     drift: closedObject({ severity: arrayOf(severityRule) }),
     secrets: closedObject({
+      // The only layers whose `!secret cmd:` values may run on a developer's machine (default: base, environments).
+      commands_from: { type: 'array', items: { enum: [...TRUST_LAYERS] }, uniqueItems: true },
       age: closedObject({
         recipients: arrayOf(matching('^age1[0-9a-z]+$', 'must be an age recipient (age1…)')),
       }),

@@ -15,6 +15,7 @@ import {
   type Schema,
 } from './common.js';
 import { PERMISSION_MODES, settingsRef } from './settings.js';
+import { TRUST_LAYERS } from '../vocabulary.js';
 
 const allowlistEntry = withMessages(
   {
@@ -34,5 +35,8 @@ export function securitySchema(complete: boolean): Schema {
     mcp: closedObject({ allowlist: arrayOf(allowlistEntry), require_https: boolean }),
     env: closedObject({ credential_patterns: stringList, credentials_must_be_secret: boolean }),
     enforce: closedObject({ settings: settingsRef(complete) }),
+    // The only layers whose executable content (hooks, status line, helpers, MCP stdio command/args/env,
+    // inline shell of workflows, executable or script overlay files) a target accepts.
+    executables: closedObject({ from: { type: 'array', items: { enum: [...TRUST_LAYERS] }, uniqueItems: true } }),
   });
 }

@@ -27,12 +27,19 @@ const escapeFor = (o: Output, value: string): string => (JSON_KINDS.has(o.kind) 
 export type SecretHasher = (value: string) => string;
 
 /** `hasher` is asked for only once every value is resolved: a failed resolution leaves no key behind. */
-export async function resolveOutputs(outputs: readonly Output[], resolve: SecretResolver, hasher: () => SecretHasher): Promise<Output[]> {
+/**
+ * `runCommands: false` (a dry run): `cmd:` references are not run; their
+ * descriptions stay in the content, so the plan shows the file as changing.
+ */
+export async function resolveOutputs(outputs: readonly Output[], resolve: SecretResolver, hasher: () => SecretHasher, opts: { runCommands?: boolean } = {}): Promise<Output[]> {
   const values = new Map<Output, string[]>();
   for (const o of outputs) {
     if (!o.secrets || o.secrets.length === 0) continue;
     const got: string[] = [];
-    for (const use of o.secrets) got.push(await resolve(new SecretValue(use.provider, use.ref), use.file === undefined ? undefined : { file: use.file, line: use.line, column: use.column }));
+    for (const use of o.secrets) {
+      if (use.provider === 'cmd' && opts.runCommands === false) got.push(use.placeholder);
+      else got.push(await resolve(new SecretValue(use.provider, use.ref), use.file === undefined ? undefined : { file: use.file, line: use.line, column: use.column }));
+    }
     values.set(o, got);
   }
   if (values.size === 0) return [...outputs];
@@ -43,6 +50,7 @@ export async function resolveOutputs(outputs: readonly Output[], resolve: Secret
     let content = o.content;
     const hashes: Record<string, string> = {};
     o.secrets!.forEach((use, i) => {
+      if (got[i] === use.placeholder) return; // not resolved (a command in a dry run)
       content = content.split(use.placeholder).join(escapeFor(o, got[i]!));
       hashes[use.placeholder] = hash(got[i]!);
     });

@@ -10,6 +10,8 @@ import { isAbsolute, resolve } from 'node:path';
 import { ClaudeEnvError, EXIT_USAGE, type ErrorLocation } from '../errors.js';
 import type { SecretValue } from '../provenance/tree.js';
 import { decrypt, parseIdentities } from './age.js';
+import { placeOf } from '../repo/layout.js';
+import type { LayerName } from '../vocabulary.js';
 
 export interface ResolverOptions {
   env: Readonly<Record<string, string | undefined>>;
@@ -19,6 +21,12 @@ export interface ResolverOptions {
   identityFile?: string | undefined;
   /** Time a `cmd:` reference may take (default 10 s). */
   cmdTimeoutMs?: number;
+  /**
+   * The layers whose `cmd:` references may run (claude-env.yml
+   * `secrets.commands_from`): a reference set anywhere else, or whose place is
+   * not known, is refused before anything runs. Absent: no command runs.
+   */
+  commandLayers?: ReadonlySet<LayerName>;
 }
 
 export type SecretResolver = (value: SecretValue, where?: ErrorLocation) => Promise<string>;
@@ -61,6 +69,12 @@ export function readIdentityText(path: string): string {
   }
 }
 
+/** The layer of the document at `file`: a repo path by the layout, an absolute one is the machine's own `local-overrides.yml`. */
+function layerOfFile(file: string): LayerName | undefined {
+  if (isAbsolute(file)) return 'user_local';
+  return placeOf(file).layer;
+}
+
 export function createSecretResolver(opts: ResolverOptions): SecretResolver {
   const cache = new Map<string, Promise<string>>();
   let identities: string[] | undefined;
@@ -95,6 +109,10 @@ export function createSecretResolver(opts: ResolverOptions): SecretResolver {
         }
       }
       case 'cmd': {
+        const layer = where?.file === undefined ? undefined : layerOfFile(where.file);
+        if (layer === undefined || !opts.commandLayers?.has(layer)) {
+          throw fail(value, where, `it runs a command, and ${layer === undefined ? 'where it is set is not known' : `the ${layer} layer is not one that claude-env.yml secrets.commands_from names`}; nothing was run`);
+        }
         const r = await runCommand(value.ref, opts);
         if (r.timedOut) throw fail(value, where, `the command did not finish within ${Math.round((opts.cmdTimeoutMs ?? DEFAULT_CMD_TIMEOUT_MS) / 100) / 10} s and was killed`);
         if (r.error) throw fail(value, where, `the command could not be run (${r.error})`);

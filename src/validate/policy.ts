@@ -7,7 +7,7 @@
  */
 import type { DriftPolicy } from '../drift/severity.js';
 import { isMap, originAt, type TreeMap, type Value } from '../provenance/tree.js';
-import type { Origin } from '../vocabulary.js';
+import { LAYERS_OF_TRUST_NAME, TRUST_LAYERS, type LayerName, type Origin, type TrustLayer } from '../vocabulary.js';
 
 export interface Listed {
   readonly value: string;
@@ -28,6 +28,8 @@ export interface Policy {
   readonly allowlistAt: Origin | undefined;
   readonly requireHttps: boolean;
   readonly credentials: ReadonlyArray<{ readonly glob: string; readonly match: RegExp }>;
+  /** `executables.from`: the layers whose executable content is accepted; undefined: any layer (access check is then the gate). */
+  readonly executablesFrom: { readonly layers: ReadonlySet<LayerName>; readonly names: readonly string[]; readonly at: Origin | undefined } | undefined;
 }
 
 /** A glob as a regular expression: `**` any text, `*` any text without `/`, `?` one character. */
@@ -78,6 +80,7 @@ export function compilePolicy(sec: TreeMap): Policy {
     allowlistAt: isMap(mcp) ? originAt(mcp, 'allowlist') : undefined,
     requireHttps: sub(mcp, 'require_https') === true,
     credentials: mustBeSecret ? listed(sub(env, 'credential_patterns')).map((l) => ({ glob: l.value, match: globRegex(l.value, 'i') })) : [],
+    executablesFrom: executablesFrom(sub(sec, 'executables')),
   };
 }
 
@@ -97,4 +100,11 @@ export function driftPolicy(tree: TreeMap): DriftPolicy | undefined {
   const { allowlist } = compilePolicy(sec);
   if (!allowlist) return undefined;
   return { mcpServerAllowed: (name, server) => serverAllowed(allowlist, name, server) };
+}
+
+function executablesFrom(v: Value | undefined): Policy['executablesFrom'] {
+  const from = sub(v, 'from');
+  if (!Array.isArray(from)) return undefined;
+  const names = from.filter((n): n is TrustLayer => typeof n === 'string' && (TRUST_LAYERS as readonly string[]).includes(n));
+  return { layers: new Set(names.flatMap((n) => LAYERS_OF_TRUST_NAME[n])), names, at: isMap(v) ? originAt(v, 'from') : undefined };
 }

@@ -10,6 +10,7 @@ import { mergedRule } from './rules/merged.js';
 import { policyRule } from './rules/policy.js';
 import { secretsRule } from './rules/secrets.js';
 import { repoEntriesRule } from './rules/repo-entries.js';
+import { trustRule } from './rules/trust.js';
 
 export const RULES: readonly Rule[] = [
   repoEntriesRule,
@@ -24,5 +25,6 @@ export const RULES: readonly Rule[] = [
   personaReferenceRule,
   mergedRule,
   policyRule,
+  trustRule,
   secretsRule,
 ];

@@ -20,7 +20,7 @@ describe('render', () => {
   it('prints the merged tree as YAML by default and as JSON with --format json', async () => {
     const y = await cli(['render', ...ann]);
     assert.equal(y.code, 0);
-    assert.match(y.stdout, /^settings:\n  spinnerTipsEnabled: "?yes"?\n  permissions:\n    allow:\n      - Bash\(npm run test:\*\)/);
+    assert.match(y.stdout, /^settings:\n  companyTipsEnabled: "?yes"?\n  permissions:\n    allow:\n      - Bash\(npm run test:\*\)/);
     const j = await cli(['render', ...ann, '--format', 'json']);
     const tree = JSON.parse(j.stdout) as Record<string, Record<string, unknown>>;
     assert.deepEqual(Object.keys(tree).sort(), ['files', 'instructions', 'mcpServers', 'personas', 'security', 'settings', 'workflows']);

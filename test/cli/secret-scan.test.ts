@@ -54,7 +54,7 @@ async function leakyRepo(): Promise<{ dir: string; expected: Array<{ file: strin
       `    ALERTS_WEBHOOK: ${FAKE.slack}`,
       `    ANTHROPIC_API_KEY: ${FAKE.anthropic}`,
       // Tagged values are references or ciphertext, whatever their text looks like.
-      `    RELEASE_TOKEN: !secret "cmd:echo ${FAKE.github}"`,
+      `    RELEASE_TOKEN: !secret "file:/run/secrets/${FAKE.github}"`,
       '    DEPLOY_KEY: !encrypted |',
       ...armored.trim().split('\n').map((l) => `      ${l}`),
       '',

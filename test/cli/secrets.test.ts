@@ -67,6 +67,8 @@ before(async () => {
   writeFileSync(join(secretsDir, 'cmd-secret'), CANARY.cmd);
   // the age value is made with Debian's age, as a platform engineer would
   const armored = execFileSync('age', ['-e', '-a', '-r', recipient], { input: CANARY.age, encoding: 'utf8' });
+  // alice's user layer may run a command for her secret: this repo trusts user layers with commands (the default is base and environments only).
+  writeFileSync(join(repo, 'claude-env.yml'), readFileSync(join(repo, 'claude-env.yml'), 'utf8').replace('commands_from: [base, environments]', 'commands_from: [base, environments, users]'));
   writeFileSync(
     join(repo, 'users/alice/overrides.yml'),
     [
@@ -232,7 +234,7 @@ describe('secret encrypt and decrypt', () => {
   it('encrypts for the recipients of claude-env.yml so that Debian’s age decrypts it', async () => {
     const cfg = join(repo, 'claude-env.yml');
     const text = readFileSync(cfg, 'utf8');
-    writeFileSync(cfg, `${text}\nsecrets:\n  age:\n    recipients: [${recipient}]\n`);
+    writeFileSync(cfg, text.replace('\nsecrets:\n', `\nsecrets:\n  age:\n    recipients: [${recipient}]\n`));
     try {
       const r = await cli(['secret', 'encrypt', '--repo', repo], { stdin: 'round trip one\n' });
       assert.equal(r.code, 0, r.stderr);

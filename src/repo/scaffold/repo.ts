@@ -55,10 +55,15 @@ drift:
     - { path: "settings.alwaysThinkingEnabled", severity: low, category: user-preference }
     - { path: "settings.spinnerTipsEnabled", severity: low, category: user-preference }
 
-# Encrypted values (!encrypted) are encrypted to these age recipients. Add
-# your team's age public keys (from age-keygen) and uncomment; then
-# "claude-env secret encrypt" prints values to paste into any layer file.
-# secrets:
+# Secrets. A !secret cmd: value runs a command on every machine of its
+# targets at apply, so it is accepted only in the layers named here (team,
+# project and user layers are written by people with fewer rights than the
+# machine's owner). Encrypted values (!encrypted) are encrypted to the age
+# recipients: add your team's age public keys (from age-keygen) and
+# uncomment; then "claude-env secret encrypt" prints values to paste into any
+# layer file.
+secrets:
+  commands_from: [base, environments]
 #   age:
 #     recipients:
 #       - <age public key of the platform team>

@@ -14,7 +14,7 @@ import { pointerPath, type Rule } from '../rule.js';
 export const describeTarget = (t: Target): string => [t.env, t.team, t.user, t.project].filter(Boolean).join('/');
 
 /** Origin of the value at a path of a merged tree: the deepest recorded one. */
-function originOfPath(tree: TreeMap, path: readonly string[]): Origin | undefined {
+export function originOfPath(tree: TreeMap, path: readonly string[]): Origin | undefined {
   let cur: Value = tree;
   let found = originsOf(tree)?.self;
   for (const seg of path) {

@@ -12,7 +12,7 @@ import { ClaudeEnvError } from '../../errors.js';
 import { mergeTarget } from '../../merge/target.js';
 import { isMap, originAt, originsOf, SecretValue, type TreeMap, type Value } from '../../provenance/tree.js';
 import { compilePolicy, serverAllowed, sub, type Policy } from '../policy.js';
-import type { Origin, Target } from '../../vocabulary.js';
+import type { Finding, Origin, Target } from '../../vocabulary.js';
 import type { Rule } from '../rule.js';
 import { describeTarget } from './merged.js';
 
@@ -112,6 +112,87 @@ function checkServers(p: Policy, servers: Value | undefined): Violation[] {
   return out;
 }
 
+/** Settings whose value is a command Claude Code runs (CLAUDE-CODE.md §2.3). */
+const COMMAND_SETTINGS: ReadonlySet<string> = new Set(['statusLine', 'subagentStatusLine', 'apiKeyHelper', 'awsAuthRefresh', 'awsCredentialExport', 'gcpAuthRefresh', 'otelHeadersHelper']);
+/** Environment variables that make programs load code (settings.env reaches every hook, tool and MCP server). */
+const LOADER_ENV: ReadonlySet<string> = new Set(['NODE_OPTIONS', 'LD_PRELOAD', 'LD_LIBRARY_PATH', 'DYLD_INSERT_LIBRARIES', 'BASH_ENV', 'ENV', 'PATH', 'PYTHONPATH', 'PYTHONSTARTUP', 'PERL5OPT', 'RUBYOPT', 'GIT_SSH_COMMAND']);
+/** Overlay files a hook, skill or Claude Code runs. */
+const SCRIPT_OVERLAY = /^(hooks|skills|commands|agents|bin|scripts|plugins)\/|\.(sh|bash|zsh|py|js|mjs|cjs|ts|rb|pl|ps1)$/;
+
+/** Every origin inside a value (keys of maps, items of lists), with the value's own origin first. */
+function originsIn(v: Value | undefined, at: Origin | undefined, out: Array<Origin | undefined> = []): Array<Origin | undefined> {
+  out.push(at);
+  if (v === undefined || v === null || typeof v !== 'object' || v instanceof SecretValue) return out;
+  if (Array.isArray(v)) v.forEach((item, i) => originsIn(item, originAt(v, i), out));
+  else for (const k of Object.keys(v)) originsIn(v[k], originAt(v, k), out);
+  return out;
+}
+
+/**
+ * With `executables.from` in the policy: the executable content of a target
+ * (hooks, status line and helper commands, code-loading env variables, MCP
+ * stdio command/args/env and headersHelper, persona hooks and inline MCP
+ * servers, workflows' inline shell, script overlay files) comes only from
+ * the layers it names, judged by where each merged value was set.
+ */
+function checkExecutables(p: Policy, tree: Partial<TreeMap>, isExecutableFile?: (source: string) => boolean): Violation[] {
+  const from = p.executablesFrom;
+  if (!from) return [];
+  const out: Violation[] = [];
+  const seen = new Set<string>();
+  const check = (what: string, v: Value | undefined, at: Origin | undefined): void => {
+    for (const o of originsIn(v, at)) {
+      if (!o || from.layers.has(o.layer)) continue;
+      const id = `${o.file}:${o.line}:${o.column}`;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      out.push({ rule: 'policy-executable-layer', at: o, message: `${what} is set in the ${o.layer} layer; the security policy accepts executable content only from ${from.names.join(', ') || 'no layer'}${where(from.at)}` });
+    }
+  };
+  const settings = tree['settings'];
+  if (isMap(settings)) {
+    for (const k of Object.keys(settings)) {
+      if (k === 'hooks' || COMMAND_SETTINGS.has(k) || k.endsWith('Helper')) check(`settings.${k}`, settings[k], originAt(settings, k));
+    }
+    const env = settings['env'];
+    if (isMap(env)) for (const k of Object.keys(env)) if (LOADER_ENV.has(k)) check(`settings.env.${k}`, env[k], originAt(env, k));
+  }
+  const servers = tree['mcpServers'];
+  if (isMap(servers)) {
+    for (const [name, def] of Object.entries(servers)) {
+      if (!isMap(def) || def['enabled'] === false) continue;
+      const stdio = def['type'] === 'stdio' || (def['type'] === undefined && def['url'] === undefined);
+      for (const k of stdio ? ['command', 'args', 'env', 'headersHelper', 'type'] : ['headersHelper']) if (def[k] !== undefined) check(`MCP server "${name}" ${k}`, def[k], originAt(def, k));
+    }
+  }
+  const personas = tree['personas'];
+  if (isMap(personas)) {
+    for (const [name, def] of Object.entries(personas)) {
+      if (!isMap(def)) continue;
+      for (const k of ['hooks', 'mcpServers']) if (def[k] !== undefined) check(`persona "${name}" ${k}`, def[k], originAt(def, k));
+    }
+  }
+  const workflows = tree['workflows'];
+  if (isMap(workflows)) {
+    const shell = (v: Value | undefined, at: Origin | undefined, name: string): void => {
+      if (typeof v === 'string') {
+        if (v.includes('!`') || /(^|\n)```!/.test(v)) check(`workflow "${name}" inline shell`, v, at);
+      } else if (Array.isArray(v)) v.forEach((item, i) => shell(item, originAt(v, i), name));
+      else if (isMap(v)) for (const k of Object.keys(v)) shell(v[k], originAt(v, k), name);
+    };
+    for (const [name, def] of Object.entries(workflows)) shell(def, originAt(workflows, name), name);
+  }
+  const files = tree['files'];
+  if (isMap(files)) {
+    for (const [target, source] of Object.entries(files)) {
+      if (SCRIPT_OVERLAY.test(target) || (typeof source === 'string' && isExecutableFile?.(source))) check(`files/${target}`, source, originAt(files, target));
+    }
+  }
+  return out;
+}
+
+const EXECUTABLE_SECTIONS = ['settings', 'mcpServers', 'personas', 'workflows', 'files'] as const;
+
 /** Results kept by policy and by the identity of the subtree checked. */
 class Memo {
   private readonly byPolicy = new WeakMap<object, Map<string, WeakMap<object, Violation[]>>>();
@@ -128,6 +209,30 @@ class Memo {
   }
 }
 
+/** The security policy's violations in a merged tree (none when it has no `security`); `policies` and `memo` share work across targets. */
+function treeViolations(tree: TreeMap, policies: WeakMap<object, Policy> = new WeakMap(), memo: Memo = new Memo(), isExecutableFile?: (source: string) => boolean): Violation[] {
+  const sec = tree['security'];
+  if (!isMap(sec)) return [];
+  let policy = policies.get(sec);
+  if (!policy) policies.set(sec, (policy = compilePolicy(sec)));
+  const p = policy;
+  const settings = tree['settings'];
+  const fallback = originsOf(sec)?.self;
+  return [
+    ...memo.get(sec, 'permissions', sub(settings, 'permissions'), () => checkPermissions(p, settings, fallback)),
+    ...memo.get(sec, 'env', sub(settings, 'env'), () => checkCredentials(p, sub(settings, 'env'), 'settings.env')),
+    ...memo.get(sec, 'mcpServers', tree['mcpServers'], () => checkServers(p, tree['mcpServers'])),
+    ...memo.get(sec, 'personas', tree['personas'], () => checkPersonas(p, tree['personas'])),
+    // One section at a time, so that a section many targets share is checked once.
+    ...(p.executablesFrom ? EXECUTABLE_SECTIONS.flatMap((k) => memo.get(sec, `executables-${k}`, tree[k], () => checkExecutables(p, { [k]: tree[k]! }, isExecutableFile))) : []),
+  ];
+}
+
+/** The security policy's violations in one target's merged tree, as findings (what apply refuses). */
+export function policyFindings(tree: TreeMap, isExecutableFile?: (source: string) => boolean): Finding[] {
+  return treeViolations(tree, undefined, undefined, isExecutableFile).map((v) => ({ rule: v.rule, severity: 'error', file: v.at.file, line: v.at.line, column: v.at.column, message: v.message }));
+}
+
 export const policyRule: Rule = {
   findings: {
     'policy-required-deny': 'a permissions.deny rule that the security policy requires is missing from a target',
@@ -136,12 +241,14 @@ export const policyRule: Rule = {
     'policy-mcp-allowlist': 'an MCP server that is not on the security policy allowlist',
     'policy-mcp-https': 'a remote MCP server reached over plain http although the security policy requires https',
     'policy-credential-plain': 'an env variable or MCP header that looks like a credential but holds a plain value',
+    'policy-executable-layer': 'executable content (a hook, a helper command, an MCP stdio command, a script) set in a layer the security policy does not accept it from (executables.from)',
   },
   description: 'the security policy (base/security, environments/<env>/security.yml) against the merged tree of every target',
   check(ctx) {
     const cache = ctx.mergeCache;
     const policies = new WeakMap<object, Policy>();
     const memo = new Memo();
+    const isExecutableFile = (source: string): boolean => (ctx.repo.source.mode(source) & 0o111) !== 0;
     const found = new Map<string, { v: Violation; first: Target; targets: number }>();
     for (const target of ctx.repo.targets()) {
       let tree: TreeMap;
@@ -151,19 +258,7 @@ export const policyRule: Rule = {
         if (err instanceof ClaudeEnvError) continue; // documents with errors: reported by the document rules
         throw err;
       }
-      const sec = tree['security'];
-      if (!isMap(sec)) continue;
-      let policy = policies.get(sec);
-      if (!policy) policies.set(sec, (policy = compilePolicy(sec)));
-      const p = policy;
-      const settings = tree['settings'];
-      const fallback = originsOf(sec)?.self;
-      const violations = [
-        ...memo.get(sec, 'permissions', sub(settings, 'permissions'), () => checkPermissions(p, settings, fallback)),
-        ...memo.get(sec, 'env', sub(settings, 'env'), () => checkCredentials(p, sub(settings, 'env'), 'settings.env')),
-        ...memo.get(sec, 'mcpServers', tree['mcpServers'], () => checkServers(p, tree['mcpServers'])),
-        ...memo.get(sec, 'personas', tree['personas'], () => checkPersonas(p, tree['personas'])),
-      ];
+      const violations = treeViolations(tree, policies, memo, isExecutableFile);
       for (const v of violations) {
         const key = `${v.at.file}:${v.at.line}:${v.at.column}\0${v.rule}\0${v.message}`;
         const seen = found.get(key);

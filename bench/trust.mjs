@@ -1,0 +1,126 @@
+#!/usr/bin/env node
+// `npm run bench` stage for the trust boundary (issue 12), on the generated
+// org of bench/generate-org.mjs (reused from bench/.out/org):
+//
+//   (t1) validate: the rules that guard the trust boundary (command secrets by
+//        layer, the policy's own layers, reserved overlay names, symlinks and
+//        unsafe entries of the repo), run in process on a repo whose
+//        documents are already parsed, against a whole validate of the same
+//        repo (fresh repo, every rule, documents parsed): the share of
+//        validate's time the checks cost. Goal <= 5 %.
+//   (t2) apply: what apply checks before it writes a target (src/validate/
+//        target.ts: the trust rules on its chain, its merged tree's schema, the
+//        security policy) for N targets, against applying the same N targets
+//        into fresh homes (runApply: lock, restore point, fsynced files,
+//        journal, renames, check, state). Goal <= 5 %.
+//
+// Both sides alternate for --runs rounds; the figure is the median of
+// per-round shares. Options: --runs N (default 3), --targets N (default 300).
+
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { generateOrg } from './generate-org.mjs';
+import { OUT, ROOT, fmtMs, log, median, parseArgs } from './common.mjs';
+
+const opts = parseArgs(process.argv.slice(2), {
+  script: import.meta.url,
+  defaults: { runs: 3, targets: 300 },
+  values: { '--runs': ['runs', Number], '--targets': ['targets', Number] },
+});
+const RUNS = opts.runs;
+const TARGETS = opts.targets;
+
+const dist = (p) => import(join(ROOT, 'dist', 'src', p));
+const [{ Repo }, { worktreeSource }, { validateRepo }, { RULES }, { mergeTarget, createMergeCache }, { renderTarget }, { runApply }, { admitTarget }] = await Promise.all([
+  dist('repo/repo.js'),
+  dist('system/repo-source.js'),
+  dist('validate/index.js'),
+  dist('validate/registry.js'),
+  dist('merge/target.js'),
+  dist('render/index.js'),
+  dist('apply/run.js'),
+  dist('validate/target.js'),
+]);
+
+// The rules that exist only for the trust boundary.
+const TRUST_FINDINGS = new Set(['secret-cmd-layer', 'repo-symlink', 'repo-entry']);
+const trustRules = RULES.filter((r) => Object.keys(r.findings).some((id) => TRUST_FINDINGS.has(id)));
+if (trustRules.length === 0) throw new Error('no trust rules found in the registry');
+
+const org = generateOrg(join(OUT, 'org'), { ...opts.org, force: opts.force });
+const open = () => new Repo(worktreeSource(org.dir));
+const rows = [];
+
+// (t1) validate
+{
+  const parsed = open();
+  parsed.allDocuments();
+  const shares = [];
+  let last;
+  for (let round = 0; round < RUNS; round++) {
+    let t0 = performance.now();
+    const whole = await validateRepo(open(), { rules: RULES });
+    const all = performance.now() - t0;
+    t0 = performance.now();
+    await validateRepo(parsed, { rules: trustRules });
+    const checks = performance.now() - t0;
+    shares.push(checks / all);
+    last = { all, checks, findings: whole.findings.length };
+    log(`(t1) round ${round + 1}: trust rules ${fmtMs(checks)}, whole validate ${fmtMs(all)} (${(100 * checks / all).toFixed(2)} %)`);
+  }
+  const share = median(shares);
+  rows.push({
+    stage: `(t1) the trust rules of validate (${trustRules.length} rules), in process, documents parsed`,
+    ours: fmtMs(last.checks),
+    peer: `${fmtMs(last.all)}: a whole validate of the org in process (every rule, documents parsed)`,
+    ratio: `${(100 * share).toFixed(2)} %`,
+    goal: '<= 5 %',
+    met: share <= 0.05 ? 'yes' : 'no',
+  });
+}
+
+// (t2) apply
+{
+  const repo = open();
+  const cache = createMergeCache(repo);
+  const targets = repo.targets({ env: 'production' }).filter((_, i) => i % 50 === 0).slice(0, TARGETS);
+  const work = targets.map((t) => {
+    const merged = mergeTarget(repo, t, { cache });
+    return { t, merged, outputs: renderTarget(repo, t, { cache }).outputs };
+  });
+  const box = join(OUT, 'trust-homes');
+  const shares = [];
+  let last;
+  for (let round = 0; round < RUNS; round++) {
+    rmSync(box, { recursive: true, force: true });
+    let t0 = performance.now();
+    work.forEach(({ t, outputs }, i) => {
+      const home = join(box, String(i));
+      mkdirSync(home, { recursive: true });
+      runApply({ locations: { home }, stateDir: join(home, '.claude-env'), target: t, outputs });
+    });
+    const apply = performance.now() - t0;
+    t0 = performance.now();
+    let refused = 0;
+    for (const { merged } of work) if (admitTarget({ merged, settings: repo.settings.raw, textOf: (f) => repo.document(f)?.text }).length > 0) refused++;
+    const checks = performance.now() - t0;
+    if (refused > 0) throw new Error(`${refused} targets of the bench org fail the checks`);
+    shares.push(checks / apply);
+    last = { apply, checks };
+    log(`(t2) round ${round + 1}: checks ${fmtMs(checks)}, apply ${fmtMs(apply)} of ${work.length} targets (${(100 * checks / apply).toFixed(2)} %)`);
+  }
+  rmSync(box, { recursive: true, force: true });
+  const share = median(shares);
+  rows.push({
+    stage: `(t2) apply's checks before writing (trust rules on the chain, merged schema, security policy), ${work.length} targets, in process`,
+    ours: fmtMs(last.checks),
+    peer: `${fmtMs(last.apply)}: applying the same targets into fresh homes (runApply)`,
+    ratio: `${(100 * share).toFixed(2)} %`,
+    goal: '<= 5 %',
+    met: share <= 0.05 ? 'yes' : 'no',
+  });
+}
+
+const md = ['| stage | ours | compared with | share | goal | met? |', '| --- | ---: | --- | ---: | --- | --- |', ...rows.map((r) => `| ${r.stage} | ${r.ours} | ${r.peer} | ${r.ratio} | ${r.goal} | ${r.met} |`)].join('\n');
+writeFileSync(join(OUT, 'trust.json'), JSON.stringify(rows, null, 2));
+process.stdout.write(`\nTrust boundary stages (Markdown, for README):\n\n${md}\n`);
