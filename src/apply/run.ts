@@ -9,16 +9,17 @@
  */
 import { mkdirSync, readFileSync, rmdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { ClaudeEnvError, EXIT_USAGE } from '../errors.js';
+import { ClaudeEnvError, EXIT_FINDINGS, EXIT_USAGE } from '../errors.js';
 import type { Output } from '../render/outputs.js';
 import { sha256 } from '../provenance/hash.js';
 import { SHARED_KINDS, UnparsableFileError, takeBackClaudeMd, takeBackMcpServers, takeBackSettingsJson, type TakenBack } from '../render/shared-files.js';
 import { StateStore, type JournalEntry, type RestoreFile, type RestorePoint } from '../state/store.js';
 import { withLastWrites } from '../state/last-writes.js';
 import type { MachineState } from '../state/types.js';
-import { mkdirp, readIfExists, removeFile, removeIfExists, renameInto, stageFile, syncDir, tempPathFor } from '../system/fs.js';
+import { mkdirp, readIfExists, readNoFollow, removeFile, removeIfExists, renameInto, stageFile, syncDir, tempPathFor } from '../system/fs.js';
+import { LinkGuard } from '../system/links.js';
 import type { Target } from '../vocabulary.js';
-import { outputLocation, type ClaudeLocations } from './paths.js';
+import { outputLocation, outputPlace, outputRoots, type ClaudeLocations } from './paths.js';
 import { planApply, type Plan } from './plan.js';
 
 export interface FileChange {
@@ -29,11 +30,44 @@ export interface FileChange {
   readonly mode?: number;
 }
 
+/** Throws when a change may not be written (see `writeGuard`). */
+export type WriteGuard = (change: { readonly path: string; readonly abs: string }) => void;
+
+/**
+ * The write port's check of one change: its path stays under its root
+ * (paths.ts `insideRoot`, through `outputPlace`) and no symbolic link is on
+ * the way below the root, nor is the file one (system/links.ts). `links`
+ * remembers the folders it has looked at, for one run.
+ */
+export function writeGuard(loc: ClaudeLocations, links = new LinkGuard(outputRoots(loc))): WriteGuard {
+  return (c) => {
+    const problem = linkProblem(loc, links, c.path, c.abs);
+    if (problem !== undefined) throw new ClaudeEnvError('unsafe-path', `${c.abs} ${problem}; nothing was changed`, { file: c.abs, exitCode: EXIT_FINDINGS });
+  };
+}
+
+/** Why an output may not be written at `abs` (a link on the way, or the file a link), or undefined; an `unsafe-path` error when its path leaves its root. */
+function linkProblem(loc: ClaudeLocations, links: LinkGuard, path: string, abs: string): string | undefined {
+  let root: string | undefined;
+  try {
+    const place = outputPlace(loc, path);
+    if (outputLocation(loc, path) === abs) root = place.root;
+  } catch (err) {
+    // A project or managed file of a restore point made with --project-dir/--managed that these locations do not name.
+    if (!(err instanceof ClaudeEnvError) || err.code !== 'usage') throw err;
+  }
+  // A restore point made under other locations (another CLAUDE_CONFIG_DIR) names its own files: checked against the roots they are under.
+  return root !== undefined ? links.problem(abs, root) : links.problem(abs);
+}
+
 /**
  * Switch a set of files in one step (see the top of this file). `restorePoint`
- * names the restore point that holds the old files.
+ * names the restore point that holds the old files. `guard`, the write
+ * port's check, sees every change before anything is staged: a refusal
+ * leaves every file as it was.
  */
-export function commitFiles(store: StateStore, changes: readonly FileChange[], newState: MachineState, restorePoint: string): void {
+export function commitFiles(store: StateStore, changes: readonly FileChange[], newState: MachineState, restorePoint: string, guard?: WriteGuard): void {
+  if (guard) for (const c of changes) guard(c);
   const entries: JournalEntry[] = changes.map((c) => (c.bytes === undefined ? { abs: c.abs, remove: true } : { abs: c.abs, temp: tempPathFor(c.abs) }));
   const id = restorePoint;
   store.writeJournal({ id, phase: 'staging', restorePoint, entries, newState });
@@ -147,6 +181,8 @@ export function runApply(opts: ApplyOptions): ApplyResult {
   const store = new StateStore(opts.stateDir);
   const unlock = opts.dryRun ? () => {} : store.lock(opts.command ?? 'apply', opts.waitMs);
   const locate = (p: string): string => outputLocation(opts.locations, p);
+  const links = new LinkGuard(outputRoots(opts.locations));
+  const guard = writeGuard(opts.locations, links);
   const releaseClaude = opts.dryRun ? () => {} : lockClaudeJson(locate('.claude.json'));
   try {
     const recovered = opts.dryRun ? undefined : recover(store);
@@ -157,7 +193,9 @@ export function runApply(opts: ApplyOptions): ApplyResult {
       outputs: opts.outputs,
       state,
       locate,
-      actual: readIfExists,
+      // The file itself is opened without following a link (a link is a conflict): the guard looks at the folders only.
+      actual: readNoFollow,
+      refuse: (p, abs) => links.problem(abs, outputPlace(opts.locations, p).root, { file: false }),
       ...(opts.force ? { force: true } : {}),
     });
     const base = { plan, dryRun: !!opts.dryRun, bytesWritten: 0, ...(recovered ? { recovered } : {}) };
@@ -181,8 +219,12 @@ export function runApply(opts: ApplyOptions): ApplyResult {
     });
     const restorePoint = store.createRestorePoint('apply', saved, state);
     try {
-      commitFiles(store, changes, withLastWrites(newState, changes, restorePoint), restorePoint);
+      commitFiles(store, changes, withLastWrites(newState, changes, restorePoint), restorePoint, guard);
     } catch (err) {
+      if (err instanceof ClaudeEnvError) {
+        recover(store);
+        throw err;
+      }
       // Failed while staging (disk full, unwritable folder): nothing was renamed yet, so undoing leaves every file as it was.
       recover(store);
       const e = err as NodeJS.ErrnoException;
@@ -192,7 +234,7 @@ export function runApply(opts: ApplyOptions): ApplyResult {
     }
     const problem = postApplyCheck(changes);
     if (problem) {
-      rollbackTo(store, store.readRestorePoint(restorePoint), 'post-apply check failed', { exact: true });
+      rollbackTo(store, store.readRestorePoint(restorePoint), 'post-apply check failed', { exact: true, guard });
       throw new ClaudeEnvError('apply-check-failed', `${problem}; every file was put back as it was`, { exitCode: EXIT_USAGE });
     }
     store.audit({
@@ -259,6 +301,8 @@ export interface RollbackOptions {
   readonly exact?: boolean;
   /** The restore point the caller made of the files before this rollback (so it can be rolled back in turn). */
   readonly savedAs?: string;
+  /** The write port's check of every file written or removed (see `writeGuard`). */
+  readonly guard?: WriteGuard;
 }
 
 const CHANGED_SINCE = 'changed since claude-env wrote it';
@@ -334,7 +378,7 @@ export function rollbackTo(store: StateStore, point: RestorePoint, reason: strin
     }
     newState = { ...newState, lastWrites };
   }
-  commitFiles(store, changes, newState, point.id);
+  commitFiles(store, changes, newState, point.id, opts.guard);
   // Files where changes made since claude-env wrote them were kept (whole, or all but claude-env's part).
   const kept = done.filter((d) => d.file.action === 'keep-changed' || d.file.action === 'take-out').map((d) => d.file.path);
   store.audit({ event: 'rollback', to: point.id, reason, files: changes.map((c) => c.path), ...(kept.length ? { kept } : {}) });

@@ -6,7 +6,7 @@
  * manual-intervention entries. Exit 0 when no managed drift is left, 1 when
  * some is, 2 when a re-check failed (and everything was rolled back).
  */
-import { commitFiles, lockClaudeJson, rollbackTo } from '../apply/run.js';
+import { commitFiles, lockClaudeJson, rollbackTo, writeGuard } from '../apply/run.js';
 import { outputLocation } from '../apply/paths.js';
 import { planApply } from '../apply/plan.js';
 import { compareDrift } from '../drift/compare.js';
@@ -46,6 +46,7 @@ export async function run(io: CliIO, opts: RemediateOptions): Promise<ExitCode> 
   if (selection.fix.length > 0) {
     const unlock = view.store.lock('remediate', waitMs(opts));
     const locate = (p: string): string => outputLocation(view.loc, p);
+    const guard = writeGuard(view.loc);
     let releaseClaude = (): void => {};
     try {
       // Claude Code's lock on its state file, held while remediate may rewrite it (and roll it back).
@@ -75,14 +76,14 @@ export async function run(io: CliIO, opts: RemediateOptions): Promise<ExitCode> 
         const change = { path: step.file, abs: locate(step.file), ...(next === undefined ? {} : { bytes: Buffer.from(next), mode }) };
         // What remediate leaves in the file is recorded: a later rollback of it tells changes made since by it.
         state = withLastWrites({ ...state, outputs }, [change], restorePoint);
-        commitFiles(view.store, [change], state, restorePoint);
+        commitFiles(view.store, [change], state, restorePoint, guard);
         // Re-check: the item is gone, and the file drifts in nothing it did not drift in before.
         const check = secretCheckOf(view.store.dir, state);
         const after = compareDrift({ target: view.target, desired: view.outputs, actual: actualSnapshot(view.loc, view.outputs, state), state, rules: severityRules(view.repo), ...(check ? { secretCheck: check } : {}), ...(view.policy ? { policy: view.policy } : {}) });
         const left = after.items.filter((i) => i.file === step.file && i.kind !== 'extra').map(itemKey);
         const bad = left.find((k) => k === itemKey(step) || !expected.has(k) || done.has(k));
         if (bad !== undefined) {
-          rollbackTo(view.store, view.store.readRestorePoint(restorePoint), `remediate: ${step.path} did not hold`, { exact: true });
+          rollbackTo(view.store, view.store.readRestorePoint(restorePoint), `remediate: ${step.path} did not hold`, { exact: true, guard });
           const what = bad === itemKey(step) ? `${step.path} still drifts after its fix` : `the fix of ${step.path} left ${step.file} drifting (${bad.split('\0')[1]})`;
           throw new ClaudeEnvError('remediate-check-failed', `${what}; every file was put back as it was (restore point ${restorePoint})`, { file: step.file, exitCode: EXIT_USAGE });
         }

@@ -7,11 +7,11 @@
  * itself be rolled back.
  */
 import { ClaudeEnvError, EXIT_OK, EXIT_USAGE, type ExitCode } from '../errors.js';
-import { lockClaudeJson, recover, recoverUnderLock, rollbackTo, type RolledBackFile } from '../apply/run.js';
+import { lockClaudeJson, recover, recoverUnderLock, rollbackTo, writeGuard, type RolledBackFile } from '../apply/run.js';
 import { readIfExists } from '../system/fs.js';
 import type { TargetOptions } from './context.js';
 import { printJson, type CliIO } from './io.js';
-import { stateStore, waitMs } from './machine.js';
+import { locations, stateStore, waitMs } from './machine.js';
 
 const VERB: Record<RolledBackFile['action'], string> = {
   restore: 'restored',
@@ -58,7 +58,7 @@ export async function run(io: CliIO, opts: TargetOptions & { list?: boolean; to?
         return { path: f.path, abs: f.abs, ...(now ? { bytes: now.bytes, mode: now.mode } : {}) };
       });
       const before = store.createRestorePoint(`before rollback to ${id}`, saved, store.readState());
-      const files = rollbackTo(store, point, `rollback to ${id}`, { savedAs: before });
+      const files = rollbackTo(store, point, `rollback to ${id}`, { savedAs: before, guard: writeGuard(locations(io, opts, store.readState())) });
       if (opts.json) {
         printJson(io, {
           restored: id,
