@@ -13,6 +13,11 @@
 //        security policy) for N targets, against applying the same N targets
 //        into fresh homes (runApply: lock, restore point, fsynced files,
 //        journal, renames, check, state). Goal <= 5 %.
+//   (t3) apply: the write port's path checks (each output path under its root,
+//        no symbolic link on the way, at plan and at commit) for the same
+//        targets, against applying them. Goal <= 5 %. (The repo's own links
+//        and unsafe tree entries cost nothing apart: the listing's entry
+//        types and the one ls-tree tell them.)
 //
 // Both sides alternate for --runs rounds; the figure is the median of
 // per-round shares. Options: --runs N (default 3), --targets N (default 300).
@@ -43,7 +48,7 @@ const [{ Repo }, { worktreeSource }, { validateRepo }, { RULES }, { mergeTarget,
 ]);
 
 // The rules that exist only for the trust boundary.
-const TRUST_FINDINGS = new Set(['secret-cmd-layer', 'repo-symlink', 'repo-entry']);
+const TRUST_FINDINGS = new Set(['secret-cmd-layer', 'repo-symlink', 'repo-path', 'unsafe-path']);
 const trustRules = RULES.filter((r) => Object.keys(r.findings).some((id) => TRUST_FINDINGS.has(id)));
 if (trustRules.length === 0) throw new Error('no trust rules found in the registry');
 
@@ -113,6 +118,58 @@ const rows = [];
   const share = median(shares);
   rows.push({
     stage: `(t2) apply's checks before writing (trust rules on the chain, merged schema, security policy), ${work.length} targets, in process`,
+    ours: fmtMs(last.checks),
+    peer: `${fmtMs(last.apply)}: applying the same targets into fresh homes (runApply)`,
+    ratio: `${(100 * share).toFixed(2)} %`,
+    goal: '<= 5 %',
+    met: share <= 0.05 ? 'yes' : 'no',
+  });
+}
+
+// (t3) the write port's path checks: every output path checked and kept under its root (apply/paths.ts), the
+// folders on the way looked at for links (system/links.ts) at plan and again at commit, for the targets of
+// (t2) applied into homes that hold them already (folders and files exist: the most the checks can cost).
+{
+  const [{ outputLocation, outputPlace, outputRoots }, { LinkGuard }] = await Promise.all([dist('apply/paths.js'), dist('system/links.js')]);
+  const repo = open();
+  const cache = createMergeCache(repo);
+  const work = repo
+    .targets({ env: 'production' })
+    .filter((_, i) => i % 50 === 0)
+    .slice(0, TARGETS)
+    .map((t) => ({ t, outputs: renderTarget(repo, t, { cache }).outputs }));
+  const box = join(OUT, 'trust-homes');
+  rmSync(box, { recursive: true, force: true });
+  const homes = work.map((_, i) => join(box, String(i)));
+  const applyAll = () => work.forEach(({ t, outputs }, i) => runApply({ locations: { home: homes[i] }, stateDir: join(homes[i], '.claude-env'), target: t, outputs }));
+  applyAll();
+  const shares = [];
+  let last;
+  for (let round = 0; round < RUNS; round++) {
+    let t0 = performance.now();
+    work.forEach(({ outputs }, i) => {
+      const loc = { home: homes[i] };
+      const links = new LinkGuard(outputRoots(loc));
+      for (const o of outputs) {
+        const abs = outputLocation(loc, o.path);
+        const { root } = outputPlace(loc, o.path);
+        links.problem(abs, root, { file: false });
+        links.problem(abs, root);
+      }
+    });
+    const checks = performance.now() - t0;
+    rmSync(box, { recursive: true, force: true });
+    t0 = performance.now();
+    applyAll();
+    const apply = performance.now() - t0;
+    shares.push(checks / apply);
+    last = { apply, checks };
+    log(`(t3) round ${round + 1}: path checks ${fmtMs(checks)}, apply ${fmtMs(apply)} of ${work.length} targets (${(100 * checks / apply).toFixed(2)} %)`);
+  }
+  rmSync(box, { recursive: true, force: true });
+  const share = median(shares);
+  rows.push({
+    stage: `(t3) the write port's path checks (paths under their roots, no link on the way: plan and commit), ${work.length} targets, in process`,
     ours: fmtMs(last.checks),
     peer: `${fmtMs(last.apply)}: applying the same targets into fresh homes (runApply)`,
     ratio: `${(100 * share).toFixed(2)} %`,

@@ -1,12 +1,16 @@
 /**
  * May this author make this change? For each changed file: the write grant
  * that allows it, or the rule that denies it; the change class (the highest
- * of its files' classes and of the merged keys it changes); and the
- * approvals it has and still needs. The result is data: the CLI turns
- * `allowed: false` into exit 1.
+ * of its files' classes and of the merged keys it changes, and at least the
+ * `security` class when it adds, alters or removes executable content for
+ * any target, whatever its files); and the approvals it has and still needs.
+ * The result is data: the CLI turns `allowed: false` into exit 1.
  */
 import { globSubject, pathGlob } from '../merge/path-glob.js';
 import { joinKeyPath } from '../provenance/tree.js';
+import type { ExecutableDiff } from '../render/executable.js';
+import type { Target } from '../vocabulary.js';
+import { changesExecutable, type ExecutableReport } from './executable.js';
 import { compileGlob } from './glob.js';
 import { foldName } from './names.js';
 import { holdingsOf, unsafeNames, type Directory, type Holding, type NameRejection } from './principals.js';
@@ -36,6 +40,8 @@ export interface CheckInput {
   readonly keys: readonly ChangedKey[];
   /** Every path of the repo before and after the change (to find names that alias another). */
   readonly treePaths: Iterable<string>;
+  /** The executable content the change adds, alters or removes per target (src/access/executable.ts); none when undefined. */
+  readonly executable?: ExecutableReport;
 }
 
 export interface FileVerdict {
@@ -63,6 +69,20 @@ export interface ApproverVerdict {
   readonly reason: string;
 }
 
+/** An item of executable content as reported: never its identity, which may hold a hidden value. */
+export interface ExecutableItemVerdict {
+  readonly key: string;
+  readonly kind: string;
+  readonly description: string;
+}
+
+export interface ExecutableVerdict {
+  readonly target: { readonly env: string; readonly team: string | null; readonly project: string | null; readonly user: string | null };
+  readonly added: readonly ExecutableItemVerdict[];
+  readonly changed: ReadonlyArray<{ readonly key: string; readonly kind: string; readonly before: string; readonly after: string }>;
+  readonly removed: readonly ExecutableItemVerdict[];
+}
+
 export interface AccessResult {
   readonly allowed: boolean;
   readonly class: string | null;
@@ -81,6 +101,30 @@ export interface AccessResult {
   };
   /** Team and project names that were not used for a placeholder, and why. */
   readonly ignored_names: readonly NameRejection[];
+  /** Per target, the executable content the change adds, alters or removes (any makes the class at least `security`). */
+  readonly executable: readonly ExecutableVerdict[];
+  /** Why the executable content of the change could not be worked out (the change then counts as altering it). */
+  readonly executable_unknown?: string;
+  /** A change of the repo settings that lets more run (a wider `secrets.commands_from`). */
+  readonly executable_settings?: string;
+  /** The class executable content asks for (`security`, else the highest), when the change has any. */
+  readonly executable_class?: string;
+}
+
+const itemVerdict = (i: { key: string; kind: string; description: string }): ExecutableItemVerdict => ({ key: i.key, kind: i.kind, description: i.description });
+
+export function executableVerdict(t: { readonly target: Target } & ExecutableDiff): ExecutableVerdict {
+  return {
+    target: { env: t.target.env, team: t.target.team ?? null, project: t.target.project ?? null, user: t.target.user ?? null },
+    added: t.added.map(itemVerdict),
+    changed: t.changed.map((c) => ({ key: c.key, kind: c.kind, before: c.before, after: c.after })),
+    removed: t.removed.map(itemVerdict),
+  };
+}
+
+/** The class a change of executable content takes at least: the one named `security`, else the highest. */
+export function executableClass(classes: readonly ChangeClass[]): ChangeClass | undefined {
+  return classes.find((c) => c.name === 'security') ?? classes[0];
 }
 
 /** A repo-relative link target, resolved against the link's folder; undefined when it leaves the repo. */
@@ -215,6 +259,9 @@ export function checkAccess(input: CheckInput): AccessResult {
   for (const name of [...files.map((f) => f.class), ...keys.map((k) => k.class)]) {
     if (rankOf(name) < (top?.rank ?? Infinity)) top = policy.classes.find((c) => c.name === name);
   }
+  // Executable content: at least the security class, whatever the files.
+  const exec = input.executable && changesExecutable(input.executable) ? executableClass(policy.classes) : undefined;
+  if (exec && exec.rank < (top?.rank ?? Infinity)) top = exec;
 
   const auto = top ? mine.holdings.find((h) => policy.roles.get(h.role)?.autoApprovals.includes(top.name)) : undefined;
   const needed = top && !auto ? top.approvalCount : 0;
@@ -255,5 +302,9 @@ export function checkAccess(input: CheckInput): AccessResult {
       approvers,
     },
     ignored_names: mine.rejected,
+    executable: (input.executable?.targets ?? []).map(executableVerdict),
+    ...(input.executable?.unknown !== undefined ? { executable_unknown: input.executable.unknown } : {}),
+    ...(input.executable?.settings !== undefined ? { executable_settings: input.executable.settings } : {}),
+    ...(exec ? { executable_class: exec.name } : {}),
   };
 }

@@ -4,7 +4,9 @@
  * `<home>/.claude` and then holds `.claude.json` too; a legacy
  * `<config dir>/.config.json` is read instead of `.claude.json`.
  */
-import { ClaudeEnvError, EXIT_USAGE } from '../errors.js';
+import { resolve, sep } from 'node:path';
+import { ClaudeEnvError, EXIT_FINDINGS, EXIT_USAGE } from '../errors.js';
+import { checkedOutputPath, relativePathProblem, shown } from '../paths.js';
 
 export interface ClaudeLocations {
   readonly home: string;
@@ -27,21 +29,59 @@ export function configDirOf(loc: ClaudeLocations): string {
   return loc.configDir ?? join(loc.home, '.claude');
 }
 
-/** Absolute path of an output given by its home-relative path (`.claude/settings.json`, `.claude.json`). */
-export function outputLocation(loc: ClaudeLocations, homePath: string): string {
+/** Where an output goes: the root it must stay under (home, config dir, project dir, managed dir) and its path below that root. */
+export interface OutputPlace {
+  readonly root: string;
+  readonly rel: string;
+}
+
+/**
+ * The root and relative path of an output given by its home-relative path
+ * (`.claude/settings.json`, `.claude.json`, `@project/.mcp.json`), checked:
+ * a path with `..`, `.` or empty segments, a control character, a backslash
+ * or too long is an `unsafe-path` error (paths.ts), whoever made it.
+ */
+export function outputPlace(loc: ClaudeLocations, homePath: string): OutputPlace {
+  checkedOutputPath(homePath);
   if (homePath.startsWith(PROJECT_PREFIX)) {
     if (loc.projectDir === undefined) throw new ClaudeEnvError('usage', `${homePath} is a project file: give --project-dir DIR`, { exitCode: EXIT_USAGE });
-    return join(loc.projectDir, homePath.slice(PROJECT_PREFIX.length));
+    return { root: loc.projectDir, rel: homePath.slice(PROJECT_PREFIX.length) };
   }
   if (homePath.startsWith(MANAGED_PREFIX)) {
     if (loc.managedDir === undefined) throw new ClaudeEnvError('usage', `${homePath} is a managed settings file: give --managed DIR`, { exitCode: EXIT_USAGE });
-    return join(loc.managedDir, homePath.slice(MANAGED_PREFIX.length));
+    return { root: loc.managedDir, rel: homePath.slice(MANAGED_PREFIX.length) };
   }
   if (homePath === '.claude.json') {
-    const cfg = configDirOf(loc);
-    if (loc.legacyStateFile) return join(cfg, '.config.json');
-    return loc.configDir ? join(loc.configDir, '.claude.json') : join(loc.home, '.claude.json');
+    if (loc.legacyStateFile) return { root: configDirOf(loc), rel: '.config.json' };
+    return loc.configDir ? { root: loc.configDir, rel: '.claude.json' } : { root: loc.home, rel: '.claude.json' };
   }
-  if (homePath.startsWith('.claude/')) return join(configDirOf(loc), homePath.slice('.claude/'.length));
-  return join(loc.home, homePath);
+  if (homePath.startsWith('.claude/')) return { root: configDirOf(loc), rel: homePath.slice('.claude/'.length) };
+  return { root: loc.home, rel: homePath };
+}
+
+/** Absolute path of an output given by its home-relative path (`.claude/settings.json`, `.claude.json`); always under its root (see `outputPlace`). */
+export function outputLocation(loc: ClaudeLocations, homePath: string): string {
+  const { root, rel } = outputPlace(loc, homePath);
+  return insideRoot(root, rel);
+}
+
+/**
+ * `root/rel`, for a `rel` that stays under `root` once resolved; else an
+ * `unsafe-path` error. `rel` is checked by its maker already: this is the
+ * last guard, at the port, for any path whoever made it.
+ */
+export function insideRoot(root: string, rel: string): string {
+  const problem = relativePathProblem(rel);
+  const abs = join(root, rel);
+  const base = resolve(root);
+  const full = resolve(abs);
+  if (problem !== undefined || !full.startsWith(base.endsWith(sep) ? base : `${base}${sep}`)) {
+    throw new ClaudeEnvError('unsafe-path', `${shown(rel)} ${problem ?? 'leads out of its folder'}: claude-env writes only under ${root}, so nothing is written`, { exitCode: EXIT_FINDINGS });
+  }
+  return abs;
+}
+
+/** Every root outputs may go under with these locations. */
+export function outputRoots(loc: ClaudeLocations): string[] {
+  return [loc.home, configDirOf(loc), ...(loc.configDir ? [loc.configDir] : []), ...(loc.projectDir ? [loc.projectDir] : []), ...(loc.managedDir ? [loc.managedDir] : [])];
 }

@@ -8,12 +8,20 @@ import { sha256 } from '../provenance/hash.js';
 import type { Output, OutputKind } from '../render/outputs.js';
 import type { ManagedOutput, MachineState } from '../state/types.js';
 import type { Target } from '../vocabulary.js';
-import { UnparsableFileError, mergeClaudeJson, mergeClaudeMd, mergeSettingsJson } from '../render/shared-files.js';
+import { SHARED_KINDS, UnparsableFileError, mergeClaudeJson, mergeClaudeMd, mergeSettingsJson } from '../render/shared-files.js';
 
 export interface OnDisk {
   readonly bytes: Uint8Array;
   readonly mode: number;
 }
+
+/** What `actual` may also say: the file is a symbolic link (what it points to is not read). */
+export interface LinkOnDisk {
+  readonly link: true;
+}
+
+const isLink = (f: OnDisk | LinkOnDisk | undefined): f is LinkOnDisk => f !== undefined && 'link' in f && f.link === true;
+const LINK_MESSAGE = 'is a symbolic link: claude-env never writes through one, nor replaces it (it is yours)';
 
 export interface PlannedWrite {
   readonly path: string;
@@ -50,10 +58,17 @@ export interface PlanInput {
   readonly state: MachineState;
   /** Absolute path of an output. */
   readonly locate: (homePath: string) => string;
-  /** What is on disk now, by absolute path (undefined: no such file). */
-  readonly actual: (abs: string) => OnDisk | undefined;
+  /** What is on disk now, by absolute path (undefined: no such file; a link: see `LinkOnDisk`). */
+  readonly actual: (abs: string) => OnDisk | LinkOnDisk | undefined;
   /** Replace unmanaged files that are in the way (they are saved in the restore point first). */
   readonly force?: boolean;
+  /**
+   * Why an output may not be written nor removed at all (a folder on the
+   * way that links out of its root), or undefined: such an output is a
+   * conflict whatever `force` says, and is never read. An output that is
+   * itself a link (`actual` says so) is such a conflict too.
+   */
+  readonly refuse?: (homePath: string, abs: string) => string | undefined;
 }
 
 const utf8 = new TextDecoder();
@@ -87,8 +102,6 @@ function compose(o: Output, current: OnDisk | undefined, prev: ManagedOutput | u
   }
 }
 
-const SHARED_KINDS: ReadonlySet<OutputKind> = new Set(['settings-json', 'claude-json', 'mcp-json', 'claude-md']);
-
 export function planApply(input: PlanInput): Plan {
   const writes: PlannedWrite[] = [];
   const removes: PlannedRemove[] = [];
@@ -97,7 +110,17 @@ export function planApply(input: PlanInput): Plan {
   const outputs: Record<string, ManagedOutput> = {};
   for (const o of input.outputs) {
     const abs = input.locate(o.path);
-    const current = input.actual(abs);
+    const refused = input.refuse?.(o.path, abs);
+    if (refused !== undefined) {
+      conflicts.push({ path: o.path, abs, message: `${o.path} ${refused}; it stays as it is (--force does not change that)` });
+      continue;
+    }
+    const found = input.actual(abs);
+    if (isLink(found)) {
+      conflicts.push({ path: o.path, abs, message: `${o.path} ${LINK_MESSAGE}; it stays as it is (--force does not change that)` });
+      continue;
+    }
+    const current = found;
     const prev = input.state.outputs[o.path];
     const shared = SHARED_KINDS.has(o.kind);
     if (!shared && current && !prev && !input.force && !sameBytes(current.bytes, bytesOf(o))) {
@@ -121,7 +144,10 @@ export function planApply(input: PlanInput): Plan {
   for (const path of Object.keys(input.state.outputs)) {
     if (desired.has(path)) continue;
     const abs = input.locate(path);
-    if (input.actual(abs)) removes.push({ path, abs });
+    const refused = input.refuse?.(path, abs);
+    const found = refused === undefined ? input.actual(abs) : undefined;
+    if (refused !== undefined || isLink(found)) conflicts.push({ path, abs, message: `${path} ${refused ?? LINK_MESSAGE}; it is not removed` });
+    else if (found) removes.push({ path, abs });
   }
   const newState: MachineState = {
     version: 1,

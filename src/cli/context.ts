@@ -8,6 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { ClaudeEnvError, EXIT_USAGE } from '../errors.js';
 import { Repo, chainErrorToThrow, type LayerDocument } from '../repo/repo.js';
 import { parseYaml } from '../repo/yaml.js';
+import { rootNameFindings } from '../repo/names.js';
 import { isMap, type LayerMap } from '../provenance/tree.js';
 import { gitSource, worktreeSource } from '../system/repo-source.js';
 import { readIdentity } from '../state/identity.js';
@@ -105,7 +106,8 @@ export function localLayer(io: CliIO, opts: TargetOptions): LayerDocument[] {
     throw new ClaudeEnvError('unreadable', `cannot read ${path}: ${(err as NodeJS.ErrnoException).code}`, { file: path, exitCode: EXIT_USAGE, cause: err });
   }
   const parsed = parseYaml(text, path as RepoPath, 'user_local');
-  const errors = parsed.findings.filter((f) => f.severity === 'error');
+  // The machine's own layer turns names into paths too: checked as a repo document's are.
+  const errors = rootNameFindings(parsed.value, path, [...parsed.findings]).filter((f) => f.severity === 'error');
   if (errors.length > 0) throw chainErrorToThrow(errors);
   return [{ layer: 'user_local', file: path as RepoPath, root: isMap(parsed.value) ? (parsed.value as LayerMap) : undefined }];
 }

@@ -6,7 +6,8 @@
  * manual-intervention entries. Exit 0 when no managed drift is left, 1 when
  * some is, 2 when a re-check failed (and everything was rolled back).
  */
-import { commitFiles, rollbackTo } from '../apply/run.js';
+import { commitFiles, rollbackTo, writeGuard } from '../apply/run.js';
+import { lockClaudeJson } from '../system/claude-lock.js';
 import { outputLocation } from '../apply/paths.js';
 import { planApply } from '../apply/plan.js';
 import { compareDrift } from '../drift/compare.js';
@@ -20,6 +21,7 @@ import { actualSnapshot, driftReport, hasManagedDrift, machineView, severityRule
 import { printJson, type CliIO } from './io.js';
 import { waitMs, writableOutputs } from './machine.js';
 import { secretCheckOf } from '../secrets/outputs.js';
+import { withLastWrites } from '../state/last-writes.js';
 import { commandLayers } from '../validate/trust.js';
 
 interface RemediateOptions extends TargetOptions {
@@ -44,8 +46,12 @@ export async function run(io: CliIO, opts: RemediateOptions): Promise<ExitCode> 
   let restorePoint: string | undefined;
   if (selection.fix.length > 0) {
     const unlock = view.store.lock('remediate', waitMs(opts));
+    const locate = (p: string): string => outputLocation(view.loc, p);
+    const guard = writeGuard(view.loc);
+    let releaseClaude = (): void => {};
     try {
-      const locate = (p: string): string => outputLocation(view.loc, p);
+      // Claude Code's lock on its state file, held while remediate may rewrite it (and roll it back).
+      if (selection.fix.some((s) => s.file === '.claude.json')) releaseClaude = lockClaudeJson(locate('.claude.json'));
       const writable = await writableOutputs(io, opts, view.outputs, view.store.dir, commandLayers(view.repo.settings.raw).layers);
       const records = planApply({ target: view.target, outputs: writable, state: view.state, locate, actual: readIfExists, force: true }).newState.outputs;
       const files = [...new Set(selection.fix.map((s) => s.file))];
@@ -67,16 +73,18 @@ export async function run(io: CliIO, opts: RemediateOptions): Promise<ExitCode> 
         const outputs = { ...state.outputs };
         if (output && records[step.file]) outputs[step.file] = records[step.file]!;
         else delete outputs[step.file];
-        state = { ...state, outputs };
         const mode = records[step.file]?.mode ?? now?.mode ?? 0o644;
-        commitFiles(view.store, [{ path: step.file, abs: locate(step.file), ...(next === undefined ? {} : { bytes: Buffer.from(next), mode }) }], state, restorePoint);
+        const change = { path: step.file, abs: locate(step.file), ...(next === undefined ? {} : { bytes: Buffer.from(next), mode }) };
+        // What remediate leaves in the file is recorded: a later rollback of it tells changes made since by it.
+        state = withLastWrites({ ...state, outputs }, [change], restorePoint);
+        commitFiles(view.store, [change], state, restorePoint, guard);
         // Re-check: the item is gone, and the file drifts in nothing it did not drift in before.
         const check = secretCheckOf(view.store.dir, state);
         const after = compareDrift({ target: view.target, desired: view.outputs, actual: actualSnapshot(view.loc, view.outputs, state), state, rules: severityRules(view.repo), ...(check ? { secretCheck: check } : {}), ...(view.policy ? { policy: view.policy } : {}) });
         const left = after.items.filter((i) => i.file === step.file && i.kind !== 'extra').map(itemKey);
         const bad = left.find((k) => k === itemKey(step) || !expected.has(k) || done.has(k));
         if (bad !== undefined) {
-          rollbackTo(view.store, view.store.readRestorePoint(restorePoint), `remediate: ${step.path} did not hold`);
+          rollbackTo(view.store, view.store.readRestorePoint(restorePoint), `remediate: ${step.path} did not hold`, { exact: true, guard });
           const what = bad === itemKey(step) ? `${step.path} still drifts after its fix` : `the fix of ${step.path} left ${step.file} drifting (${bad.split('\0')[1]})`;
           throw new ClaudeEnvError('remediate-check-failed', `${what}; every file was put back as it was (restore point ${restorePoint})`, { file: step.file, exitCode: EXIT_USAGE });
         }
@@ -85,6 +93,7 @@ export async function run(io: CliIO, opts: RemediateOptions): Promise<ExitCode> 
       }
       view.store.audit({ event: 'remediate', target: view.target, restorePoint, fixed: fixed.map((s) => s.path), manual: selection.manual.map((s) => s.path) });
     } finally {
+      releaseClaude();
       unlock();
     }
   }

@@ -4,10 +4,13 @@
  * `--all --out DIR` renders every target of the repo.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { Node as YamlNode } from 'yaml';
 import { yamlLib } from '../repo/yaml.js';
-import { ClaudeEnvError, EXIT_OK, EXIT_USAGE, formatLocation, type ExitCode } from '../errors.js';
+import { ClaudeEnvError, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, formatLocation, type ExitCode } from '../errors.js';
+import { insideRoot } from '../apply/paths.js';
+import { segmentProblem, unsafePath } from '../paths.js';
+import { LinkGuard } from '../system/links.js';
 import { createMergeCache } from '../merge/target.js';
 import { isMap, joinKeyPath, originAt, toPlain, type Value } from '../provenance/tree.js';
 import { renderTarget } from '../render/index.js';
@@ -103,8 +106,31 @@ function explainedYaml(tree: Value): string {
   return text.endsWith('\n') ? text : `${text}\n`;
 }
 
+/** `<env>/<team>/<user>[/<project>]` below `--out`; a name that is not one plain folder name (a user `../x` in members.yml) is an `unsafe-path` error. */
 function targetDir(t: Target): string {
-  return join(t.env, t.team ?? '_', t.user ?? '_', ...(t.project ? [t.project] : []));
+  const parts = [t.env, t.team ?? '_', t.user ?? '_', ...(t.project ? [t.project] : [])];
+  for (const p of parts) {
+    const problem = p.includes('/') ? 'has a "/"' : segmentProblem(p);
+    if (problem) throw unsafePath('target name', p, problem);
+  }
+  return parts.join('/');
+}
+
+/**
+ * Writes one rendered file below `--out` through the same checks as apply's
+ * write port: the path stays under the folder (apply/paths.ts `insideRoot`),
+ * and no symbolic link is on the way nor is the file one (system/links.ts).
+ */
+function writeBelow(root: string, links: LinkGuard, rel: string, data: string | Uint8Array, mode: number, madeDirs: Map<string, boolean>): void {
+  const file = insideRoot(root, rel);
+  const dir = dirname(file);
+  // A folder this run made holds only what this run wrote: no link to look for.
+  if (madeDirs.get(dir) !== true) {
+    const problem = links.problem(file, root);
+    if (problem !== undefined) throw new ClaudeEnvError('unsafe-path', `${file} ${problem}; render --all stopped there`, { file, exitCode: EXIT_FINDINGS });
+  }
+  if (!madeDirs.has(dir)) madeDirs.set(dir, mkdirSync(dir, { recursive: true }) !== undefined);
+  writeFileSync(file, data, { mode });
 }
 
 async function renderAll(io: CliIO, repo: Repo, opts: RenderOptions): Promise<ExitCode> {
@@ -120,22 +146,15 @@ async function renderAll(io: CliIO, repo: Repo, opts: RenderOptions): Promise<Ex
   const cache = createMergeCache(repo);
   const out = opts.out ? resolve(io.cwd, opts.out) : undefined;
   const bar = progress(io, 'rendering');
-  const madeDirs = new Set<string>();
+  const madeDirs = new Map<string, boolean>();
+  const links = new LinkGuard(out ? [out] : []);
   const findings: Finding[] = [];
   targets.forEach((t, i) => {
     const r = renderTarget(repo, t, { cache });
     findings.push(...r.findings);
     if (out) {
-      const base = join(out, targetDir(t));
-      for (const o of r.outputs) {
-        const file = join(base, o.path);
-        const dir = dirname(file);
-        if (!madeDirs.has(dir)) {
-          mkdirSync(dir, { recursive: true });
-          madeDirs.add(dir);
-        }
-        writeFileSync(file, o.encoding === 'base64' ? Buffer.from(o.content, 'base64') : o.content, { mode: o.mode });
-      }
+      const base = targetDir(t);
+      for (const o of r.outputs) writeBelow(out, links, `${base}/${o.path}`, o.encoding === 'base64' ? Buffer.from(o.content, 'base64') : o.content, o.mode, madeDirs);
     } else io.stdout.write(`${JSON.stringify({ target: t, outputs: outputsAsRecord(r.outputs) })}\n`);
     bar.tick(i + 1, targets.length);
   });

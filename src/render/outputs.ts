@@ -7,6 +7,8 @@ import { yamlLib } from '../repo/yaml.js';
 import type { HomePath } from '../vocabulary.js';
 import { isMap, type SecretProvider, type TreeMap, type Value } from '../provenance/tree.js';
 import type { Repo } from '../repo/repo.js';
+import { filePlaceOf } from '../repo/layout.js';
+import { agentFile, commandFile, overlayFile, shown, unsafePath } from '../paths.js';
 
 export type OutputKind = 'settings-json' | 'claude-json' | 'mcp-json' | 'managed-settings' | 'claude-md' | 'agent' | 'command' | 'file';
 
@@ -152,7 +154,7 @@ export function renderAgent(name: string, persona: TreeMap): Output {
   const fields: Record<string, unknown> = { name };
   for (const k of AGENT_KEY_ORDER) if (k !== 'name' && persona[k] !== undefined) fields[k] = persona[k];
   for (const k of Object.keys(persona)) if (!(k in fields) && k !== 'prompt') fields[k] = persona[k];
-  return out(`.claude/agents/${name}.md`, 'agent', frontMatter(fields, String(persona['prompt'] ?? '')));
+  return out(agentFile(name), 'agent', frontMatter(fields, String(persona['prompt'] ?? '')));
 }
 
 export function renderCommand(name: string, workflow: TreeMap): Output {
@@ -173,12 +175,15 @@ export function renderCommand(name: string, workflow: TreeMap): Output {
         .join('\n'),
     );
   }
-  return out(`.claude/commands/${name}.md`, 'command', frontMatter(fields, parts.join('\n\n')));
+  return out(commandFile(name), 'command', frontMatter(fields, parts.join('\n\n')));
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+/** A `files/` overlay file: `source` must be the repo file of a layer's `files/` that goes to `.claude/<target>`, nothing else of the repo or the machine. */
 export function renderFile(repo: Repo, target: string, source: string): Output {
+  const path = overlayFile(target, source);
+  if (filePlaceOf(source)?.target !== target) throw unsafePath('overlay path', target, `comes from ${shown(source)}, which is not a file of a layer's files/ folder`);
   const bytes = repo.readFile(source);
   const mode = repo.source.mode(source) & 0o111 ? 0o755 : 0o644;
   let content: string;
@@ -189,7 +194,7 @@ export function renderFile(repo: Repo, target: string, source: string): Output {
     content = Buffer.from(bytes).toString('base64');
     encoding = 'base64';
   }
-  return Object.freeze({ path: `.claude/${target}` as HomePath, kind: 'file' as const, content, encoding, mode, secret: false });
+  return Object.freeze({ path, kind: 'file' as const, content, encoding, mode, secret: false });
 }
 
 /**

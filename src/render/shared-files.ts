@@ -8,10 +8,16 @@
  *   they are (key order kept), written as Claude Code writes it.
  * - `.claude/CLAUDE.md`: the managed block between the markers; text outside
  *   it is the user's.
+ * Rollback uses the same rules the other way (`takeBack…`): claude-env's
+ * part of the file as it is now goes, its part as a restore point has it
+ * comes back, and everything else stays as it is now.
  */
 import { joinKeyPath, splitKeyPath } from '../provenance/tree.js';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.js';
-import { BLOCK_BEGIN, BLOCK_END } from './outputs.js';
+import { BLOCK_BEGIN, BLOCK_END, type OutputKind } from './outputs.js';
+
+/** The outputs that share their file with the user and Claude Code: claude-env owns only a part of each. */
+export const SHARED_KINDS: ReadonlySet<OutputKind> = new Set(['settings-json', 'claude-json', 'mcp-json', 'claude-md']);
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 const isObject = (v: unknown): v is Record<string, Json> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -152,6 +158,118 @@ export function mergeClaudeMd(block: string, actual: string | undefined): Merged
   if (at) return { content: actual.slice(0, at.start) + block + actual.slice(at.end), owned: [] };
   const sep = actual.endsWith('\n\n') ? '' : actual.endsWith('\n') ? '\n' : '\n\n';
   return { content: `${actual}${sep}${block}`, owned: [] };
+}
+
+/**
+ * What a rollback does to one shared file: its content afterwards, and
+ * what of claude-env's went out and came back (settings key paths, server
+ * names, or `managed block`).
+ */
+export interface TakenBack {
+  /** The file afterwards: `current` itself when nothing of claude-env's changes. */
+  readonly content: string;
+  /** Nothing is left but what claude-env wrote (`{}`, an empty `mcpServers`, blank text): a file claude-env created may go. */
+  readonly empty: boolean;
+  readonly takenOut: readonly string[];
+  readonly putBack: readonly string[];
+}
+
+const sameJson = (a: Json | undefined, b: Json | undefined): boolean => JSON.stringify(a) === JSON.stringify(b);
+
+/** A restore point's copy, parsed; one that does not parse holds nothing claude-env can put back. */
+function parseSaved(saved: string | undefined): Json {
+  if (saved === undefined || saved.trim() === '') return {};
+  try {
+    return JSON.parse(saved) as Json;
+  } catch {
+    return {};
+  }
+}
+
+function parseCurrent(current: string, file: string): Record<string, Json> {
+  const v = current.trim() === '' ? {} : parseJson(current, file);
+  if (!isObject(v)) throw new UnparsableFileError(file, 'the top level is not an object');
+  return v;
+}
+
+/**
+ * settings.json: every leaf claude-env owns now or owned at the restore
+ * point goes back to its value there, or leaves the file when the restore
+ * point had none (a value it set where it is, so key order stays); keys of
+ * the user and of Claude Code stay as they are now. Throws
+ * UnparsableFileError when `current` is not JSON.
+ */
+export function takeBackSettingsJson(current: string, saved: string | undefined, ownedNow: readonly string[], ownedThen: readonly string[]): TakenBack {
+  const cur = parseCurrent(current, '.claude/settings.json');
+  const old = parseSaved(saved);
+  const keys = [...new Set([...ownedNow, ...ownedThen])];
+  const part: Record<string, Json> = {};
+  for (const key of keys) {
+    const v = getAt(old, splitKeyPath(key));
+    if (v !== undefined) setAt(part, splitKeyPath(key), structuredClone(v));
+  }
+  const result = JSON.parse(mergeSettingsJson(JSON.stringify(part), current, keys).content) as Record<string, Json>;
+  if (sameJson(result, cur)) return { content: current, empty: Object.keys(cur).length === 0, takenOut: [], putBack: [] };
+  const moved = keys.filter((k) => !sameJson(getAt(cur, splitKeyPath(k)), getAt(result, splitKeyPath(k))));
+  return {
+    content: `${JSON.stringify(result, null, 2)}\n`,
+    empty: Object.keys(result).length === 0,
+    takenOut: moved.filter((k) => getAt(result, splitKeyPath(k)) === undefined),
+    putBack: moved.filter((k) => getAt(result, splitKeyPath(k)) !== undefined),
+  };
+}
+
+/**
+ * `.claude.json` or a project `.mcp.json`: every server claude-env owns now
+ * or owned at the restore point goes back to its entry there, or leaves
+ * `mcpServers` when the restore point had none; every other server and key
+ * stays as it is now, in order. Written like Claude Code (2-space, no
+ * trailing newline; a `.mcp.json` keeps the final newline it has). Throws
+ * UnparsableFileError when `current` is not a JSON object: such a file is
+ * never written over.
+ */
+export function takeBackMcpServers(file: string, current: string, saved: string | undefined, ownedNow: readonly string[], ownedThen: readonly string[]): TakenBack {
+  const cur = parseCurrent(current, file);
+  const old = parseSaved(saved);
+  const oldServers = isObject(old) && isObject(old['mcpServers']) ? old['mcpServers'] : {};
+  const had = isObject(cur['mcpServers']) ? cur['mcpServers'] : undefined;
+  const servers = new Map<string, Json>(Object.entries(had ?? {}));
+  const takenOut: string[] = [];
+  const putBack: string[] = [];
+  for (const name of new Set([...ownedNow, ...ownedThen])) {
+    if (Object.hasOwn(oldServers, name)) {
+      if (sameJson(servers.get(name), oldServers[name])) continue;
+      servers.set(name, oldServers[name]!);
+      putBack.push(name);
+    } else if (servers.delete(name)) takenOut.push(name);
+  }
+  const empty = Object.keys(cur).every((k) => k === 'mcpServers') && servers.size === 0;
+  if (takenOut.length === 0 && putBack.length === 0) return { content: current, empty, takenOut, putBack };
+  const entries: Array<[string, Json]> = Object.keys(cur).map((k) => [k, k === 'mcpServers' ? Object.fromEntries(servers) : cur[k]!]);
+  if (had === undefined) entries.push(['mcpServers', Object.fromEntries(servers)]);
+  const text = JSON.stringify(Object.fromEntries(entries), null, 2);
+  return { content: file.endsWith('.mcp.json') && current.endsWith('\n') ? `${text}\n` : text, empty, takenOut, putBack };
+}
+
+/**
+ * CLAUDE.md: the managed block leaves (with the blank line apply put before
+ * it when it appended it: no run of two blank lines is left) or is replaced by the block the restore point
+ * holds; the text outside it is the user's and stays as it is now.
+ */
+export function takeBackClaudeMd(current: string, saved: string | undefined): TakenBack {
+  const then = saved === undefined ? undefined : findBlock(saved);
+  const now = findBlock(current);
+  let content = current;
+  if (then) content = mergeClaudeMd(saved!.slice(then.start, then.end), current).content;
+  else if (now) {
+    let before = current.slice(0, now.start);
+    const after = current.slice(now.end);
+    // The blank line apply put before an appended block goes with it.
+    if (before.endsWith('\n\n') && (after === '' || after.startsWith('\n'))) before = before.slice(0, -1);
+    content = before + after;
+  }
+  const changed = content !== current;
+  return { content, empty: content.trim() === '', takenOut: changed && now ? ['managed block'] : [], putBack: changed && then ? ['managed block'] : [] };
 }
 
 export { isObject as isJsonObject, type Json };

@@ -8,7 +8,9 @@ import { ClaudeEnvError, EXIT_FINDINGS, EXIT_USAGE } from '../errors.js';
 import { originAt, setOrigins, isMap, toPlain, type LayerMap, type LayerValue } from '../provenance/tree.js';
 import type { Finding, LayerName, Origin, RepoPath, Target } from '../vocabulary.js';
 import { DEFAULT_ENVIRONMENTS, LAYER_DOCUMENTS, isYamlPath, layerFolder, placeOf, type DocumentPlace } from './layout.js';
-import { unreadable, type RepoSource } from './source.js';
+import { unreadable, type RefusedEntry, type RepoSource } from './source.js';
+import { documentNameFindings, overlayFinding } from './names.js';
+import { shownPath } from '../paths.js';
 import { parseYaml, type ParsedYaml } from './yaml.js';
 import { cacheKey, decodeEntry, decodeParsed, encodeParsed, readEntry, type CacheEntry, type DocumentCache } from './doc-cache.js';
 
@@ -105,6 +107,8 @@ export class Repo {
     if (opts.prefetch) this.prefetch(opts.prefetch);
     // Parsed here once: every command needs the repo settings anyway.
     if (this.document('claude-env.yml') === undefined) {
+      const refused = this.refusedUnder((p) => p === 'claude-env.yml');
+      if (refused.length > 0) throw chainErrorToThrow(refused);
       throw new ClaudeEnvError('not-config-repo', `${source.description} is not a claude-env config repo: it has no claude-env.yml`, {
         exitCode: EXIT_USAGE,
         hint: 'run `claude-env init DIR` to create one, or pass --repo DIR',
@@ -123,7 +127,9 @@ export class Repo {
     }
     const place = placeOf(path);
     const parsed = this.parse(text, path as RepoPath, place.layer ?? 'base');
-    const doc: RepoDocument = { path: path as RepoPath, place, value: parsed.value, findings: parsed.findings, text, rootOrigin: parsed.rootOrigin };
+    const named = documentNameFindings(path as RepoPath, place, parsed.value);
+    const findings = named.length > 0 ? [...parsed.findings, ...named] : parsed.findings;
+    const doc: RepoDocument = { path: path as RepoPath, place, value: parsed.value, findings, text, rootOrigin: parsed.rootOrigin };
     this.docs.set(path, doc);
     return doc;
   }
@@ -188,7 +194,38 @@ export class Repo {
       const overlay = this.hasSubdir(folder, 'files') ? this.source.list(`${folder}/files`) : [];
       for (const path of overlay) parts.push([`${path}\0${this.source.mode(path) & 0o111 ? 'x' : '-'}`, this.readFile(path)]);
     }
+    // What the source refused is in no part: a chain that needs it must fail here, not be found in a cache.
+    for (const [layer, id] of chainLayers(t)) this.checkRefused(layer, id);
     return parts;
+  }
+
+  /** Entries the source refused (symlinks, paths that are not plain) that `needed` picks, as error findings. */
+  refusedUnder(needed: (path: string) => boolean): Finding[] {
+    const all = this.source.refused?.() ?? [];
+    return all.length === 0 ? [] : all.filter((e) => needed(e.path)).map(refusedFinding);
+  }
+
+  /**
+   * Throws the findings of the refused entries a layer would read: the layer
+   * folder or a folder above it, one of its documents, anything of its
+   * `files/` overlay. A working tree learns of its links as it is read, so
+   * this runs after the layer's files were listed and read.
+   */
+  private checkRefused(layer: LayerName, id: LayerId): void {
+    if (!this.source.refused || this.source.refused().length === 0) return;
+    const above = (p: string, path: string): boolean => p === path || path.startsWith(`${p}/`);
+    let needed: (p: string) => boolean;
+    if (layer === 'environment-team') {
+      const doc = `environments/${id.env}/teams.yml`;
+      needed = (p) => above(p, doc);
+    } else {
+      const name = layer === 'environment' ? id.env : layer === 'team' ? id.team : layer === 'project' ? id.project : id.user;
+      const folder = layerFolder(layer, name)!;
+      const docs = layer === 'base' ? ['base/config.yml', 'base/mcp', 'base/personas', 'base/security'] : (LAYER_DOCUMENTS[layer] ?? []).map((n) => `${folder}/${n}`);
+      needed = (p) => above(p, folder) || above(`${folder}/files`, p) || docs.some((d) => above(d, p) || above(p, d));
+    }
+    const found = this.refusedUnder(needed);
+    if (found.length > 0) throw chainErrorToThrow(found);
   }
 
   /**
@@ -370,15 +407,23 @@ export class Repo {
     if (!envs.includes(t.env)) throw new ClaudeEnvError('unknown-target', `unknown environment "${t.env}"`, { exitCode: EXIT_USAGE, hint: `environments: ${listNames(envs)}` });
     let team = t.team;
     if (team !== undefined && !this.hasSubdir('teams', team)) {
+      this.throwIfRefused(`teams/${team}`);
       throw new ClaudeEnvError('unknown-target', `unknown team "${team}"`, { exitCode: EXIT_USAGE, hint: `teams: ${listNames(this.teams())}` });
     }
     if (t.user !== undefined) {
+      // A user is found in the members lists: one the source refused (a link) is that finding, not "unknown user".
+      const membersRefused = (): void => {
+        const found = this.refusedUnder((p) => p === 'teams' || (p.startsWith('teams/') && (p.endsWith('/members.yml') || p.indexOf('/', 6) < 0)));
+        if (found.length > 0) throw chainErrorToThrow(found);
+      };
       if (team === undefined) {
         const teams = this.teamsOf(t.user);
+        if (teams.length === 0) membersRefused();
         if (teams.length === 0) throw new ClaudeEnvError('unknown-target', `unknown user "${t.user}": not a member of any team`, { exitCode: EXIT_USAGE, hint: 'members are listed in teams/<team>/members.yml' });
         if (teams.length > 1) throw new ClaudeEnvError('unknown-target', `user "${t.user}" is in several teams; pass --team`, { exitCode: EXIT_USAGE, hint: `teams: ${listNames(teams)}` });
         team = teams[0]!;
       } else if (!this.members(team).some((m) => m.user === t.user)) {
+        membersRefused();
         throw new ClaudeEnvError('unknown-target', `unknown user "${t.user}" in team "${team}"`, {
           exitCode: EXIT_USAGE,
           hint: `members of ${team}: ${listNames(this.members(team).map((m) => m.user))}`,
@@ -386,6 +431,7 @@ export class Repo {
       }
     }
     if (t.project !== undefined && !this.hasSubdir('projects', t.project)) {
+      this.throwIfRefused(`projects/${t.project}`);
       throw new ClaudeEnvError('unknown-target', `unknown project "${t.project}"`, { exitCode: EXIT_USAGE, hint: `projects: ${listNames(this.projects())}` });
     }
     const out: Target = { env: t.env };
@@ -393,6 +439,12 @@ export class Repo {
     if (t.project !== undefined) out.project = t.project;
     if (t.user !== undefined) out.user = t.user;
     return out;
+  }
+
+  /** A layer folder that looks missing because the source refused it (a link, a name that is not plain): that finding, not "unknown". */
+  private throwIfRefused(folder: string): void {
+    const found = this.refusedUnder((p) => p === folder || folder.startsWith(`${p}/`));
+    if (found.length > 0) throw chainErrorToThrow(found);
   }
 
   /**
@@ -431,10 +483,14 @@ export class Repo {
         this.placed.set(key, isMap(entry) ? (entry as LayerMap) : undefined);
       }
       if (this.document(path)) out.push({ layer, file: path as RepoPath, root: this.placed.get(key) });
+      this.checkRefused(layer, id);
       return out;
     }
     const { docs: names, folder } = this.layerPaths(layer, id, section);
-    if (folder === undefined) return out;
+    if (folder === undefined) {
+      this.checkRefused(layer, id);
+      return out;
+    }
     this.prefetch(names);
     for (const path of names) {
       const doc = this.document(path);
@@ -443,6 +499,7 @@ export class Repo {
     }
     const files = section === undefined || section === 'files' ? this.filesDocument(layer, folder) : undefined;
     if (files) out.push(files);
+    this.checkRefused(layer, id);
     return out;
   }
 
@@ -493,17 +550,26 @@ export class Repo {
     return root;
   }
 
+  /** Overlay files whose paths cannot be written (paths.ts `overlayPathProblem`), by the key of their `files/` document: errors of any chain that holds them. */
+  private readonly overlayProblems = new Map<string, Finding[]>();
+
   /** The `files/` overlay of a layer folder as a document `{files: {<path under .claude>: <repo path>}}`. */
   private filesDocument(layer: LayerName, folder: string): LayerDocument | undefined {
     const key = `${folder}/files/`;
     if (!this.placed.has(key)) {
       const paths = this.hasSubdir(folder, 'files') ? this.source.list(`${folder}/files`) : [];
       let root: LayerMap | undefined;
+      const problems: Finding[] = [];
       if (paths.length > 0) {
         const files: Record<string, string> = {};
         const keys: Record<string, Origin> = {};
         for (const p of paths) {
           const target = p.slice(key.length);
+          const problem = overlayFinding(p, target);
+          if (problem) {
+            problems.push(problem);
+            continue;
+          }
           files[target] = p;
           keys[target] = { layer, file: p as RepoPath, line: 1, column: 1 };
         }
@@ -512,7 +578,9 @@ export class Repo {
         root = setOrigins(Object.freeze({ files: inner }), { self, keys: Object.freeze({ files: self }) });
       }
       this.placed.set(key, root);
+      if (problems.length > 0) this.overlayProblems.set(key, problems);
     }
+    if (this.overlayProblems.has(key)) return { layer, file: key as RepoPath, root: this.placed.get(key) };
     const root = this.placed.get(key);
     return root ? { layer, file: key as RepoPath, root } : undefined;
   }
@@ -527,10 +595,13 @@ export class Repo {
     const seen = new Set<string>();
     const out: Finding[] = [];
     for (const l of chain) {
-      const path = l.file.endsWith('/') ? undefined : l.file;
-      if (!path || seen.has(path)) continue;
-      seen.add(path);
-      for (const f of this.document(path)?.findings ?? []) if (f.severity === 'error') out.push(f);
+      if (seen.has(l.file)) continue;
+      seen.add(l.file);
+      if (l.file.endsWith('/')) {
+        out.push(...(this.overlayProblems.get(l.file) ?? []));
+        continue;
+      }
+      for (const f of this.document(l.file)?.findings ?? []) if (f.severity === 'error') out.push(f);
     }
     for (const f of this.document('claude-env.yml')?.findings ?? []) if (f.severity === 'error') out.push(f);
     return out;
@@ -542,6 +613,11 @@ export class Repo {
     if (b === undefined) throw unreadable(path, new Error('ENOENT'));
     return b;
   }
+}
+
+/** A refused entry of the repo as an error finding at its path (escaped: a name never reaches a terminal raw). */
+export function refusedFinding(e: RefusedEntry): Finding {
+  return { rule: e.rule, severity: 'error', file: shownPath(e.path), line: 1, column: 1, message: e.message };
 }
 
 function originOfItem(items: readonly LayerValue[], i: number, file: RepoPath): Origin {

@@ -29,6 +29,32 @@ export interface RepoSource {
    * is never read.
    */
   contentId?(path: string): string | undefined;
+  /**
+   * The entries this source will not read nor list, found so far: symbolic
+   * links (a working tree's, or a git tree's mode 120000 entries) and git tree
+   * entries whose names are not plain paths (see paths.ts `repoEntryProblem`).
+   * A git tree knows them all at once; a working tree learns them as it is
+   * listed and read. Nothing behind such an entry is ever read.
+   */
+  refused?(): readonly RefusedEntry[];
+}
+
+/** An entry of the config repo that is never read nor followed, and why (a finding of the `repo-entries` rule). */
+export interface RefusedEntry {
+  /** As the repo names it (it may hold control characters: print it with paths.ts `shownPath`). */
+  readonly path: string;
+  readonly rule: 'repo-symlink' | 'repo-path';
+  readonly message: string;
+}
+
+export const SYMLINK_MESSAGE = 'is a symbolic link: claude-env never follows a link in the config repo nor reads what it points to (commit the file itself)';
+
+export function refusedSymlink(path: string): RefusedEntry {
+  return { path, rule: 'repo-symlink', message: SYMLINK_MESSAGE };
+}
+
+export function refusedPath(path: string, problem: string): RefusedEntry {
+  return { path, rule: 'repo-path', message: `${problem}: claude-env never reads it nor anything under it` };
 }
 
 /** An in-memory repo: path → content (string or bytes), with optional modes. */

@@ -84,6 +84,12 @@ export const FILE_NAME: NamePattern = {
   message: 'invalid name %s: use letters, digits, ".", "-" and "_", starting with a letter or digit',
 };
 
+/** Workflow names: a file name, or `<namespace>/<name>` (the command `/<namespace>:<name>`, CLAUDE-CODE.md §7). */
+export const WORKFLOW_NAME: NamePattern = {
+  pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)?$',
+  message: 'invalid workflow name %s: use letters, digits, ".", "-" and "_", starting with a letter or digit, as <name> or <namespace>/<name>',
+};
+
 /** Environment variable names: a portable shell name (lower case allowed, e.g. `http_proxy`). */
 const ENV_VAR_NAME: NamePattern = {
   pattern: '^[A-Za-z_][A-Za-z0-9_]*$',

@@ -8,6 +8,7 @@ import {
   closedObject,
   enumOf,
   FILE_NAME,
+  WORKFLOW_NAME,
   mapOf,
   nonEmptyString,
   positiveInteger,
@@ -63,5 +64,5 @@ function workflow(layer: boolean): Schema {
 
 /** `complete` is the merged tree: a workflow must then have something to run. */
 export function workflowsSchema(complete: boolean): Schema {
-  return mapOf(workflow(!complete), FILE_NAME);
+  return mapOf(workflow(!complete), WORKFLOW_NAME);
 }

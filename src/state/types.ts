@@ -27,6 +27,20 @@ export interface MachineState {
   /** The `--managed` dir of the last apply: where its managed settings are. */
   readonly managedDir?: string;
   readonly outputs: Readonly<Record<string, ManagedOutput>>;
+  /** The last write claude-env made to each file, managed or not (see LastWrite). */
+  readonly lastWrites?: Readonly<Record<string, LastWrite>>;
+}
+
+/**
+ * One file as a change of claude-env left it: the restore point taken
+ * before that change, and the sha256 (hex) of the whole file it left. A
+ * rollback to that restore point puts a file still holding those bytes
+ * back whole; a file someone changed since gets only claude-env's part
+ * rolled back.
+ */
+export interface LastWrite {
+  readonly point: string;
+  readonly sha256: string;
 }
 
 export const EMPTY_STATE: MachineState = Object.freeze({ version: 1, outputs: Object.freeze({}) });

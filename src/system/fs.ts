@@ -3,7 +3,7 @@
  * file (temp file beside the target, written and fsynced), rename it into
  * place, remove, fsync a folder. Nothing here decides anything.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync, chmodSync } from 'node:fs';
+import { closeSync, constants, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync, chmodSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { crashPoint, nextWrite } from './crash.js';
 import { fsyncDir } from './atomic.js';
@@ -21,6 +21,29 @@ export function readIfExists(path: string): FileOnDisk | undefined {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
     throw err;
+  }
+}
+
+/**
+ * A file as `readIfExists` reads it, but never through a symbolic link: a
+ * link is `{ link: true }` with no bytes (what it points to is not read).
+ * Costs what `readIfExists` does: the open says whether it is a link.
+ */
+export function readNoFollow(path: string): (FileOnDisk & { readonly link?: false }) | { readonly link: true } | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP') return { link: true };
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw err;
+  }
+  try {
+    const mode = fstatSync(fd).mode & 0o777;
+    return { bytes: readFileSync(fd), mode };
+  } finally {
+    closeSync(fd);
   }
 }
 

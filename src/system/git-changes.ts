@@ -99,7 +99,7 @@ export interface GitRevisions {
 }
 
 /** Bump when the entry's layout changes. */
-const TREE_FORMAT = 'claude-env-tree-v2\n';
+const TREE_FORMAT = 'claude-env-tree-v3\n';
 
 /**
  * The listing of a tree (`git ls-tree -r -z`) kept in the document cache by
@@ -206,7 +206,8 @@ function applyDiff(baseTree: Tree, diffOut: Buffer): { headTree: Tree; changes: 
   for (const c of raw) {
     if (c.oldPath !== undefined && c.status === 'renamed' && !changed.has(c.oldPath)) changed.set(c.oldPath, undefined);
     // A submodule (160000) is no blob: ls-tree leaves it out, and so does this.
-    changed.set(c.path, c.status === 'deleted' || c.newMode === '160000' ? undefined : { mode: parseInt(c.newMode, 8) & 0o777, oid: c.newOid });
+    // A symbolic link (120000) is refused by the tree, as in a listing.
+    changed.set(c.path, c.status === 'deleted' || c.newMode === '160000' ? undefined : { mode: parseInt(c.newMode, 8) & 0o777, oid: c.newOid, ...(c.newMode === '120000' ? { link: true } : {}) });
   }
   const changes = raw.map(({ status, path, oldPath }) => (oldPath === undefined ? { status, path } : { status, path, oldPath }));
   return { headTree: baseTree.withChanges(changed), changes };

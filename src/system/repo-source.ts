@@ -3,83 +3,129 @@
  * (`--rev`), read with `git ls-tree` once and `git cat-file --batch` per batch.
  */
 import { createRequire } from 'node:module';
-import { readFileSync, readdirSync, statSync, lstatSync } from 'node:fs';
+import { constants, readFileSync, readdirSync, statSync, lstatSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
 import { ClaudeEnvError, EXIT_USAGE } from '../errors.js';
-import { unreadable, type RepoSource } from '../repo/source.js';
+import { refusedPath, refusedSymlink, unreadable, type RefusedEntry, type RepoSource } from '../repo/source.js';
+import { repoEntryProblem } from '../paths.js';
 
 /** node:child_process is loaded only when git is run (a worktree command never needs it). */
 const require = createRequire(import.meta.url);
 const childProcess = (): typeof import('node:child_process') => require('node:child_process') as typeof import('node:child_process');
 
-const SKIP_DIRS: ReadonlySet<string> = new Set(['.git', 'node_modules']);
+/** Never listed nor read in a working tree: the repository's own git folder (a checked-out submodule's `.git` file too), and installed packages. */
+const SKIP: ReadonlySet<string> = new Set(['.git', 'node_modules']);
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+/** Opens a file without following a final symlink (ELOOP) and without waiting on a FIFO. */
+const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
 
+/**
+ * The working tree of a config repo, read as data: a symbolic link (file or
+ * folder) is never followed nor read, nor is a name with a control character;
+ * each is a refused entry (a finding), left out of every listing and read.
+ * Listings come from readdir's entry types, so the walk costs no extra stat;
+ * a path read by name has its folders checked with lstat once each.
+ */
 export function worktreeSource(dir: string): RepoSource {
   try {
+    // The repo folder itself is the user's choice (--repo): it may be a link.
     if (!statSync(dir).isDirectory()) throw new Error('not a directory');
   } catch (err) {
     throw new ClaudeEnvError('not-config-repo', `cannot open config repo ${dir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { exitCode: EXIT_USAGE, cause: err });
   }
-  const walk = (rel: string, out: string[]): void => {
-    let entries;
+  const refused = new Map<string, RefusedEntry>();
+  let refusedList: readonly RefusedEntry[] | undefined = [];
+  const refuse = (e: RefusedEntry): void => {
+    if (refused.has(e.path)) return;
+    refused.set(e.path, e);
+    refusedList = undefined;
+  };
+  /** Folders known to be real folders of the repo (walked, or checked with lstat), '' the repo itself. */
+  const realDirs = new Set<string>(['']);
+  const isRealDir = (rel: string): boolean => {
+    if (realDirs.has(rel)) return true;
+    const slash = rel.lastIndexOf('/');
+    if (slash >= 0 && !isRealDir(rel.slice(0, slash))) return false;
+    const st = lstatSync(join(dir, rel), { throwIfNoEntry: false });
+    if (st?.isSymbolicLink()) refuse(refusedSymlink(rel));
+    if (!st?.isDirectory()) return false;
+    realDirs.add(rel);
+    return true;
+  };
+  /** The entries of a real folder; symlinks and names with control characters refused, skipped names left out. */
+  const entries = (rel: string): Dirent[] => {
+    let list: Dirent[];
     try {
-      entries = readdirSync(join(dir, rel), { withFileTypes: true });
+      list = readdirSync(join(dir, rel), { withFileTypes: true });
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return;
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return [];
       throw unreadable(rel || '.', err);
     }
-    for (const e of entries) {
+    return list.filter((e) => {
+      if (SKIP.has(e.name)) return false;
       const p = rel === '' ? e.name : `${rel}/${e.name}`;
-      if (e.isDirectory()) {
-        if (!SKIP_DIRS.has(e.name)) walk(p, out);
-      } else if (e.isFile() || e.isSymbolicLink()) out.push(p);
+      if (CONTROL.test(e.name)) {
+        refuse(refusedPath(p, 'has a control character in its name'));
+        return false;
+      }
+      if (e.isSymbolicLink()) {
+        refuse(refusedSymlink(p));
+        return false;
+      }
+      if (e.isDirectory()) realDirs.add(p);
+      return true;
+    });
+  };
+  const walk = (rel: string, out: string[]): void => {
+    for (const e of entries(rel)) {
+      const p = rel === '' ? e.name : `${rel}/${e.name}`;
+      if (e.isDirectory()) walk(p, out);
+      else if (e.isFile()) out.push(p);
     }
+  };
+  /** A path the repo may hold, in a real folder (a name with `..`, or in a linked folder, is never joined onto the repo folder). */
+  const readable = (path: string): boolean => {
+    if (repoEntryProblem(path) !== undefined) return false;
+    const slash = path.lastIndexOf('/');
+    return slash < 0 || isRealDir(path.slice(0, slash));
   };
   return {
     description: dir,
     list(sub) {
       const out: string[] = [];
-      walk(sub, out);
+      if (sub === '' || (repoEntryProblem(sub) === undefined && isRealDir(sub))) walk(sub, out);
       return out.sort();
     },
     listDirs(sub) {
-      try {
-        return readdirSync(join(dir, sub), { withFileTypes: true })
-          .filter((e) => e.isDirectory() && !SKIP_DIRS.has(e.name))
-          .map((e) => e.name)
-          .sort();
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return [];
-        throw unreadable(sub, err);
-      }
+      if (sub !== '' && (repoEntryProblem(sub) !== undefined || !isRealDir(sub))) return [];
+      return entries(sub)
+        .filter((e) => e.isDirectory())
+        .map((e) => e.name)
+        .sort();
     },
     isDir(sub) {
-      return statSync(join(dir, sub), { throwIfNoEntry: false })?.isDirectory() ?? false;
+      return sub === '' || (repoEntryProblem(sub) === undefined && isRealDir(sub));
     },
     read(path) {
+      if (!readable(path)) return undefined;
       try {
-        return readFileSync(join(dir, path));
+        return readFileSync(join(dir, path), { flag: READ_FLAGS });
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
-        if (code === 'ENOENT') {
-          // A dangling symlink exists but cannot be read: that is an error, not absence.
-          try {
-            if (lstatSync(join(dir, path)).isSymbolicLink()) throw unreadable(path, err);
-          } catch (inner) {
-            if (inner instanceof ClaudeEnvError) throw inner;
-          }
+        if (code === 'ELOOP') {
+          refuse(refusedSymlink(path));
           return undefined;
         }
-        if (code === 'ENOTDIR') return undefined;
+        if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
         throw unreadable(path, err);
       }
     },
     mode(path) {
-      try {
-        return statSync(join(dir, path)).mode & 0o777;
-      } catch {
-        return 0o644;
-      }
+      if (!readable(path)) return 0o644;
+      return (lstatSync(join(dir, path), { throwIfNoEntry: false })?.mode ?? 0o644) & 0o777;
+    },
+    refused() {
+      return (refusedList ??= [...refused.values()].sort(byEntryPath));
     },
   };
 }
@@ -157,11 +203,24 @@ function lsTree(dir: string, commit: string): Tree {
   return Tree.fromLsTree(git(dir, lsTreeArgs(commit)));
 }
 
-/** A file of a tree: its mode bits and blob id. */
+/** A file of a tree: its mode bits and blob id (`link`: a symbolic link, mode 120000, which is refused, never read). */
 export interface TreeEntry {
   readonly mode: number;
   readonly oid: string;
+  readonly link?: boolean;
 }
+
+/** The mode a symbolic link is listed with while a tree is built (it never stays in the listing). */
+const LINK = -1;
+
+/** Why an entry of a tree is refused: a symbolic link, or a path that is not plain; undefined when it may be read. */
+function refusal(path: string, mode: number): RefusedEntry | undefined {
+  if (mode === LINK) return refusedSymlink(path);
+  const problem = repoEntryProblem(path);
+  return problem === undefined ? undefined : refusedPath(path, problem);
+}
+
+const byEntryPath = (a: RefusedEntry, b: RefusedEntry): number => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
 
 /**
  * The blobs of a revision, sorted by path, each with its mode and object id.
@@ -174,6 +233,8 @@ export class Tree {
     readonly paths: readonly string[],
     private readonly oids: readonly string[],
     private readonly modes: readonly number[],
+    /** Entries left out of the listing and never read: symbolic links, paths that are not plain, paths listed twice. */
+    readonly refused: readonly RefusedEntry[] = [],
   ) {}
 
   /** The output of `git ls-tree -r -z`. */
@@ -193,7 +254,7 @@ export class Tree {
         paths.push(s.slice(tab + 1, end));
         oids.push(s.slice(sp2 + 1, tab));
         const mode = s.slice(at, sp1);
-        modes.push(mode === '100644' ? 0o644 : mode === '100755' ? 0o755 : parseInt(mode, 8) & 0o777);
+        modes.push(mode === '100644' ? 0o644 : mode === '100755' ? 0o755 : mode === '120000' ? LINK : parseInt(mode, 8) & 0o777);
       }
       at = end + 1;
     }
@@ -208,25 +269,59 @@ export class Tree {
     } catch {
       return undefined;
     }
-    const { p, o, m } = v ?? {};
-    if (!Array.isArray(p) || !Array.isArray(o) || !Array.isArray(m) || p.length !== o.length || p.length !== m.length) return undefined;
+    const { p, o, m, r } = (v ?? {}) as typeof v & { r?: unknown };
+    if (!Array.isArray(p) || !Array.isArray(o) || !Array.isArray(m) || p.length !== o.length || p.length !== m.length || !Array.isArray(r)) return undefined;
     for (let i = 0; i < p.length; i++) if (typeof p[i] !== 'string' || typeof o[i] !== 'string' || typeof m[i] !== 'number') return undefined;
-    return Tree.sorted(p as string[], o as string[], m as number[]);
+    const refused: RefusedEntry[] = [];
+    for (const e of r as unknown[]) {
+      const [path, rule, message] = Array.isArray(e) ? (e as unknown[]) : [];
+      if (typeof path !== 'string' || (rule !== 'repo-symlink' && rule !== 'repo-path') || typeof message !== 'string') return undefined;
+      refused.push({ path, rule, message });
+    }
+    return Tree.sorted(p as string[], o as string[], m as number[], refused);
   }
 
   toJSON(): string {
-    return JSON.stringify({ p: this.paths, o: this.oids, m: this.modes });
+    return JSON.stringify({ p: this.paths, o: this.oids, m: this.modes, r: this.refused.map((e) => [e.path, e.rule, e.message]) });
   }
 
-  /** Sorted by path as JavaScript compares strings (ls-tree's order already, for any path that is not in the high planes of Unicode: then this only checks). */
-  private static sorted(paths: string[], oids: string[], modes: number[]): Tree {
+  /**
+   * Sorted by path as JavaScript compares strings (ls-tree's order already,
+   * for any path that is not in the high planes of Unicode: then this only
+   * checks), with every entry that may not be read moved to `refused`: a
+   * symbolic link, a path that is not plain (paths.ts `repoEntryProblem`),
+   * and every copy of a path listed twice (a crafted entry whose name holds a
+   * `/`). One regular expression per path: the listing of a big org is read
+   * at the cost it had.
+   */
+  private static sorted(paths: string[], oids: string[], modes: number[], refused: RefusedEntry[] = []): Tree {
+    let order: number[] | undefined;
     for (let i = 1; i < paths.length; i++) {
       if (paths[i - 1]! >= paths[i]!) {
-        const order = paths.map((_, j) => j).sort((a, b) => (paths[a]! < paths[b]! ? -1 : paths[a]! > paths[b]! ? 1 : 0));
-        return new Tree(order.map((j) => paths[j]!), order.map((j) => oids[j]!), order.map((j) => modes[j]!));
+        order = paths.map((_, j) => j).sort((a, b) => (paths[a]! < paths[b]! ? -1 : paths[a]! > paths[b]! ? 1 : 0));
+        break;
       }
     }
-    return new Tree(paths, oids, modes);
+    const at = (i: number): number => (order ? order[i]! : i);
+    let keep: number[] | undefined;
+    const out = [...refused];
+    const seen = new Set(refused.map((e) => e.path));
+    for (let i = 0; i < paths.length; i++) {
+      const j = at(i);
+      const p = paths[j]!;
+      const twice = (i > 0 && paths[at(i - 1)] === p) || (i + 1 < paths.length && paths[at(i + 1)] === p);
+      const why = twice ? refusedPath(p, 'is listed twice in the git tree (an entry name holding "/")') : refusal(p, modes[j]!);
+      if (why === undefined) {
+        keep?.push(j);
+        continue;
+      }
+      keep ??= Array.from({ length: i }, (_, k) => at(k));
+      if (!seen.has(p)) out.push(why);
+      seen.add(p);
+    }
+    if (!order && !keep) return new Tree(paths, oids, modes, out);
+    const idx = keep ?? order!;
+    return new Tree(idx.map((j) => paths[j]!), idx.map((j) => oids[j]!), idx.map((j) => modes[j]!), out.sort(byEntryPath));
   }
 
   get size(): number {
@@ -261,15 +356,21 @@ export class Tree {
     return out;
   }
 
-  /** This tree with some files set (an entry) or removed (undefined), in one pass. */
+  /** This tree with some files set (an entry) or removed (undefined), in one pass; a link or a path that is not plain is refused, as in a listing. */
   withChanges(changes: ReadonlyMap<string, TreeEntry | undefined>): Tree {
     const keys = [...changes.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     const paths: string[] = [];
     const oids: string[] = [];
     const modes: number[] = [];
+    const refused = this.refused.filter((e) => !changes.has(e.path));
     let k = 0;
     const put = (path: string, e: TreeEntry | undefined): void => {
       if (!e) return;
+      const why = refusal(path, e.link ? LINK : e.mode);
+      if (why) {
+        refused.push(why);
+        return;
+      }
       paths.push(path);
       oids.push(e.oid);
       modes.push(e.mode);
@@ -285,7 +386,7 @@ export class Tree {
       }
     }
     while (k < keys.length) put(keys[k]!, changes.get(keys[k++]!));
-    return new Tree(paths, oids, modes);
+    return new Tree(paths, oids, modes, refused.sort(byEntryPath));
   }
 }
 
@@ -330,6 +431,9 @@ export function treeSource(description: string, tree: Tree, store: BlobStore, fe
     },
     contentId(path) {
       return tree.oid(path);
+    },
+    refused() {
+      return tree.refused;
     },
   };
 }

@@ -9,9 +9,11 @@ import { environmentReferenceRule, mcpReferenceRule, memberReferenceRule, person
 import { mergedRule } from './rules/merged.js';
 import { policyRule } from './rules/policy.js';
 import { secretsRule } from './rules/secrets.js';
+import { repoEntriesRule } from './rules/repo-entries.js';
 import { trustRule } from './rules/trust.js';
 
 export const RULES: readonly Rule[] = [
+  repoEntriesRule,
   yamlRule,
   orgSchemaRule,
   schemaRule,

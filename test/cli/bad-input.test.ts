@@ -103,14 +103,14 @@ const cases: Case[] = [
     expect: /^projects\/api-service\/claude-config\.yml:4:9  error  permission-rule  invalid permission rule "Bash\(\)"/m,
   },
   {
-    name: 'an unreadable file',
+    name: 'a dangling symbolic link (never followed: a finding naming it)',
     edit: (d) => {
       rmSync(join(d, 'teams/frontend-team/personas.yml'));
       symlinkSync(join(d, 'nowhere.yml'), join(d, 'teams/frontend-team/personas.yml'));
     },
     argv: ['validate'],
-    code: 2,
-    expect: /^claude-env: teams\/frontend-team\/personas\.yml  unreadable  cannot read teams\/frontend-team\/personas\.yml: ENOENT/m,
+    code: 1,
+    expect: /^teams\/frontend-team\/personas\.yml:1:1  error  repo-symlink  is a symbolic link/m,
   },
   {
     name: 'a target environment that does not exist',

@@ -5,7 +5,7 @@
  */
 import { addOrgSchema, KNOWN_SETTINGS_KEYS, resetOrgSchemas, SCHEMA_KINDS, suggestion, validateDocument, type SchemaKind } from '../../schema/index.js';
 import { ClaudeEnvError } from '../../errors.js';
-import { pointerPath, schemaInput, type Rule } from '../rule.js';
+import { locate, pointerPath, schemaInput, type Rule } from '../rule.js';
 import { occurrences } from '../sections.js';
 
 export const yamlRule: Rule = {
@@ -81,6 +81,11 @@ export const schemaRule: Rule = {
         // Unknown and badly named keys point at the key itself.
         const atKey = issue.key !== undefined && (unknown || issue.keyword === 'propertyNames');
         const path = [...pointerPath(issue.pointer), ...(atKey ? [issue.key!] : [])];
+        // A name that cannot become a path is reported where the document loaded (repo/names.ts): once is enough.
+        if (issue.keyword === 'propertyNames') {
+          const at = locate(doc, path, true);
+          if (ctx.hasErrorAt(doc.path, at.line, at.column)) continue;
+        }
         const rule = issue.source ? 'org-schema' : unknown ? 'unknown-key' : 'schema';
         const message = issue.source ? `${issue.message} (${issue.source})` : issue.message;
         ctx.reportAt(doc, path, rule, 'error', message, atKey);

@@ -15,6 +15,7 @@ import { compilePolicy, serverAllowed, sub, type Policy } from '../policy.js';
 import type { Finding, Origin, Target } from '../../vocabulary.js';
 import type { Rule } from '../rule.js';
 import { describeTarget } from './merged.js';
+import { HELPER, INERT_SETTINGS, inlineShell, isExecutableOverlay, isLoaderVariable } from '../../render/executable.js';
 
 interface Violation {
   readonly rule: string;
@@ -112,13 +113,6 @@ function checkServers(p: Policy, servers: Value | undefined): Violation[] {
   return out;
 }
 
-/** Settings whose value is a command Claude Code runs (CLAUDE-CODE.md §2.3). */
-const COMMAND_SETTINGS: ReadonlySet<string> = new Set(['statusLine', 'subagentStatusLine', 'apiKeyHelper', 'awsAuthRefresh', 'awsCredentialExport', 'gcpAuthRefresh', 'otelHeadersHelper']);
-/** Environment variables that make programs load code (settings.env reaches every hook, tool and MCP server). */
-const LOADER_ENV: ReadonlySet<string> = new Set(['NODE_OPTIONS', 'LD_PRELOAD', 'LD_LIBRARY_PATH', 'DYLD_INSERT_LIBRARIES', 'BASH_ENV', 'ENV', 'PATH', 'PYTHONPATH', 'PYTHONSTARTUP', 'PERL5OPT', 'RUBYOPT', 'GIT_SSH_COMMAND']);
-/** Overlay files a hook, skill or Claude Code runs. */
-const SCRIPT_OVERLAY = /^(hooks|skills|commands|agents|bin|scripts|plugins)\/|\.(sh|bash|zsh|py|js|mjs|cjs|ts|rb|pl|ps1)$/;
-
 /** Every origin inside a value (keys of maps, items of lists), with the value's own origin first. */
 function originsIn(v: Value | undefined, at: Origin | undefined, out: Array<Origin | undefined> = []): Array<Origin | undefined> {
   out.push(at);
@@ -151,11 +145,15 @@ function checkExecutables(p: Policy, tree: Partial<TreeMap>, isExecutableFile?: 
   };
   const settings = tree['settings'];
   if (isMap(settings)) {
+    // What src/render/executable.ts counts as executable (access check): hooks and the switch that silences them, helpers, any
+    // setting holding a {command}, plugins, marketplaces and pre-approved project servers; and code-loading env variables.
     for (const k of Object.keys(settings)) {
-      if (k === 'hooks' || COMMAND_SETTINGS.has(k) || k.endsWith('Helper')) check(`settings.${k}`, settings[k], originAt(settings, k));
+      const v = settings[k];
+      const runs = k === 'hooks' || k === 'disableAllHooks' || HELPER.test(k) || k === 'enabledPlugins' || k === 'extraKnownMarketplaces' || k === 'enabledMcpjsonServers' || k === 'enableAllProjectMcpServers' || (isMap(v) && v['command'] !== undefined);
+      if (runs && !INERT_SETTINGS.has(k)) check(`settings.${k}`, v, originAt(settings, k));
     }
     const env = settings['env'];
-    if (isMap(env)) for (const k of Object.keys(env)) if (LOADER_ENV.has(k)) check(`settings.env.${k}`, env[k], originAt(env, k));
+    if (isMap(env)) for (const k of Object.keys(env)) if (isLoaderVariable(k)) check(`settings.env.${k}`, env[k], originAt(env, k));
   }
   const servers = tree['mcpServers'];
   if (isMap(servers)) {
@@ -176,7 +174,7 @@ function checkExecutables(p: Policy, tree: Partial<TreeMap>, isExecutableFile?: 
   if (isMap(workflows)) {
     const shell = (v: Value | undefined, at: Origin | undefined, name: string): void => {
       if (typeof v === 'string') {
-        if (v.includes('!`') || /(^|\n)```!/.test(v)) check(`workflow "${name}" inline shell`, v, at);
+        if (inlineShell(v).length > 0) check(`workflow "${name}" inline shell`, v, at);
       } else if (Array.isArray(v)) v.forEach((item, i) => shell(item, originAt(v, i), name));
       else if (isMap(v)) for (const k of Object.keys(v)) shell(v[k], originAt(v, k), name);
     };
@@ -185,7 +183,7 @@ function checkExecutables(p: Policy, tree: Partial<TreeMap>, isExecutableFile?: 
   const files = tree['files'];
   if (isMap(files)) {
     for (const [target, source] of Object.entries(files)) {
-      if (SCRIPT_OVERLAY.test(target) || (typeof source === 'string' && isExecutableFile?.(source))) check(`files/${target}`, source, originAt(files, target));
+      if (isExecutableOverlay(target, typeof source === 'string' && isExecutableFile?.(source) ? 0o755 : 0o644)) check(`files/${target}`, source, originAt(files, target));
     }
   }
   return out;
