@@ -25,7 +25,8 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateOrg } from './generate-org.mjs';
-import { OUT, ROOT, fmtMs, log, median, parseArgs } from './common.mjs';
+import { BIN, NODE, OUT, ROOT, fmtMs, log, median, parseArgs } from './common.mjs';
+import { spawnSync } from 'node:child_process';
 
 const opts = parseArgs(process.argv.slice(2), {
   script: import.meta.url,
@@ -176,6 +177,61 @@ const rows = [];
     goal: '<= 5 %',
     met: share <= 0.05 ? 'yes' : 'no',
   });
+}
+
+// (t4) one apply as a developer runs it: the CLI process into a fresh home with the document cache off, against
+// the same checks in a fresh process of their own (loading the checks and the merged schema compiled by build.mjs,
+// checking the target), timed inside that process: (t4a) on a machine's first run (no code cache), (t4b) once
+// V8's code cache of the compiled schema exists (every later run; apply keeps it beside the document cache).
+{
+  const repo = open();
+  const t = repo.targets({ env: 'production' })[34];
+  const flags = ['--repo', org.dir, '--env', t.env, '--team', t.team, ...(t.project ? ['--project', t.project] : []), '--user', t.user];
+  const codeCache = join(OUT, 'trust-code-cache');
+  const probe = `
+    const d = (p) => import(${JSON.stringify(join(ROOT, 'dist', 'src'))} + '/' + p);
+    const [{ Repo }, { worktreeSource }, { mergeTarget }, { useCompiledSchemaLoader }, { requireWithCodeCache }] = await Promise.all([d('repo/repo.js'), d('system/repo-source.js'), d('merge/target.js'), d('schema/loader.js'), d('system/code-cache.js')]);
+    useCompiledSchemaLoader((file, use) => requireWithCodeCache(file, ${JSON.stringify(codeCache)}, use));
+    const repo = new Repo(worktreeSource(${JSON.stringify(org.dir)}));
+    const merged = mergeTarget(repo, ${JSON.stringify(t)});
+    const t0 = performance.now();
+    const { admitTarget } = await d('validate/target.js');
+    const n = admitTarget({ merged, settings: repo.settings.raw, textOf: (f) => repo.document(f)?.text, isExecutableFile: (s) => (repo.source.mode(s) & 0o111) !== 0 }).length;
+    process.stdout.write(JSON.stringify({ ms: performance.now() - t0, n }));`;
+  const results = { first: [], later: [] };
+  for (let round = 0; round < Math.max(RUNS, 5); round++) {
+    for (const state of ['first', 'later']) {
+      if (state === 'first') rmSync(codeCache, { recursive: true, force: true });
+      const home = join(OUT, 'trust-cli-home');
+      rmSync(home, { recursive: true, force: true });
+      mkdirSync(home, { recursive: true });
+      const env = { ...process.env, HOME: home, CLAUDE_ENV_CACHE: 'off' };
+      const t0 = performance.now();
+      const r = spawnSync(NODE, [BIN, 'apply', ...flags, '--home', home], { env, encoding: 'utf8' });
+      const apply = performance.now() - t0;
+      if (r.status !== 0) throw new Error(`apply failed: ${r.stderr}`);
+      const c = spawnSync(NODE, ['--input-type=module', '-e', probe], { env, encoding: 'utf8' });
+      if (c.status !== 0) throw new Error(`check probe failed: ${c.stderr}`);
+      const { ms, n } = JSON.parse(c.stdout);
+      if (n !== 0) throw new Error('the bench target fails the checks');
+      results[state].push({ share: ms / apply, apply, checks: ms });
+      log(`(t4) round ${round + 1}, ${state} run: checks ${fmtMs(ms)}, apply CLI ${fmtMs(apply)} (${(100 * ms / apply).toFixed(2)} %)`);
+    }
+  }
+  rmSync(join(OUT, 'trust-cli-home'), { recursive: true, force: true });
+  rmSync(codeCache, { recursive: true, force: true });
+  for (const [state, label, goal] of [['first', "(t4a) apply's checks in a fresh process, a machine's first run (no code cache yet), one target", 'reported'], ['later', "(t4b) the same, every later run (V8 code cache of the compiled schema)", 'reported']]) {
+    const xs = results[state];
+    const share = median(xs.map((x) => x.share));
+    rows.push({
+      stage: label,
+      ours: fmtMs(median(xs.map((x) => x.checks))),
+      peer: `${fmtMs(median(xs.map((x) => x.apply)))}: \`claude-env apply\` of that target, CLI process, fresh home, document cache off`,
+      ratio: `${(100 * share).toFixed(2)} %`,
+      goal,
+      met: goal === 'reported' ? '—' : share <= 0.05 ? 'yes' : 'no',
+    });
+  }
 }
 
 const md = ['| stage | ours | compared with | share | goal | met? |', '| --- | ---: | --- | ---: | --- | --- |', ...rows.map((r) => `| ${r.stage} | ${r.ours} | ${r.peer} | ${r.ratio} | ${r.goal} | ${r.met} |`)].join('\n');

@@ -21,6 +21,7 @@ export type { CliIO } from './io.js';
 import { VERSION } from '../version.js';
 import { useYamlLoader, yamlParses } from '../repo/yaml.js';
 import { requireWithCodeCache } from '../system/code-cache.js';
+import { useCompiledSchemaLoader } from '../schema/loader.js';
 import { documentCacheDir } from '../system/doc-cache-store.js';
 
 /** The bundled CLI loads its one-file `yaml` through a code cache kept beside the document cache (system/code-cache.ts). */
@@ -29,6 +30,8 @@ function loadYamlThroughCodeCache(env: NodeJS.ProcessEnv): void {
   if (bundled === undefined) return;
   const file = createRequire(import.meta.url).resolve(bundled);
   useYamlLoader(() => requireWithCodeCache(file, documentCacheDir(env), yamlParses) as typeof import('yaml'));
+  // The merged schema compiled by build.mjs, checked by apply before it writes: its functions come compiled too.
+  useCompiledSchemaLoader((compiled, use) => requireWithCodeCache(compiled, documentCacheDir(env), use));
 }
 
 type Action = (io: CliIO, opts: Record<string, unknown>, args: string[]) => Promise<ExitCode>;

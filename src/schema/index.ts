@@ -8,7 +8,9 @@ import { createRequire } from 'node:module';
 import type { Ajv, ValidateFunction } from 'ajv';
 import { ClaudeEnvError, EXIT_FINDINGS } from '../errors.js';
 import { toIssues, type SchemaIssue } from './issues.js';
-import { sharedSchemas, shippedSchema, type SchemaKind } from './kinds.js';
+import { AJV_OPTIONS, sharedSchemas, shippedSchema, type SchemaKind } from './kinds.js';
+import { fileURLToPath } from 'node:url';
+import { compiledSchemaLoader } from './loader.js';
 
 export { suggestion, type SchemaIssue } from './issues.js';
 export { SCHEMA_KINDS, sharedSchemas, shippedSchema, type SchemaKind } from './kinds.js';
@@ -36,26 +38,46 @@ function getAjv(): Ajv {
   if (ajv === undefined) {
     const { Ajv: AjvClass } = require('ajv') as typeof import('ajv');
     const addFormats = (require('ajv-formats') as typeof import('ajv-formats')).default;
-    // verbose: errors carry their schema and data, which issues.ts needs for its
-    // messages; inlineRefs false: a shared schema compiles once, not at every $ref.
-    // Our schemas are checked against the meta-schema by the tests, org schemas in addOrgSchema.
-    ajv = new AjvClass({ allErrors: true, strict: false, verbose: true, inlineRefs: false, validateSchema: false });
+    ajv = new AjvClass({ ...AJV_OPTIONS });
     addFormats(ajv);
     for (const schema of sharedSchemas()) ajv.addSchema(schema);
   }
   return ajv;
 }
 
+/**
+ * Where build.mjs puts the merged schema compiled ahead of time (ajv standalone
+ * code), relative to this module: dist/src/schema/ here, dist/bundle/ once bundled.
+ */
+const COMPILED_DIR = (globalThis as { CLAUDE_ENV_SCHEMA_COMPILED?: string }).CLAUDE_ENV_SCHEMA_COMPILED ?? '../../schema-compiled/';
+
+/** How many validations this process ran: a code cache of the compiled validator made by a bigger run holds more of it. */
+let compiledRuns = 0;
+
+/** The merged schema's validator as build.mjs compiled it, or undefined when there is none (a source checkout before the build). */
+function precompiled(kind: SchemaKind): ValidateFunction | undefined {
+  if (kind !== 'merged') return undefined;
+  try {
+    const file = fileURLToPath(new URL(`${COMPILED_DIR}${kind}.cjs`, import.meta.url));
+    const load = compiledSchemaLoader();
+    const mod = (load ? load(file, () => compiledRuns) : require(file)) as ValidateFunction | { default: ValidateFunction };
+    return typeof mod === 'function' ? mod : mod.default;
+  } catch {
+    return undefined;
+  }
+}
+
 function shippedValidator(kind: SchemaKind): ValidateFunction {
   let validate = shipped.get(kind);
   if (validate === undefined) {
-    validate = getAjv().compile(shippedSchema(kind));
+    validate = precompiled(kind) ?? getAjv().compile(shippedSchema(kind));
     shipped.set(kind, validate);
   }
   return validate;
 }
 
 function run(validate: ValidateFunction, value: unknown): SchemaIssue[] {
+  compiledRuns++;
   return validate(value) ? [] : toIssues(validate.errors);
 }
 

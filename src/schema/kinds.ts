@@ -44,3 +44,12 @@ export function sharedSchemas(): Schema[] {
     { $schema: DRAFT_07, $id: SCHEMA_IDS.layerRoot, title: 'claude-env layer root', ...rootSchema(false) },
   ];
 }
+
+/**
+ * How ajv is set up for our schemas (src/schema/index.ts, and build.mjs when it
+ * compiles the merged schema ahead of time). verbose: errors carry their schema
+ * and data, which issues.ts needs for its messages; inlineRefs false: a shared
+ * schema compiles once, not at every $ref. Our schemas are checked against the
+ * meta-schema by the tests, org schemas in addOrgSchema.
+ */
+export const AJV_OPTIONS = Object.freeze({ allErrors: true, strict: false, verbose: true, inlineRefs: false, validateSchema: false });
