@@ -7,12 +7,9 @@
  * checks as `validate`, for one target; no flag overrides them.
  */
 import type { MergedTarget } from '../merge/target.js';
-import { toPlain } from '../provenance/tree.js';
-import { validateDocument } from '../schema/index.js';
 import type { Finding } from '../vocabulary.js';
-import { originOfPath } from './rules/merged.js';
+import { mergedSchemaIssues } from './rules/merged.js';
 import { policyFindings } from './rules/policy.js';
-import { pointerPath } from './rule.js';
 import { commandLayers, documentTrustFindings, reservedOverlay } from './trust.js';
 
 export interface AdmitInput {
@@ -43,10 +40,8 @@ export function admitTarget(input: AdmitInput): Finding[] {
       if (why) out.push({ rule: 'files-reserved', severity: 'error', file: String(source), line: 1, column: 1, message: why });
     }
   }
-  for (const issue of validateDocument('merged', toPlain(merged.tree))) {
-    const path = pointerPath(issue.pointer);
-    const at = originOfPath(merged.tree, issue.key !== undefined && issue.keyword !== 'required' ? [...path, issue.key] : path);
-    out.push({ rule: 'merged-schema', severity: 'error', file: at?.file ?? 'claude-env.yml', line: at?.line ?? 1, column: at?.column ?? 1, message: `${path.length ? path.join('.') : 'the merged tree'}: ${issue.message} once merged` });
+  for (const { at, message } of mergedSchemaIssues(merged.tree)) {
+    out.push({ rule: 'merged-schema', severity: 'error', file: at?.file ?? 'claude-env.yml', line: at?.line ?? 1, column: at?.column ?? 1, message });
   }
   out.push(...policyFindings(merged.tree, input.isExecutableFile));
   const seen = new Set<string>();

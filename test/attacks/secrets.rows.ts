@@ -99,7 +99,6 @@ export const rows: AttackRow[] = [
     attack: '!secret cmd: in base (allowed) runs at apply only: never in validate, render, explain, diff, drift or a dry run',
     setup(s) {
       const ran = join(s.home, ".cache", "ran-by-apply");
-      s.append('base/config.yml', '');
       s.file('base/mcp/vault.yml', `command: vault-mcp\nenv:\n  VAULT_TOKEN: !secret "cmd:mkdir -p ${join(s.home, ".cache")}; touch ${ran}; echo vault-token"\n`);
       s.file('base/security/mcp.yml', 'mcp:\n  allowlist:\n    - { name: memory }\n    - { name: everything }\n    - { name: docs }\n    - { name: vault }\n  require_https: true\n');
       s.commit('base: a vault server whose token comes from a command');

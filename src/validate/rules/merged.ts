@@ -14,7 +14,7 @@ import { pointerPath, type Rule } from '../rule.js';
 export const describeTarget = (t: Target): string => [t.env, t.team, t.user, t.project].filter(Boolean).join('/');
 
 /** Origin of the value at a path of a merged tree: the deepest recorded one. */
-export function originOfPath(tree: TreeMap, path: readonly string[]): Origin | undefined {
+function originOfPath(tree: TreeMap, path: readonly string[]): Origin | undefined {
   let cur: Value = tree;
   let found = originsOf(tree)?.self;
   for (const seg of path) {
@@ -29,6 +29,19 @@ export function originOfPath(tree: TreeMap, path: readonly string[]): Origin | u
     if (cur === undefined) break;
   }
   return found;
+}
+
+/**
+ * The schema issues of a merged tree (or of `plain`, its sections as plain
+ * data), each with a message naming its key path and the origin of the value
+ * it is about (undefined when none is recorded).
+ */
+export function mergedSchemaIssues(tree: TreeMap, plain: unknown = toPlain(tree)): Array<{ at: Origin | undefined; message: string }> {
+  return validateDocument('merged', plain).map((issue) => {
+    const path = pointerPath(issue.pointer);
+    const at = originOfPath(tree, issue.key !== undefined && issue.keyword !== 'required' ? [...path, issue.key] : path);
+    return { at, message: `${path.length ? path.join('.') : 'the merged tree'}: ${issue.message} once merged` };
+  });
 }
 
 export const mergedRule: Rule = {
@@ -68,11 +81,8 @@ export const mergedRule: Rule = {
         fresh[section] = toPlain(v);
       }
       if (Object.keys(fresh).length === 0) continue;
-      for (const issue of validateDocument('merged', fresh)) {
-        const path = pointerPath(issue.pointer);
-        const o = originOfPath(merged.tree, issue.key !== undefined && issue.keyword !== 'required' ? [...path, issue.key] : path);
+      for (const { at: o, message } of mergedSchemaIssues(merged.tree, fresh)) {
         if (!o || ctx.hasErrorAt(o.file, o.line, o.column)) continue;
-        const message = `${path.length ? path.join('.') : 'the merged tree'}: ${issue.message} once merged`;
         const id = `${o.file}:${o.line}:${o.column}\0${message}`;
         const seen = issues.get(id);
         if (seen) seen.more++;
