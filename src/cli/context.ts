@@ -81,9 +81,9 @@ export function describeTarget(t: Target): string {
 }
 
 /** The revision being applied: --rev as a commit, else the repo's HEAD (undefined outside git). */
-export function repoRevision(io: CliIO, opts: RepoOptions): string | undefined {
+export async function repoRevision(io: CliIO, opts: RepoOptions): Promise<string | undefined> {
   try {
-    return runGit(repoDir(io, opts), ['rev-parse', '--verify', '--quiet', `${opts.rev ?? 'HEAD'}^{commit}`], io.env).trim() || undefined;
+    return (await runGit(repoDir(io, opts), ['rev-parse', '--verify', '--quiet', `${opts.rev ?? 'HEAD'}^{commit}`], io.env)).trim() || undefined;
   } catch {
     return undefined;
   }
