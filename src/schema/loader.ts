@@ -10,12 +10,12 @@
  */
 export type CompiledLoader = (file: string, use: () => number) => unknown;
 
-const process: { loader?: CompiledLoader } = {};
+const configured: { loader?: CompiledLoader } = {};
 
 export function useCompiledSchemaLoader(load: CompiledLoader): void {
-  process.loader = load;
+  configured.loader = load;
 }
 
 export function compiledSchemaLoader(): CompiledLoader | undefined {
-  return process.loader;
+  return configured.loader;
 }
