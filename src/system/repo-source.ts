@@ -292,7 +292,7 @@ export async function loadBlobs(dir: string, trees: readonly Tree[]): Promise<Bl
   return {
     get: (oid) => blobs.get(oid),
     fetch(want) {
-      for (const oid of want) if (!blobs.has(oid)) throw new ClaudeEnvError('git', `git object ${oid} was not loaded from ${dir}`, { exitCode: EXIT_USAGE });
+      for (const oid of want) if (!blobs.has(oid)) throw new ClaudeEnvError('git', `git object ${oid} was not loaded from ${dir}`);
     },
   };
 }
