@@ -38,7 +38,7 @@ export async function applyTarget(io: CliIO, opts: ApplyOptions): Promise<{ targ
   // The org's policy holds whatever the flags: a target that fails it is not written, not even planned (nothing runs).
   if (findings.length > 0) throw refused(describeTarget(target), findings);
   const outputs = await writableOutputs(io, opts, rendered, stateDir(homeDir(io, opts), io.env), commandLayers(repo.settings.raw).layers, !!opts.dryRun);
-  const revision = repoRevision(io, opts);
+  const revision = await repoRevision(io, opts);
   const result = runApply({
     locations: loc,
     stateDir: stateDir(homeDir(io, opts), io.env),

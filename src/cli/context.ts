@@ -7,7 +7,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { ClaudeEnvError, EXIT_USAGE } from '../errors.js';
 import { Repo, chainErrorToThrow, type LayerDocument } from '../repo/repo.js';
-import { parseYaml } from '../repo/yaml.js';
+import { cliYaml, parseYaml } from '../repo/yaml.js';
 import { rootNameFindings } from '../repo/names.js';
 import { isMap, type LayerMap } from '../provenance/tree.js';
 import { gitSource, worktreeSource } from '../system/repo-source.js';
@@ -58,7 +58,7 @@ export function openRepo(io: CliIO, opts: RepoOptions, how: { fillCache?: boolea
   const dir = repoDir(io, opts);
   const disk = diskDocumentCache(io.env);
   const cache = disk && how.fillCache === false ? readOnly(disk) : disk;
-  return new Repo(opts.rev ? gitSource(dir, opts.rev) : worktreeSource(dir), cache ? { cache } : {});
+  return new Repo(opts.rev ? gitSource(dir, opts.rev) : worktreeSource(dir), cache ? { cache, yaml: cliYaml() } : { yaml: cliYaml() });
 }
 
 export function homeDir(io: CliIO, opts: { home?: string }): string {
@@ -81,9 +81,9 @@ export function describeTarget(t: Target): string {
 }
 
 /** The revision being applied: --rev as a commit, else the repo's HEAD (undefined outside git). */
-export function repoRevision(io: CliIO, opts: RepoOptions): string | undefined {
+export async function repoRevision(io: CliIO, opts: RepoOptions): Promise<string | undefined> {
   try {
-    return runGit(repoDir(io, opts), ['rev-parse', '--verify', '--quiet', `${opts.rev ?? 'HEAD'}^{commit}`], io.env).trim() || undefined;
+    return (await runGit(repoDir(io, opts), ['rev-parse', '--verify', '--quiet', `${opts.rev ?? 'HEAD'}^{commit}`], io.env)).trim() || undefined;
   } catch {
     return undefined;
   }
@@ -105,7 +105,7 @@ export function localLayer(io: CliIO, opts: TargetOptions): LayerDocument[] {
     if (code === 'ENOENT' || code === 'ENOTDIR') return [];
     throw new ClaudeEnvError('unreadable', `cannot read ${path}: ${(err as NodeJS.ErrnoException).code}`, { file: path, exitCode: EXIT_USAGE, cause: err });
   }
-  const parsed = parseYaml(text, path as RepoPath, 'user_local');
+  const parsed = parseYaml(text, path as RepoPath, 'user_local', cliYaml());
   // The machine's own layer turns names into paths too: checked as a repo document's are.
   const errors = rootNameFindings(parsed.value, path, [...parsed.findings]).filter((f) => f.severity === 'error');
   if (errors.length > 0) throw chainErrorToThrow(errors);

@@ -37,7 +37,7 @@ export async function run(io: CliIO, opts: { json?: boolean; keep?: boolean }): 
   };
   try {
     const dir = join(root, 'config-repo');
-    const init = initRepo(dir, io.env);
+    const init = await initRepo(dir, io.env);
     say({ step: 'init', ok: true, summary: `scaffolded ${init.files.length} files in ${dir}, commit ${init.commit.slice(0, 12)}` });
 
     const repo = new Repo(worktreeSource(dir));

@@ -27,7 +27,7 @@ function isEmptyDir(dir: string): boolean | undefined {
   return readdirSync(dir).length === 0;
 }
 
-export function initRepo(dir: string, env: NodeJS.ProcessEnv): InitResult {
+export async function initRepo(dir: string, env: NodeJS.ProcessEnv): Promise<InitResult> {
   const empty = isEmptyDir(dir);
   if (empty === false) {
     throw new ClaudeEnvError('not-empty', `${dir} is not empty: init only writes into a new or empty directory`, { file: dir, exitCode: EXIT_USAGE });
@@ -43,10 +43,10 @@ export function initRepo(dir: string, env: NodeJS.ProcessEnv): InitResult {
       mkdirSync(dirname(path), { recursive: true });
       writeFileAtomic(path, f.content, f.mode ?? DEFAULT_FILE_MODE);
     }
-    runGit(staging, ['init', '--quiet', '--initial-branch=main']);
-    runGit(staging, ['add', '--all']);
-    runGit(staging, ['commit', '--quiet', '--no-verify', '-m', 'claude-env init: seed config repo'], env);
-    const commit = runGit(staging, ['rev-parse', 'HEAD']).trim();
+    await runGit(staging, ['init', '--quiet', '--initial-branch=main']);
+    await runGit(staging, ['add', '--all']);
+    await runGit(staging, ['commit', '--quiet', '--no-verify', '-m', 'claude-env init: seed config repo'], env);
+    const commit = (await runGit(staging, ['rev-parse', 'HEAD'])).trim();
     if (staging !== dir) renameSync(staging, dir);
     return { dir, files: files.map((f) => f.path), commit };
   } catch (err) {
@@ -58,7 +58,7 @@ export function initRepo(dir: string, env: NodeJS.ProcessEnv): InitResult {
 
 export async function run(io: CliIO, opts: { json?: boolean }, args: string[]): Promise<ExitCode> {
   const dir = resolve(io.cwd, args[0] ?? '.');
-  const result = initRepo(dir, io.env);
+  const result = await initRepo(dir, io.env);
   if (opts.json) printJson(io, result);
   else io.stdout.write(`created config repo ${dir} (${result.files.length} files, commit ${result.commit.slice(0, 12)})\nnext: claude-env validate --repo ${dir}\n`);
   return EXIT_OK;

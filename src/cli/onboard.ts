@@ -107,7 +107,7 @@ export async function run(io: CliIO, opts: OnboardOptions, args: string[]): Prom
 
   // 1. Check everything before changing anything.
   const dir = repoDir(io, opts);
-  const head = resolveCommit(dir, 'HEAD', 'the current branch (HEAD)');
+  const head = await resolveCommit(dir, 'HEAD', 'the current branch (HEAD)');
   const repo = new Repo(worktreeSource(dir));
   if (!repo.hasSubdir('teams', team)) throw usage(`unknown team "${team}"`, `teams: ${listNames(repo.teams())}`);
   const roles = accessRoles(repo);
@@ -128,7 +128,7 @@ export async function run(io: CliIO, opts: OnboardOptions, args: string[]): Prom
   }
   const overridesPath = `users/${user}/overrides.yml`;
   const branch = `onboard/${user}`;
-  const dirty = dirtyPaths(dir, [membersPath, `users/${user}`], io.env);
+  const dirty = await dirtyPaths(dir, [membersPath, `users/${user}`], io.env);
   if (dirty.length > 0) {
     throw new ClaudeEnvError('dirty-tree', `uncommitted changes in ${dirty.join(', ')}: onboard commits from HEAD and would leave them out`, {
       file: dirty[0]!,
@@ -136,7 +136,7 @@ export async function run(io: CliIO, opts: OnboardOptions, args: string[]): Prom
       hint: 'commit or stash them first (git stash), then run onboard again',
     });
   }
-  if (branchExists(dir, branch, io.env)) throw usage(`the branch ${branch} already exists`, `delete it (git branch -D ${branch}) or finish that onboarding first`);
+  if (await branchExists(dir, branch, io.env)) throw usage(`the branch ${branch} already exists`, `delete it (git branch -D ${branch}) or finish that onboarding first`);
   const target: Target = { env, team, ...(projects[0] !== undefined ? { project: projects[0] } : {}), user };
   const home = homeDir(io, opts);
   const identity = readIdentity(home, io.env);
@@ -152,7 +152,7 @@ export async function run(io: CliIO, opts: OnboardOptions, args: string[]): Prom
   const userLayerExists = repo.source.read(overridesPath) !== undefined;
   const files = [{ path: membersPath, content: membersText }, ...(userLayerExists ? [] : [{ path: overridesPath, content: overridesTemplate(user) }])];
   const message = `onboard ${user}: join ${team} as ${role}${projects.length ? ` (projects: ${projects.join(', ')})` : ''}\n\nMade by claude-env onboard: ${files.map((f) => f.path).join(', ')}.`;
-  const commit = commitOver(dir, head, files, message, io.env);
+  const commit = await commitOver(dir, head, files, message, io.env);
 
   // 3. The commit must validate before it gets a branch.
   const result = await validateRepo(new Repo(gitSource(dir, commit)));
@@ -167,7 +167,7 @@ export async function run(io: CliIO, opts: OnboardOptions, args: string[]): Prom
       hint: `${errors.length} error(s); nothing was changed (run \`claude-env validate\` for all findings)`,
     });
   }
-  createBranch(dir, branch, commit, io.env);
+  await createBranch(dir, branch, commit, io.env);
 
   // 4. This machine: identity and apply, from the new commit.
   const applied = await applyTarget(io, { repo: dir, rev: commit, env, team, ...(target.project ? { project: target.project } : {}), user, home, ...(opts.wait ? { wait: opts.wait } : {}), command: `onboard ${user}` });

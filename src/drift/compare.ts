@@ -13,7 +13,7 @@ import { compareClaudeJson, compareSettings } from './json-files.js';
 import { classifier, riskLevel, worstSeverity, type Classifier, type DriftPolicy } from './severity.js';
 import type { DriftItem, DriftReport, FileResult, Finding, McpHealth, SeverityRule } from './types.js';
 import { compareInstructions, compareRemoved, compareWholeFile, itemPath } from './whole-files.js';
-import { withSecretCheck, type SecretCheck } from './values.js';
+import type { SecretCheck } from './values.js';
 
 export interface DriftInput {
   readonly target: Target;
@@ -34,16 +34,17 @@ export interface DriftInput {
 function compareOutput(o: Output, input: DriftInput): FileResult {
   const actual = input.actual.get(o.path);
   const managed = input.state.outputs[o.path];
+  const check = input.secretCheck;
   switch (o.kind) {
     case 'settings-json':
-      return compareSettings(o, actual, managed?.owned ?? []);
+      return compareSettings(o, actual, managed?.owned ?? [], check);
     case 'claude-json':
     case 'mcp-json':
-      return compareClaudeJson(o, actual, managed?.owned ?? []);
+      return compareClaudeJson(o, actual, managed?.owned ?? [], check);
     case 'claude-md':
-      return compareInstructions(o, actual);
+      return compareInstructions(o, actual, check);
     default:
-      return compareWholeFile(o, actual, managed);
+      return compareWholeFile(o, actual, managed, check);
   }
 }
 
@@ -76,7 +77,7 @@ export function driftPercentage(drifted: number, managed: number): number {
 }
 
 export function compareDrift(input: DriftInput): DriftReport {
-  const results = withSecretCheck(input.secretCheck, () => [...input.desired.map((o) => compareOutput(o, input)), ...removedOutputs(input), downServers(input)]);
+  const results = [...input.desired.map((o) => compareOutput(o, input)), ...removedOutputs(input), downServers(input)];
   const classify = classifier(input.rules, input.policy);
   const items = results.flatMap((r) => r.findings.map((f) => toItem(f, classify))).sort(byFileThenPath);
   const managed = results.reduce((n, r) => n + r.managed, 0);

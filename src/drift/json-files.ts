@@ -14,14 +14,14 @@ import { splitKeyPath } from '../provenance/tree.js';
 import type { Output } from '../render/outputs.js';
 import type { ActualFile } from '../state/types.js';
 import type { FileResult, Finding } from './types.js';
-import { PathSet, parseObject, sameJson, shownActual, summarize } from './values.js';
+import { PathSet, parseObject, sameJson, shownActual, summarize, type SecretCheck } from './values.js';
 
 type Leaf = [string[], Json];
 
 /** A managed leaf: missing, modified, or in sync (undefined). */
-function leafFinding(file: string, segments: string[], expected: Json, actual: Json | undefined): Finding | undefined {
+function leafFinding(file: string, segments: string[], expected: Json, actual: Json | undefined, check: SecretCheck | undefined): Finding | undefined {
   if (actual === undefined) return { segments, file, kind: 'missing', expected, actual: null, value: expected };
-  if (sameJson(expected, actual)) return undefined;
+  if (sameJson(expected, actual, check)) return undefined;
   return { segments, file, kind: 'modified', expected, actual: shownActual(segments, expected, actual), value: expected };
 }
 
@@ -50,23 +50,23 @@ function corrupt(file: string, root: string, reason: string, content: string, le
   return { findings: [finding], managed: leaves, drifted: leaves };
 }
 
-function compareLeaves(file: string, root: string, leaves: readonly Leaf[], actual: Json | undefined): Finding[] {
+function compareLeaves(file: string, root: string, leaves: readonly Leaf[], actual: Json | undefined, check: SecretCheck | undefined): Finding[] {
   const out: Finding[] = [];
   for (const [p, v] of leaves) {
-    const f = leafFinding(file, [root, ...p], v, getAt(actual, p));
+    const f = leafFinding(file, [root, ...p], v, getAt(actual, p), check);
     if (f) out.push(f);
   }
   return out;
 }
 
-/** `.claude/settings.json` against the rendered settings and the leaves claude-env owned (`state.outputs[…].owned`). */
-export function compareSettings(o: Output, actual: ActualFile | undefined, owned: readonly string[]): FileResult {
+/** `.claude/settings.json` against the rendered settings and the leaves claude-env owned (`state.outputs[…].owned`); `check`: see values.ts `sameText`. */
+export function compareSettings(o: Output, actual: ActualFile | undefined, owned: readonly string[], check?: SecretCheck): FileResult {
   const file = o.path;
   const leaves = jsonLeaves(JSON.parse(o.content) as Json);
   const parsed = parseObject(actual?.content);
   if (!parsed.ok) return corrupt(file, 'settings', parsed.reason, actual!.content!, leaves.length);
   const have = parsed.value;
-  const findings = compareLeaves(file, 'settings', leaves, have);
+  const findings = compareLeaves(file, 'settings', leaves, have, check);
   const managed = new PathSet(leaves.map(([p]) => p));
   // Owned leaves under or above a rendered leaf are rewritten with it, not removed.
   const stale = owned.map(splitKeyPath).filter((p) => !managed.touches(p));
@@ -80,15 +80,15 @@ export function compareSettings(o: Output, actual: ActualFile | undefined, owned
 }
 
 /** One rendered server against the entry on disk. */
-function compareServer(file: string, name: string, want: Json, have: Json | undefined): FileResult {
+function compareServer(file: string, name: string, want: Json, have: Json | undefined, check: SecretCheck | undefined): FileResult {
   const leaves = jsonLeaves(want, [name]);
-  const findings = compareLeaves(file, 'mcpServers', leaves, have === undefined ? undefined : { [name]: have });
+  const findings = compareLeaves(file, 'mcpServers', leaves, have === undefined ? undefined : { [name]: have }, check);
   const added = isJsonObject(have) ? new PathSet(leaves.map(([p]) => p)).uncovered(have, [name]).map(([p, v]) => removal(file, ['mcpServers', ...p], v)) : [];
   return { findings: [...findings, ...added], managed: leaves.length + added.length, drifted: findings.length + added.length };
 }
 
-/** `.claude.json` `mcpServers` against the rendered servers and the servers claude-env wrote before (`owned`). */
-export function compareClaudeJson(o: Output, actual: ActualFile | undefined, owned: readonly string[]): FileResult {
+/** `.claude.json` `mcpServers` against the rendered servers and the servers claude-env wrote before (`owned`); `check`: see values.ts `sameText`. */
+export function compareClaudeJson(o: Output, actual: ActualFile | undefined, owned: readonly string[], check?: SecretCheck): FileResult {
   const file = o.path;
   const want = ((JSON.parse(o.content) as { mcpServers?: Record<string, Json> }).mcpServers ?? {}) as Record<string, Json>;
   const parsed = parseObject(actual?.content);
@@ -98,7 +98,7 @@ export function compareClaudeJson(o: Output, actual: ActualFile | undefined, own
   }
   const servers = parsed.value?.['mcpServers'];
   const have: Record<string, Json> = isJsonObject(servers) ? servers : {};
-  const results = Object.keys(want).map((name) => compareServer(file, name, want[name]!, Object.hasOwn(have, name) ? have[name] : undefined));
+  const results = Object.keys(want).map((name) => compareServer(file, name, want[name]!, Object.hasOwn(have, name) ? have[name] : undefined, check));
   const ours = new Set(owned);
   const others = Object.keys(have).filter((name) => !Object.hasOwn(want, name));
   const removals = others.filter((name) => ours.has(name)).map((name) => removal(file, ['mcpServers', name], have[name]!));

@@ -26,28 +26,17 @@ function secretPattern(desired: string): RegExp {
 
 /**
  * Whether the text that stands at a placeholder's place on disk is the value
- * apply wrote there (by keyed hash); unknown values pass. Set by
- * `compareDrift` for one comparison.
+ * apply wrote there (by keyed hash); unknown values pass. Given by the caller
+ * of one comparison (`compareDrift`'s input), and passed down to each check.
  */
 export type SecretCheck = (placeholder: string, actual: string) => boolean;
-let secretCheck: SecretCheck | undefined;
-
-export function withSecretCheck<T>(check: SecretCheck | undefined, body: () => T): T {
-  const outer = secretCheck;
-  secretCheck = check;
-  try {
-    return body();
-  } finally {
-    secretCheck = outer;
-  }
-}
 
 /**
  * The actual text is what was rendered, a secret placeholder matching what
  * it was resolved to: any text when drift cannot tell, else only the value
  * apply wrote (a changed secret is drift; neither value is ever shown).
  */
-export function sameText(desired: string, actual: string, check: SecretCheck | undefined = secretCheck): boolean {
+export function sameText(desired: string, actual: string, check: SecretCheck | undefined): boolean {
   if (desired === actual) return true;
   if (!SECRET.test(desired)) return false;
   const m = secretPattern(desired).exec(actual);
@@ -60,14 +49,14 @@ export function sameText(desired: string, actual: string, check: SecretCheck | u
 /** Whether the actual text has the rendered shape, whatever value stands at each placeholder. */
 export const sameShape = (desired: string, actual: string): boolean => sameText(desired, actual, undefined);
 
-/** Deep JSON equality (key order ignored), secret-aware on the desired side. */
-export function sameJson(desired: unknown, actual: unknown): boolean {
-  if (typeof desired === 'string') return typeof actual === 'string' && sameText(desired, actual);
-  if (Array.isArray(desired)) return Array.isArray(actual) && actual.length === desired.length && desired.every((d, i) => sameJson(d, actual[i]));
+/** Deep JSON equality (key order ignored), secret-aware on the desired side (see `sameText`). */
+export function sameJson(desired: unknown, actual: unknown, check: SecretCheck | undefined): boolean {
+  if (typeof desired === 'string') return typeof actual === 'string' && sameText(desired, actual, check);
+  if (Array.isArray(desired)) return Array.isArray(actual) && actual.length === desired.length && desired.every((d, i) => sameJson(d, actual[i], check));
   if (isJsonObject(desired)) {
     if (!isJsonObject(actual)) return false;
     const keys = Object.keys(desired);
-    return keys.length === Object.keys(actual).length && keys.every((k) => Object.hasOwn(actual, k) && sameJson(desired[k], actual[k]));
+    return keys.length === Object.keys(actual).length && keys.every((k) => Object.hasOwn(actual, k) && sameJson(desired[k], actual[k], check));
   }
   return desired === actual;
 }

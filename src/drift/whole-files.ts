@@ -10,7 +10,7 @@ import { joinKeyPath } from '../provenance/tree.js';
 import type { Output, OutputKind } from '../render/outputs.js';
 import type { ActualFile, ManagedOutput } from '../state/types.js';
 import type { FileResult, Finding } from './types.js';
-import { octal, sameText, summarize } from './values.js';
+import { octal, sameText, summarize, type SecretCheck } from './values.js';
 
 const NONE: FileResult = Object.freeze({ findings: [], managed: 1, drifted: 0 });
 const one = (finding: Finding): FileResult => ({ findings: [finding], managed: 1, drifted: 1 });
@@ -44,12 +44,12 @@ export function outputSegments(kind: OutputKind, path: string): string[] {
 
 export const itemPath = (segments: readonly string[]): string => joinKeyPath(segments);
 
-/** The managed block of CLAUDE.md is one leaf: missing (no file, no block) or modified. */
-export function compareInstructions(o: Output, actual: ActualFile | undefined): FileResult {
+/** The managed block of CLAUDE.md is one leaf: missing (no file, no block) or modified; `check`: see values.ts `sameText`. */
+export function compareInstructions(o: Output, actual: ActualFile | undefined, check?: SecretCheck): FileResult {
   const segments = ['instructions'];
   const text = actual?.content;
   const at = text === undefined ? undefined : findBlock(text);
-  if (at && sameText(o.content, text!.slice(at.start, at.end))) return NONE;
+  if (at && sameText(o.content, text!.slice(at.start, at.end), check)) return NONE;
   // Summaries hash the content: only for items that are reported.
   const expected = summarize(o.content);
   if (!at) return one({ segments, file: o.path, kind: 'missing', expected, actual: null, value: expected });
@@ -66,10 +66,10 @@ const wantedMode = (o: Output): number => (o.secret ? 0o600 : o.mode) & 0o777;
  * A binary overlay (`encoding: base64`) is compared with the actual content
  * read as base64 too.
  */
-export function compareWholeFile(o: Output, actual: ActualFile | undefined, managed: ManagedOutput | undefined): FileResult {
+export function compareWholeFile(o: Output, actual: ActualFile | undefined, managed: ManagedOutput | undefined, check?: SecretCheck): FileResult {
   const segments = outputSegments(o.kind, o.path);
   const content = actual?.content;
-  const same = content !== undefined && (o.encoding === 'base64' ? o.content === content : sameText(o.content, content));
+  const same = content !== undefined && (o.encoding === 'base64' ? o.content === content : sameText(o.content, content, check));
   const mode = actual?.mode === undefined ? undefined : actual.mode & 0o777;
   if (same && (mode === undefined || mode === wantedMode(o))) return NONE;
   // Summaries hash the content: only for items that are reported.

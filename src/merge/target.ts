@@ -6,7 +6,7 @@
  */
 import type { Finding, Target } from '../vocabulary.js';
 import { originsOf, setOrigins, type LayerMap, type TreeMap } from '../provenance/tree.js';
-import { chainErrorToThrow, type LayerDocument, type Repo } from '../repo/repo.js';
+import { DerivedKey, chainErrorToThrow, type LayerDocument, type Repo } from '../repo/repo.js';
 import { Merger } from './merge.js';
 import { parseStrategy, strategyLookup, type ArrayStrategy } from './strategy.js';
 
@@ -32,20 +32,18 @@ export interface MergeCache {
 }
 
 const EMPTY: TreeMap = Object.freeze({}) as TreeMap;
-const mergers = new WeakMap<Repo, Merger>();
+/** The Merger of a repo's array rules, kept with the repo. */
+const MERGER = new DerivedKey<Merger>('merger');
 
 export function mergerFor(repo: Repo): Merger {
-  let m = mergers.get(repo);
-  if (!m) {
+  return repo.derived(MERGER, () => {
     const rules: Array<readonly [string, ArrayStrategy]> = [];
     for (const [glob, raw] of repo.settings.arrayRules) {
       const s = parseStrategy(raw);
       if (s) rules.push([glob, s]);
     }
-    m = new Merger(strategyLookup(rules, repo.artifactCache));
-    mergers.set(repo, m);
-  }
-  return m;
+    return new Merger(strategyLookup(rules, repo.artifactCache));
+  });
 }
 
 export function createMergeCache(repo: Repo): MergeCache {

@@ -32,7 +32,7 @@
  * data out.
  */
 import { sha256 } from '../provenance/hash.js';
-import { yamlLib } from '../repo/yaml.js';
+import { PACKAGE_YAML, type Yaml } from '../repo/yaml.js';
 import type { Output } from './outputs.js';
 
 export type ExecutableKind =
@@ -269,7 +269,7 @@ function settingsItems(items: Items, settings: Record<string, Json>, at: Seg[]):
 }
 
 /** Front matter (a map) and body of a rendered Markdown file; front matter undefined when there is none or it does not parse. */
-export function splitFrontMatter(content: string): { front: Record<string, Json> | undefined; body: string; broken: boolean } {
+export function splitFrontMatter(content: string, yaml: Yaml = PACKAGE_YAML): { front: Record<string, Json> | undefined; body: string; broken: boolean } {
   if (!content.startsWith('---\n')) return { front: undefined, body: content, broken: false };
   const end = content.indexOf('\n---\n', 3);
   if (end < 0) return { front: undefined, body: content, broken: true };
@@ -277,7 +277,7 @@ export function splitFrontMatter(content: string): { front: Record<string, Json>
   const body = content.slice(end + 5);
   if (text.trim() === '') return { front: {}, body, broken: false };
   try {
-    const v = yamlLib().parse(text, { maxAliasCount: 100 }) as unknown;
+    const v = yaml.lib().parse(text, { maxAliasCount: 100 }) as unknown;
     return isObj(v) ? { front: v, body, broken: false } : { front: undefined, body, broken: true };
   } catch {
     return { front: undefined, body, broken: true };
@@ -294,8 +294,8 @@ export function inlineShell(body: string): string[] {
 
 const MD_PREFIX: Partial<Record<Output['kind'], string>> = { agent: '.claude/agents/', command: '.claude/commands/' };
 
-function markdownItems(items: Items, o: Output, at: Seg[]): void {
-  const { front, body, broken } = splitFrontMatter(o.content);
+function markdownItems(items: Items, o: Output, at: Seg[], yaml: Yaml): void {
+  const { front, body, broken } = splitFrontMatter(o.content, yaml);
   if (broken) items.add('command', [...at, 'front-matter'], 'front matter that does not parse', sha256(o.content));
   if (front) {
     if (front['hooks'] !== undefined) hooksOf(items, front['hooks'], [...at, 'hooks']);
@@ -321,12 +321,38 @@ function fileItem(items: Items, o: Output): void {
   items.add('file', `files:${rel}`, `${rel}: mode ${mode}, ${bytes.length} bytes, sha256 ${hash.slice(0, 12)}`, { mode, hash });
 }
 
-const memo = new WeakMap<Output, readonly ExecutableItem[]>();
+/**
+ * Reads the executable content of outputs, each output once: outputs are
+ * frozen and shared by many targets, so a caller that reads many targets
+ * (an access check over a change) keeps one reader for all of them. What it
+ * keeps goes with the outputs (held weakly) and with the reader.
+ */
+export class ExecutableReader {
+  private readonly memo = new WeakMap<Output, readonly ExecutableItem[]>();
+  constructor(private readonly yaml: Yaml = PACKAGE_YAML) {}
 
-/** The executable content of one output file (memoised: outputs are frozen and shared by many targets). */
-export function executableOfOutput(o: Output): readonly ExecutableItem[] {
-  let hit = memo.get(o);
-  if (hit) return hit;
+  /** The executable content of one output file. */
+  of(o: Output): readonly ExecutableItem[] {
+    let hit = this.memo.get(o);
+    if (!hit) {
+      hit = itemsOf(o, this.yaml);
+      this.memo.set(o, hit);
+    }
+    return hit;
+  }
+
+  /** The executable content of a target's desired state (its outputs), sorted by key. */
+  content(outputs: readonly Output[]): ExecutableItem[] {
+    return outputs.flatMap((o) => this.of(o)).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+}
+
+/** The executable content of one output file. */
+export function executableOfOutput(o: Output, reader: ExecutableReader = new ExecutableReader()): readonly ExecutableItem[] {
+  return reader.of(o);
+}
+
+function itemsOf(o: Output, yaml: Yaml): readonly ExecutableItem[] {
   const items = new Items();
   switch (o.kind) {
     case 'settings-json':
@@ -354,7 +380,7 @@ export function executableOfOutput(o: Output): readonly ExecutableItem[] {
     case 'command': {
       const prefix = MD_PREFIX[o.kind]!;
       const name = o.path.startsWith(prefix) ? o.path.slice(prefix.length).replace(/\.md$/, '') : o.path;
-      markdownItems(items, o, [o.kind === 'agent' ? 'personas' : 'workflows', name]);
+      markdownItems(items, o, [o.kind === 'agent' ? 'personas' : 'workflows', name], yaml);
       break;
     }
     case 'claude-md':
@@ -364,9 +390,7 @@ export function executableOfOutput(o: Output): readonly ExecutableItem[] {
       fileItem(items, o);
       break;
   }
-  hit = Object.freeze(items.list);
-  memo.set(o, hit);
-  return hit;
+  return Object.freeze(items.list);
 }
 
 function parseJson(text: string): Record<string, Json> | undefined {
@@ -378,9 +402,9 @@ function parseJson(text: string): Record<string, Json> | undefined {
   }
 }
 
-/** The executable content of a target's desired state (its outputs), sorted by key. */
-export function executableContent(outputs: readonly Output[]): ExecutableItem[] {
-  return outputs.flatMap((o) => executableOfOutput(o)).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+/** The executable content of a target's desired state (its outputs), sorted by key; pass a reader to read many targets. */
+export function executableContent(outputs: readonly Output[], reader: ExecutableReader = new ExecutableReader()): ExecutableItem[] {
+  return reader.content(outputs);
 }
 
 /**

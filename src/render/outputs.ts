@@ -3,10 +3,10 @@
  * as data. One function per output kind; nothing here writes. Secrets appear
  * as their «secret:…» description; `apply` resolves them when it writes.
  */
-import { yamlLib } from '../repo/yaml.js';
+import { PACKAGE_YAML, type Yaml } from '../repo/yaml.js';
 import type { HomePath } from '../vocabulary.js';
 import { isMap, type SecretProvider, type TreeMap, type Value } from '../provenance/tree.js';
-import type { Repo } from '../repo/repo.js';
+import { DerivedKey, type Repo } from '../repo/repo.js';
 import { filePlaceOf } from '../repo/layout.js';
 import { agentFile, commandFile, overlayFile, shown, unsafePath } from '../paths.js';
 
@@ -145,19 +145,19 @@ export function renderClaudeMd(instructions: Value | undefined): Output {
   return out('.claude/CLAUDE.md', 'claude-md', `${BLOCK_BEGIN}\n${paras.join('\n\n')}${paras.length ? '\n' : ''}${BLOCK_END}\n`);
 }
 
-function frontMatter(fields: Record<string, unknown>, body: string): string {
-  const yaml = Object.keys(fields).length > 0 ? yamlLib().stringify(JSON.parse(JSON.stringify(fields)), { lineWidth: 0 }) : '';
-  return `---\n${yaml}---\n\n${body.trim()}\n`;
+function frontMatter(fields: Record<string, unknown>, body: string, yaml: Yaml): string {
+  const text = Object.keys(fields).length > 0 ? yaml.lib().stringify(JSON.parse(JSON.stringify(fields)), { lineWidth: 0 }) : '';
+  return `---\n${text}---\n\n${body.trim()}\n`;
 }
 
-export function renderAgent(name: string, persona: TreeMap): Output {
+export function renderAgent(name: string, persona: TreeMap, yaml: Yaml = PACKAGE_YAML): Output {
   const fields: Record<string, unknown> = { name };
   for (const k of AGENT_KEY_ORDER) if (k !== 'name' && persona[k] !== undefined) fields[k] = persona[k];
   for (const k of Object.keys(persona)) if (!(k in fields) && k !== 'prompt') fields[k] = persona[k];
-  return out(agentFile(name), 'agent', frontMatter(fields, String(persona['prompt'] ?? '')));
+  return out(agentFile(name), 'agent', frontMatter(fields, String(persona['prompt'] ?? ''), yaml));
 }
 
-export function renderCommand(name: string, workflow: TreeMap): Output {
+export function renderCommand(name: string, workflow: TreeMap, yaml: Yaml = PACKAGE_YAML): Output {
   const fields: Record<string, unknown> = {};
   for (const k of COMMAND_KEYS) if (workflow[k] !== undefined) fields[k] = workflow[k];
   const parts: string[] = [];
@@ -175,7 +175,7 @@ export function renderCommand(name: string, workflow: TreeMap): Output {
         .join('\n'),
     );
   }
-  return out(commandFile(name), 'command', frontMatter(fields, parts.join('\n\n')));
+  return out(commandFile(name), 'command', frontMatter(fields, parts.join('\n\n'), yaml));
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -201,15 +201,22 @@ export function renderFile(repo: Repo, target: string, source: string): Output {
  * Merged trees are frozen and share every part a layer did not touch, so an
  * output is a pure function of its section object: compile each one once.
  * Many targets of an org share most sections; rendering all of them then
- * costs little more than rendering the distinct ones.
+ * costs little more than rendering the distinct ones. Kept with the repo
+ * (weakly, by section: a section no merge holds any more takes its outputs
+ * with it), and so are its overlay files (bounded by the repo's files).
  */
-const compiled = new WeakMap<object, Map<string, Output>>();
-function memo(section: Value | undefined, name: string, compile: () => Output): Output {
+interface Compiled {
+  readonly sections: WeakMap<object, Map<string, Output>>;
+  readonly files: Map<string, Output>;
+}
+const COMPILED = new DerivedKey<Compiled>('compiled outputs');
+
+function memo(compiled: Compiled, section: Value | undefined, name: string, compile: () => Output): Output {
   if (section === undefined || typeof section !== 'object') return compile();
-  let byName = compiled.get(section);
+  let byName = compiled.sections.get(section);
   if (!byName) {
     byName = new Map();
-    compiled.set(section, byName);
+    compiled.sections.set(section, byName);
   }
   let o = byName.get(name);
   if (!o) {
@@ -218,14 +225,14 @@ function memo(section: Value | undefined, name: string, compile: () => Output): 
   }
   return o;
 }
-const compiledFiles = new WeakMap<Repo, Map<string, Output>>();
 
 /** Every output of a merged tree, sorted by path. */
 export function renderOutputs(repo: Repo, tree: TreeMap): Output[] {
+  const compiled = repo.derived(COMPILED, () => ({ sections: new WeakMap(), files: new Map() }));
   const outputs: Output[] = [
-    memo(tree['settings'], '', () => renderSettings(tree['settings'])),
-    memo(tree['mcpServers'], '', () => renderClaudeJson(tree['mcpServers'])),
-    memo(tree['instructions'], '', () => renderClaudeMd(tree['instructions'])),
+    memo(compiled, tree['settings'], '', () => renderSettings(tree['settings'])),
+    memo(compiled, tree['mcpServers'], '', () => renderClaudeJson(tree['mcpServers'])),
+    memo(compiled, tree['instructions'], '', () => renderClaudeMd(tree['instructions'])),
   ];
   // Front matter is written with `yaml`; between runs its result is kept in the repo's artefact cache, so a warm one-target command need not load the library.
   const cached = (kind: OutputKind, name: string, section: TreeMap, compile: () => Output): Output => {
@@ -249,30 +256,25 @@ export function renderOutputs(repo: Repo, tree: TreeMap): Output[] {
   if (isMap(personas)) {
     for (const name of Object.keys(personas)) {
       const p = personas[name];
-      if (isMap(p)) outputs.push(memo(p, name, () => cached('agent', name, p, () => renderAgent(name, p))));
+      if (isMap(p)) outputs.push(memo(compiled, p, name, () => cached('agent', name, p, () => renderAgent(name, p, repo.yaml))));
     }
   }
   const workflows = tree['workflows'];
   if (isMap(workflows)) {
     for (const name of Object.keys(workflows)) {
       const w = workflows[name];
-      if (isMap(w)) outputs.push(memo(w, name, () => cached('command', name, w, () => renderCommand(name, w))));
+      if (isMap(w)) outputs.push(memo(compiled, w, name, () => cached('command', name, w, () => renderCommand(name, w, repo.yaml))));
     }
   }
   const files = tree['files'];
   if (isMap(files)) {
-    let byRepo = compiledFiles.get(repo);
-    if (!byRepo) {
-      byRepo = new Map();
-      compiledFiles.set(repo, byRepo);
-    }
     for (const target of Object.keys(files)) {
       const source = String(files[target]);
       const id = `${target}\0${source}`;
-      let o = byRepo.get(id);
+      let o = compiled.files.get(id);
       if (!o) {
         o = renderFile(repo, target, source);
-        byRepo.set(id, o);
+        compiled.files.set(id, o);
       }
       outputs.push(o);
     }

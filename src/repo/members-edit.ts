@@ -8,7 +8,7 @@
  * list is itself written in flow style (`[...]`).
  */
 import { ClaudeEnvError, EXIT_FINDINGS } from '../errors.js';
-import { parseAst, yamlLib } from './yaml.js';
+import { PACKAGE_YAML, parseAst, type Yaml, type YamlModule } from './yaml.js';
 
 export interface NewMember {
   readonly user: string;
@@ -17,13 +17,13 @@ export interface NewMember {
 }
 
 /** A YAML scalar as it must be written (quoted where a plain scalar would read as another type). */
-function scalar(s: string): string {
-  return yamlLib().stringify(s, { lineWidth: 0 }).trimEnd();
+function scalar(lib: YamlModule, s: string): string {
+  return lib.stringify(s, { lineWidth: 0 }).trimEnd();
 }
 
-function flowEntry(m: NewMember): string {
-  const projects = m.projects.length > 0 ? `, projects: [${m.projects.map(scalar).join(', ')}]` : '';
-  return `{ user: ${scalar(m.user)}, role: ${scalar(m.role)}${projects} }`;
+function flowEntry(lib: YamlModule, m: NewMember): string {
+  const projects = m.projects.length > 0 ? `, projects: [${m.projects.map((p) => scalar(lib, p)).join(', ')}]` : '';
+  return `{ user: ${scalar(lib, m.user)}, role: ${scalar(lib, m.role)}${projects} }`;
 }
 
 function plainEntry(m: NewMember): Record<string, unknown> {
@@ -31,18 +31,19 @@ function plainEntry(m: NewMember): Record<string, unknown> {
 }
 
 /** The text of the file with `m` added as its last member; `text` undefined: a new file. */
-export function addMemberText(text: string | undefined, file: string, m: NewMember): string {
-  if (text === undefined) return `# ${file}: members of the team, with their role (see access.yml) and assigned projects.\n- ${flowEntry(m)}\n`;
-  const { doc, lines } = parseAst(text);
+export function addMemberText(text: string | undefined, file: string, m: NewMember, yaml: Yaml = PACKAGE_YAML): string {
+  const lib = yaml.lib();
+  if (text === undefined) return `# ${file}: members of the team, with their role (see access.yml) and assigned projects.\n- ${flowEntry(lib, m)}\n`;
+  const { doc, lines } = parseAst(text, yaml);
   const err = doc.errors[0];
   if (err) {
     const pos = lines.linePos(err.pos[0]);
     throw new ClaudeEnvError('yaml-syntax', `cannot add a member: ${err.message.split('\n')[0]}`, { file, line: pos.line, column: pos.col, exitCode: EXIT_FINDINGS });
   }
-  const { isSeq, isMap } = yamlLib();
+  const { isSeq, isMap } = lib;
   const contents = doc.contents;
   const withNewline = text === '' || text.endsWith('\n') ? text : `${text}\n`;
-  if (contents === null || (isSeq(contents) && contents.items.length === 0 && !contents.flow)) return `${withNewline}- ${flowEntry(m)}\n`;
+  if (contents === null || (isSeq(contents) && contents.items.length === 0 && !contents.flow)) return `${withNewline}- ${flowEntry(lib, m)}\n`;
   if (!isSeq(contents)) {
     const pos = lines.linePos(contents.range?.[0] ?? 0);
     throw new ClaudeEnvError('members-shape', 'cannot add a member: the file is not a list of members', { file, line: pos.line, column: pos.col, exitCode: EXIT_FINDINGS });
@@ -60,17 +61,17 @@ export function addMemberText(text: string | undefined, file: string, m: NewMemb
   const indent = ' '.repeat(start - (text.lastIndexOf('\n', start - 1) + 1));
   let entry: string;
   if (isMap(last) && !last.flow) {
-    const block = yamlLib().stringify([plainEntry(m)], { lineWidth: 0, flowCollectionPadding: false });
+    const block = lib.stringify([plainEntry(m)], { lineWidth: 0, flowCollectionPadding: false });
     entry = block
       .trimEnd()
       .split('\n')
       .map((l) => `${indent}${l}\n`)
       .join('');
-  } else entry = `${indent}- ${flowEntry(m)}\n`;
+  } else entry = `${indent}- ${flowEntry(lib, m)}\n`;
   const before = nl < 0 ? `${text}\n` : text.slice(0, at);
   const out = `${before}${entry}${text.slice(at)}`;
   // The splice must read back as the old list plus the new member.
-  const again = parseAst(out).doc;
+  const again = parseAst(out, yaml).doc;
   const items = again.toJS() as unknown[];
   const old = doc.toJS() as unknown[];
   if (again.errors.length > 0 || !Array.isArray(items) || items.length !== old.length + 1 || JSON.stringify(items[items.length - 1]) !== JSON.stringify(plainEntry(m))) {

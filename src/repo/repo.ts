@@ -11,7 +11,7 @@ import { DEFAULT_ENVIRONMENTS, LAYER_DOCUMENTS, isYamlPath, layerFolder, placeOf
 import { unreadable, type RefusedEntry, type RepoSource } from './source.js';
 import { documentNameFindings, overlayFinding } from './names.js';
 import { shownPath } from '../paths.js';
-import { parseYaml, type ParsedYaml } from './yaml.js';
+import { PACKAGE_YAML, parseYaml, type ParsedYaml, type Yaml } from './yaml.js';
 import { cacheKey, decodeEntry, decodeParsed, encodeParsed, readEntry, type CacheEntry, type DocumentCache } from './doc-cache.js';
 
 export interface RepoDocument {
@@ -81,6 +81,29 @@ export function listNames(names: readonly string[]): string {
   return names.length > LIST_LIMIT ? `${shown}, … (${names.length} in all)` : shown;
 }
 
+export interface RepoOptions {
+  /** Parsed documents kept between runs (system/doc-cache-store.ts keeps them on disk). */
+  cache?: DocumentCache;
+  /**
+   * Parses kept across Repo instances, keyed by path and text, so two
+   * revisions of one repo (impact) parse each document version once.
+   */
+  shared?: Map<string, ParsedYaml>;
+  /** Files to read in one batch at once. */
+  prefetch?: readonly string[];
+  /** The YAML library (default: the `yaml` package, loaded on first use). */
+  yaml?: Yaml;
+}
+
+/**
+ * A key of what is derived from a Repo and kept with it (`Repo.derived`): a
+ * module makes one, once, for each kind of thing it derives.
+ */
+export class DerivedKey<T> {
+  declare private readonly type: T;
+  constructor(readonly name: string) {}
+}
+
 export class Repo {
   private readonly docs = new Map<string, RepoDocument | null>();
   private readonly texts = new Map<string, string | null>();
@@ -94,16 +117,18 @@ export class Repo {
   /** Document cache entries found by content id (source.contentId), by path: their text was never read from the source. */
   private readonly entries = new Map<string, CacheEntry>();
 
-  /**
-   * `shared`: parses kept across Repo instances, keyed by path and text, so
-   * two revisions of one repo (impact) parse each document version once.
-   */
+  /** The YAML library documents are parsed with (and what is derived from the repo writes YAML with). */
+  readonly yaml: Yaml;
+  /** What other modules derive from this repo and keep with it (`derived`). */
+  private readonly derivations = new Map<DerivedKey<unknown>, unknown>();
+
   constructor(
     readonly source: RepoSource,
-    opts: { cache?: DocumentCache; shared?: Map<string, ParsedYaml>; prefetch?: readonly string[] } = {},
+    opts: RepoOptions = {},
   ) {
     this.cache = opts.cache;
     this.shared = opts.shared;
+    this.yaml = opts.yaml ?? PACKAGE_YAML;
     if (opts.prefetch) this.prefetch(opts.prefetch);
     // Parsed here once: every command needs the repo settings anyway.
     if (this.document('claude-env.yml') === undefined) {
@@ -114,6 +139,20 @@ export class Repo {
         hint: 'run `claude-env init DIR` to create one, or pass --repo DIR',
       });
     }
+  }
+
+  /**
+   * What a module derives from this repo and keeps as long as the repo lives
+   * (a merger of its array rules, outputs compiled from its files): made by
+   * `make` the first time `key` is asked for. Each key is a module's own
+   * constant, so what is kept is bounded by the modules, and by the repo's
+   * size within each.
+   */
+  derived<T>(key: DerivedKey<T>, make: () => T): T {
+    if (this.derivations.has(key)) return this.derivations.get(key) as T;
+    const made = make();
+    this.derivations.set(key, made);
+    return made;
   }
 
   /** Parse a document (once). Undefined when the file does not exist. */
@@ -271,7 +310,7 @@ export class Repo {
   }
 
   private parseCached(text: string, file: RepoPath, layer: LayerName): ParsedYaml {
-    if (!this.cache) return parseYaml(text, file, layer);
+    if (!this.cache) return parseYaml(text, file, layer, this.yaml);
     const found = this.entries.get(file);
     const own = found && found.text === text ? decodeEntry(found, file, layer) : undefined;
     if (own) return own;
@@ -284,7 +323,7 @@ export class Repo {
       if (id !== undefined) this.cache.set(`g-${id}`, hit!);
       return decoded;
     }
-    const parsed = parseYaml(text, file, layer);
+    const parsed = parseYaml(text, file, layer, this.yaml);
     // A document past its size bound is not kept: the entry would hold all its text.
     if (parsed.findings.some((f) => f.rule === 'document-too-large')) return parsed;
     const data = encodeParsed(parsed, text);

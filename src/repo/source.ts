@@ -89,6 +89,74 @@ export function memorySource(files: Record<string, string | Uint8Array>, modes: 
   };
 }
 
+/** One file of a snapshot: its bytes and mode, or the error reading it gave (thrown when it is read, as a lazy source would). */
+export type SnapshotFile = { readonly bytes: Uint8Array; readonly mode: number } | { readonly error: ClaudeEnvError };
+
+/** The first index of a sorted list whose item is not below `key`. */
+export function lowerBound(sorted: readonly string[], key: string): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! < key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * A config repo read whole, once, and served from memory: every listing and
+ * read is an answer from these maps, so a long-lived process that awaited
+ * the snapshot (system/repo-source.ts `openWorktree`) never blocks on one. `dirs`: every folder, '' the repo itself (a working tree may
+ * have empty ones); `refused`: the entries found that are never read.
+ */
+export function snapshotSource(description: string, files: ReadonlyMap<string, SnapshotFile>, dirs: ReadonlySet<string>, refused: readonly RefusedEntry[]): RepoSource {
+  const paths = [...files.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const sortedRefused = Object.freeze([...refused].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)));
+  const under = (dir: string): string[] => {
+    if (dir === '') return [...paths];
+    const prefix = `${dir}/`;
+    const out: string[] = [];
+    for (let i = lowerBound(paths, prefix); i < paths.length && paths[i]!.startsWith(prefix); i++) out.push(paths[i]!);
+    return out;
+  };
+  const file = (path: string): SnapshotFile | undefined => files.get(path);
+  const children = new Map<string, string[]>();
+  for (const d of dirs) {
+    if (d === '') continue;
+    const slash = d.lastIndexOf('/');
+    const parent = slash < 0 ? '' : d.slice(0, slash);
+    const list = children.get(parent);
+    if (list) list.push(d.slice(slash + 1));
+    else children.set(parent, [d.slice(slash + 1)]);
+  }
+  for (const list of children.values()) list.sort();
+  return {
+    description,
+    indexed: true,
+    list: under,
+    listDirs(dir) {
+      return [...(children.get(dir) ?? [])];
+    },
+    isDir(dir) {
+      return dirs.has(dir);
+    },
+    read(path) {
+      const f = file(path);
+      if (f === undefined) return undefined;
+      if ('error' in f) throw f.error;
+      return f.bytes;
+    },
+    mode(path) {
+      const f = file(path);
+      return f !== undefined && 'mode' in f ? f.mode : 0o644;
+    },
+    refused() {
+      return sortedRefused;
+    },
+  };
+}
+
 export function unreadable(path: string, cause: unknown): ClaudeEnvError {
   const reason = cause instanceof Error ? ((cause as NodeJS.ErrnoException).code ?? cause.message) : String(cause);
   return new ClaudeEnvError('unreadable', `cannot read ${path}: ${reason}`, { file: path, exitCode: EXIT_USAGE, cause });

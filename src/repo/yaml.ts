@@ -15,31 +15,65 @@ import type { Document, LineCounter, Node as YamlNode, ScalarTag } from 'yaml';
 import type { Finding, LayerName, Origin, RepoPath } from '../vocabulary.js';
 import { DELETE, SecretValue, UNSAFE_KEYS, setOrigins, type LayerMap, type LayerValue, type SecretProvider } from '../provenance/tree.js';
 
+/** The `yaml` package's API. */
+export type YamlModule = typeof import('yaml');
+
 /**
- * `yaml` is loaded on first use: a command whose documents all come from the
- * document cache (doc-cache.ts) never pays for loading the parser.
+ * The YAML library as a capability that a caller passes in (a Repo's options,
+ * a function's argument): how it is loaded is the caller's choice (the CLI
+ * loads its one-file copy through V8's code cache, system/code-cache.ts), and
+ * a document whose parse the document cache holds (doc-cache.ts) never loads
+ * it at all.
  */
+export interface Yaml {
+  /** The library, loaded on first use. */
+  lib(): YamlModule;
+  /** Told of each document parsed with it (a code cache is kept when a run used it more than the one that made it). */
+  parsed?(): void;
+}
+
+/** A Yaml that loads the library with `load` on first use (once), telling `parsed` of each document parsed. */
+export function lazyYaml(load: () => YamlModule, parsed?: () => void): Yaml {
+  let module: YamlModule | undefined;
+  return { lib: () => (module ??= load()), ...(parsed ? { parsed } : {}) };
+}
+
 const require = createRequire(import.meta.url);
-let lib: typeof import('yaml') | undefined;
-let loader: (() => typeof import('yaml')) | undefined;
-let parses = 0;
 
-export function yamlLib(): typeof import('yaml') {
-  if (lib) return lib;
-  if (loader) return (lib = loader());
-  // The bundled CLI ships yaml as one file beside it (build.mjs); otherwise the package.
-  const bundled = (globalThis as { CLAUDE_ENV_YAML_BUNDLE?: string }).CLAUDE_ENV_YAML_BUNDLE;
-  return (lib = require(bundled ?? 'yaml') as typeof import('yaml'));
+/**
+ * The `yaml` package (the bundled CLI ships it as one file beside it,
+ * build.mjs), loaded on first use. An immutable library: one copy serves every
+ * caller of the process.
+ */
+export const PACKAGE_YAML: Yaml = lazyYaml(() => require((globalThis as { CLAUDE_ENV_YAML_BUNDLE?: string }).CLAUDE_ENV_YAML_BUNDLE ?? 'yaml') as YamlModule);
+
+/**
+ * The CLI process's Yaml, set once at start-up by cli/main.ts with
+ * `useYamlLoader` (before anything is parsed), else PACKAGE_YAML. The CLI
+ * passes it to the core (cli/context.ts) and prints with it; the core never
+ * reads it: a caller that passes no Yaml gets PACKAGE_YAML. To go once
+ * cli/main.ts hands its Yaml to the commands.
+ */
+const cli: { yaml?: Yaml; parses: number } = { parses: 0 };
+
+/** How the CLI process loads the parser (its one-file copy through V8's code cache); only before anything was parsed. */
+export function useYamlLoader(load: () => YamlModule): void {
+  cli.yaml ??= lazyYaml(load, () => void cli.parses++);
 }
 
-/** How the parser is loaded, when it is not loaded yet (the CLI loads its one-file copy through V8's code cache). */
-export function useYamlLoader(load: () => typeof import('yaml')): void {
-  if (!lib) loader = load;
-}
-
-/** How many documents this process has parsed. */
+/** How many documents the CLI process's Yaml (`useYamlLoader`) has parsed. */
 export function yamlParses(): number {
-  return parses;
+  return cli.parses;
+}
+
+/** The CLI process's Yaml: the one `useYamlLoader` set, else the package. */
+export function cliYaml(): Yaml {
+  return cli.yaml ?? PACKAGE_YAML;
+}
+
+/** The library of the CLI process's Yaml (for the CLI's own printing). */
+export function yamlLib(): YamlModule {
+  return cliYaml().lib();
 }
 
 /** What one document may cost (see the top of this file). */
@@ -82,9 +116,9 @@ export interface YamlAst {
   readonly lines: LineCounter;
 }
 
-export function parseAst(text: string): YamlAst {
-  const { LineCounter, parseDocument } = yamlLib();
-  parses++;
+export function parseAst(text: string, yaml: Yaml = PACKAGE_YAML): YamlAst {
+  const { LineCounter, parseDocument } = yaml.lib();
+  yaml.parsed?.();
   const lines = new LineCounter();
   // Duplicate keys are found by the Converter, in one pass: the parser's own check compares each key with every
   // key before it (a 500 KB mapping took 26 s).
@@ -126,8 +160,8 @@ function roughNodes(text: string): number {
  * building its syntax tree (scalars, quoted scalars, aliases, flow
  * collections: fewer than the nodes, never more); undefined when they do not.
  */
-function nodeLimitOffset(text: string, max: number): number | undefined {
-  const { Lexer } = yamlLib();
+function nodeLimitOffset(text: string, max: number, yaml: Yaml): number | undefined {
+  const { Lexer } = yaml.lib();
   let offset = 0;
   let nodes = 0;
   let scalarNext = false;
@@ -149,12 +183,12 @@ function nodeLimitOffset(text: string, max: number): number | undefined {
 }
 
 /** Whether a text is within the size and the (dense) node bound of one document: only such a text is ever given to the parser. */
-export function withinYamlLimits(text: string): boolean {
+export function withinYamlLimits(text: string, yaml: Yaml = PACKAGE_YAML): boolean {
   if (utf8Length(text, YAML_LIMITS.documentBytes) > YAML_LIMITS.documentBytes) return false;
-  return !(roughNodes(text) > YAML_LIMITS.documentNodes / 2 && nodeLimitOffset(text, YAML_LIMITS.documentNodes) !== undefined);
+  return !(roughNodes(text) > YAML_LIMITS.documentNodes / 2 && nodeLimitOffset(text, YAML_LIMITS.documentNodes, yaml) !== undefined);
 }
 
-export function parseYaml(text: string, file: RepoPath, layer: LayerName): ParsedYaml {
+export function parseYaml(text: string, file: RepoPath, layer: LayerName, yaml: Yaml = PACKAGE_YAML): ParsedYaml {
   const max = YAML_LIMITS.documentBytes;
   if (utf8Length(text, max) > max) {
     // Not parsed at all (see YAML_LIMITS).
@@ -168,17 +202,17 @@ export function parseYaml(text: string, file: RepoPath, layer: LayerName): Parse
   // A document dense with nodes (a flow list of numbers holds one every 2 bytes) is counted before it is parsed: the
   // parser's syntax tree costs about 1 KB a node. Most documents have too few separators to need counting.
   const nodes = YAML_LIMITS.documentNodes;
-  const past = roughNodes(text) > nodes / 2 ? nodeLimitOffset(text, nodes) : undefined;
+  const past = roughNodes(text) > nodes / 2 ? nodeLimitOffset(text, nodes, yaml) : undefined;
   if (past !== undefined) {
     const lines = text.slice(0, past).split('\n');
     const at = { line: lines.length, column: lines[lines.length - 1]!.length + 1 };
     return { value: undefined, findings: [{ rule: 'document-too-large', severity: 'error', file, ...at, message: tooManyNodes() }], rootOrigin: { layer, file, line: 1, column: 1 } };
   }
-  const { doc, lines } = parseAst(text);
+  const { doc, lines } = parseAst(text, yaml);
   const findings: Finding[] = [];
   for (const err of doc.errors) findings.push(yamlFinding(err, 'error', file, lines));
   for (const w of doc.warnings) findings.push(yamlFinding(w, 'warning', file, lines));
-  const conv = new Converter(doc, text, file, layer, lines, findings);
+  const conv = new Converter(yaml.lib(), doc, text, file, layer, lines, findings);
   const rootOrigin = conv.origin(doc.contents?.range?.[0] ?? 0);
   if (doc.errors.length > 0) return { value: undefined, findings, rootOrigin };
   let value: LayerValue;
@@ -228,6 +262,7 @@ class Converter {
   private readonly open = new Set<YamlNode>();
 
   constructor(
+    private readonly yaml: YamlModule,
     private readonly doc: Document,
     private readonly text: string,
     private readonly file: RepoPath,
@@ -258,7 +293,7 @@ class Converter {
    */
   private anchorOf(alias: YamlNode): YamlNode | undefined {
     if (!this.anchors) {
-      const { visit, isAlias } = yamlLib();
+      const { visit, isAlias } = this.yaml;
       const anchors = new Map<YamlNode, YamlNode | undefined>();
       const latest = new Map<string, YamlNode>();
       visit(this.doc, {
@@ -296,7 +331,7 @@ class Converter {
 
   node(n: YamlNode | null): LayerValue {
     if (n === null) return null;
-    const { isAlias, isMap, isPair, isScalar, isSeq } = yamlLib();
+    const { isAlias, isMap, isPair, isScalar, isSeq } = this.yaml;
     if (isAlias(n)) {
       this.grow(n, 0);
       const target = this.anchorOf(n);

@@ -2,17 +2,16 @@
  * Table tests of the shipped schemas: a valid example of every kind passes,
  * and each kind's typical mistakes give exactly the issues a user should see.
  */
-import { describe, it, afterEach } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import {
-  addOrgSchema,
   KNOWN_PERMISSIONS_KEYS,
   KNOWN_SETTINGS_KEYS,
   MANAGED_ONLY_SETTINGS_KEYS,
-  resetOrgSchemas,
+  SchemaContext,
   SCHEMA_KINDS,
   sharedSchemas,
   shippedSchema,
@@ -368,43 +367,47 @@ describe('shipped schemas: shape', () => {
 });
 
 describe('org schemas', () => {
-  afterEach(resetOrgSchemas);
-
   it('an org schema applies on top of ours and names its file', () => {
-    addOrgSchema('config', { properties: { settings: { required: ['model'] } } }, 'schemas/config.schema.json');
-    assert.deepEqual(validateDocument('config', { settings: {} }), [
+    const schemas = new SchemaContext();
+    schemas.addOrgSchema('config', { properties: { settings: { required: ['model'] } } }, 'schemas/config.schema.json');
+    assert.deepEqual(schemas.validateDocument('config', { settings: {} }), [
       { pointer: '/settings', key: 'model', keyword: 'required', message: 'missing key "model"', source: 'schemas/config.schema.json' },
     ]);
-    assert.deepEqual(validateDocument('persona', { description: 'd', prompt: 'p' }), []);
+    assert.deepEqual(schemas.validateDocument('persona', { description: 'd', prompt: 'p' }), []);
   });
   it('an org schema that does not compile is an error naming its file', () => {
+    const schemas = new SchemaContext();
     assert.throws(
-      () => addOrgSchema('config', { type: 'nonsense' }, 'schemas/bad.schema.json'),
+      () => schemas.addOrgSchema('config', { type: 'nonsense' }, 'schemas/bad.schema.json'),
       /schemas\/bad\.schema\.json: not a valid JSON Schema/,
     );
-    assert.deepEqual(validateDocument('config', {}), []);
+    assert.deepEqual(schemas.validateDocument('config', {}), []);
   });
   it('an org schema may not take the $id of ours, and ours keep working', () => {
+    const schemas = new SchemaContext();
     const [shared] = sharedSchemas();
     assert.throws(
-      () => addOrgSchema('config', { $id: shared?.$id, type: 'object' }, 'schemas/copy.schema.json'),
+      () => schemas.addOrgSchema('config', { $id: shared?.$id, type: 'object' }, 'schemas/copy.schema.json'),
       /schemas\/copy\.schema\.json: .* is already used by another schema/,
     );
-    assert.equal(validateDocument('merged', { settings: { cleanupPeriodDays: 0 } }).length, 1);
+    assert.equal(schemas.validateDocument('merged', { settings: { cleanupPeriodDays: 0 } }).length, 1);
   });
   it('an org schema for a newer draft is an error naming its file', () => {
     assert.throws(
-      () => addOrgSchema('config', { $schema: 'https://json-schema.org/draft/2020-12/schema' }, 'schemas/new.schema.json'),
+      () => new SchemaContext().addOrgSchema('config', { $schema: 'https://json-schema.org/draft/2020-12/schema' }, 'schemas/new.schema.json'),
       /schemas\/new\.schema\.json: not a valid JSON Schema \(draft-07\)/,
     );
   });
-  it('resetting forgets org schemas, so the same $id can be added again', () => {
+  it("belong to their context: another one, and ours alone, do not apply them, and may use the same $id", () => {
     const schema = { $id: 'https://example.com/org.json', properties: { instructions: { maxItems: 1 } } };
-    addOrgSchema('config', schema, 'schemas/config.schema.json');
-    assert.equal(validateDocument('config', { instructions: ['a', 'b'] }).length, 1);
-    resetOrgSchemas();
+    const one = new SchemaContext();
+    one.addOrgSchema('config', schema, 'schemas/config.schema.json');
+    assert.equal(one.validateDocument('config', { instructions: ['a', 'b'] }).length, 1);
+    const other = new SchemaContext();
+    assert.deepEqual(other.validateDocument('config', { instructions: ['a', 'b'] }), []);
     assert.deepEqual(validateDocument('config', { instructions: ['a', 'b'] }), []);
-    addOrgSchema('config', { ...schema }, 'schemas/config.schema.json');
-    assert.equal(validateDocument('config', { instructions: ['a', 'b'] }).length, 1);
+    other.addOrgSchema('config', { ...schema, properties: { instructions: { maxItems: 3 } } }, 'schemas/config.schema.json');
+    assert.deepEqual(other.validateDocument('config', { instructions: ['a', 'b'] }), []);
+    assert.equal(one.validateDocument('config', { instructions: ['a', 'b'] }).length, 1);
   });
 });

@@ -6,8 +6,8 @@
 import { ClaudeEnvError, EXIT_USAGE } from '../errors.js';
 
 type AgeLib = typeof import('age-encryption');
-let lib: Promise<AgeLib> | undefined;
-const age = (): Promise<AgeLib> => (lib ??= import('age-encryption'));
+/** The library, loaded on first use: the module loader keeps it, so later calls cost a lookup. */
+const age = (): Promise<AgeLib> => import('age-encryption');
 
 const RECIPIENT = /^age1[0-9a-z]+$/;
 const IDENTITY = /^AGE-SECRET-KEY-1[0-9A-Z]+$/;

@@ -1,11 +1,12 @@
 /**
  * Resolve `!secret env:|file:|cmd:` references and `!encrypted` age values on
  * the machine, at apply time (an edge: it reads the environment, files and
- * runs commands). Each distinct secret is resolved once. An error names the
- * reference and where the repo sets it, never a value.
+ * runs commands). Each distinct secret is resolved once, without blocking.
+ * An error names the reference and where the repo sets it, never a value.
  */
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { ClaudeEnvError, EXIT_USAGE, type ErrorLocation } from '../errors.js';
 import type { SecretValue } from '../provenance/tree.js';
@@ -60,12 +61,24 @@ function runCommand(command: string, opts: ResolverOptions): Promise<{ code: num
   });
 }
 
-/** The text of an age identity file (`--identity`, $CLAUDE_ENV_AGE_IDENTITY); an error names it. */
+const identityUnreadable = (path: string, err: unknown): ClaudeEnvError =>
+  new ClaudeEnvError('age-identity', `cannot read the age identity file ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { file: path, exitCode: EXIT_USAGE });
+
+/** The text of an age identity file (`--identity`, $CLAUDE_ENV_AGE_IDENTITY); an error names it. Blocking: for the CLI's `secret decrypt`. */
 export function readIdentityText(path: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (err) {
-    throw new ClaudeEnvError('age-identity', `cannot read the age identity file ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { file: path, exitCode: EXIT_USAGE });
+    throw identityUnreadable(path, err);
+  }
+}
+
+/** `readIdentityText` without blocking. */
+async function readIdentityTextAsync(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    throw identityUnreadable(path, err);
   }
 }
 
@@ -78,14 +91,14 @@ function layerOfFile(file: string): LayerName | undefined {
 export function createSecretResolver(opts: ResolverOptions): SecretResolver {
   const cache = new Map<string, Promise<string>>();
   let identities: string[] | undefined;
-  const loadIdentities = (value: SecretValue, where: ErrorLocation | undefined): string[] => {
+  const loadIdentities = async (value: SecretValue, where: ErrorLocation | undefined): Promise<string[]> => {
     if (identities) return identities;
     const file = opts.identityFile ?? opts.env['CLAUDE_ENV_AGE_IDENTITY'];
     if (!file) throw fail(value, where, 'no age identity given', 'pass --identity FILE or set $CLAUDE_ENV_AGE_IDENTITY');
     const path = resolve(opts.cwd, expandHome(file, opts.env));
     let text: string;
     try {
-      text = readIdentityText(path);
+      text = await readIdentityTextAsync(path);
     } catch (err) {
       throw fail(value, where, (err as Error).message);
     }
@@ -103,7 +116,7 @@ export function createSecretResolver(opts: ResolverOptions): SecretResolver {
         const path = expandHome(value.ref, opts.env);
         const abs = isAbsolute(path) ? path : resolve(opts.cwd, path);
         try {
-          return readFileSync(abs, 'utf8').replace(/\r?\n$/, '');
+          return (await readFile(abs, 'utf8')).replace(/\r?\n$/, '');
         } catch (err) {
           throw fail(value, where, `cannot read ${abs} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
         }
@@ -121,7 +134,7 @@ export function createSecretResolver(opts: ResolverOptions): SecretResolver {
       }
       case 'age': {
         try {
-          return await decrypt(value.ref, loadIdentities(value, where), `cannot resolve ${referenceName(value)}`);
+          return await decrypt(value.ref, await loadIdentities(value, where), `cannot resolve ${referenceName(value)}`);
         } catch (err) {
           if (err instanceof ClaudeEnvError && where?.file) {
             throw new ClaudeEnvError(err.code, err.message, { ...where, exitCode: err.exitCode, ...(err.hint ? { hint: err.hint } : {}) });

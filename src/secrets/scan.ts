@@ -19,19 +19,15 @@ interface Engine {
   config: import('@secretlint/types').SecretLintCoreConfig;
 }
 
-let engine: Promise<Engine> | undefined;
-
-function loadEngine(): Promise<Engine> {
-  engine ??= (async () => {
-    const [{ lintSource }, { secretLintProfiler }, { creator }] = await Promise.all([
-      import('@secretlint/core'),
-      import('@secretlint/profiler'),
-      import('@secretlint/secretlint-rule-preset-recommend'),
-    ]);
-    secretLintProfiler.setEnabled(false);
-    return { lintSource, config: { rules: [{ id: creator.meta.id, rule: creator }] } };
-  })();
-  return engine;
+/** secretlint, loaded on the first scan: the module loader keeps its modules, so a later scan costs a lookup. */
+async function loadEngine(): Promise<Engine> {
+  const [{ lintSource }, { secretLintProfiler }, { creator }] = await Promise.all([
+    import('@secretlint/core'),
+    import('@secretlint/profiler'),
+    import('@secretlint/secretlint-rule-preset-recommend'),
+  ]);
+  secretLintProfiler.setEnabled(false);
+  return { lintSource, config: { rules: [{ id: creator.meta.id, rule: creator }] } };
 }
 
 /** `sha256:` and the first 16 hex digits of sha256(rule id, NUL, matched text). */

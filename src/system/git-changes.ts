@@ -1,23 +1,25 @@
 /**
  * Two revisions of the config repo read from git together: the commits they
  * name, the files that differ (`git diff --raw -z -M`: renames detected, both
- * paths kept) and a RepoSource for each.
+ * paths kept) and a RepoSource for each. Every git run here is awaited, never
+ * blocking; the sources read blobs lazily (the CLI) or from memory once
+ * loaded (`preload`: a long-lived process).
  */
 import { ClaudeEnvError, EXIT_USAGE } from '../errors.js';
 import type { ChangedFile } from '../impact/changes.js';
 import type { DocumentCache } from '../repo/doc-cache.js';
 import type { RepoPath } from '../vocabulary.js';
 import type { RepoSource } from '../repo/source.js';
-import { BlobStore, Tree, git, gitAsync, lsTreeArgs, treeSource, type TreeEntry } from './repo-source.js';
+import { BlobStore, Tree, gitAsync, loadBlobs, lsTreeArgs, treeSource, type TreeEntry } from './repo-source.js';
 
 /**
  * The commits that revisions name (one git run for all of them); a usage
  * error (exit 2) naming the flag of the first that names none.
  */
-export function resolveCommits(dir: string, revs: ReadonlyArray<{ rev: string; flag: string }>): string[] {
+export async function resolveCommits(dir: string, revs: ReadonlyArray<{ rev: string; flag: string }>): Promise<string[]> {
   checkRevisionNames(revs);
   try {
-    const out = commitsOf(git(dir, ['rev-parse', '--end-of-options', ...revs.map((r) => `${r.rev}^{commit}`)]), revs.length);
+    const out = commitsOf(await gitAsync(dir, ['rev-parse', '--end-of-options', ...revs.map((r) => `${r.rev}^{commit}`)]), revs.length);
     if (out) return out;
   } catch {
     // find out which one below
@@ -41,14 +43,15 @@ function commitsOf(out: Buffer, n: number): string[] | undefined {
 }
 
 /** The error for revisions that do not all name a commit: which one, and why. */
-function whyUnresolved(dir: string, revs: ReadonlyArray<{ rev: string; flag: string }>): never {  try {
-    git(dir, ['rev-parse', '--git-dir']);
+async function whyUnresolved(dir: string, revs: ReadonlyArray<{ rev: string; flag: string }>): Promise<never> {
+  try {
+    await gitAsync(dir, ['rev-parse', '--git-dir']);
   } catch (err) {
     throw new ClaudeEnvError('git', `${revs[0]?.flag ?? '--rev'} needs a git repository, and ${dir} is not one`, { exitCode: EXIT_USAGE, cause: err });
   }
   for (const { rev, flag } of revs) {
     try {
-      git(dir, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`]);
+      await gitAsync(dir, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`]);
     } catch (err) {
       throw new ClaudeEnvError('git', `unknown revision "${rev}" (${flag}) in ${dir}`, { exitCode: EXIT_USAGE, cause: err, hint: 'name a commit, branch or tag (git log shows them)' });
     }
@@ -56,8 +59,8 @@ function whyUnresolved(dir: string, revs: ReadonlyArray<{ rev: string; flag: str
   throw new ClaudeEnvError('git', `cannot resolve ${revs.map((r) => r.rev).join(', ')} in ${dir}`, { exitCode: EXIT_USAGE });
 }
 
-export function resolveCommit(dir: string, rev: string, flag = '--rev'): string {
-  return resolveCommits(dir, [{ rev, flag }])[0]!;
+export async function resolveCommit(dir: string, rev: string, flag = '--rev'): Promise<string> {
+  return (await resolveCommits(dir, [{ rev, flag }]))[0]!;
 }
 
 const STATUS: Record<string, ChangedFile['status']> = { A: 'added', M: 'modified', D: 'deleted', T: 'modified', R: 'renamed', C: 'copied' };
@@ -141,9 +144,12 @@ function storeTree(cache: DocumentCache, id: string, listing: Buffer): Tree {
  * both, in the same batches (a prefetch of some paths on either side reads
  * them at both revisions). Without a document cache the three git runs go
  * at once; with one, the base's listing and the diff are taken from it when
- * they are there.
+ * they are there. With `preload`, every blob of both trees is read before
+ * this returns (one `git cat-file --batch`), so reading the sources never
+ * runs git: what a long-lived process wants; the CLI reads blobs as impact
+ * needs them.
  */
-export async function gitRevisions(dir: string, baseRev: { rev: string; flag: string }, headRev: { rev: string; flag: string }, opts: { cache?: DocumentCache } = {}): Promise<GitRevisions> {
+export async function gitRevisions(dir: string, baseRev: { rev: string; flag: string }, headRev: { rev: string; flag: string }, opts: { cache?: DocumentCache; preload?: boolean } = {}): Promise<GitRevisions> {
   const revs = [baseRev, headRev];
   checkRevisionNames(revs);
   const [b, h] = revs.map((r) => `${r.rev}^{commit}`) as [string, string];
@@ -164,11 +170,10 @@ export async function gitRevisions(dir: string, baseRev: { rev: string; flag: st
     ({ headTree, changes } = applyDiff(baseTree, diffOut.value));
   } else {
     // The trees' ids first: the base's listing and the diff of the two trees may be in the cache (each filed under
-    // the tree ids it is made from), and only what is not there is asked of git. A git run that is the only one is
-    // run and waited for, which costs less than a first asynchronous one; two go at once.
+    // the tree ids it is made from), and only what is not there is asked of git, both at once.
     let resolved: Buffer;
     try {
-      resolved = git(dir, ['rev-parse', '--end-of-options', b, h, `${baseRev.rev}^{tree}`, `${headRev.rev}^{tree}`]);
+      resolved = await gitAsync(dir, ['rev-parse', '--end-of-options', b, h, `${baseRev.rev}^{tree}`, `${headRev.rev}^{tree}`]);
     } catch {
       return whyUnresolved(dir, revs);
     }
@@ -179,12 +184,12 @@ export async function gitRevisions(dir: string, baseRev: { rev: string; flag: st
     const cachedBase = cachedTree(cache, baseId);
     const diffKey = `d-${baseId}-${headId}`;
     const cachedDiff = cachedRawDiff(cache, diffKey);
-    const [diffOut, listed] = cachedBase ? [cachedDiff ?? git(dir, rawDiffArgs(b, h)), undefined] : await Promise.all([cachedDiff ?? gitAsync(dir, rawDiffArgs(b, h)), listTree(dir, baseId)]);
+    const [diffOut, listed] = await Promise.all([cachedDiff ?? gitAsync(dir, rawDiffArgs(b, h)), cachedBase ? undefined : listTree(dir, baseId)]);
     baseTree = cachedBase ?? storeTree(cache, baseId, listed!);
     if (cachedDiff === undefined) storeRawDiff(cache, diffKey, diffOut.toString('utf8'));
     ({ headTree, changes } = applyDiff(baseTree, diffOut));
   }
-  const store = new BlobStore(dir);
+  const store = opts.preload ? await loadBlobs(dir, [baseTree, headTree]) : new BlobStore(dir);
   const oids = (tree: Tree) => (paths: readonly string[]): string[] => paths.flatMap((p) => tree.oid(p) ?? []);
   return {
     baseCommit: commits[0]!,

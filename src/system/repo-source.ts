@@ -1,12 +1,19 @@
 /**
  * RepoSources with I/O: the working tree of a directory, and a git revision
  * (`--rev`), read with `git ls-tree` once and `git cat-file --batch` per batch.
+ *
+ * Two ways to each: the CLI reads lazily and synchronously (`worktreeSource`,
+ * `gitSource`: a one-target command reads only its layers' files, which keeps
+ * it near Node's start-up); a long-lived process awaits a whole snapshot
+ * (`openWorktree`, `openRevision`: read once, asynchronously, and served from
+ * memory after, so no read ever blocks it). Both make the same checks of every
+ * entry (`worktreeEntry`, `Tree`), so both refuse the same entries.
  */
 import { createRequire } from 'node:module';
 import { constants, readFileSync, readdirSync, statSync, lstatSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
 import { ClaudeEnvError, EXIT_USAGE } from '../errors.js';
-import { refusedPath, refusedSymlink, unreadable, type RefusedEntry, type RepoSource } from '../repo/source.js';
+import { lowerBound, refusedPath, refusedSymlink, snapshotSource, unreadable, type RefusedEntry, type RepoSource, type SnapshotFile } from '../repo/source.js';
 import { repoEntryProblem } from '../paths.js';
 
 /** node:child_process is loaded only when git is run (a worktree command never needs it). */
@@ -19,6 +26,35 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 /** Opens a file without following a final symlink (ELOOP) and without waiting on a FIFO. */
 const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
 
+/** What a walk of a working tree does with one entry of a folder: leave it out, refuse it, or take it as a folder or a file. */
+export type WorktreeEntry = { readonly take: 'skip' } | { readonly take: 'refuse'; readonly refused: RefusedEntry } | { readonly take: 'dir' | 'file' | 'other' };
+
+/**
+ * The one check of a working tree's entries, made by the lazy source and the
+ * snapshot alike: the repository's own `.git` and `node_modules` are left out,
+ * a name with a control character and a symbolic link (file or folder) are
+ * refused, and only folders and regular files are read.
+ */
+export function worktreeEntry(path: string, name: string, type: Pick<Dirent, 'isSymbolicLink' | 'isDirectory' | 'isFile'>): WorktreeEntry {
+  if (SKIP.has(name)) return { take: 'skip' };
+  if (CONTROL.test(name)) return { take: 'refuse', refused: refusedPath(path, 'has a control character in its name') };
+  if (type.isSymbolicLink()) return { take: 'refuse', refused: refusedSymlink(path) };
+  return { take: type.isDirectory() ? 'dir' : type.isFile() ? 'file' : 'other' };
+}
+
+/** A file of the working tree that could not be read: a link put there since it was listed (refused), gone (undefined), or an error. */
+function readFailure(path: string, err: unknown): RefusedEntry | undefined {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ELOOP') return refusedSymlink(path);
+  if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+  throw unreadable(path, err);
+}
+
+/** The repo folder itself is the user's choice (--repo): it may be a link, and must be a folder. */
+function notARepoFolder(dir: string, err: unknown): ClaudeEnvError {
+  return new ClaudeEnvError('not-config-repo', `cannot open config repo ${dir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { exitCode: EXIT_USAGE, cause: err });
+}
+
 /**
  * The working tree of a config repo, read as data: a symbolic link (file or
  * folder) is never followed nor read, nor is a name with a control character;
@@ -28,10 +64,9 @@ const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBL
  */
 export function worktreeSource(dir: string): RepoSource {
   try {
-    // The repo folder itself is the user's choice (--repo): it may be a link.
     if (!statSync(dir).isDirectory()) throw new Error('not a directory');
   } catch (err) {
-    throw new ClaudeEnvError('not-config-repo', `cannot open config repo ${dir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { exitCode: EXIT_USAGE, cause: err });
+    throw notARepoFolder(dir, err);
   }
   const refused = new Map<string, RefusedEntry>();
   let refusedList: readonly RefusedEntry[] | undefined = [];
@@ -62,17 +97,14 @@ export function worktreeSource(dir: string): RepoSource {
       throw unreadable(rel || '.', err);
     }
     return list.filter((e) => {
-      if (SKIP.has(e.name)) return false;
       const p = rel === '' ? e.name : `${rel}/${e.name}`;
-      if (CONTROL.test(e.name)) {
-        refuse(refusedPath(p, 'has a control character in its name'));
+      const entry = worktreeEntry(p, e.name, e);
+      if (entry.take === 'skip') return false;
+      if (entry.take === 'refuse') {
+        refuse(entry.refused);
         return false;
       }
-      if (e.isSymbolicLink()) {
-        refuse(refusedSymlink(p));
-        return false;
-      }
-      if (e.isDirectory()) realDirs.add(p);
+      if (entry.take === 'dir') realDirs.add(p);
       return true;
     });
   };
@@ -111,13 +143,9 @@ export function worktreeSource(dir: string): RepoSource {
       try {
         return readFileSync(join(dir, path), { flag: READ_FLAGS });
       } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code === 'ELOOP') {
-          refuse(refusedSymlink(path));
-          return undefined;
-        }
-        if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-        throw unreadable(path, err);
+        const link = readFailure(path, err);
+        if (link) refuse(link);
+        return undefined;
       }
     },
     mode(path) {
@@ -130,32 +158,76 @@ export function worktreeSource(dir: string): RepoSource {
   };
 }
 
-/** Run git in `dir` and return its stdout; a failure is a ClaudeEnvError naming the git command and its first stderr line. */
+/** A failed git run: the git command, where, and the first line of what git said (all of it with `whole`). */
+function gitFailure(dir: string, args: readonly string[], err: unknown, stderr: string | Buffer | undefined, whole = false): ClaudeEnvError {
+  const said = String(stderr ?? '').trim();
+  return new ClaudeEnvError('git', `git ${args[0]} failed in ${dir}: ${(whole ? said : said.split('\n')[0]) || (err as Error).message}`, { exitCode: EXIT_USAGE, cause: err });
+}
+
+export interface GitRunOptions {
+  /** Written to git's stdin. */
+  readonly input?: string | Uint8Array;
+  readonly env?: NodeJS.ProcessEnv;
+  /** Report all that git said on failure, not its first line. */
+  readonly wholeError?: boolean;
+}
+
+/** Output a git run may give before it is stopped (a listing of the biggest repos is far below). */
+const GIT_MAX_OUTPUT = 1 << 30;
+
+/**
+ * Run git in `dir` and wait for it, blocking: for the CLI's lazy sources only
+ * (a one-target command reads a few files; a long-lived process uses
+ * `gitAsync`). A failure is a ClaudeEnvError naming the git command and its
+ * first stderr line.
+ */
 export function git(dir: string, args: string[], input?: string): Buffer {
   try {
-    return childProcess().execFileSync('git', ['-C', dir, ...args], { input, maxBuffer: 1 << 30, stdio: ['pipe', 'pipe', 'pipe'] });
+    return childProcess().execFileSync('git', ['-C', dir, ...args], { input, maxBuffer: GIT_MAX_OUTPUT, stdio: ['pipe', 'pipe', 'pipe'] });
   } catch (err) {
-    const stderr = String((err as { stderr?: Buffer }).stderr ?? '').trim().split('\n')[0];
-    throw new ClaudeEnvError('git', `git ${args[0]} failed in ${dir}: ${stderr || (err as Error).message}`, { exitCode: EXIT_USAGE, cause: err });
+    throw gitFailure(dir, args, err, (err as { stderr?: Buffer }).stderr);
   }
 }
 
-/**
- * The contents of git objects (blob ids, or `rev:path`), read in one `git cat-file --batch`.
- * A missing object is an error, or undefined with `allowMissing` (a path that a revision does not have).
- */
-export function catBlobs(dir: string, objects: readonly string[]): Buffer[];
-export function catBlobs(dir: string, objects: readonly string[], opts: { allowMissing: true }): Array<Buffer | undefined>;
-export function catBlobs(dir: string, objects: readonly string[], opts: { allowMissing?: boolean } = {}): Array<Buffer | undefined> {
-  if (objects.length === 0) return [];
-  const out = git(dir, ['cat-file', '--batch'], objects.join('\n') + '\n');
+/** Run git in `dir` without blocking (several may run at once); errors as `git`'s. */
+export function gitAsync(dir: string, args: string[], opts: GitRunOptions = {}): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const child = childProcess().spawn('git', ['-C', dir, ...args], { stdio: ['pipe', 'pipe', 'pipe'], ...(opts.env ? { env: opts.env } : {}) });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let size = 0;
+    let failed: Error | undefined;
+    child.stdout.on('data', (b: Buffer) => {
+      size += b.length;
+      if (size > GIT_MAX_OUTPUT && !failed) {
+        failed = new Error(`more than ${GIT_MAX_OUTPUT} bytes of output`);
+        child.kill();
+      } else out.push(b);
+    });
+    child.stderr.on('data', (b: Buffer) => void err.push(b));
+    // git may stop reading its input (an error at the first object): what it said is the error, not the broken pipe.
+    child.stdin.on('error', () => {});
+    child.on('error', (e) => {
+      failed ??= e;
+    });
+    child.on('close', (code, signal) => {
+      if (!failed && code === 0) return resolve(Buffer.concat(out));
+      const why = failed ?? new Error(signal ? `killed by ${signal}` : `exit code ${code}`);
+      reject(gitFailure(dir, args, why, Buffer.concat(err), opts.wholeError));
+    });
+    child.stdin.end(opts.input);
+  });
+}
+
+/** `git cat-file --batch` output → the contents of `objects`, in order. */
+function batchContents(dir: string, objects: readonly string[], out: Buffer, allowMissing: boolean): Array<Buffer | undefined> {
   const blobs: Array<Buffer | undefined> = [];
   let at = 0;
   for (const o of objects) {
     const nl = out.indexOf(10, at);
     const head = out.subarray(at, nl).toString();
     if (head.endsWith(' missing')) {
-      if (!opts.allowMissing) throw new ClaudeEnvError('git', `git object ${o} is missing in ${dir}`, { exitCode: EXIT_USAGE });
+      if (!allowMissing) throw new ClaudeEnvError('git', `git object ${o} is missing in ${dir}`, { exitCode: EXIT_USAGE });
       blobs.push(undefined);
       at = nl + 1;
       continue;
@@ -167,19 +239,33 @@ export function catBlobs(dir: string, objects: readonly string[], opts: { allowM
   return blobs;
 }
 
-/** `git` run without waiting for it (so that several can run at once); errors as `git`'s. */
-export function gitAsync(dir: string, args: string[]): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    childProcess().execFile('git', ['-C', dir, ...args], { maxBuffer: 1 << 30, encoding: 'buffer' }, (err, stdout, stderr) => {
-      if (!err) return resolve(stdout);
-      const first = String(stderr ?? '').trim().split('\n')[0];
-      reject(new ClaudeEnvError('git', `git ${args[0]} failed in ${dir}: ${first || err.message}`, { exitCode: EXIT_USAGE, cause: err }));
-    });
-  });
+/**
+ * The contents of git objects (blob ids, or `rev:path`), read in one `git cat-file --batch`, blocking (see `git`).
+ * A missing object is an error, or undefined with `allowMissing` (a path that a revision does not have).
+ */
+export function catBlobs(dir: string, objects: readonly string[]): Buffer[];
+export function catBlobs(dir: string, objects: readonly string[], opts: { allowMissing: true }): Array<Buffer | undefined>;
+export function catBlobs(dir: string, objects: readonly string[], opts: { allowMissing?: boolean } = {}): Array<Buffer | undefined> {
+  if (objects.length === 0) return [];
+  return batchContents(dir, objects, git(dir, ['cat-file', '--batch'], objects.join('\n') + '\n'), opts.allowMissing === true);
 }
 
-/** Blobs read from git by object id, many per `git cat-file --batch`; one store may serve several revisions of a repo. */
-export class BlobStore {
+/** `catBlobs` without blocking. */
+export function catBlobsAsync(dir: string, objects: readonly string[]): Promise<Buffer[]>;
+export function catBlobsAsync(dir: string, objects: readonly string[], opts: { allowMissing: true }): Promise<Array<Buffer | undefined>>;
+export async function catBlobsAsync(dir: string, objects: readonly string[], opts: { allowMissing?: boolean } = {}): Promise<Array<Buffer | undefined>> {
+  if (objects.length === 0) return [];
+  return batchContents(dir, objects, await gitAsync(dir, ['cat-file', '--batch'], { input: objects.join('\n') + '\n' }), opts.allowMissing === true);
+}
+
+/** Where a tree source gets the blobs it reads: `fetch` makes sure some are there, `get` gives one that is. */
+export interface Blobs {
+  get(oid: string): Buffer | undefined;
+  fetch(oids: Iterable<string>): void;
+}
+
+/** Blobs read from git by object id when asked for, many per `git cat-file --batch` (blocking: the CLI's lazy sources); one store may serve several revisions of a repo. */
+export class BlobStore implements Blobs {
   private readonly blobs = new Map<string, Buffer>();
   constructor(private readonly dir: string) {}
 
@@ -195,13 +281,24 @@ export class BlobStore {
   }
 }
 
+/**
+ * Every blob of some trees, read at once without blocking (one `git cat-file
+ * --batch`) and served from memory after: a source over them never runs git.
+ */
+export async function loadBlobs(dir: string, trees: readonly Tree[]): Promise<Blobs> {
+  const oids = [...new Set(trees.flatMap((t) => t.allOids()))];
+  const got = await catBlobsAsync(dir, oids);
+  const blobs = new Map(oids.map((oid, i) => [oid, got[i]!]));
+  return {
+    get: (oid) => blobs.get(oid),
+    fetch(want) {
+      for (const oid of want) if (!blobs.has(oid)) throw new ClaudeEnvError('git', `git object ${oid} was not loaded from ${dir}`);
+    },
+  };
+}
+
 /** `git ls-tree` of every file of a tree-ish, as `Tree.fromLsTree` reads it. */
 export const lsTreeArgs = (treeish: string): string[] => ['ls-tree', '-r', '-z', '--full-tree', treeish];
-
-/** Every blob of a commit (`git ls-tree -r`); folders and submodules are left out. */
-function lsTree(dir: string, commit: string): Tree {
-  return Tree.fromLsTree(git(dir, lsTreeArgs(commit)));
-}
 
 /** A file of a tree: its mode bits and blob id (`link`: a symbolic link, mode 120000, which is refused, never read). */
 export interface TreeEntry {
@@ -328,6 +425,11 @@ export class Tree {
     return this.paths.length;
   }
 
+  /** The object id of every file listed. */
+  allOids(): readonly string[] {
+    return this.oids;
+  }
+
   private indexOf(path: string): number {
     const i = lowerBound(this.paths, path);
     return this.paths[i] === path ? i : -1;
@@ -395,7 +497,7 @@ export class Tree {
  * ids to read in the same batch as a prefetch (the same paths at another
  * revision of the pair).
  */
-export function treeSource(description: string, tree: Tree, store: BlobStore, fetchAlso?: (paths: readonly string[]) => string[]): RepoSource {
+export function treeSource(description: string, tree: Tree, store: Blobs, fetchAlso?: (paths: readonly string[]) => string[]): RepoSource {
   const oidsOf = (want: readonly string[]): string[] => want.flatMap((p) => tree.oid(p) ?? []);
   return {
     description,
@@ -438,38 +540,147 @@ export function treeSource(description: string, tree: Tree, store: BlobStore, fe
   };
 }
 
-/** The first index of a sorted list whose item is not below `key`. */
-export function lowerBound(sorted: readonly string[], key: string): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid]! < key) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+
+/** Why a revision names no commit: no repository at all, or no such revision. */
+function unresolved(dir: string, rev: string, inRepo: boolean, err: unknown): ClaudeEnvError {
+  if (!inRepo) return new ClaudeEnvError('git', `--rev needs a git repository, and ${dir} is not one`, { exitCode: EXIT_USAGE, cause: err });
+  return new ClaudeEnvError('git', `unknown revision "${rev}" in ${dir}`, { exitCode: EXIT_USAGE, cause: err, hint: 'name a commit, branch or tag (git log shows them)' });
 }
 
-/** The commit a revision names; a usage error (exit 2) saying what is wrong when it names none. */
+const commitArgs = (rev: string): string[] => ['rev-parse', '--verify', '--quiet', `${rev}^{commit}`];
+const GIT_DIR_ARGS = ['rev-parse', '--git-dir'];
+
+/** The commit a revision names; a usage error (exit 2) saying what is wrong when it names none. Blocking (see `git`). */
 export function resolveCommit(dir: string, rev: string): string {
   try {
-    return git(dir, ['rev-parse', '--verify', '--quiet', `${rev}^{commit}`]).toString().trim();
+    return git(dir, commitArgs(rev)).toString().trim();
   } catch (err) {
-    const inRepo = (() => {
-      try {
-        git(dir, ['rev-parse', '--git-dir']);
-        return true;
-      } catch {
-        return false;
-      }
-    })();
-    if (!inRepo) throw new ClaudeEnvError('git', `--rev needs a git repository, and ${dir} is not one`, { exitCode: EXIT_USAGE, cause: err });
-    throw new ClaudeEnvError('git', `unknown revision "${rev}" in ${dir}`, { exitCode: EXIT_USAGE, cause: err, hint: 'name a commit, branch or tag (git log shows them)' });
+    let inRepo = true;
+    try {
+      git(dir, GIT_DIR_ARGS);
+    } catch {
+      inRepo = false;
+    }
+    throw unresolved(dir, rev, inRepo, err);
   }
 }
 
-/** The config repo as it was at a git revision. `resolved`: `rev` is a commit id already checked (saves a git run). */
+/** `resolveCommit` without blocking. */
+export async function resolveCommitAsync(dir: string, rev: string): Promise<string> {
+  try {
+    return (await gitAsync(dir, commitArgs(rev))).toString().trim();
+  } catch (err) {
+    const inRepo = await gitAsync(dir, GIT_DIR_ARGS).then(
+      () => true,
+      () => false,
+    );
+    throw unresolved(dir, rev, inRepo, err);
+  }
+}
+
+/**
+ * The config repo as it was at a git revision, read lazily and blocking (the
+ * CLI's `--rev`: a one-target command reads only its layers). `resolved`:
+ * `rev` is a commit id already checked (saves a git run).
+ */
 export function gitSource(dir: string, rev: string, opts: { resolved?: boolean } = {}): RepoSource {
   const commit = opts.resolved ? rev : resolveCommit(dir, rev);
-  return treeSource(`${dir}@${rev}`, lsTree(dir, commit), new BlobStore(dir));
+  return treeSource(`${dir}@${rev}`, Tree.fromLsTree(git(dir, lsTreeArgs(commit))), new BlobStore(dir));
+}
+
+/**
+ * The config repo as it was at a git revision, read whole without blocking
+ * (`git ls-tree`, then every blob in one `git cat-file --batch`) and served
+ * from memory: what a long-lived process awaits. The same entries are
+ * refused as by `gitSource` (the same `Tree`).
+ */
+export async function openRevision(dir: string, rev: string, opts: { resolved?: boolean } = {}): Promise<RepoSource> {
+  const commit = opts.resolved ? rev : await resolveCommitAsync(dir, rev);
+  const tree = Tree.fromLsTree(await gitAsync(dir, lsTreeArgs(commit)));
+  return treeSource(`${dir}@${rev}`, tree, await loadBlobs(dir, [tree]));
+}
+
+/** Files read at once from a working tree while it is loaded (each holds a file descriptor). */
+const LOAD_CONCURRENCY = 32;
+
+/** `run` for each item, at most `limit` at once. */
+async function eachLimited<T>(items: readonly T[], limit: number, run: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) await run(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+/**
+ * The working tree of a config repo, read whole without blocking
+ * (fs/promises) and served from memory: what a long-lived process awaits.
+ * Entries are checked as `worktreeSource` checks them (`worktreeEntry`): links
+ * and names with control characters are refused, never followed nor read;
+ * each file is opened without following a link, its mode taken from what was
+ * opened. A file that cannot be read throws when it is read, as it would
+ * from the lazy source; a folder that cannot be listed throws here.
+ */
+export async function openWorktree(dir: string): Promise<RepoSource> {
+  const fsp = require('node:fs/promises') as typeof import('node:fs/promises');
+  try {
+    if (!(await fsp.stat(dir)).isDirectory()) throw new Error('not a directory');
+  } catch (err) {
+    throw notARepoFolder(dir, err);
+  }
+  const files = new Map<string, SnapshotFile>();
+  const dirs = new Set<string>(['']);
+  const refused: RefusedEntry[] = [];
+  const found: string[] = [];
+  const walk = async (rel: string): Promise<void> => {
+    let list: Dirent[];
+    try {
+      list = await fsp.readdir(join(dir, rel), { withFileTypes: true });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return;
+      throw unreadable(rel || '.', err);
+    }
+    const sub: string[] = [];
+    for (const e of list) {
+      const p = rel === '' ? e.name : `${rel}/${e.name}`;
+      const entry = worktreeEntry(p, e.name, e);
+      if (entry.take === 'refuse') refused.push(entry.refused);
+      else if (entry.take === 'dir') {
+        dirs.add(p);
+        sub.push(p);
+      } else if (entry.take === 'file') found.push(p);
+    }
+    await Promise.all(sub.map(walk));
+  };
+  await walk('');
+  await eachLimited(found, LOAD_CONCURRENCY, async (p) => {
+    const got = await readWorktreeFile(fsp, dir, p);
+    if (got === undefined) return;
+    if ('rule' in got) refused.push(got);
+    else files.set(p, got);
+  });
+  return snapshotSource(dir, files, dirs, refused);
+}
+
+/** One file of a working tree, opened without following a link: its bytes and mode, a link found in its place (refused), undefined when it is gone, or the error reading it. */
+async function readWorktreeFile(fsp: typeof import('node:fs/promises'), dir: string, path: string): Promise<SnapshotFile | RefusedEntry | undefined> {
+  let handle: import('node:fs/promises').FileHandle;
+  try {
+    handle = await fsp.open(join(dir, path), READ_FLAGS);
+  } catch (err) {
+    try {
+      return readFailure(path, err);
+    } catch (error) {
+      return { error: error as ClaudeEnvError };
+    }
+  }
+  try {
+    const mode = (await handle.stat()).mode & 0o777;
+    return { bytes: await handle.readFile(), mode };
+  } catch (err) {
+    return { error: unreadable(path, err) };
+  } finally {
+    await handle.close();
+  }
 }

@@ -7,7 +7,8 @@ import { createMergeCache } from '../merge/target.js';
 import type { Repo, RepoDocument } from '../repo/repo.js';
 import { SEVERITY_RANK, type Finding } from '../vocabulary.js';
 import { RULES } from './registry.js';
-import { locate, type Rule, type RuleContext, type SecretScanner } from './rule.js';
+import { SchemaContext, type ShippedSchemas } from '../schema/index.js';
+import { YamlAsts, locate, type Rule, type RuleContext, type SecretScanner } from './rule.js';
 
 export interface ValidationResult {
   findings: Finding[];
@@ -20,7 +21,15 @@ export interface ValidateOptions {
   onProgress?: (done: number, total: number) => void;
   /** Scan every file of the repo for plain-text secrets with this scanner (the CLI passes secretlint's). */
   secretScanner?: SecretScanner;
+  /** Our compiled schemas (default: the process's, compiled once); the org's are this validation's own. */
+  shippedSchemas?: ShippedSchemas;
 }
+
+/**
+ * Everything a validation keeps is its own (the org's schemas, the syntax
+ * trees findings point into, merged prefixes): validations of several repos
+ * may run at once in one process.
+ */
 
 export async function validateRepo(repo: Repo, opts: ValidateOptions = {}): Promise<ValidationResult> {
   const rules = opts.rules ?? RULES;
@@ -42,8 +51,11 @@ export async function validateRepo(repo: Repo, opts: ValidateOptions = {}): Prom
     findings.push(f);
   };
   const errorsAt = new Set<string>();
+  const asts = new YamlAsts(repo.yaml);
   const ctx: RuleContext = {
     repo,
+    schemas: new SchemaContext(opts.shippedSchemas),
+    locate: (doc, path, atKey) => locate(doc, path, atKey, asts),
     mergeCache: createMergeCache(repo),
     secretScanner: opts.secretScanner,
     hasErrorAt: (file, line, column) => errorsAt.has(`${file}:${line}:${column}`),
@@ -51,7 +63,7 @@ export async function validateRepo(repo: Repo, opts: ValidateOptions = {}): Prom
     ofKind: (kind) => byKind.get(kind) ?? [],
     report,
     reportAt(doc, path, rule, severity, message, atKey) {
-      const { line, column } = locate(doc, path, atKey);
+      const { line, column } = locate(doc, path, atKey, asts);
       report({ rule, severity, file: doc.path, line, column, message });
     },
   };

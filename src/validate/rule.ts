@@ -7,7 +7,8 @@ import type { Node as YamlNode } from 'yaml';
 import { DELETE, SecretValue, type LayerValue } from '../provenance/tree.js';
 import type { MergeCache } from '../merge/target.js';
 import type { Repo, RepoDocument } from '../repo/repo.js';
-import { parseAst, yamlLib, type YamlAst } from '../repo/yaml.js';
+import { PACKAGE_YAML, parseAst, type Yaml, type YamlAst } from '../repo/yaml.js';
+import type { SchemaContext } from '../schema/index.js';
 import type { Finding, Severity } from '../vocabulary.js';
 
 export interface RuleContext {
@@ -19,6 +20,10 @@ export interface RuleContext {
   report(f: Finding): void;
   /** Whether an error was already reported at this place (so later rules need not repeat it). */
   hasErrorAt(file: string, line: number, column: number): boolean;
+  /** Line and column of a key path in a document (see `locate`). */
+  locate(doc: RepoDocument, path: readonly (string | number)[], atKey?: boolean): { line: number; column: number };
+  /** The schemas of this validation: ours, and the org's from `schemas/` (added by the org-schema rule). */
+  readonly schemas: SchemaContext;
   /** Report at a key path inside a document (at the key itself with `atKey`). */
   reportAt(doc: RepoDocument, path: readonly (string | number)[], rule: string, severity: Severity, message: string, atKey?: boolean): void;
   /** Merged prefixes of targets, shared by the rules that merge every target (one merge of each prefix per run). */
@@ -61,16 +66,36 @@ export interface Rule {
   check(ctx: RuleContext): void | Promise<void>;
 }
 
-/** Line and column of a key path in a YAML document: the deepest node found on the way. */
-const asts = new WeakMap<RepoDocument, YamlAst>();
+/**
+ * The YAML syntax trees of the documents findings point into, parsed again
+ * when a finding needs one (a tree is many times the size of its text, so a
+ * Repo keeps none): the last `max` kept, for one validation.
+ */
+export class YamlAsts {
+  private readonly kept = new Map<RepoDocument, YamlAst>();
+  constructor(
+    readonly yaml: Yaml = PACKAGE_YAML,
+    private readonly max = 32,
+  ) {}
 
-export function locate(doc: RepoDocument, path: readonly (string | number)[], atKey = false): { line: number; column: number } {
-  let ast = asts.get(doc);
-  if (!ast) {
-    ast = parseAst(doc.text);
-    asts.set(doc, ast);
+  of(doc: RepoDocument): YamlAst {
+    let ast = this.kept.get(doc);
+    if (ast) {
+      // Most recently used last: the first key is the one to let go.
+      this.kept.delete(doc);
+    } else {
+      ast = parseAst(doc.text, this.yaml);
+      if (this.kept.size >= this.max) this.kept.delete(this.kept.keys().next().value!);
+    }
+    this.kept.set(doc, ast);
+    return ast;
   }
-  const { isMap: isYamlMap, isSeq: isYamlSeq, isPair, isScalar } = yamlLib();
+}
+
+/** Line and column of a key path in a YAML document: the deepest node found on the way. */
+export function locate(doc: RepoDocument, path: readonly (string | number)[], atKey = false, asts: YamlAsts = new YamlAsts()): { line: number; column: number } {
+  const ast = asts.of(doc);
+  const { isMap: isYamlMap, isSeq: isYamlSeq, isPair, isScalar } = asts.yaml.lib();
   let node = ast.doc.contents as YamlNode | null;
   let offset = node?.range?.[0] ?? 0;
   for (let i = 0; i < path.length && node; i++) {

@@ -13,9 +13,9 @@ import { cli, snapshot, tempDir } from '../helpers.js';
 const tmp = tempDir();
 let n = 0;
 /** A fresh seed repo to break. */
-function seed(): string {
+async function seed(): Promise<string> {
   const dir = join(tmp.dir, `repo${n++}`);
-  initRepo(dir, { PATH: process.env['PATH'] });
+  await initRepo(dir, { PATH: process.env['PATH'] });
   return dir;
 }
 after(() => tmp.cleanup());
@@ -152,7 +152,7 @@ const cases: Case[] = [
 describe('bad input', () => {
   for (const c of cases) {
     it(`reports ${c.name} with its place, exits ${c.code}, and changes no file`, async () => {
-      const dir = seed();
+      const dir = await seed();
       c.edit(dir);
       const before = snapshot(dir);
       const r = await cli([...c.argv, '--repo', dir], { cwd: dir });
@@ -175,7 +175,7 @@ describe('bad input', () => {
   });
 
   it('names a missing option value and an unknown command, with exit 2', async () => {
-    const dir = seed();
+    const dir = await seed();
     const missing = await cli(['render', '--repo', dir, '--env'], { cwd: dir });
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /^claude-env: usage  option '--env <env>' value is missing/);
@@ -188,7 +188,7 @@ describe('bad input', () => {
   });
 
   it('reports errors as JSON with --json', async () => {
-    const dir = seed();
+    const dir = await seed();
     const r = await cli(['explain', 'settings.model', '--repo', dir, '--env', 'qa', '--json'], { cwd: dir });
     assert.equal(r.code, 2);
     const err = JSON.parse(r.stderr) as { error: { code: string; message: string } };

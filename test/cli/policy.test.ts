@@ -66,7 +66,7 @@ describe('validate: security policy', () => {
 
   it('finds no policy violation in the seed repo, whose policy is strict', async () => {
     const dir = join(tmp.dir, 'seed');
-    initRepo(dir, { PATH: process.env['PATH'] });
+    await initRepo(dir, { PATH: process.env['PATH'] });
     const r = await cli(['validate', '--repo', dir, '--format', 'json', '--no-secret-scan']);
     assert.equal(r.code, 0);
     assert.deepEqual((JSON.parse(r.stdout) as { findings: Finding[] }).findings, []);
@@ -84,7 +84,7 @@ describe('validate: security policy', () => {
 
   it('ranks drift of policy keys as critical: the permission mode, and an MCP server off the allowlist that a developer added', async () => {
     const dir = join(tmp.dir, 'drift');
-    initRepo(dir, { PATH: process.env['PATH'] });
+    await initRepo(dir, { PATH: process.env['PATH'] });
     const home = join(tmp.dir, 'drift-home');
     mkdirSync(home);
     const run = (args: string[]) => cli([...args, '--repo', dir, '--env', 'development', '--user', 'alice', '--home', home], { env: { HOME: home, PATH: process.env['PATH'], DOCS_MCP_TOKEN: 'Bearer test-token' } });

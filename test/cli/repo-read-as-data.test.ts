@@ -20,7 +20,7 @@ after(() => tmp.cleanup());
 let n = 0;
 
 const seedRepo = join(tmp.dir, 'seed');
-initRepo(seedRepo, { PATH: process.env['PATH'] });
+await initRepo(seedRepo, { PATH: process.env['PATH'] });
 const target = ['--env', 'development', '--team', 'frontend-team', '--user', 'bob', '--project', 'web-application'];
 const KEY = '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA-PRIVATE-KEY-BYTES-0451\n-----END OPENSSH PRIVATE KEY-----\n';
 const SHADOW = 'root:$6$SHADOWHASH9000$abc:19000:0:99999:7:::\n';

@@ -39,7 +39,7 @@ function write(dir: string, path: string, text: string): void {
 /** The seed repo with a secret of each kind in files of every sort, and two tagged values. */
 async function leakyRepo(): Promise<{ dir: string; expected: Array<{ file: string; line: number; column: number; kind: string }> }> {
   const dir = join(tmp.dir, 'leaky');
-  initRepo(dir, { PATH: process.env['PATH'] });
+  await initRepo(dir, { PATH: process.env['PATH'] });
   const { recipient } = await newIdentity();
   const armored = await encrypt(FAKE.privateKey, [recipient]);
   const files: Record<string, string> = {
@@ -70,8 +70,8 @@ async function leakyRepo(): Promise<{ dir: string; expected: Array<{ file: strin
     at('projects/api-service/claude-config.yml', FAKE.anthropic, 'ANTHROPIC_API_KEY'),
     at('teams/backend-team/files/token.md', FAKE.github, 'GITHUB_TOKEN'),
   ];
-  runGit(dir, ['add', '--all']);
-  runGit(dir, ['commit', '--quiet', '--no-verify', '-m', 'add files with secrets']);
+  await runGit(dir, ['add', '--all']);
+  await runGit(dir, ['commit', '--quiet', '--no-verify', '-m', 'add files with secrets']);
   return { dir, expected };
 }
 
@@ -155,7 +155,7 @@ describe('validate: secret scanning', () => {
 
   it('finds no secret in the seed repo', async () => {
     const dir = join(tmp.dir, 'seed');
-    initRepo(dir, { PATH: process.env['PATH'] });
+    await initRepo(dir, { PATH: process.env['PATH'] });
     const r = await cli(['validate', '--repo', dir, '--format', 'json']);
     assert.equal(r.code, 0);
     assert.deepEqual(JSON.parse(r.stdout).findings, []);

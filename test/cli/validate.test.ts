@@ -15,9 +15,9 @@ const require = createRequire(import.meta.url);
 const tmp = tempDir();
 after(() => tmp.cleanup());
 
-function brokenRepo(): string {
+async function brokenRepo(): Promise<string> {
   const dir = join(tmp.dir, `repo-${Math.random().toString(36).slice(2)}`);
-  initRepo(dir, { PATH: process.env['PATH'] });
+  await initRepo(dir, { PATH: process.env['PATH'] });
   writeFileSync(join(dir, 'projects/api-service/claude-config.yml'), 'settings:\n  modle: opus\n  permissions:\n    defaultMode: yolo\n    deny: ["mcp__github(x)"]\n');
   return dir;
 }
@@ -25,14 +25,14 @@ function brokenRepo(): string {
 describe('validate', () => {
   it('finds nothing in the seed repo and exits 0', async () => {
     const dir = join(tmp.dir, 'seed');
-    initRepo(dir, { PATH: process.env['PATH'] });
+    await initRepo(dir, { PATH: process.env['PATH'] });
     const r = await cli(['validate', '--repo', dir]);
     assert.equal(r.code, 0, r.stdout);
     assert.equal(r.stdout, 'no findings\n');
   });
 
   it('prints findings like a compiler, sorted by place, with a summary, and exits 1', async () => {
-    const r = await cli(['validate', '--repo', brokenRepo()]);
+    const r = await cli(['validate', '--repo', await brokenRepo()]);
     assert.equal(r.code, 1);
     assert.equal(
       r.stdout,
@@ -47,7 +47,7 @@ describe('validate', () => {
   });
 
   it('gives the JSON shape of SPEC.md with --format json', async () => {
-    const r = await cli(['validate', '--repo', brokenRepo(), '--format', 'json']);
+    const r = await cli(['validate', '--repo', await brokenRepo(), '--format', 'json']);
     assert.equal(r.code, 1);
     const report = JSON.parse(r.stdout) as { findings: Array<Record<string, unknown>>; summary: Record<string, number> };
     assert.deepEqual(report.summary, { errors: 2, warnings: 1 });
@@ -64,7 +64,7 @@ describe('validate', () => {
 
   it("applies the org's own schemas from schemas/, and reports one that cannot load", async () => {
     const dir = join(tmp.dir, 'org-schemas');
-    initRepo(dir, { PATH: process.env['PATH'] });
+    await initRepo(dir, { PATH: process.env['PATH'] });
     mkdirSync(join(dir, 'schemas'), { recursive: true });
     // The org wants every persona to pin a model.
     writeFileSync(join(dir, 'schemas', 'persona.schema.json'), JSON.stringify({ type: 'object', required: ['model'] }));
@@ -84,7 +84,7 @@ describe('validate', () => {
   });
 
   it('writes SARIF 2.1.0 that validates against the SARIF JSON Schema', async () => {
-    const r = await cli(['validate', '--repo', brokenRepo(), '--format', 'sarif']);
+    const r = await cli(['validate', '--repo', await brokenRepo(), '--format', 'sarif']);
     assert.equal(r.code, 1);
     const sarif = JSON.parse(r.stdout) as { version: string; runs: Array<{ results: Array<{ ruleId: string; level: string; locations: unknown[] }> }> };
     const Ajv4 = require('ajv-draft-04') as new (o: object) => { compile(s: object): ((d: unknown) => boolean) & { errors?: unknown } };

@@ -20,7 +20,7 @@ after(() => tmp.cleanup());
 let n = 0;
 
 const seedRepo = join(tmp.dir, 'seed');
-initRepo(seedRepo, { PATH: process.env['PATH'] });
+await initRepo(seedRepo, { PATH: process.env['PATH'] });
 const target = ['--env', 'development', '--team', 'frontend-team', '--user', 'bob', '--project', 'web-application'];
 
 /** A sandbox: a copy of the seed repo, a home with the user's own files, and a folder outside both. */

@@ -3,9 +3,9 @@
  * the layout does not know, JSON Schema of every document kind (ours and the
  * org's `schemas/`), and settings keys Claude Code does not know.
  */
-import { addOrgSchema, KNOWN_SETTINGS_KEYS, resetOrgSchemas, SCHEMA_KINDS, suggestion, validateDocument, type SchemaKind } from '../../schema/index.js';
+import { KNOWN_SETTINGS_KEYS, SCHEMA_KINDS, suggestion, type SchemaKind } from '../../schema/index.js';
 import { ClaudeEnvError } from '../../errors.js';
-import { locate, pointerPath, schemaInput, type Rule } from '../rule.js';
+import { pointerPath, schemaInput, type Rule } from '../rule.js';
 import { occurrences } from '../sections.js';
 
 export const yamlRule: Rule = {
@@ -36,7 +36,6 @@ export const orgSchemaRule: Rule = {
   findings: { 'org-schema-load': "an org schema in schemas/ that cannot be loaded" },
   description: "loads the org's JSON Schemas from schemas/<kind>.schema.json (or .json, .yml) for the schema rule",
   check(ctx) {
-    resetOrgSchemas();
     const files = ctx.repo.source.list('schemas').filter((p) => /\.(json|ya?ml)$/.test(p) && p.split('/').length === 2);
     for (const path of files) {
       const kind = path.slice('schemas/'.length).replace(/(\.schema)?\.(json|ya?ml)$/, '');
@@ -58,7 +57,7 @@ export const orgSchemaRule: Rule = {
         schema = schemaInput(doc.value);
       }
       try {
-        addOrgSchema(kind, schema as object, path);
+        ctx.schemas.addOrgSchema(kind, schema as object, path);
       } catch (err) {
         ctx.report({ rule: 'org-schema-load', severity: 'error', file: path, line: 1, column: 1, message: err instanceof ClaudeEnvError ? err.message.replace(`${path}: `, '') : String(err) });
       }
@@ -76,14 +75,14 @@ export const schemaRule: Rule = {
   check(ctx) {
     for (const doc of ctx.documents) {
       if (doc.value === undefined || doc.place.kind === 'other-yaml') continue;
-      for (const issue of validateDocument(doc.place.kind as SchemaKind, schemaInput(doc.value))) {
+      for (const issue of ctx.schemas.validateDocument(doc.place.kind as SchemaKind, schemaInput(doc.value))) {
         const unknown = issue.keyword === 'additionalProperties' && issue.key !== undefined;
         // Unknown and badly named keys point at the key itself.
         const atKey = issue.key !== undefined && (unknown || issue.keyword === 'propertyNames');
         const path = [...pointerPath(issue.pointer), ...(atKey ? [issue.key!] : [])];
         // A name that cannot become a path is reported where the document loaded (repo/names.ts): once is enough.
         if (issue.keyword === 'propertyNames') {
-          const at = locate(doc, path, true);
+          const at = ctx.locate(doc, path, true);
           if (ctx.hasErrorAt(doc.path, at.line, at.column)) continue;
         }
         const rule = issue.source ? 'org-schema' : unknown ? 'unknown-key' : 'schema';

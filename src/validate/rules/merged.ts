@@ -7,7 +7,7 @@
 import { ClaudeEnvError } from '../../errors.js';
 import { mergeTarget } from '../../merge/target.js';
 import { isMap, originAt, originsOf, toPlain, type TreeMap, type Value } from '../../provenance/tree.js';
-import { validateDocument } from '../../schema/index.js';
+import { shippedSchemas, type SchemaValidator } from '../../schema/index.js';
 import type { Origin, Target } from '../../vocabulary.js';
 import { pointerPath, type Rule } from '../rule.js';
 
@@ -34,10 +34,11 @@ function originOfPath(tree: TreeMap, path: readonly string[]): Origin | undefine
 /**
  * The schema issues of a merged tree (or of `plain`, its sections as plain
  * data), each with a message naming its key path and the origin of the value
- * it is about (undefined when none is recorded).
+ * it is about (undefined when none is recorded). `schemas`: a validation's
+ * (with the org's schemas of the merged tree), else ours only.
  */
-export function mergedSchemaIssues(tree: TreeMap, plain: unknown = toPlain(tree)): Array<{ at: Origin | undefined; message: string }> {
-  return validateDocument('merged', plain).map((issue) => {
+export function mergedSchemaIssues(tree: TreeMap, plain: unknown = toPlain(tree), schemas: SchemaValidator = shippedSchemas()): Array<{ at: Origin | undefined; message: string }> {
+  return schemas.validateDocument('merged', plain).map((issue) => {
     const path = pointerPath(issue.pointer);
     const at = originOfPath(tree, issue.key !== undefined && issue.keyword !== 'required' ? [...path, issue.key] : path);
     return { at, message: `${path.length ? path.join('.') : 'the merged tree'}: ${issue.message} once merged` };
@@ -81,7 +82,7 @@ export const mergedRule: Rule = {
         fresh[section] = toPlain(v);
       }
       if (Object.keys(fresh).length === 0) continue;
-      for (const { at: o, message } of mergedSchemaIssues(merged.tree, fresh)) {
+      for (const { at: o, message } of mergedSchemaIssues(merged.tree, fresh, ctx.schemas)) {
         if (!o || ctx.hasErrorAt(o.file, o.line, o.column)) continue;
         const id = `${o.file}:${o.line}:${o.column}\0${message}`;
         const seen = issues.get(id);

@@ -9,7 +9,7 @@
  */
 import type { Node as YamlNode } from 'yaml';
 import { isYamlPath } from '../../repo/layout.js';
-import { parseAst, withinYamlLimits, yamlLib } from '../../repo/yaml.js';
+import { parseAst, withinYamlLimits, type Yaml } from '../../repo/yaml.js';
 import type { Rule, RuleContext, ScanInput, SecretHit } from '../rule.js';
 
 const decoder = new TextDecoder('utf-8', { fatal: false });
@@ -34,13 +34,13 @@ function nameClass(path: string): string {
 }
 
 /** [start, end) of every scalar tagged !secret or !encrypted in a YAML text. */
-function taggedRanges(text: string): Array<readonly [number, number]> {
+function taggedRanges(text: string, yaml: Yaml): Array<readonly [number, number]> {
   if (!text.includes('!secret') && !text.includes('!encrypted')) return [];
   // A document past its bounds is never parsed (it is a finding of its own): none of its hits is taken for a tagged value.
-  if (!withinYamlLimits(text)) return [];
-  const { visit, isScalar } = yamlLib();
+  if (!withinYamlLimits(text, yaml)) return [];
+  const { visit, isScalar } = yaml.lib();
   const out: Array<readonly [number, number]> = [];
-  visit(parseAst(text).doc, {
+  visit(parseAst(text, yaml).doc, {
     Scalar(_key, node) {
       if (isScalar(node) && (node.tag === '!secret' || node.tag === '!encrypted') && (node as YamlNode).range) {
         const [start, , end] = (node as YamlNode).range!;
@@ -134,7 +134,7 @@ export const secretsRule: Rule = {
             continue;
           }
           if (isYamlPath(path)) {
-            tagged ??= taggedRanges(text);
+            tagged ??= taggedRanges(text, ctx.repo.yaml);
             if (tagged.some(([start, end]) => hit.offset >= start && hit.offset < end)) continue;
           }
           const { line, column } = position(text, hit.offset);
