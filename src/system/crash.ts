@@ -45,6 +45,14 @@ export function systemFor(env: NodeJS.ProcessEnv): System {
 
 
 /**
+ * Kept so that cli/main.ts, which armed the faults once per run, still
+ * builds: the faults now travel with each command's System (`systemFor`),
+ * so there is nothing left to arm.
+ * @deprecated commands call `systemFor(io.env)`; this does nothing.
+ */
+export function armCrashPoints(_env: NodeJS.ProcessEnv): void {}
+
+/**
  * `inner` with crash points before and after each write, rename, removal
  * and fsync of a folder, and the staged-file faults. Reads pass through.
  */
@@ -91,53 +99,3 @@ export function crashSystem(inner: System, faults: Faults): System {
   };
 }
 
-// The module-level crash points of the synchronous writers, until they go (next step).
-let passed = 0;
-let at: number | undefined;
-let failWriteAt: number | undefined;
-let corruptWriteAt: number | undefined;
-let failLockWrite = false;
-let writes = 0;
-
-/**
- * Arm the test hooks from the environment: CLAUDE_ENV_CRASH_AT=N (SIGKILL at
- * the Nth crash point), CLAUDE_ENV_FAIL_WRITE_AT=N (the Nth staged file
- * fails half-way with ENOSPC, as on a full disk) and
- * CLAUDE_ENV_CORRUPT_WRITE_AT=N (the Nth staged file lands with a damaged
- * first byte, as with a disk that lies or a program that rewrites the file
- * at once: what the post-apply check and remediate's re-check must catch),
- * and CLAUDE_ENV_FAIL_LOCK_WRITE=1 (writing claude-env's lock fails with
- * ENOSPC, as on a full disk).
- */
-export function armCrashPoints(env: NodeJS.ProcessEnv): void {
-  const n = Number(env['CLAUDE_ENV_CRASH_AT']);
-  at = Number.isInteger(n) && n > 0 ? n : undefined;
-  const f = Number(env['CLAUDE_ENV_FAIL_WRITE_AT']);
-  failWriteAt = Number.isInteger(f) && f > 0 ? f : undefined;
-  const c = Number(env['CLAUDE_ENV_CORRUPT_WRITE_AT']);
-  corruptWriteAt = Number.isInteger(c) && c > 0 ? c : undefined;
-  failLockWrite = env['CLAUDE_ENV_FAIL_LOCK_WRITE'] === '1';
-  passed = 0;
-  writes = 0;
-}
-
-/** Count one staged write: whether it must fail half-way (disk full) or land damaged. */
-export function nextWrite(): { fails: boolean; corrupts: boolean } {
-  writes++;
-  return { fails: writes === failWriteAt, corrupts: writes === corruptWriteAt };
-}
-
-/** Whether writing the lock must fail (disk full). */
-export function lockWriteFails(): boolean {
-  return failLockWrite;
-}
-
-export function crashPoint(): void {
-  passed++;
-  if (at !== undefined && passed === at) process.kill(process.pid, 'SIGKILL');
-}
-
-/** How many points this process has passed (the crash test counts them on a clean run). */
-export function crashPointsPassed(): number {
-  return passed;
-}
