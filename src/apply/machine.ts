@@ -35,12 +35,18 @@ export interface MachinePlaces {
   readonly managedDir?: string;
 }
 
-/** Where Claude Code reads on this machine; the project and managed dirs are the caller's, else the ones the last apply used. */
-export async function claudeLocations(sys: System, places: MachinePlaces, state?: MachineState): Promise<ClaudeLocations> {
+/** Whether Claude Code keeps its state in a legacy `<config dir>/.config.json` here. */
+const legacyStateFile = async (sys: System, places: MachinePlaces): Promise<boolean> => (await sys.lstat(join(configDirOf(places), '.config.json'))) !== undefined;
+
+function locationsOf(places: MachinePlaces, state: MachineState | undefined, legacy: boolean): ClaudeLocations {
   const projectDir = places.projectDir ?? state?.projectDir;
   const managedDir = places.managedDir ?? state?.managedDir;
-  const loc: ClaudeLocations = { home: places.home, ...(places.configDir ? { configDir: places.configDir } : {}), ...(projectDir ? { projectDir } : {}), ...(managedDir ? { managedDir } : {}) };
-  return { ...loc, legacyStateFile: (await sys.lstat(join(configDirOf(loc), '.config.json'))) !== undefined };
+  return { home: places.home, ...(places.configDir ? { configDir: places.configDir } : {}), ...(projectDir ? { projectDir } : {}), ...(managedDir ? { managedDir } : {}), legacyStateFile: legacy };
+}
+
+/** Where Claude Code reads on this machine; the project and managed dirs are the caller's, else the ones the last apply used. */
+export async function claudeLocations(sys: System, places: MachinePlaces, state?: MachineState): Promise<ClaudeLocations> {
+  return locationsOf(places, state, await legacyStateFile(sys, places));
 }
 
 /**
@@ -107,9 +113,16 @@ export interface ReadMachineInput {
 export async function readMachine(input: ReadMachineInput): Promise<MachineView> {
   const { repo, target, extra, sys } = input;
   const store = new StateStore(input.places.stateDir, sys, input.lockOptions);
-  await recoverUnderLock(store, input.command, 0, input.claudeWaitMs === undefined ? {} : { waitMs: input.claudeWaitMs });
-  const state = await store.readState();
-  const loc = await claudeLocations(sys, input.places, state);
+  // Read at once (each is a trip to the disk): the journal of an interrupted apply, the state, Claude Code's legacy state file.
+  const [journal, stateNow, legacy] = await Promise.all([store.readJournal(), store.readState().catch((err: unknown) => err as Error), legacyStateFile(sys, input.places)]);
+  let state: MachineState;
+  if (journal) {
+    // An interrupted apply is finished or undone first: the state is the one it leaves.
+    await recoverUnderLock(store, input.command, 0, input.claudeWaitMs === undefined ? {} : { waitMs: input.claudeWaitMs });
+    state = await store.readState();
+  } else if (stateNow instanceof Error) throw stateNow;
+  else state = stateNow;
+  const loc = locationsOf(input.places, state, legacy);
   const renderOpts = { extra: [...extra], projectMcp: loc.projectDir !== undefined, managed: loc.managedDir !== undefined };
   const outputs = input.admit ? await input.admit(repo, target, renderOpts) : targetOutputs(repo, target, renderOpts);
   let tree: TreeMap | undefined;
