@@ -7,68 +7,44 @@
  */
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { applyPatch, parsePatch } from 'diff';
 import { unifiedDiff } from '../drift/diff.js';
-import type { Output, OutputKind } from '../render/outputs.js';
+import type { Output } from '../render/outputs.js';
 import { StateStore } from '../state/store.js';
 import { recordedFiles } from '../system/decorators.js';
 import { realSystem } from '../system/system.js';
-import type { HomePath, Target } from '../vocabulary.js';
+import { DRIFT_CASES, DRIFT_TARGET as TARGET, actualFiles, desiredOutputs, driftCaseNames, outputOf, walk } from '../../test/support/drift-cases.js';
 import { diffMachine } from './diff.js';
 import { runApply } from './run.js';
 
-/** Tests run from dist/src/apply/. */
-const CASES = fileURLToPath(new URL('../../../test/fixtures/drift/', import.meta.url));
-const TARGET: Target = { env: 'development', team: 'web', project: 'shop', user: 'ann' };
 const root = mkdtempSync(join(tmpdir(), 'claude-env-one-plan-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
-function walk(dir: string, rel = ''): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(join(dir, rel), { withFileTypes: true }).flatMap((e) => {
-    const p = rel ? `${rel}/${e.name}` : e.name;
-    return e.isDirectory() ? walk(dir, p) : [p];
-  });
-}
-
-function kindOf(path: string): OutputKind {
-  if (path === '.claude/settings.json') return 'settings-json';
-  if (path === '.claude.json') return 'claude-json';
-  if (path === '.claude/CLAUDE.md') return 'claude-md';
-  if (path.startsWith('.claude/agents/')) return 'agent';
-  if (path.startsWith('.claude/commands/')) return 'command';
-  return 'file';
-}
-
 interface Case {
-  readonly desired: Record<string, string>;
+  readonly desired: readonly Output[];
   readonly actual: Record<string, string>;
   readonly state?: string;
   readonly expectedDiff?: string;
 }
 
 function fixture(dir: string): Case {
-  const files = (sub: string): Record<string, string> => Object.fromEntries(walk(join(dir, sub)).map((p) => [p, readFileSync(join(dir, sub, p), 'utf8')]));
   return {
-    desired: files('desired'),
-    actual: files('actual'),
+    desired: desiredOutputs(dir),
+    actual: actualFiles(dir),
     ...(existsSync(join(dir, 'state.json')) ? { state: readFileSync(join(dir, 'state.json'), 'utf8') } : {}),
     expectedDiff: readFileSync(join(dir, 'expected.diff'), 'utf8'),
   };
 }
 
 const CASE_LIST: Array<[string, Case]> = [
-  ...readdirSync(CASES)
-    .sort()
-    .map((name): [string, Case] => [name, fixture(join(CASES, name))]),
+  ...driftCaseNames().map((name): [string, Case] => [name, fixture(join(DRIFT_CASES, name))]),
   [
     'a settings.json that is not JSON, on a machine claude-env never wrote to',
     {
-      desired: { '.claude/settings.json': `${JSON.stringify({ model: 'sonnet', permissions: { deny: ['Read(./.env)'] } }, null, 2)}\n` },
+      desired: [outputOf('.claude/settings.json', `${JSON.stringify({ model: 'sonnet', permissions: { deny: ['Read(./.env)'] } }, null, 2)}\n`)],
       actual: { '.claude/settings.json': '{\n  "model": "opus",\n  // mine\n  "theme": "dark",\n' },
     },
   ],
@@ -76,7 +52,7 @@ const CASE_LIST: Array<[string, Case]> = [
 
 let n = 0;
 /** A fresh home holding the case's actual files (and state), and the outputs it wants. */
-function machine(c: Case): { home: string; stateDir: string; outputs: Output[] } {
+function machine(c: Case): { home: string; stateDir: string; outputs: readonly Output[] } {
   const home = join(root, `home${n++}`);
   const stateDir = join(home, '.claude-env');
   mkdirSync(stateDir, { recursive: true });
@@ -85,8 +61,7 @@ function machine(c: Case): { home: string; stateDir: string; outputs: Output[] }
     writeFileSync(join(home, p), text);
   }
   if (c.state) writeFileSync(join(stateDir, 'state.json'), c.state);
-  const outputs = Object.entries(c.desired).map(([p, content]): Output => ({ path: p as HomePath, kind: kindOf(p), content, encoding: 'utf8', mode: p === '.claude.json' ? 0o600 : 0o644, secret: false }));
-  return { home, stateDir, outputs };
+  return { home, stateDir, outputs: c.desired };
 }
 
 /** Each file a unified diff changes, with its new side: the diff applied to the file on disk. */
