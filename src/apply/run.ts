@@ -20,6 +20,7 @@ import { StateStore } from '../state/store.js';
 import type { MachineState } from '../state/types.js';
 import { CLAUDE_LOCK } from '../system/claude-lock.js';
 import { dryRunSystem, readOnlySystem, type DryRunSystem } from '../system/decorators.js';
+import type { LinkGuard } from '../system/links.js';
 import { isLink, realSystem, type Found, type System } from '../system/system.js';
 import type { Target } from '../vocabulary.js';
 import { outputLocation, outputPlace, type ClaudeLocations } from './paths.js';
@@ -72,10 +73,10 @@ async function readPlaces(sys: System, abs: readonly string[]): Promise<Map<stri
 export async function planOnMachine(
   sys: System,
   input: { readonly target: Target; readonly revision?: string; readonly outputs: readonly Output[]; readonly state: MachineState; readonly locations: ClaudeLocations; readonly force?: boolean },
+  links: LinkGuard = linkGuardOf(input.locations, sys),
 ): Promise<Plan> {
   const loc = input.locations;
   const locate = (p: string): string => outputLocation(loc, p);
-  const links = linkGuardOf(loc, sys);
   const paths = [...new Set([...input.outputs.map((o) => o.path as string), ...Object.keys(input.state.outputs)])];
   const refusals = new Map<string, string | undefined>();
   await Promise.all(paths.map(async (p) => refusals.set(p, await links.problem(locate(p), outputPlace(loc, p).root, { file: false }))));
@@ -111,8 +112,9 @@ export const changesOf = (plan: Plan): FileChange[] => [...plan.writes.map((w) =
  * not hold what was written is a `read-only-write` error.
  */
 async function putInPlace(sys: System, changes: readonly FileChange[]): Promise<void> {
-  for (const c of changes) {
-    const now = await sys.read(c.abs);
+  const found = await Promise.all(changes.map((c) => sys.read(c.abs)));
+  for (const [i, c] of changes.entries()) {
+    const now = found[i];
     if (c.bytes === undefined) {
       if (now !== undefined) await sys.remove(c.abs);
     } else if (now === undefined || isLink(now) || Buffer.compare(now.bytes, Buffer.from(c.bytes)) !== 0) await sys.writeFile(c.abs, c.bytes, c.mode ?? 0o644);
@@ -161,7 +163,9 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyResult> {
     return await underClaudeLock(dry ? undefined : claudeJson, { waitMs: opts.claudeWaitMs ?? CLAUDE_LOCK.waitMs }, async () => {
       const recovered = dry ? undefined : await recover(store, { held: true });
       const state = await store.readState();
-      const plan = await planOnMachine(sys, { ...opts, state });
+      // One look at the folders on the way for the plan and the switch (they are looked at again only where they did not exist).
+      const links = linkGuardOf(opts.locations, sys);
+      const plan = await planOnMachine(sys, { ...opts, state }, links);
       const base = { plan, dryRun: !!dry, bytesWritten: 0, ...(recovered ? { recovered } : {}), ...(dry ? { dryRunSystem: dry } : {}) };
       const changes = changesOf(plan);
       const newState: MachineState = {
@@ -176,7 +180,7 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyResult> {
         await store.audit({ event: 'apply', target: opts.target, revision: opts.revision, written: [], removed: [], conflicts: plan.conflicts.map((c) => c.path) });
         return base;
       }
-      const guard = writeGuard(opts.locations, linkGuardOf(opts.locations, sys));
+      const guard = writeGuard(opts.locations, links);
       const restorePoint = await store.createRestorePoint('apply', await filesNow(sys, changes), state);
       try {
         await commitFiles(store, changes, withLastWrites(newState, changes, restorePoint), restorePoint, guard);

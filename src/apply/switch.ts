@@ -116,26 +116,35 @@ export async function commitFiles(store: StateStore, changes: readonly FileChang
   const entries: JournalEntry[] = changes.map((c) => (c.bytes === undefined ? { abs: c.abs, path: c.path, remove: true } : { abs: c.abs, path: c.path, temp: tempPathFor(c.abs) }));
   const id = restorePoint;
   await store.writeJournal({ id, phase: 'staging', restorePoint, entries, newState });
-  for (const [i, c] of changes.entries()) {
-    const temp = entries[i]!.temp;
-    if (temp === undefined) continue;
-    await sys.mkdirp(dirname(c.abs));
-    await sys.stage(temp, c.bytes!, c.mode ?? 0o644);
-  }
+  // Every file staged at once (their fsyncs overlap); each folder made once first.
+  const staged = changes.flatMap((c, i) => (entries[i]!.temp === undefined ? [] : [{ c, temp: entries[i]!.temp! }]));
+  await settleAll([...new Set(staged.map(({ c }) => dirname(c.abs)))].map((d) => sys.mkdirp(d)));
+  await settleAll(staged.map(({ c, temp }) => sys.stage(temp, c.bytes!, c.mode ?? 0o644)));
   await store.writeJournal({ id, phase: 'committing', restorePoint, entries, newState });
   await finishCommit(store, entries, newState);
 }
 
+/** Wait for every promise, then fail with the first failure in their order (none is left running behind the error, and the error is the same every run). */
+async function settleAll(all: ReadonlyArray<Promise<unknown>>): Promise<void> {
+  const failed = (await Promise.allSettled(all)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
 async function finishCommit(store: StateStore, entries: readonly JournalEntry[], newState: MachineState): Promise<void> {
   const sys = store.sys;
-  const dirs = new Set<string>();
-  for (const e of entries) {
-    if (e.remove) await sys.remove(e.abs);
-    else if (e.temp && (await sys.lstat(e.temp))) await sys.rename(e.temp, e.abs);
-    dirs.add(dirname(e.abs));
-  }
+  await settleAll(
+    entries.map(async (e) => {
+      if (e.remove) await sys.remove(e.abs);
+      else if (e.temp) {
+        // A temp file that is gone was renamed already (a recovery finishing what a crash cut short).
+        await sys.rename(e.temp, e.abs).catch((err: unknown) => {
+          if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        });
+      }
+    }),
+  );
   // A folder that no longer exists has nothing to sync.
-  for (const d of dirs) await sys.syncDir(d).catch(() => {});
+  await Promise.all([...new Set(entries.map((e) => dirname(e.abs)))].map((d) => sys.syncDir(d).catch(() => {})));
   await store.writeState(newState);
   await store.removeJournal();
 }

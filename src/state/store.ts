@@ -55,6 +55,9 @@ export interface Journal {
 const json = (v: unknown, pretty = true): Buffer => Buffer.from(pretty ? `${JSON.stringify(v, null, 2)}\n` : JSON.stringify(v));
 
 export class StateStore {
+  /** The state folder, made once per store (a store lives for one run). */
+  private made: Promise<void> | undefined;
+
   /** `sys`: where the files are read and written; `lock`: how claude-env's lock is taken (the crash test's faults). */
   constructor(
     readonly dir: string,
@@ -66,8 +69,12 @@ export class StateStore {
     return join(this.dir, name);
   }
 
-  async ensure(): Promise<void> {
-    await this.sys.mkdirp(this.dir, 0o700);
+  ensure(): Promise<void> {
+    this.made ??= this.sys.mkdirp(this.dir, 0o700).catch((err: unknown) => {
+      this.made = undefined;
+      throw err;
+    });
+    return this.made;
   }
 
   private async readJson<T>(file: string, what: string): Promise<T | undefined> {
@@ -121,16 +128,14 @@ export class StateStore {
     const id = `${stamp}-${process.pid}`;
     const dir = this.restoreDir(id);
     await this.sys.mkdirp(dir, 0o700);
-    const saved: RestoreFile[] = [];
-    for (const [i, f] of files.entries()) {
-      if (f.bytes === undefined) {
-        saved.push({ path: f.path, abs: f.abs, existed: false });
-        continue;
-      }
-      const blob = `f${String(i).padStart(4, '0')}`;
-      await this.sys.writeFile(join(dir, blob), f.bytes, 0o600);
-      saved.push({ path: f.path, abs: f.abs, existed: true, mode: f.mode ?? 0o644, blob });
-    }
+    const saved = await Promise.all(
+      files.map(async (f, i): Promise<RestoreFile> => {
+        if (f.bytes === undefined) return { path: f.path, abs: f.abs, existed: false };
+        const blob = `f${String(i).padStart(4, '0')}`;
+        await this.sys.writeFile(join(dir, blob), f.bytes, 0o600);
+        return { path: f.path, abs: f.abs, existed: true, mode: f.mode ?? 0o644, blob };
+      }),
+    );
     const point: RestorePoint = { id, createdAt: new Date().toISOString(), reason, files: saved, state };
     await this.sys.writeFile(join(dir, 'manifest.json'), json(point), 0o600);
     await this.prune();
