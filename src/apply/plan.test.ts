@@ -1,7 +1,7 @@
 /** The apply plan decides the bytes of every output file: what apply, its dry run and diff all write. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { composeOutput, planApply, type OnDisk } from './plan.js';
+import { UnmergeableFileError, composeOutput, planApply, type OnDisk } from './plan.js';
 import type { MachineState } from '../drift/types.js';
 import type { Output, OutputKind } from '../render/outputs.js';
 import { UnparsableFileError } from '../render/shared-files.js';
@@ -53,5 +53,13 @@ describe('planApply', () => {
   it('removes the files claude-env wrote before and no longer renders, when they are still there', () => {
     const state: MachineState = { version: 1, outputs: { '.claude/commands/old.md': { kind: 'command', hash: 'h' }, '.claude/commands/gone.md': { kind: 'command', hash: 'h' } } };
     assert.deepEqual(plan([], { '/h/.claude/commands/old.md': 'old\n' }, state).removes, [{ path: '.claude/commands/old.md', abs: '/h/.claude/commands/old.md' }]);
+  });
+
+  it('refuses to plan over a shared JSON file that does not parse, naming that file', () => {
+    const o = output('@project/.mcp.json', 'mcp-json', JSON.stringify({ mcpServers: { shop: { command: 'node' } } }));
+    assert.throws(
+      () => plan([o], { '/h/@project/.mcp.json': '{"mcpServers": ' }),
+      (err: unknown) => err instanceof UnmergeableFileError && err.abs === '/h/@project/.mcp.json' && /^@project\/\.mcp\.json is not valid JSON: /.test(err.message),
+    );
   });
 });

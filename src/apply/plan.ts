@@ -110,6 +110,18 @@ export function composeOutput(o: Output, current: OnDisk | undefined, prev: Mana
   }
 }
 
+/** An output whose file on disk cannot be merged and must not be written over (a `.claude.json` that does not parse). */
+export class UnmergeableFileError extends Error {
+  constructor(
+    readonly path: string,
+    readonly abs: string,
+    cause: UnparsableFileError,
+  ) {
+    // The merge names the file by its kind: say which file it is.
+    super(`${path} ${cause.message.slice(cause.file.length + 1)}`, { cause });
+  }
+}
+
 export function planApply(input: PlanInput): Plan {
   const writes: PlannedWrite[] = [];
   const removes: PlannedRemove[] = [];
@@ -135,7 +147,12 @@ export function planApply(input: PlanInput): Plan {
       conflicts.push({ path: o.path, abs, message: `${o.path} exists and claude-env did not write it; it stays as it is (apply --force saves it in a restore point, then replaces it)` });
       continue;
     }
-    const next = composeOutput(o, current, prev);
+    let next: ReturnType<typeof composeOutput>;
+    try {
+      next = composeOutput(o, current, prev);
+    } catch (err) {
+      throw err instanceof UnparsableFileError ? new UnmergeableFileError(o.path, abs, err) : err;
+    }
     const mode = o.kind === 'claude-json' ? 0o600 : o.secret ? 0o600 : shared && current ? current.mode : o.mode;
     // Hashed as rendered (secrets as their descriptions): state never holds a hash of a secret value but the keyed ones.
     const rendered = o.template === undefined ? bytesOf(o) : Buffer.from(o.template);

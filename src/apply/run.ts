@@ -13,7 +13,6 @@
  */
 import { ClaudeEnvError, EXIT_USAGE } from '../errors.js';
 import type { Output } from '../render/outputs.js';
-import { UnparsableFileError } from '../render/shared-files.js';
 import { withLastWrites } from '../state/last-writes.js';
 import type { LockOptions } from '../state/lock.js';
 import { StateStore } from '../state/store.js';
@@ -24,7 +23,7 @@ import type { LinkGuard } from '../system/links.js';
 import { isLink, realSystem, type Found, type System } from '../system/system.js';
 import type { Target } from '../vocabulary.js';
 import { outputLocation, outputPlace, type ClaudeLocations } from './paths.js';
-import { planApply, type Plan } from './plan.js';
+import { UnmergeableFileError, planApply, type Plan } from './plan.js';
 import { commitFiles, filesNow, linkGuardOf, recover, rollbackTo, targetOfTemp, underClaudeLock, writeGuard, type FileChange } from './switch.js';
 
 export { commitFiles, recover, recoverUnderLock, rollbackTo, writeGuard, type FileChange, type RolledBackFile, type RollbackOptions, type WriteGuard } from './switch.js';
@@ -97,9 +96,8 @@ export async function planOnMachine(
       ...(input.force ? { force: true } : {}),
     });
   } catch (err) {
-    if (!(err instanceof UnparsableFileError)) throw err;
-    const file = locate(err.file);
-    throw new ClaudeEnvError('unparsable-file', `${err.message}; claude-env does not write over it (Claude Code would reset it): nothing was changed`, { file, cause: err });
+    if (!(err instanceof UnmergeableFileError)) throw err;
+    throw new ClaudeEnvError('unparsable-file', `${err.message}; claude-env does not write over it (Claude Code would reset it): nothing was changed`, { file: err.abs, cause: err });
   }
 }
 
