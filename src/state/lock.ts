@@ -16,9 +16,16 @@
  *   `garbledStaleMs`: stale (a lock is written right after it is created);
  * - a holder on another host (a shared home) older than `foreignStaleMs`:
  *   stale, as no command holds it that long; younger, it is held.
- * A stale lock is renamed aside before it is removed: of several takers only
- * one rename succeeds, and a taker that finds it moved a newer lock (not the
- * one it judged) puts it back with a hard link, which never replaces a lock.
+ * A stale lock is taken away by one taker at a time: the taker holds
+ * `<lock>.takeover` (made the way the lock is, gone in milliseconds) while
+ * it renames the lock aside, checks that it moved the very lock it judged,
+ * and removes it. No other taker touches the lock meanwhile, so no newer
+ * lock is ever moved: the few milliseconds between a look and a rename,
+ * longer now that each call is a trip to libuv's threads, no longer let two
+ * holders in. A takeover lock left by a taker that died is judged like the
+ * lock itself (its process gone, or older than `garbledStaleMs`) and moved
+ * aside the same way, checked, and put back with a hard link (which never
+ * replaces one) if it was not the one judged.
  */
 import type { Stats } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -27,6 +34,8 @@ import { ClaudeEnvError, EXIT_USAGE } from '../errors.js';
 import * as fs from '../system/node-fs.js';
 
 export const LOCK_TIMING = Object.freeze({ garbledStaleMs: 5_000, foreignStaleMs: 60 * 60 * 1000, pollMs: 100 });
+/** How long a taker waits for another taker that is taking a stale lock away. */
+const TAKEOVER_POLL_MS = 10;
 /** Stale locks taken over in one call before the deadline rules again (a bound against a lock that keeps coming back). */
 const MAX_TAKEOVERS = 8;
 /** A holder is a few hundred bytes: more is not a holder. */
@@ -110,8 +119,8 @@ function staleness(seen: Seen, host: string, now: number): string | undefined {
 
 const sameEntry = (a: Stats, b: Stats): boolean => a.ino === b.ino && a.dev === b.dev && a.mtimeMs === b.mtimeMs && a.size === b.size;
 
-/** Take a stale lock away; a newer lock found in its place goes back. */
-async function takeOver(file: string, seen: Seen): Promise<void> {
+/** Move a stale entry aside and remove it; a newer one found in its place goes back. */
+async function moveAside(file: string, seen: Seen): Promise<void> {
   const aside = `${file}.stale-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
     await fs.rename(file, aside);
@@ -125,6 +134,28 @@ async function takeOver(file: string, seen: Seen): Promise<void> {
     await fs.link(aside, file).catch(() => {});
   }
   await fs.rm(aside, { recursive: true, force: true });
+}
+
+/**
+ * Take a stale lock away, under the takeover lock; false when another taker
+ * holds that (it is taking the lock away: look again in a moment).
+ */
+async function takeOver(file: string, seen: Seen, data: Buffer, token: string, opts: LockOptions): Promise<boolean> {
+  const mutex = `${file}.takeover`;
+  if (!(await create(mutex, data, opts))) {
+    const other = await look(mutex);
+    // A taker that died while it held it: moved aside (and a newer one put back), then tried again.
+    if (other && staleness(other, hostname(), Date.now()) !== undefined) await moveAside(mutex, other);
+    return false;
+  }
+  try {
+    const now = await lstatOf(file);
+    // Still the lock judged stale (nobody else may take it away meanwhile): moved aside, checked, removed.
+    if (now && sameEntry(now, seen.stat)) await moveAside(file, seen);
+  } finally {
+    if ((await look(mutex))?.holder?.token === token) await removeQuietly(mutex);
+  }
+  return true;
 }
 
 function failed(file: string, err: unknown): ClaudeEnvError {
@@ -190,6 +221,7 @@ export async function takeLock(file: string, command: string, waitMs = 0, opts: 
   const data = Buffer.from(JSON.stringify(me));
   const deadline = Date.now() + waitMs;
   let takeovers = 0;
+  let busy = 0;
   for (;;) {
     if (await create(file, data, opts)) {
       return async () => {
@@ -200,8 +232,10 @@ export async function takeLock(file: string, command: string, waitMs = 0, opts: 
     const seen = await look(file);
     const stale = seen ? staleness(seen, host, Date.now()) : 'it is gone';
     if (stale !== undefined && takeovers < MAX_TAKEOVERS) {
-      takeovers++;
-      if (seen) await takeOver(file, seen);
+      if (!seen || (await takeOver(file, seen, data, me.token!, opts))) takeovers++;
+      // Another taker is taking it away: a moment, then look again (bounded: a takeover takes milliseconds).
+      else if (busy++ < MAX_TAKEOVERS * 10) await sleep(TAKEOVER_POLL_MS);
+      else takeovers++;
       continue;
     }
     if (Date.now() >= deadline) {
