@@ -87,12 +87,12 @@ const rows = [];
     const floorDir = join(box, `floor-${round}`);
     let t0 = performance.now();
     let bytes = 0;
-    rendered.forEach(({ t, outputs }, i) => {
+    for (const [i, { t, outputs }] of rendered.entries()) {
       const home = join(oursDir, String(i));
       mkdirSync(home, { recursive: true });
-      const r = runApply({ locations: { home }, stateDir: join(home, '.claude-env'), target: t, outputs });
+      const r = await runApply({ locations: { home }, stateDir: join(home, '.claude-env'), target: t, outputs });
       bytes += r.bytesWritten;
-    });
+    }
     const ours = performance.now() - t0;
     t0 = performance.now();
     rendered.forEach(({ outputs }, i) => {

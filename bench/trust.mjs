@@ -100,11 +100,11 @@ const rows = [];
   for (let round = 0; round < RUNS; round++) {
     rmSync(box, { recursive: true, force: true });
     let t0 = performance.now();
-    work.forEach(({ t, outputs }, i) => {
+    for (const [i, { t, outputs }] of work.entries()) {
       const home = join(box, String(i));
       mkdirSync(home, { recursive: true });
-      runApply({ locations: { home }, stateDir: join(home, '.claude-env'), target: t, outputs });
-    });
+      await runApply({ locations: { home }, stateDir: join(home, '.claude-env'), target: t, outputs });
+    }
     const apply = performance.now() - t0;
     t0 = performance.now();
     let refused = 0;
@@ -142,26 +142,28 @@ const rows = [];
   const box = join(OUT, 'trust-homes');
   rmSync(box, { recursive: true, force: true });
   const homes = work.map((_, i) => join(box, String(i)));
-  const applyAll = () => work.forEach(({ t, outputs }, i) => runApply({ locations: { home: homes[i] }, stateDir: join(homes[i], '.claude-env'), target: t, outputs }));
-  applyAll();
+  const applyAll = async () => {
+    for (const [i, { t, outputs }] of work.entries()) await runApply({ locations: { home: homes[i] }, stateDir: join(homes[i], '.claude-env'), target: t, outputs });
+  };
+  await applyAll();
   const shares = [];
   let last;
   for (let round = 0; round < RUNS; round++) {
     let t0 = performance.now();
-    work.forEach(({ outputs }, i) => {
+    for (const [i, { outputs }] of work.entries()) {
       const loc = { home: homes[i] };
       const links = new LinkGuard(outputRoots(loc));
       for (const o of outputs) {
         const abs = outputLocation(loc, o.path);
         const { root } = outputPlace(loc, o.path);
-        links.problem(abs, root, { file: false });
-        links.problem(abs, root);
+        await links.problem(abs, root, { file: false });
+        await links.problem(abs, root);
       }
-    });
+    }
     const checks = performance.now() - t0;
     rmSync(box, { recursive: true, force: true });
     t0 = performance.now();
-    applyAll();
+    await applyAll();
     const apply = performance.now() - t0;
     shares.push(checks / apply);
     last = { apply, checks };

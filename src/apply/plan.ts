@@ -6,7 +6,8 @@
  */
 import { sha256 } from '../provenance/hash.js';
 import type { Output, OutputKind } from '../render/outputs.js';
-import type { ManagedOutput, MachineState } from '../state/types.js';
+import type { ManagedOutput, MachineState } from '../drift/types.js';
+import { noLongerRendered } from '../drift/whole-files.js';
 import type { Target } from '../vocabulary.js';
 import { SHARED_KINDS, UnparsableFileError, mergeClaudeJson, mergeClaudeMd, mergeSettingsJson } from '../render/shared-files.js';
 
@@ -75,8 +76,15 @@ const utf8 = new TextDecoder();
 const bytesOf = (o: Output): Uint8Array => (o.encoding === 'base64' ? Buffer.from(o.content, 'base64') : Buffer.from(o.content));
 const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && Buffer.compare(a, b) === 0;
 
-/** The final content of one output over what is on disk, and what claude-env then owns in it. */
-function compose(o: Output, current: OnDisk | undefined, prev: ManagedOutput | undefined): { bytes: Uint8Array; owned?: readonly string[]; repaired?: boolean } {
+/**
+ * The final content of one output over what is on disk, and what claude-env
+ * then owns in it: the one place that decides the bytes of an output file
+ * (apply, its dry run, diff, and remediate's whole-file fixes). A
+ * settings.json the user broke is replaced (`repaired`: the restore point
+ * keeps it); a `.claude.json` that does not parse throws
+ * UnparsableFileError (Claude Code would reset it: it is never written over).
+ */
+export function composeOutput(o: Output, current: OnDisk | undefined, prev: ManagedOutput | undefined): { bytes: Uint8Array; owned?: readonly string[]; repaired?: boolean } {
   const text = current ? utf8.decode(current.bytes) : undefined;
   switch (o.kind) {
     case 'settings-json': {
@@ -99,6 +107,18 @@ function compose(o: Output, current: OnDisk | undefined, prev: ManagedOutput | u
       return { bytes: Buffer.from(mergeClaudeMd(o.content, text).content) };
     default:
       return { bytes: bytesOf(o) };
+  }
+}
+
+/** An output whose file on disk cannot be merged and must not be written over (a `.claude.json` that does not parse). */
+export class UnmergeableFileError extends Error {
+  constructor(
+    readonly path: string,
+    readonly abs: string,
+    cause: UnparsableFileError,
+  ) {
+    // The merge names the file by its kind: say which file it is.
+    super(`${path} ${cause.message.slice(cause.file.length + 1)}`, { cause });
   }
 }
 
@@ -127,7 +147,12 @@ export function planApply(input: PlanInput): Plan {
       conflicts.push({ path: o.path, abs, message: `${o.path} exists and claude-env did not write it; it stays as it is (apply --force saves it in a restore point, then replaces it)` });
       continue;
     }
-    const next = compose(o, current, prev);
+    let next: ReturnType<typeof composeOutput>;
+    try {
+      next = composeOutput(o, current, prev);
+    } catch (err) {
+      throw err instanceof UnparsableFileError ? new UnmergeableFileError(o.path, abs, err) : err;
+    }
     const mode = o.kind === 'claude-json' ? 0o600 : o.secret ? 0o600 : shared && current ? current.mode : o.mode;
     // Hashed as rendered (secrets as their descriptions): state never holds a hash of a secret value but the keyed ones.
     const rendered = o.template === undefined ? bytesOf(o) : Buffer.from(o.template);
@@ -140,9 +165,7 @@ export function planApply(input: PlanInput): Plan {
     const action = next.repaired ? 'repair' : !current ? 'create' : !shared && !prev ? 'replace-unmanaged' : 'update';
     writes.push({ path: o.path, abs, kind: o.kind, bytes: next.bytes, mode, action });
   }
-  const desired = new Set<string>(input.outputs.map((o) => o.path));
-  for (const path of Object.keys(input.state.outputs)) {
-    if (desired.has(path)) continue;
+  for (const [path] of noLongerRendered(input.outputs, input.state)) {
     const abs = input.locate(path);
     const refused = input.refuse?.(path, abs);
     const found = refused === undefined ? input.actual(abs) : undefined;

@@ -4,13 +4,12 @@
  * nothing. Exit 1 when a file is in the way (a conflict), else 0.
  */
 import { EXIT_FINDINGS, EXIT_OK, type ExitCode } from '../errors.js';
-import { runApply, type ApplyResult } from '../apply/run.js';
-import { ensureIdentity, stateDir } from '../state/identity.js';
-import { describeTarget, localLayer, openRepo, repoRevision, resolveTarget, homeDir, type TargetOptions } from './context.js';
+import type { ApplyResult } from '../apply/run.js';
+import { applyTargetTo } from '../apply/target.js';
+import { describeTarget, localLayer, openRepo, repoRevision, resolveTarget, type TargetOptions } from './context.js';
 import { printJson, type CliIO } from './io.js';
 import type { Target } from '../vocabulary.js';
-import { commandLayers } from '../validate/trust.js';
-import { admitted, locations, refused, stateStore, waitMs, writableOutputs } from './machine.js';
+import { claudeWaitMs, machinePlaces, machineSystem, waitMs } from './machine.js';
 
 export interface ApplyOptions extends TargetOptions {
   /** Recorded in the lock and the audit log (default `apply <target>`). */
@@ -31,27 +30,24 @@ export async function run(io: CliIO, opts: ApplyOptions): Promise<ExitCode> {
 
 /** Render the target and apply it (the one apply path: `apply`, and `onboard` after its commit). */
 export async function applyTarget(io: CliIO, opts: ApplyOptions): Promise<{ target: Target; result: ApplyResult }> {
-  const repo = openRepo(io, opts);
-  const target = resolveTarget(io, repo, opts);
-  const loc = locations(io, opts, stateStore(io, opts).readState());
-  const { outputs: rendered, findings } = await admitted(repo, target, { extra: localLayer(io, opts), projectMcp: loc.projectDir !== undefined, managed: loc.managedDir !== undefined });
-  // The org's policy holds whatever the flags: a target that fails it is not written, not even planned (nothing runs).
-  if (findings.length > 0) throw refused(describeTarget(target), findings);
-  const outputs = await writableOutputs(io, opts, rendered, stateDir(homeDir(io, opts), io.env), commandLayers(repo.settings.raw).layers, !!opts.dryRun);
+  const repo = await openRepo(io, opts);
+  const target = await resolveTarget(io, repo, opts);
   const revision = await repoRevision(io, opts);
-  const result = runApply({
-    locations: loc,
-    stateDir: stateDir(homeDir(io, opts), io.env),
+  const result = await applyTargetTo({
+    repo,
     target,
+    name: describeTarget(target),
+    extra: await localLayer(io, opts),
+    places: machinePlaces(io, opts),
+    ...machineSystem(io),
     ...(revision ? { revision } : {}),
-    outputs,
     ...(opts.dryRun ? { dryRun: true } : {}),
     ...(opts.force ? { force: true } : {}),
     waitMs: waitMs(opts),
+    claudeWaitMs: claudeWaitMs(opts),
     command: opts.command ?? `apply ${describeTarget(target)}`,
+    secrets: { env: io.env, cwd: io.cwd, ...(opts.identity ? { identity: opts.identity } : {}) },
   });
-  // The first apply on a machine makes its target the machine's identity (drift and apply then need no flags).
-  if (!result.dryRun) ensureIdentity(homeDir(io, opts), io.env, target);
   return { target, result };
 }
 

@@ -183,7 +183,7 @@ export async function run(io: CliIO, opts: HistoryOptions): Promise<ExitCode> {
   if (keys) records = records.filter((r) => keys.has(r.commit));
 
   const store = new StateStore(stateDir(homeDir(io, opts), io.env));
-  const audit = store.readAudit().filter((e): e is MachineEntry => typeof e['time'] === 'string' && typeof e['event'] === 'string').map((e) => ({ ...e, source: 'machine' as const }));
+  const audit = (await store.readAudit()).filter((e): e is MachineEntry => typeof e['time'] === 'string' && typeof e['event'] === 'string').map((e) => ({ ...e, source: 'machine' as const }));
   const applied = appliedTimes(dir, audit);
 
   const commits: CommitEntry[] = records.map((r) => {

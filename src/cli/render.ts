@@ -121,12 +121,12 @@ function targetDir(t: Target): string {
  * write port: the path stays under the folder (apply/paths.ts `insideRoot`),
  * and no symbolic link is on the way nor is the file one (system/links.ts).
  */
-function writeBelow(root: string, links: LinkGuard, rel: string, data: string | Uint8Array, mode: number, madeDirs: Map<string, boolean>): void {
+async function writeBelow(root: string, links: LinkGuard, rel: string, data: string | Uint8Array, mode: number, madeDirs: Map<string, boolean>): Promise<void> {
   const file = insideRoot(root, rel);
   const dir = dirname(file);
   // A folder this run made holds only what this run wrote: no link to look for.
   if (madeDirs.get(dir) !== true) {
-    const problem = links.problem(file, root);
+    const problem = await links.problem(file, root);
     if (problem !== undefined) throw new ClaudeEnvError('unsafe-path', `${file} ${problem}; render --all stopped there`, { file, exitCode: EXIT_FINDINGS });
   }
   if (!madeDirs.has(dir)) madeDirs.set(dir, mkdirSync(dir, { recursive: true }) !== undefined);
@@ -149,15 +149,15 @@ async function renderAll(io: CliIO, repo: Repo, opts: RenderOptions): Promise<Ex
   const madeDirs = new Map<string, boolean>();
   const links = new LinkGuard(out ? [out] : []);
   const findings: Finding[] = [];
-  targets.forEach((t, i) => {
+  for (const [i, t] of targets.entries()) {
     const r = renderTarget(repo, t, { cache });
     findings.push(...r.findings);
     if (out) {
       const base = targetDir(t);
-      for (const o of r.outputs) writeBelow(out, links, `${base}/${o.path}`, o.encoding === 'base64' ? Buffer.from(o.content, 'base64') : o.content, o.mode, madeDirs);
+      for (const o of r.outputs) await writeBelow(out, links, `${base}/${o.path}`, o.encoding === 'base64' ? Buffer.from(o.content, 'base64') : o.content, o.mode, madeDirs);
     } else io.stdout.write(`${JSON.stringify({ target: t, outputs: outputsAsRecord(r.outputs) })}\n`);
     bar.tick(i + 1, targets.length);
-  });
+  }
   bar.done();
   warn(io, findings);
   if (out && !opts.json) io.stderr.write(`rendered ${targets.length} targets into ${out}\n`);

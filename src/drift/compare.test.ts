@@ -3,9 +3,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { compareDrift, type DriftInput } from './compare.js';
 import type { Output, OutputKind } from '../render/outputs.js';
-import type { ActualFile, ManagedOutput, MachineState } from '../state/types.js';
 import type { HomePath } from '../vocabulary.js';
-import type { DriftItem, SeverityRule } from './types.js';
+import type { ActualFile, DriftItem, MachineState, ManagedOutput, SeverityRule } from './types.js';
 import { summarize } from './values.js';
 
 const SETTINGS = '.claude/settings.json';

@@ -6,13 +6,12 @@
  * severity rules (else the seed's defaults) rank them.
  */
 import type { Output } from '../render/outputs.js';
-import type { ActualSnapshot, MachineState } from '../state/types.js';
 import type { Target } from '../vocabulary.js';
 import { recommendations, remediationPlan } from './advice.js';
 import { compareClaudeJson, compareSettings } from './json-files.js';
 import { classifier, riskLevel, worstSeverity, type Classifier, type DriftPolicy } from './severity.js';
-import type { DriftItem, DriftReport, FileResult, Finding, McpHealth, SeverityRule } from './types.js';
-import { compareInstructions, compareRemoved, compareWholeFile, itemPath } from './whole-files.js';
+import type { ActualSnapshot, DriftItem, DriftReport, FileResult, Finding, MachineState, McpHealth, SeverityRule } from './types.js';
+import { compareInstructions, compareRemoved, compareWholeFile, itemPath, noLongerRendered } from './whole-files.js';
 import type { SecretCheck } from './values.js';
 
 export interface DriftInput {
@@ -49,10 +48,7 @@ function compareOutput(o: Output, input: DriftInput): FileResult {
 }
 
 function removedOutputs(input: DriftInput): FileResult[] {
-  const desired = new Set<string>(input.desired.map((o) => o.path));
-  return Object.entries(input.state.outputs)
-    .filter(([path]) => !desired.has(path))
-    .map(([path, record]) => compareRemoved(path, record, input.actual.get(path)));
+  return noLongerRendered(input.desired, input.state).map(([path, record]) => compareRemoved(path, record, input.actual.get(path)));
 }
 
 /** Servers that are down are items, but not managed leaves: they do not count in the percentage. */
@@ -95,4 +91,14 @@ export function compareDrift(input: DriftInput): DriftReport {
     managed_leaves: managed,
     drifted_leaves: drifted,
   };
+}
+
+/** Whether anything claude-env manages drifted (keys the user added alone are not managed drift). */
+export const hasManagedDrift = (r: DriftReport): boolean => r.items.some((i) => i.kind !== 'extra');
+
+/** The severity rules of claude-env.yml (`drift.severity`, its raw settings): the well-formed ones, in order. */
+export function severityRulesOf(settings: Readonly<Record<string, unknown>>): SeverityRule[] {
+  const drift = settings['drift'];
+  const rules = drift && typeof drift === 'object' ? (drift as Record<string, unknown>)['severity'] : undefined;
+  return Array.isArray(rules) ? (rules.filter((r) => r && typeof r === 'object' && typeof (r as SeverityRule).path === 'string') as SeverityRule[]) : [];
 }

@@ -3,14 +3,14 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { diffFiles, unifiedDiff } from './diff.js';
 import type { Output, OutputKind } from '../render/outputs.js';
-import type { ActualFile, MachineState } from '../state/types.js';
+import { mergeClaudeJson, mergeSettingsJson } from '../render/shared-files.js';
 import type { HomePath } from '../vocabulary.js';
 
 const output = (path: string, kind: OutputKind, content: string): Output => ({ path: path as HomePath, kind, content, encoding: 'utf8', mode: 0o644, secret: false });
-const snapshot = (files: Record<string, string>): Map<string, ActualFile> => new Map(Object.entries(files).map(([p, content]) => [p, { path: p as HomePath, content }]));
 const json = (v: unknown): string => `${JSON.stringify(v, null, 2)}\n`;
-const NO_STATE: MachineState = { version: 1, outputs: {} };
-const diffOf = (o: Output, actual: string): string => unifiedDiff(diffFiles([o], snapshot({ [o.path]: actual }), NO_STATE));
+/** The file as apply writes it over `actual` (apply/plan.ts merges the same way), beside `actual`. */
+const written = (o: Output, actual: string): string => (o.kind === 'settings-json' ? mergeSettingsJson(o.content, actual, [], true) : mergeClaudeJson(o.content, actual, [])).content;
+const diffOf = (o: Output, actual: string): string => unifiedDiff(diffFiles([{ path: o.path, output: o, before: Buffer.from(actual), after: Buffer.from(written(o, actual)) }]));
 
 describe('diff of shared JSON files', () => {
   it("hides the user's env values and keys of their own, and shows a managed value the user changed", () => {

@@ -1,44 +1,17 @@
 /** `claude-env diff`: exactly what apply would change, as a unified diff per file. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { desiredFileContent, diffFiles, unifiedDiff } from './diff.js';
+import { diffFiles, unifiedDiff } from './diff.js';
 import type { Output, OutputKind } from '../render/outputs.js';
-import type { ActualFile, MachineState } from '../state/types.js';
 import type { HomePath } from '../vocabulary.js';
-import { UnparsableFileError } from '../render/shared-files.js';
 
 const output = (path: string, kind: OutputKind, content: string, more: Partial<Output> = {}): Output => ({ path: path as HomePath, kind, content, encoding: 'utf8', mode: 0o644, secret: false, ...more });
-const snapshot = (files: Record<string, string>): Map<string, ActualFile> => new Map(Object.entries(files).map(([p, content]) => [p, { path: p as HomePath, content }]));
 const json = (v: unknown): string => `${JSON.stringify(v, null, 2)}\n`;
-const NO_STATE: MachineState = { version: 1, outputs: {} };
 
 describe('unifiedDiff', () => {
   it('is empty when nothing differs', () => {
     assert.equal(unifiedDiff([]), '');
     assert.equal(unifiedDiff([{ path: 'a', desired: 'x\n', actual: 'x\n' }, { path: 'b', desired: undefined, actual: undefined }]), '');
-  });
-
-  it('shows a changed settings.json as apply writes it, with the user key kept and 3 lines of context', () => {
-    const settings = output('.claude/settings.json', 'settings-json', json({ model: 'sonnet', permissions: { allow: ['Bash(npm test)'], deny: ['Read(./.env)', 'Bash(curl:*)'] } }));
-    const actual = json({ model: 'sonnet', theme: 'dark', permissions: { allow: ['Bash(npm test)'], deny: ['Read(./.env)'] } });
-    assert.equal(
-      unifiedDiff(diffFiles([settings], snapshot({ '.claude/settings.json': actual }), NO_STATE)),
-      [
-        '--- a/.claude/settings.json',
-        '+++ b/.claude/settings.json',
-        '@@ -6,7 +6,8 @@',
-        '       "Bash(npm test)"',
-        '     ],',
-        '     "deny": [',
-        '-      "Read(./.env)"',
-        '+      "Read(./.env)",',
-        '+      "Bash(curl:*)"',
-        '     ]',
-        '   }',
-        ' }',
-        '',
-      ].join('\n'),
-    );
   });
 
   it('uses /dev/null for a file that apply creates or removes', () => {
@@ -62,42 +35,46 @@ describe('unifiedDiff', () => {
   });
 });
 
-describe('desiredFileContent', () => {
-  it('merges settings.json like apply: user keys stay, leaves claude-env owned and no longer renders go, a broken file is rewritten', () => {
-    const o = output('.claude/settings.json', 'settings-json', json({ model: 'sonnet' }));
-    const state: MachineState = { version: 1, outputs: { '.claude/settings.json': { kind: 'settings-json', hash: 'h', owned: ['model', 'verbose'] } } };
-    assert.deepEqual(JSON.parse(desiredFileContent(o, json({ verbose: true, theme: 'dark', model: 'opus' }), state)), { theme: 'dark', model: 'sonnet' });
-    assert.equal(desiredFileContent(o, '{"model": ', state), json({ model: 'sonnet' }));
-  });
-
-  it("changes only claude-env's servers in .claude.json, and refuses one that does not parse", () => {
-    const o = output('.claude.json', 'claude-json', JSON.stringify({ mcpServers: { memory: { type: 'stdio', command: 'npx' } } }, null, 2));
-    const actual = JSON.stringify({ numStartups: 9, mcpServers: { mine: { command: 'x' } }, userID: 'u' }, null, 2);
-    assert.deepEqual(JSON.parse(desiredFileContent(o, actual, NO_STATE)), { numStartups: 9, mcpServers: { mine: { command: 'x' }, memory: { type: 'stdio', command: 'npx' } }, userID: 'u' });
-    assert.throws(() => desiredFileContent(o, '{"a":', NO_STATE), UnparsableFileError);
-  });
-
-  it("replaces only the CLAUDE.md block and keeps the user's text", () => {
-    const o = output('.claude/CLAUDE.md', 'claude-md', '<!-- claude-env:begin -->\nNew.\n<!-- claude-env:end -->\n');
-    assert.equal(desiredFileContent(o, '# Mine\n\n<!-- claude-env:begin -->\nOld.\n<!-- claude-env:end -->\n', NO_STATE), '# Mine\n\n<!-- claude-env:begin -->\nNew.\n<!-- claude-env:end -->\n');
-  });
-
-  it("leaves the user's own agent in the way as it is, unless forced", () => {
-    const o = output('.claude/agents/r.md', 'agent', 'rendered\n');
-    assert.equal(desiredFileContent(o, 'mine\n', NO_STATE), 'mine\n');
-    assert.equal(desiredFileContent(o, 'mine\n', NO_STATE, { force: true }), 'rendered\n');
-    assert.equal(desiredFileContent(o, 'edited\n', { version: 1, outputs: { '.claude/agents/r.md': { kind: 'agent', hash: 'h' } } }), 'rendered\n');
-    assert.equal(desiredFileContent(o, undefined, NO_STATE), 'rendered\n');
-  });
-});
-
 describe('diffFiles', () => {
-  it('lists every desired output and every managed file apply would remove, sorted by path', () => {
-    const state: MachineState = { version: 1, outputs: { '.claude/commands/old.md': { kind: 'command', hash: 'h' }, '.claude/commands/gone.md': { kind: 'command', hash: 'h' } } };
-    const files = diffFiles([output('.claude/agents/r.md', 'agent', 'r\n')], snapshot({ '.claude/commands/old.md': 'old\n' }), state);
+  it('shows each file before and after, sorted by path; a removed file has no new side, a new one no old side', () => {
+    const files = diffFiles([
+      { path: '.claude/commands/old.md', before: Buffer.from('old\n'), after: undefined },
+      { path: '.claude/agents/r.md', output: output('.claude/agents/r.md', 'agent', 'r\n'), before: undefined, after: Buffer.from('r\n') },
+    ]);
     assert.deepEqual(files, [
       { path: '.claude/agents/r.md', desired: 'r\n', actual: undefined },
       { path: '.claude/commands/old.md', desired: undefined, actual: 'old\n' },
     ]);
+  });
+
+  it('compares a binary output as base64 and only says that it differs', () => {
+    const png = output('.claude/logo.png', 'file', 'iVBO', { encoding: 'base64' });
+    const [f] = diffFiles([{ path: png.path, output: png, before: Buffer.from([1, 2]), after: Buffer.from([1, 3]) }]);
+    assert.deepEqual(f, { path: '.claude/logo.png', desired: Buffer.from([1, 3]).toString('base64'), actual: Buffer.from([1, 2]).toString('base64'), binary: true });
+    assert.equal(unifiedDiff([f!]), 'Binary files a/.claude/logo.png and b/.claude/logo.png differ\n');
+  });
+
+  it('shows a changed settings.json with the user key kept and 3 lines of context', () => {
+    const settings = output('.claude/settings.json', 'settings-json', json({ model: 'sonnet', permissions: { allow: ['Bash(npm test)'], deny: ['Read(./.env)', 'Bash(curl:*)'] } }));
+    const before = json({ model: 'sonnet', theme: 'dark', permissions: { allow: ['Bash(npm test)'], deny: ['Read(./.env)'] } });
+    const after = json({ model: 'sonnet', theme: 'dark', permissions: { allow: ['Bash(npm test)'], deny: ['Read(./.env)', 'Bash(curl:*)'] } });
+    assert.equal(
+      unifiedDiff(diffFiles([{ path: settings.path, output: settings, before: Buffer.from(before), after: Buffer.from(after) }])),
+      [
+        '--- a/.claude/settings.json',
+        '+++ b/.claude/settings.json',
+        '@@ -6,7 +6,8 @@',
+        '       "Bash(npm test)"',
+        '     ],',
+        '     "deny": [',
+        '-      "Read(./.env)"',
+        '+      "Read(./.env)",',
+        '+      "Bash(curl:*)"',
+        '     ]',
+        '   }',
+        ' }',
+        '',
+      ].join('\n'),
+    );
   });
 });

@@ -1,16 +1,14 @@
 /**
  * `claude-env diff`: what apply would change, as a unified diff per file
  * (jsdiff, `a/<path>` → `b/<path>`, 3 lines of context; `/dev/null` for the
- * side where the file does not exist). The desired side of a shared file is
- * the whole file as apply would write it (src/apply/merge-files.ts over what
- * is on disk), so the diff is exactly apply's change. Rendered secrets stay
- * `«secret:…»`; an actual line that matches such a line shows as it, so a
- * resolved secret never appears in a diff.
+ * side where the file does not exist). The new side of every file is what
+ * apply's dry run would leave there (src/apply/diff.ts), so the diff is
+ * exactly apply's change. Rendered secrets stay `«secret:…»`; an actual line
+ * that matches such a line shows as it, so a resolved secret never appears
+ * in a diff.
  */
 import { createTwoFilesPatch, FILE_HEADERS_ONLY } from 'diff';
-import { mergeClaudeJson, mergeClaudeMd, mergeSettingsJson } from '../render/shared-files.js';
 import { byPath, type Output } from '../render/outputs.js';
-import type { ActualSnapshot, MachineState } from '../state/types.js';
 import { SECRET, SECRETS, sameShape, sameText, type SecretCheck } from './values.js';
 import { shownFileTexts } from './diff-mask.js';
 
@@ -78,50 +76,29 @@ export function unifiedDiff(files: readonly FileDiff[], check?: SecretCheck): st
   return files.map((f) => fileDiff(f, check)).join('');
 }
 
-export interface DesiredFileOptions {
-  /** As `apply --force`: an unmanaged file in the way is replaced. */
-  readonly force?: boolean;
+/** One file before and after apply: the bytes on disk now, and what apply would leave (undefined: no file). */
+export interface FileSides {
+  readonly path: string;
+  /** The output it is, when the target renders it (how to show it: shared JSON, binary). */
+  readonly output?: Output;
+  readonly before: Uint8Array | undefined;
+  readonly after: Uint8Array | undefined;
 }
 
 /**
- * The whole file as apply would write it over `actual`. A broken
- * settings.json is rewritten (apply saves it in a restore point first); a
- * broken `.claude.json` throws UnparsableFileError, as apply refuses it. An
- * unmanaged persona, workflow or overlay file in the way stays as it is
- * unless `force`.
+ * Every file apply would touch, as `diff` shows it, sorted by path. In the
+ * JSON files shared with the user, the credentials the user keeps there show
+ * as `«hidden»` on both sides (diff-mask.ts); a binary output only says that
+ * it differs.
  */
-export function desiredFileContent(output: Output, actual: string | undefined, state: MachineState, opts: DesiredFileOptions = {}): string {
-  const owned = state.outputs[output.path]?.owned ?? [];
-  switch (output.kind) {
-    case 'settings-json':
-      return mergeSettingsJson(output.content, actual, owned, true).content;
-    case 'claude-json':
-    case 'mcp-json':
-      return mergeClaudeJson(output.content, actual, owned).content;
-    case 'claude-md':
-      return mergeClaudeMd(output.content, actual).content;
-    default:
-      if (actual !== undefined && !state.outputs[output.path] && !opts.force) return actual;
-      return output.content;
-  }
-}
-
-/**
- * Every file apply would touch, desired beside actual, sorted by path: the
- * desired outputs, and the files claude-env wrote before and no longer
- * renders (apply removes them). In the JSON files shared with the user, the
- * credentials the user keeps there show as `«hidden»` on both sides.
- */
-export function diffFiles(desired: readonly Output[], actual: ActualSnapshot, state: MachineState, opts: DesiredFileOptions = {}): FileDiff[] {
-  const files: FileDiff[] = desired.map((o) => {
-    const now = actual.get(o.path)?.content;
-    // Credentials the user keeps in a shared JSON file are hidden on both sides (diff-mask.ts).
-    return { path: o.path, ...shownFileTexts(o, desiredFileContent(o, now, state, opts), now), ...(o.encoding === 'base64' ? { binary: true } : {}) };
-  });
-  const paths = new Set<string>(desired.map((o) => o.path));
-  for (const path of Object.keys(state.outputs)) {
-    const now = actual.get(path)?.content;
-    if (!paths.has(path) && now !== undefined) files.push({ path, desired: undefined, actual: now });
-  }
-  return files.sort(byPath);
+export function diffFiles(files: readonly FileSides[]): FileDiff[] {
+  return files
+    .map((f): FileDiff => {
+      const binary = f.output?.encoding === 'base64';
+      const text = (b: Uint8Array | undefined): string | undefined => (b === undefined ? undefined : Buffer.from(b).toString(binary ? 'base64' : 'utf8'));
+      const [desired, actual] = [text(f.after), text(f.before)];
+      if (!f.output) return { path: f.path, desired, actual };
+      return { path: f.path, ...shownFileTexts(f.output, desired, actual), ...(binary ? { binary: true } : {}) };
+    })
+    .sort(byPath);
 }

@@ -12,8 +12,7 @@
 import { getAt, isJsonObject, jsonLeaves, type Json } from '../render/shared-files.js';
 import { splitKeyPath } from '../provenance/tree.js';
 import type { Output } from '../render/outputs.js';
-import type { ActualFile } from '../state/types.js';
-import type { FileResult, Finding } from './types.js';
+import type { ActualFile, FileResult, Finding } from './types.js';
 import { PathSet, parseObject, sameJson, shownActual, summarize, type SecretCheck } from './values.js';
 
 type Leaf = [string[], Json];

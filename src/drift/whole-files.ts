@@ -8,8 +8,7 @@
 import { findBlock } from '../render/shared-files.js';
 import { joinKeyPath } from '../provenance/tree.js';
 import type { Output, OutputKind } from '../render/outputs.js';
-import type { ActualFile, ManagedOutput } from '../state/types.js';
-import type { FileResult, Finding } from './types.js';
+import type { ActualFile, FileResult, Finding, MachineState, ManagedOutput } from './types.js';
 import { octal, sameText, summarize, type SecretCheck } from './values.js';
 
 const NONE: FileResult = Object.freeze({ findings: [], managed: 1, drifted: 0 });
@@ -80,6 +79,16 @@ export function compareWholeFile(o: Output, actual: ActualFile | undefined, mana
     return one(managed ? finding : { ...finding, unmanaged: true });
   }
   return one({ segments, file: o.path, kind: 'modified', expected: { ...expected, mode: octal(wantedMode(o)) }, actual: { ...expected, mode: octal(mode!) }, value: expected });
+}
+
+/**
+ * The outputs claude-env wrote before and no longer renders, with what it
+ * recorded of each, in the state's order: what apply removes, diff shows
+ * going and drift reports. The one place that says which they are.
+ */
+export function noLongerRendered(desired: ReadonlyArray<{ readonly path: string }>, state: MachineState): Array<[string, ManagedOutput]> {
+  const rendered = new Set(desired.map((o) => o.path));
+  return Object.entries(state.outputs).filter(([path]) => !rendered.has(path));
 }
 
 /** An output claude-env wrote before and no longer renders: one item while it is still there. */

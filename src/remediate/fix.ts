@@ -6,10 +6,9 @@
  */
 import type { Output } from '../render/outputs.js';
 import { deleteAt, getAt, isJsonObject, setAt, type Json } from '../render/shared-files.js';
-import { desiredFileContent } from '../drift/diff.js';
-import type { PlanStep } from '../drift/types.js';
+import { composeOutput, type OnDisk } from '../apply/plan.js';
+import type { MachineState, PlanStep } from '../drift/types.js';
 import { splitKeyPath } from '../provenance/tree.js';
-import type { MachineState } from '../state/types.js';
 
 export interface Selection {
   readonly fix: readonly PlanStep[];
@@ -41,11 +40,14 @@ function parseObject(text: string | undefined): Record<string, Json> | undefined
 }
 
 /**
- * The file `step.file` with `step` fixed, over its current text; undefined
- * means the file goes (an output claude-env no longer renders).
+ * The file `step.file` with `step` fixed, over what is on disk; undefined
+ * means the file goes (an output claude-env no longer renders). A value of
+ * a shared JSON file is set alone; anything else is the whole file as apply
+ * would write it (apply/plan.ts `composeOutput`).
  */
-export function fixedContent(step: PlanStep, output: Output | undefined, current: string | undefined, state: MachineState): string | undefined {
+export function fixedContent(step: PlanStep, output: Output | undefined, now: OnDisk | undefined, state: MachineState): Uint8Array | undefined {
   if (!output) return undefined;
+  const current = now === undefined ? undefined : Buffer.from(now.bytes).toString('utf8');
   const segs = splitKeyPath(step.path);
   const leafOf = (skip: number): { base: Record<string, Json>; path: string[]; want: Json | undefined } | undefined => {
     const base = parseObject(current);
@@ -59,7 +61,7 @@ export function fixedContent(step: PlanStep, output: Output | undefined, current
     if (leaf) {
       if (leaf.want === undefined) deleteAt(leaf.base, leaf.path);
       else setAt(leaf.base, leaf.path, leaf.want);
-      return `${JSON.stringify(leaf.base, null, 2)}\n`;
+      return Buffer.from(`${JSON.stringify(leaf.base, null, 2)}\n`);
     }
   }
   if ((output.kind === 'claude-json' || output.kind === 'mcp-json') && segs[0] === 'mcpServers' && segs.length > 1) {
@@ -67,8 +69,8 @@ export function fixedContent(step: PlanStep, output: Output | undefined, current
     if (leaf) {
       if (leaf.want === undefined) deleteAt(leaf.base, leaf.path);
       else setAt(leaf.base, leaf.path, leaf.want);
-      return JSON.stringify(leaf.base, null, 2);
+      return Buffer.from(JSON.stringify(leaf.base, null, 2));
     }
   }
-  return desiredFileContent(output, current, state);
+  return composeOutput(output, now, state.outputs[output.path]).bytes;
 }

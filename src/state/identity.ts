@@ -2,10 +2,10 @@
  * The machine identity (which env/team/project/user this machine is), kept in
  * `$CLAUDE_ENV_HOME/identity.json` (default `<home>/.claude-env`).
  */
-import { mkdirSync, readFileSync } from 'node:fs';
-import { writeFileAtomic } from '../system/atomic.js';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ClaudeEnvError, EXIT_USAGE } from '../errors.js';
+import { isLink, type System } from '../system/system.js';
 import type { Target } from '../vocabulary.js';
 
 export function stateDir(home: string, env: NodeJS.ProcessEnv): string {
@@ -16,16 +16,10 @@ export function identityPath(home: string, env: NodeJS.ProcessEnv): string {
   return join(stateDir(home, env), 'identity.json');
 }
 
-/** The stored identity, or an empty one when the machine has none. */
-export function readIdentity(home: string, env: NodeJS.ProcessEnv): Partial<Target> {
-  const path = identityPath(home, env);
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
-    throw new ClaudeEnvError('state-unreadable', `cannot read the machine identity ${path}: ${(err as NodeJS.ErrnoException).code}`, { file: path, exitCode: EXIT_USAGE, cause: err });
-  }
+const unreadable = (path: string, err: unknown): ClaudeEnvError =>
+  new ClaudeEnvError('state-unreadable', `cannot read the machine identity ${path}: ${(err as NodeJS.ErrnoException).code}`, { file: path, exitCode: EXIT_USAGE, cause: err });
+
+function parseIdentity(text: string, path: string): Partial<Target> {
   try {
     const v = JSON.parse(text) as Record<string, unknown>;
     const out: Partial<Target> = {};
@@ -36,11 +30,34 @@ export function readIdentity(home: string, env: NodeJS.ProcessEnv): Partial<Targ
   }
 }
 
-/** Record the machine identity (what later commands default to), once: an existing identity is never overwritten here. */
-export function ensureIdentity(home: string, env: NodeJS.ProcessEnv, target: Target): boolean {
-  const current = readIdentity(home, env);
-  if (current.env !== undefined) return false;
-  mkdirSync(stateDir(home, env), { recursive: true, mode: 0o700 });
-  writeFileAtomic(identityPath(home, env), `${JSON.stringify(target, null, 2)}\n`, 0o600);
+/**
+ * The stored identity, or an empty one when the machine has none. Read at
+ * start-up by the commands that resolve a target (cli/context.ts), before
+ * any System exists: the one synchronous read of the state folder left.
+ */
+export function readIdentity(home: string, env: NodeJS.ProcessEnv): Partial<Target> {
+  const path = identityPath(home, env);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw unreadable(path, err);
+  }
+  return parseIdentity(text, path);
+}
+
+/** Record the machine identity in the state folder `dir` (what later commands default to), once, through `sys`: an existing identity is never overwritten here. */
+export async function ensureIdentity(sys: System, dir: string, target: Target): Promise<boolean> {
+  const path = join(dir, 'identity.json');
+  let found;
+  try {
+    found = await sys.read(path);
+  } catch (err) {
+    throw unreadable(path, err);
+  }
+  if (found && !isLink(found) && parseIdentity(found.bytes.toString('utf8'), path).env !== undefined) return false;
+  await sys.mkdirp(dir, 0o700);
+  await sys.writeFile(path, Buffer.from(`${JSON.stringify(target, null, 2)}\n`), 0o600);
   return true;
 }

@@ -6,8 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ClaudeEnvError } from '../errors.js';
-import { armCrashPoints } from '../system/crash.js';
-import { LOCK_TIMING, takeLock } from './lock.js';
+import { LOCK_TIMING, takeLock, type LockOptions } from './lock.js';
 
 const root = mkdtempSync(join(tmpdir(), 'claude-env-lock-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -23,11 +22,11 @@ const age = (path: string, secondsAgo: number): void => {
   const t = Date.now() / 1000 - secondsAgo;
   utimesSync(path, t, t);
 };
-function attempt(lock: string, waitMs: number): { err?: ClaudeEnvError; ms: number; cpuMs: number; release?: () => void } {
+async function attempt(lock: string, waitMs: number, opts: LockOptions = {}): Promise<{ err?: ClaudeEnvError; ms: number; cpuMs: number; release?: () => Promise<void> }> {
   const t = performance.now();
   const c = process.cpuUsage();
   try {
-    const release = takeLock(lock, 'test', waitMs);
+    const release = await takeLock(lock, 'test', waitMs, opts);
     const used = process.cpuUsage(c);
     return { release, ms: performance.now() - t, cpuMs: (used.user + used.system) / 1000 };
   } catch (err) {
@@ -38,87 +37,82 @@ function attempt(lock: string, waitMs: number): { err?: ClaudeEnvError; ms: numb
 }
 
 describe('takeLock', () => {
-  it('writes its holder whole, and its release removes only its own lock', () => {
+  it('writes its holder whole, and its release removes only its own lock', async () => {
     const s = stateDir();
-    const release = takeLock(s.lock, 'apply', 0);
+    const release = await takeLock(s.lock, 'apply', 0);
     const h = JSON.parse(readFileSync(s.lock, 'utf8')) as Record<string, unknown>;
     assert.equal(h['pid'], process.pid);
     assert.equal(h['command'], 'apply');
     assert.match(String(h['token']), /^[0-9a-f]{16}$/);
     assert.deepEqual(readdirSync(s.dir), ['lock'], 'no temp file left');
-    release();
+    await release();
     assert.deepEqual(readdirSync(s.dir), []);
-    const again = takeLock(s.lock, 'apply', 0);
+    const again = await takeLock(s.lock, 'apply', 0);
     writeFileSync(s.lock, holder({ token: 'someone-else' })); // taken over meanwhile
-    again();
+    await again();
     assert.ok(existsSync(s.lock));
   });
 
-  it('waits for a live holder until the deadline, sleeping, then names it', () => {
+  it('waits for a live holder until the deadline, sleeping, then names it', async () => {
     const s = stateDir();
     writeFileSync(s.lock, holder({ command: 'remediate' }));
-    const r = attempt(s.lock, 300);
+    const r = await attempt(s.lock, 300);
     assert.equal(r.err?.code, 'lock-held');
     assert.match(r.err!.message, /^another claude-env is changing this machine: remediate \(pid \d+ on .*, since 2026-01-01T00:00:00Z\)$/);
     assert.ok(r.ms >= 290, `${r.ms} ms`);
     assert.ok(r.cpuMs < r.ms / 2, `spun: ${r.cpuMs} ms of CPU in ${r.ms} ms`);
   });
 
-  it('takes over at once the lock of a process of this host that is gone', () => {
+  it('takes over at once the lock of a process of this host that is gone', async () => {
     const s = stateDir();
     writeFileSync(s.lock, holder({ pid: DEAD_PID }));
-    const r = attempt(s.lock, 0);
+    const r = await attempt(s.lock, 0);
     assert.equal(r.err, undefined);
-    r.release!();
+    await r.release!();
   });
 
-  it('judges an empty or garbled lock by its age: held while it may be being written, taken over after', () => {
+  it('judges an empty or garbled lock by its age: held while it may be being written, taken over after', async () => {
     for (const bad of ['', '{"pid": 12', 'garbage', JSON.stringify({ pid: 'x', host: 1 }), 'x'.repeat(10_000)]) {
       const s = stateDir();
       writeFileSync(s.lock, bad);
-      const young = attempt(s.lock, 0);
+      const young = await attempt(s.lock, 0);
       assert.equal(young.err?.code, 'lock-held', JSON.stringify(bad));
       assert.match(young.err!.message, /a lock that holds no holder, \d+(\.\d)? s old \(empty or damaged: taken over once it is 5 s old\)/);
       age(s.lock, LOCK_TIMING.garbledStaleMs / 1000 + 1);
-      const old = attempt(s.lock, 0);
+      const old = await attempt(s.lock, 0);
       assert.equal(old.err, undefined, JSON.stringify(bad));
-      old.release!();
+      await old.release!();
       assert.deepEqual(readdirSync(s.dir), [], 'the damaged lock is gone, and no copy is left');
     }
   });
 
-  it('takes over an old folder in the lock\'s place too', () => {
+  it('takes over an old folder in the lock\'s place too', async () => {
     const s = stateDir();
     mkdirSync(s.lock);
     writeFileSync(join(s.lock, 'x'), '1');
     age(s.lock, 60);
-    const r = attempt(s.lock, 0);
+    const r = await attempt(s.lock, 0);
     assert.equal(r.err, undefined);
-    r.release!();
+    await r.release!();
   });
 
-  it("trusts another host's holder for an hour, no longer", () => {
+  it("trusts another host's holder for an hour, no longer", async () => {
     const s = stateDir();
     writeFileSync(s.lock, holder({ host: 'elsewhere.example', pid: 1 }));
-    assert.equal(attempt(s.lock, 0).err?.code, 'lock-held');
+    assert.equal((await attempt(s.lock, 0)).err?.code, 'lock-held');
     age(s.lock, 2 * 3600);
-    const r = attempt(s.lock, 0);
+    const r = await attempt(s.lock, 0);
     assert.equal(r.err, undefined);
-    r.release!();
+    await r.release!();
   });
 
-  it('leaves no lock behind when writing it fails (a full disk), and says so', () => {
+  it('leaves no lock behind when writing it fails (a full disk), and says so', async () => {
     const s = stateDir();
-    armCrashPoints({ CLAUDE_ENV_FAIL_LOCK_WRITE: '1' });
-    try {
-      const r = attempt(s.lock, 0);
-      assert.equal(r.err?.code, 'lock-failed');
-      assert.match(r.err!.message, /^cannot take the lock .*lock: no space left on device; nothing was changed$/);
-    } finally {
-      armCrashPoints({});
-    }
+    const r = await attempt(s.lock, 0, { failWrite: true });
+    assert.equal(r.err?.code, 'lock-failed');
+    assert.match(r.err!.message, /^cannot take the lock .*lock: no space left on device; nothing was changed$/);
     assert.deepEqual(readdirSync(s.dir), []);
-    takeLock(s.lock, 'apply', 0)();
+    await (await takeLock(s.lock, 'apply', 0))();
   });
 
   it('lets exactly one of several processes take over a stale lock at a time', async () => {
@@ -133,12 +127,12 @@ describe('takeLock', () => {
       import { appendFileSync, renameSync, writeFileSync } from 'node:fs';
       import { hostname } from 'node:os';
       const { takeLock } = await import(${JSON.stringify(lockModule)});
-      const pause = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Math.max(0, ms));
-      pause(${goAt} - Date.now());
+      const pause = (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+      await pause(${goAt} - Date.now());
       for (let round = 0; round < 3; round++) {
-        takeLock(${JSON.stringify(s.lock)}, 'racer', 30000);
+        await takeLock(${JSON.stringify(s.lock)}, 'racer', 30000);
         const start = Date.now();
-        pause(15);
+        await pause(15);
         appendFileSync(${JSON.stringify(log)}, start + ' ' + Date.now() + '\\n');
         const dead = ${JSON.stringify(s.lock)} + '.dead-' + process.pid;
         writeFileSync(dead, JSON.stringify({ pid: ${DEAD_PID}, host: hostname(), command: 'racer', since: 'x' }));

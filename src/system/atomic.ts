@@ -1,6 +1,14 @@
-/** Atomic file writes: temp file in the same directory, fsync, rename, fsync of the directory. */
+/**
+ * Atomic file writes for the callers not yet on the System port (`init`'s
+ * scaffold, `access`, the machine key of secrets/outputs.ts, the document
+ * and code caches): temp file in the same directory, fsync, rename, fsync of
+ * the directory — synchronous.
+ * Machine writes of apply, remediate and rollback go through `System`
+ * (system.ts `writeFile`) instead.
+ */
 import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { dirname } from 'node:path';
+import { tempPathFor } from './system.js';
 
 export function fsyncDir(dir: string): void {
   const fd = openSync(dir, 'r');
@@ -11,16 +19,12 @@ export function fsyncDir(dir: string): void {
   }
 }
 
-let counter = 0;
-/** Unique within this process; 'wx' refuses a name that exists anyway. */
-const tempSuffix = (): string => `${process.pid.toString(36)}-${(counter++).toString(36)}-${process.hrtime.bigint().toString(36)}`;
-
 /**
  * `durable: false` skips the fsyncs, for files whose loss costs nothing (the
  * document cache): still never seen half-written, as the rename is atomic.
  */
 export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644, durable = true): void {
-  const tmp = join(dirname(path), `.${basename(path)}.claude-env-${tempSuffix()}.tmp`);
+  const tmp = tempPathFor(path);
   const fd = openSync(tmp, 'wx', mode);
   try {
     try {

@@ -22,31 +22,31 @@ const age = (path: string, secondsAgo: number): void => {
   lutimesSync(path, t, t);
 };
 /** How long `fn` took, and how much CPU it used meanwhile (a wait that spins uses as much CPU as time). */
-function timed(fn: () => void): { ms: number; cpuMs: number } {
+async function timed(fn: () => Promise<void>): Promise<{ ms: number; cpuMs: number }> {
   const t = performance.now();
   const c = process.cpuUsage();
-  fn();
+  await fn();
   const used = process.cpuUsage(c);
   return { ms: performance.now() - t, cpuMs: (used.user + used.system) / 1000 };
 }
 const held = (e: unknown): boolean => e instanceof ClaudeEnvError && e.code === 'lock-held';
 
 describe('lockClaudeJson', () => {
-  it('makes the lock folder, and its release removes it', () => {
+  it('makes the lock folder, and its release removes it', async () => {
     const h = home();
-    const release = lockClaudeJson(h.file, 100);
+    const release = await lockClaudeJson(h.file, 100);
     assert.ok(existsSync(h.lock));
-    release();
+    await release();
     assert.ok(!existsSync(h.lock));
   });
 
-  it('waits for a fresh lock, sleeping, and gives up at the deadline with lock-held, leaving the lock', () => {
+  it('waits for a fresh lock, sleeping, and gives up at the deadline with lock-held, leaving the lock', async () => {
     const h = home();
     mkdirSync(h.lock);
     let err: unknown;
-    const t = timed(() => {
+    const t = await timed(async () => {
       try {
-        lockClaudeJson(h.file, 400);
+        await lockClaudeJson(h.file, 400);
       } catch (e) {
         err = e;
       }
@@ -58,13 +58,13 @@ describe('lockClaudeJson', () => {
     assert.ok(existsSync(h.lock));
   });
 
-  it('waits for a fresh FILE in the lock\'s place until the deadline too, never spinning', () => {
+  it('waits for a fresh FILE in the lock\'s place until the deadline too, never spinning', async () => {
     const h = home();
     writeFileSync(h.lock, 'x');
     let err: unknown;
-    const t = timed(() => {
+    const t = await timed(async () => {
       try {
-        lockClaudeJson(h.file, 300);
+        await lockClaudeJson(h.file, 300);
       } catch (e) {
         err = e;
       }
@@ -74,16 +74,16 @@ describe('lockClaudeJson', () => {
     assert.ok(t.cpuMs < t.ms / 2, `spun: ${t.cpuMs} ms of CPU in ${t.ms} ms`);
   });
 
-  it('takes over a stale empty folder at once, as proper-lockfile does', () => {
+  it('takes over a stale empty folder at once, as proper-lockfile does', async () => {
     const h = home();
     mkdirSync(h.lock);
     age(h.lock, 60);
-    const release = lockClaudeJson(h.file, 0);
-    release();
+    const release = await lockClaudeJson(h.file, 0);
+    await release();
     assert.deepEqual(readdirSync(h.dir), []);
   });
 
-  it('moves a stale file, symlink or non-empty folder aside, keeping every byte, and takes the lock', () => {
+  it('moves a stale file, symlink or non-empty folder aside, keeping every byte, and takes the lock', async () => {
     for (const make of [
       (p: string) => writeFileSync(p, 'pid 4242\n'),
       (p: string) => symlinkSync('/nonexistent/target', p),
@@ -95,8 +95,8 @@ describe('lockClaudeJson', () => {
       const h = home();
       make(h.lock);
       age(h.lock, 3600);
-      const release = lockClaudeJson(h.file, 0);
-      release();
+      const release = await lockClaudeJson(h.file, 0);
+      await release();
       const aside = readdirSync(h.dir).filter((f) => f.startsWith('.claude.json.lock.stale-'));
       assert.equal(aside.length, 1, `one copy kept aside: ${readdirSync(h.dir).join(', ')}`);
       assert.ok(!existsSync(h.lock));
@@ -105,27 +105,27 @@ describe('lockClaudeJson', () => {
     }
   });
 
-  it('judges a lock dated in the future stale: no holder on this machine writes that', () => {
+  it('judges a lock dated in the future stale: no holder on this machine writes that', async () => {
     const h = home();
     mkdirSync(h.lock);
     age(h.lock, -3600);
-    lockClaudeJson(h.file, 0)();
+    await (await lockClaudeJson(h.file, 0))();
     assert.ok(!existsSync(h.lock));
   });
 
-  it("does not remove a lock that is no longer its own", () => {
+  it("does not remove a lock that is no longer its own", async () => {
     const h = home();
-    const release = lockClaudeJson(h.file, 0);
+    const release = await lockClaudeJson(h.file, 0);
     rmSync(h.lock, { recursive: true });
     mkdirSync(h.lock); // someone judged it stale (10 s later) and took it
     age(h.lock, -11);
-    release();
+    await release();
     assert.ok(existsSync(h.lock));
   });
 
-  it('needs no lock where the folder does not exist yet', () => {
-    const release = lockClaudeJson(join(root, 'nowhere', '.claude.json'), 0);
-    release();
+  it('needs no lock where the folder does not exist yet', async () => {
+    const release = await lockClaudeJson(join(root, 'nowhere', '.claude.json'), 0);
+    await release();
     assert.ok(!existsSync(join(root, 'nowhere')));
   });
 });

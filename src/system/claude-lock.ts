@@ -17,85 +17,76 @@
  *   and a taker that finds it moved a newer lock (not the one it judged)
  *   puts that back.
  */
-import { existsSync, lstatSync, mkdirSync, renameSync, rmdirSync, type Stats } from 'node:fs';
+import type { Stats } from 'node:fs';
 import { ClaudeEnvError, EXIT_USAGE } from '../errors.js';
+import * as fs from './node-fs.js';
 
-export const CLAUDE_LOCK = Object.freeze({ staleMs: 10_000, pollMs: 50 });
+/** `waitMs`: how long a command waits for Claude Code's lock when `--wait` does not say. */
+export const CLAUDE_LOCK = Object.freeze({ staleMs: 10_000, pollMs: 50, waitMs: 5_000 });
 /** Stale locks moved out of the way in one call before the deadline rules again (a bound, not a budget anyone reaches). */
 const MAX_TAKEOVERS = 8;
 
-const sleep = (ms: number): void => {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-};
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const lstatOf = (path: string): Promise<Stats | undefined> => fs.unlessAbsent(() => fs.lstat(path), undefined);
 
 /** The same lock, not a newer one in its place (a freed inode number is soon used again; a newer lock's mtime is later). */
 const sameEntry = (a: Stats, b: Stats): boolean => a.ino === b.ino && a.dev === b.dev && a.mtimeMs === b.mtimeMs;
 
 /** Move a stale lock out of the way; undefined when it is gone, else why it could not be moved. */
-function stepAside(dir: string, seen: Stats): string | undefined {
+async function stepAside(dir: string, seen: Stats): Promise<string | undefined> {
   const aside = `${dir}.stale-${Date.now()}-${process.pid}`;
   try {
-    renameSync(dir, aside);
+    await fs.rename(dir, aside);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
+    const code = fs.errno(err);
     if (code === 'ENOENT') return undefined; // another taker moved it first
     return code ?? String(err);
   }
-  const moved = lstatSync(aside, { throwIfNoEntry: false });
+  const moved = await lstatOf(aside);
   if (moved && !sameEntry(moved, seen)) {
-    // A newer lock took the stale one's place between the look and the rename: it goes back.
-    try {
-      if (!existsSync(dir)) renameSync(aside, dir);
-    } catch {
-      /* a third one is there by now: this one stays aside */
-    }
+    // A newer lock took the stale one's place between the look and the rename: it goes back
+    // (unless a third one is there by now: this one then stays aside).
+    if (!(await lstatOf(dir))) await fs.rename(aside, dir).catch(() => {});
     return undefined;
   }
-  if (moved?.isDirectory()) {
-    try {
-      rmdirSync(aside); // only when empty: a folder with things in it is kept aside
-    } catch {
-      /* kept */
-    }
-  }
+  // Only when empty: a folder with things in it is kept aside.
+  if (moved?.isDirectory()) await fs.rmdir(aside).catch(() => {});
   return undefined;
 }
 
 const seconds = (ms: number): string => `${Math.round(ms / 100) / 10} s`;
 
 /**
- * Take the lock, waiting up to `waitMs`; returns its release. A file's folder
- * that does not exist yet has no lock to take (nobody can hold it).
+ * Take the lock, waiting up to `waitMs` (on a timer: the process goes on
+ * meanwhile); returns its release. A file's folder that does not exist yet
+ * has no lock to take (nobody can hold it).
  */
-export function lockClaudeJson(abs: string, waitMs = 5000, staleMs: number = CLAUDE_LOCK.staleMs): () => void {
+export async function lockClaudeJson(abs: string, waitMs: number = CLAUDE_LOCK.waitMs, staleMs: number = CLAUDE_LOCK.staleMs): Promise<() => Promise<void>> {
   const dir = `${abs}.lock`;
   const deadline = Date.now() + waitMs;
   let takeovers = 0;
   let stuck: string | undefined;
   for (;;) {
     try {
-      mkdirSync(dir);
-      const mine = lstatSync(dir);
-      return () => {
+      await fs.mkdir(dir);
+      const mine = await fs.lstat(dir);
+      return async () => {
         // Only the lock this call made: if it was judged stale and replaced meanwhile, the new one is not ours.
-        const now = lstatSync(dir, { throwIfNoEntry: false });
+        const now = await lstatOf(dir);
         if (!now || !sameEntry(now, mine)) return;
-        try {
-          rmdirSync(dir);
-        } catch {
-          /* gone, or someone put something in it: left as it is */
-        }
+        // gone, or someone put something in it: left as it is
+        await fs.rmdir(dir).catch(() => {});
       };
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') return () => {};
+      const code = fs.errno(err);
+      if (code === 'ENOENT') return async () => {};
       if (code !== 'EEXIST') throw err;
     }
-    const seen = lstatSync(dir, { throwIfNoEntry: false });
+    const seen = await lstatOf(dir);
     const age = seen ? Date.now() - seen.mtimeMs : 0;
     if (takeovers < MAX_TAKEOVERS && (!seen || Math.abs(age) > staleMs)) {
       takeovers++;
-      stuck = seen ? stepAside(dir, seen) : undefined;
+      stuck = seen ? await stepAside(dir, seen) : undefined;
       if (stuck === undefined) continue;
     }
     if (Date.now() >= deadline) {
@@ -106,6 +97,6 @@ export function lockClaudeJson(abs: string, waitMs = 5000, staleMs: number = CLA
         : `Claude Code holds ${dir} (${what}, ${when}; stale after ${seconds(staleMs)}); try again in a moment`;
       throw new ClaudeEnvError('lock-held', message, { file: dir, exitCode: EXIT_USAGE });
     }
-    sleep(Math.max(1, Math.min(CLAUDE_LOCK.pollMs, deadline - Date.now())));
+    await sleep(Math.max(1, Math.min(CLAUDE_LOCK.pollMs, deadline - Date.now())));
   }
 }

@@ -13,18 +13,20 @@
  * chose it, no layer can (claude-env never makes a link), and everything
  * below it is checked against where it really is.
  *
- * One lstat per folder on the way (remembered for the run) and one per file.
+ * One lstat per folder on the way (remembered for the run) and one per file,
+ * through the run's System.
  */
-import { lstatSync, realpathSync, type Stats } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { LINK_REFUSED, realSystem, type System } from './system.js';
 
 export class LinkGuard {
-  /** Folder → why nothing may be written below it ('' when it is fine, or does not exist yet). */
-  private readonly folders = new Map<string, string>();
-  private readonly realRoots = new Map<string, string | undefined>();
+  /** Folder → why nothing may be written below it ('' when it is fine, undefined when it does not exist yet). */
+  private readonly folders = new Map<string, Promise<string | undefined>>();
+  private readonly realRoots = new Map<string, Promise<string | undefined>>();
+  private readonly roots: readonly string[];
 
-  /** The roots outputs go under, most specific first when one holds another (`~/.claude` before `~`). */
-  constructor(private readonly roots: readonly string[] = []) {
+  /** The roots outputs go under, most specific first when one holds another (`~/.claude` before `~`); looked at through `sys`. */
+  constructor(roots: readonly string[] = [], private readonly sys: System = realSystem()) {
     this.roots = [...new Set(roots.map((r) => resolve(r)))].sort((a, b) => b.length - a.length);
   }
 
@@ -40,7 +42,7 @@ export class LinkGuard {
    * Outside every root only the file itself is checked. `file: false` checks
    * the folders only (the caller opens the file without following a link).
    */
-  problem(abs: string, root = this.rootOf(abs), opts: { file?: boolean } = {}): string | undefined {
+  async problem(abs: string, root = this.rootOf(abs), opts: { file?: boolean } = {}): Promise<string | undefined> {
     const full = resolve(abs);
     if (root !== undefined) {
       const base = resolve(root);
@@ -50,54 +52,44 @@ export class LinkGuard {
       let cur = base;
       for (let i = 0; i < parts.length - 1; i++) {
         cur = `${cur}${sep}${parts[i]}`;
-        const why = this.folder(cur, base);
+        const why = await this.folder(cur, base);
         if (why === undefined) break; // does not exist yet: mkdir makes a real folder
         if (why !== '') return why;
       }
     }
     if (opts.file === false) return undefined;
-    const st = lstatOf(full);
-    if (st?.isSymbolicLink()) return 'is a symbolic link: claude-env never writes through one, nor replaces it (it is yours)';
+    if ((await this.sys.lstat(full))?.type === 'link') return LINK_REFUSED;
     return undefined;
   }
 
-  /** '' when the folder is real (or a link back inside the root), a reason when it is a link out, undefined when it does not exist. */
-  private folder(dir: string, root: string): string | undefined {
-    if (this.folders.has(dir)) return this.folders.get(dir);
-    const st = lstatOf(dir);
-    let why: string | undefined;
-    if (!st) why = undefined;
-    else if (!st.isSymbolicLink()) why = '';
-    else {
-      const real = realOf(dir);
-      const realRoot = this.realRoot(root);
-      why = real !== undefined && realRoot !== undefined && (real === realRoot || real.startsWith(`${realRoot}${sep}`)) ? '' : `is in ${dir}, a symbolic link to a folder outside ${root}: claude-env never writes through one`;
+  /** '' when the folder is real (or a link back inside the root), a reason when it is a link out, undefined when it does not exist. Looked at once per run. */
+  private folder(dir: string, root: string): Promise<string | undefined> {
+    let why = this.folders.get(dir);
+    if (why === undefined) {
+      why = this.judge(dir, root);
+      this.folders.set(dir, why);
     }
-    if (why !== undefined) this.folders.set(dir, why);
     return why;
   }
 
-  private realRoot(root: string): string | undefined {
-    if (!this.realRoots.has(root)) this.realRoots.set(root, realOf(root));
-    return this.realRoots.get(root);
+  private async judge(dir: string, root: string): Promise<string | undefined> {
+    const st = await this.sys.lstat(dir);
+    if (!st) {
+      // Not there yet: asked again next time (this run may make it).
+      this.folders.delete(dir);
+      return undefined;
+    }
+    if (st.type !== 'link') return '';
+    const [real, realRoot] = await Promise.all([this.sys.realpath(dir), this.realRoot(root)]);
+    return real !== undefined && realRoot !== undefined && (real === realRoot || real.startsWith(`${realRoot}${sep}`)) ? '' : `is in ${dir}, a symbolic link to a folder outside ${root}: claude-env never writes through one`;
   }
-}
 
-/** lstat, or undefined when nothing is there (a file in the way of a folder is the writer's to report). */
-function lstatOf(p: string): Stats | undefined {
-  try {
-    return lstatSync(p);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    throw err;
-  }
-}
-
-function realOf(p: string): string | undefined {
-  try {
-    return realpathSync(p);
-  } catch {
-    return undefined;
+  private realRoot(root: string): Promise<string | undefined> {
+    let real = this.realRoots.get(root);
+    if (real === undefined) {
+      real = this.sys.realpath(root);
+      this.realRoots.set(root, real);
+    }
+    return real;
   }
 }

@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cli, fixture, snapshot, tempDir } from '../helpers.js';
+import { runWhileClaudeHoldsItsLock, runWhileClaudeKeepsItsLock } from '../support/claude-lock.js';
 
 const tmp = tempDir();
 after(() => tmp.cleanup());
@@ -285,5 +286,37 @@ describe('rollback', () => {
     assert.match(r.stderr, /apply-check-failed  .*; every file was put back as it was/);
     const mine = (s: Map<string, string>): Map<string, string> => new Map([...s].filter(([p]) => !p.startsWith('.claude-env/')));
     assert.deepEqual(mine(snapshot(m.home)), mine(before));
+  });
+});
+
+describe("rollback and Claude Code's .claude.json.lock", () => {
+  /** An applied machine whose .claude.json Claude Code changed since: the rollback takes claude-env's servers out of it. */
+  async function appliedAndChanged(): Promise<{ m: Machine; changed: string }> {
+    const m = machine(true);
+    assert.equal((await m.run(['apply', ...target, '--project-dir', m.project])).code, 0);
+    LIVE_CHANGES['.claude.json']!(m);
+    return { m, changed: readFileSync(m.at('.claude.json'), 'utf8') };
+  }
+
+  it('rollback waits for a held .claude.json.lock, writes nothing meanwhile, then takes out claude-env\'s servers', async () => {
+    const { m, changed } = await appliedAndChanged();
+    const held = await runWhileClaudeHoldsItsLock(m.home, () => m.run(['rollback', '--json']));
+    // it was still waiting when Claude Code let go, and had not touched the file
+    assert.equal(held.finishedWhileHeld, false);
+    assert.equal(held.whileHeld, changed);
+    // then it rolled back: claude-env's servers are gone, Claude Code's changes stay
+    assert.equal(held.run.code, 0, held.run.stderr);
+    const servers = json(m.at('.claude.json'))['mcpServers'];
+    assert.deepEqual(Object.keys(servers).sort(), ['added', 'mine']);
+  });
+
+  it('with a short --wait, fails with lock-held naming the lock and changes nothing', async () => {
+    const { m } = await appliedAndChanged();
+    const usersFiles = (): Map<string, string> => new Map([...snapshot(m.home)].filter(([p]) => !p.startsWith('.claude-env/')));
+    const before = usersFiles();
+    const r = await runWhileClaudeKeepsItsLock(m.home, () => m.run(['rollback', '--wait', '0.2']));
+    assert.equal(r.code, 2, r.stdout);
+    assert.match(r.stderr, /\.claude\.json\.lock  lock-held  Claude Code holds .*\.claude\.json\.lock \(the lock, /);
+    assert.deepEqual(usersFiles(), before);
   });
 });
