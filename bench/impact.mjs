@@ -6,7 +6,7 @@
 //   (h) a base-layer change (base/config.yml: every target is altered)
 //   (i) a one-team change (teams/team-042/base-config.yml: that team's targets)
 //
-// ours:  impactBetween() of dist/src/cli/impact.js — both revisions read from
+// ours:  impactBetween() of dist/src/impact/run.js — both revisions read from
 //        git, the changed files, the affected targets rendered at base and
 //        head and compared, and the diffs of the first 20 altered targets
 //        (what the command prints by default)
@@ -77,12 +77,13 @@ async function preload() {
 }
 
 async function childImpact(dir, base, head) {
-  const { impactBetween, DEFAULT_LIMIT } = await import(pathToFileURL(join(DIST, 'src', 'cli', 'impact.js')).href);
+  const { impactBetween, DEFAULT_LIMIT } = await import(pathToFileURL(join(DIST, 'src', 'impact', 'run.js')).href);
+  const { gitReader } = await import(pathToFileURL(join(DIST, 'src', 'history', 'git.js')).href);
   const { OutputDiffs } = await import(pathToFileURL(join(DIST, 'src', 'impact', 'impact.js')).href);
   await preload();
   const c0 = process.cpuUsage();
   const t0 = performance.now();
-  const r = await impactBetween(dir, base, head, process.env);
+  const r = await impactBetween(gitReader(dir, process.env), base, head);
   const diffs = new OutputDiffs();
   let diffBytes = 0;
   for (const t of r.targets.slice(0, DEFAULT_LIMIT)) for (const f of t.files) diffBytes += diffs.diff(f).length;

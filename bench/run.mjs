@@ -318,7 +318,7 @@ function rows(results) {
     const peer = v.yamllint
       ? `${fmtMs(v.peers.median)} (yamllint ${fmtMs(v.yamllint.median)} + ajv-cli ${fmtMs(v.ajv.median)})`
       : `${fmtMs(v.peers.median)} (ajv-cli only: yamllint not installed)`;
-    // validate reads the document cache but never fills it (see src/cli/context.ts), so there is no warm state to time.
+    // validate reads the document cache but never fills it (see src/workspace/open.ts), so there is no warm state to time.
     for (const [label, t, ratio] of [['empty document cache', v.oursCold, v.ratioCold], ['document cache off', v.oursOff, v.ratioOff]]) {
       r.push({
         stage: `(b) validate ${validate.files.toLocaleString('en-US')} files, ${label}`,

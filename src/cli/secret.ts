@@ -11,7 +11,9 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ClaudeEnvError, EXIT_OK, EXIT_USAGE, type ExitCode } from '../errors.js';
+import { ageRecipients } from '../repo/settings.js';
 import { decrypt, encrypt, parseIdentities } from '../secrets/age.js';
+import { armorOf, encryptedYaml } from '../secrets/armor.js';
 import { readIdentityText } from '../secrets/resolve.js';
 import { openRepo, type RepoOptions } from './context.js';
 import { printJson, type CliIO } from './io.js';
@@ -36,31 +38,16 @@ async function input(io: CliIO, opts: SecretOptions): Promise<string> {
   return io.stdin.read();
 }
 
+/** The repo's recipients and --recipient; outside a config repo, --recipient alone will do. */
 function recipientsOf(io: CliIO, opts: SecretOptions): string[] {
   const given = opts.recipient === undefined ? [] : Array.isArray(opts.recipient) ? opts.recipient.map(String) : [String(opts.recipient)];
   let fromRepo: string[] = [];
   try {
-    const secrets = openRepo(io, opts).settings.raw['secrets'] as { age?: { recipients?: unknown } } | undefined;
-    const r = secrets?.age?.recipients;
-    if (Array.isArray(r)) fromRepo = r.filter((x): x is string => typeof x === 'string');
+    fromRepo = ageRecipients(openRepo(io, opts).settings);
   } catch (err) {
-    // Outside a config repo, --recipient alone will do.
     if (!(err instanceof ClaudeEnvError && err.code === 'not-config-repo') || given.length === 0) throw err;
   }
   return [...new Set([...fromRepo, ...given])];
-}
-
-/** The armored text of an `!encrypted` YAML value, or bare armor. */
-function armorOf(text: string): string {
-  const begin = text.indexOf('-----BEGIN AGE ENCRYPTED FILE-----');
-  const endMark = '-----END AGE ENCRYPTED FILE-----';
-  const end = text.indexOf(endMark);
-  if (begin < 0 || end < begin) throw new ClaudeEnvError('secret-unresolved', 'the input is not an age armored ciphertext (-----BEGIN AGE ENCRYPTED FILE----- … -----END AGE ENCRYPTED FILE-----)', { exitCode: EXIT_USAGE });
-  return `${text
-    .slice(begin, end + endMark.length)
-    .split('\n')
-    .map((l) => l.trim())
-    .join('\n')}\n`;
 }
 
 export async function run(io: CliIO, opts: SecretOptions, args: string[]): Promise<ExitCode> {
@@ -68,15 +55,9 @@ export async function run(io: CliIO, opts: SecretOptions, args: string[]): Promi
   if (extra !== undefined) throw new ClaudeEnvError('usage', 'a value on the command line is visible to every process on the machine: give it on stdin or with --file FILE', { exitCode: EXIT_USAGE });
   if (action === 'encrypt') {
     const recipients = recipientsOf(io, opts);
-    const value = (await input(io, opts)).replace(/\r?\n$/, '');
-    const armored = await encrypt(value, recipients);
-    const yaml = `!encrypted |\n${armored
-      .trimEnd()
-      .split('\n')
-      .map((l) => `  ${l}`)
-      .join('\n')}\n`;
-    if (opts.json) printJson(io, { recipients, armored, yaml });
-    else io.stdout.write(yaml);
+    const armored = await encrypt((await input(io, opts)).replace(/\r?\n$/, ''), recipients);
+    if (opts.json) printJson(io, { recipients, armored, yaml: encryptedYaml(armored) });
+    else io.stdout.write(encryptedYaml(armored));
     return EXIT_OK;
   }
   if (action === 'decrypt') {

@@ -1,5 +1,4 @@
 /** `claude-env validate`: every check over the whole repo; text, json or sarif. Exit 1 when there are errors. */
-import { commandLayers } from '../validate/trust.js';
 import { EXIT_FINDINGS, EXIT_OK, type ExitCode } from '../errors.js';
 import { validateRepo } from '../validate/index.js';
 import { RULES } from '../validate/registry.js';
@@ -22,9 +21,9 @@ export async function run(io: CliIO, opts: RepoOptions & OnlineFlags & { format?
   let rules: readonly Rule[] = RULES;
   if (opts.online) {
     // The MCP SDK loads only here (see src/mcp/online.ts for which servers are checked).
-    const { repoFindings, withFindings, MCP_RULES } = await import('../mcp/online.js');
-    result = withFindings(result, await repoFindings(repo, { ...onlineOptions(io, opts), commandLayers: commandLayers(repo.settings.raw).layers }));
-    rules = [...RULES, { findings: MCP_RULES, description: 'MCP servers connect and meet their expectations (--online)', check() {} }];
+    const online = await (await import('../mcp/online.js')).validateOnline(repo, result, onlineOptions(io, opts));
+    result = online.result;
+    rules = [...RULES, online.rule];
   }
   const format = opts.json ? 'json' : (opts.format ?? 'text');
   if (format === 'json') printJson(io, jsonReport(result));

@@ -14,7 +14,10 @@ import { ClaudeEnvError, formatLocation } from '../errors.js';
 import { mergeTarget } from '../merge/target.js';
 import { toPlain, type TreeMap, type Value } from '../provenance/tree.js';
 import type { Repo, LayerDocument } from '../repo/repo.js';
+import { describeTarget } from '../repo/target-name.js';
 import { createSecretResolver } from '../secrets/resolve.js';
+import type { Rule } from '../validate/rule.js';
+import { commandLayers } from '../validate/trust.js';
 import type { Finding, LayerName, Origin, Target } from '../vocabulary.js';
 import { checkServers, type CheckEnv, type ServerCheck } from './check.js';
 import { unmetExpectations } from './expect.js';
@@ -108,6 +111,22 @@ export function mergedServers(repo: Repo, target: Target, extra: readonly LayerD
   return s && typeof s === 'object' && !Array.isArray(s) ? (s as TreeMap) : undefined;
 }
 
+/**
+ * `mcp check` of a target: the enabled servers of its merged tree (with the
+ * machine's own layer), or only the one named, which must be among them.
+ * `!secret cmd:` values run only from the layers claude-env.yml allows.
+ */
+export async function checkTarget(repo: Repo, target: Target, extra: readonly LayerDocument[], opts: OnlineOptions & { only?: string | undefined }): Promise<CheckReport> {
+  const servers = mergedServers(repo, target, extra);
+  if (opts.only !== undefined) {
+    const names = serverDefinitions(servers).map((d) => d.name);
+    if (!names.includes(opts.only)) {
+      throw new ClaudeEnvError('usage', `no enabled MCP server "${opts.only}" for ${describeTarget(target)}`, { hint: names.length > 0 ? `enabled servers: ${names.join(', ')}` : 'the target has no enabled MCP servers' });
+    }
+  }
+  return checkTree(servers, { ...opts, commandLayers: commandLayers(repo.settings.raw).layers });
+}
+
 /** Every env, env × team and env × team × project of the repo (see the module comment). */
 function repoScopes(repo: Repo): Target[] {
   const out = new Map<string, Target>();
@@ -161,4 +180,10 @@ export function withFindings<R extends { findings: Finding[]; summary: { errors:
     findings,
     summary: { errors: findings.filter((f) => f.severity === 'error').length, warnings: findings.filter((f) => f.severity === 'warning').length },
   };
+}
+
+/** `validate --online`: a validation of the repo with the findings of its servers added, and the rule that reports them (SARIF lists it). */
+export async function validateOnline<R extends { findings: Finding[]; summary: { errors: number; warnings: number } }>(repo: Repo, result: R, opts: OnlineOptions): Promise<{ result: R; rule: Rule }> {
+  const findings = await repoFindings(repo, { ...opts, commandLayers: commandLayers(repo.settings.raw).layers });
+  return { result: withFindings(result, findings), rule: { findings: MCP_RULES, description: 'MCP servers connect and meet their expectations (--online)', check() {} } };
 }

@@ -12,6 +12,8 @@ import { dirname, join } from 'node:path';
 import fc from 'fast-check';
 import { cli, tempDir } from '../helpers.js';
 import { codeownersRules, ownersByRules, parseCodeowners } from '../../src/access/codeowners.js';
+import { checkChange } from '../../src/access/run.js';
+import { gitReader } from '../../src/history/git.js';
 
 const tmp = tempDir();
 after(() => tmp.cleanup());
@@ -379,8 +381,7 @@ describe('access check: executable content is of the security class, whatever th
       assert.match(v.approvals.approvers.find((a) => a.user === author)!.reason, /is the author/);
       assert.equal(code, 0, JSON.stringify(v.files.filter((f) => !f.allowed)));
       // the quick look that skips rendering agrees with rendering every affected target
-      const { accessCheck } = await import('../../src/cli/access.js');
-      const full = await accessCheck(repo, { author, base: 'main', head, approvers: [], exhaustive: true });
+      const full = await checkChange(gitReader(repo, {}), { author, base: 'main', head, approvers: [], exhaustive: true });
       assert.deepEqual(full.executable, v.executable);
     });
   });
@@ -498,8 +499,7 @@ describe('access check: executable content is of the security class, whatever th
       assert.deepEqual(v.executable, [], JSON.stringify(v.executable.slice(0, 2)));
       assert.equal(v.executable_class, undefined);
       assert.equal(v.class, cls);
-      const { accessCheck } = await import('../../src/cli/access.js');
-      const full = await accessCheck(repo, { author, base: 'main', head, approvers: [], exhaustive: true });
+      const full = await checkChange(gitReader(repo, {}), { author, base: 'main', head, approvers: [], exhaustive: true });
       assert.deepEqual(full.executable, []);
     });
   });
@@ -521,7 +521,7 @@ describe('access codeowners', () => {
     assert.deepEqual(ownersByRules(rules, 'environments/staging/security.yml'), ['@example-org/devops-team', '@example-org/platform-team', '@heidi', '@judy', '@maria', '@nina']);
     // Every file of the repo: the CODEOWNERS owners are those `access check` allows to write it alone.
     const files = execFileSync('git', ['-C', dir, 'ls-files'], { env: GIT_ENV }).toString().trim().split('\n');
-    const { loadDirectory, loadPolicy } = await import('../../src/cli/access.js');
+    const { loadDirectory, loadPolicy } = await import('../../src/access/load.js');
     const { Repo } = await import('../../src/repo/repo.js');
     const { worktreeSource } = await import('../../src/system/repo-source.js');
     const { checkAccess } = await import('../../src/access/check.js');

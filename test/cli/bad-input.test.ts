@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { initRepo } from '../../src/cli/init.js';
+import { initRepo } from '../../src/workspace/init.js';
 import { cli, snapshot, tempDir } from '../helpers.js';
 
 const tmp = tempDir();

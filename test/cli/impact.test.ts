@@ -16,7 +16,7 @@ import { createMergeCache } from '../../src/merge/target.js';
 import { renderTarget } from '../../src/render/index.js';
 import { gitSource } from '../../src/system/repo-source.js';
 import { cli, ROOT, tempDir } from '../helpers.js';
-import { impactText } from '../../src/cli/impact.js';
+import { impactText } from '../../src/impact/report.js';
 import { OutputDiffs } from '../../src/impact/impact.js';
 
 const tmp = tempDir('claude-env-impact-');

@@ -7,7 +7,7 @@ import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { initRepo } from '../../src/cli/init.js';
+import { initRepo } from '../../src/workspace/init.js';
 import type { Finding } from '../../src/vocabulary.js';
 import { cli, fixture, tempDir } from '../helpers.js';
 

@@ -11,7 +11,7 @@ import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { initRepo } from '../../src/cli/init.js';
+import { initRepo } from '../../src/workspace/init.js';
 import { cli, snapshot, tempDir } from '../helpers.js';
 import { commitAll, craftCommit, git } from '../support/git-tree.js';
 

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseDocument } from 'yaml';
-import { initRepo } from '../../src/cli/init.js';
+import { initRepo } from '../../src/workspace/init.js';
 import { encrypt, newIdentity } from '../../src/secrets/age.js';
 import { runGit } from '../../src/system/git.js';
 import type { Finding } from '../../src/vocabulary.js';

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { initRepo } from '../../src/cli/init.js';
+import { initRepo } from '../../src/workspace/init.js';
 import { cli, tempDir } from '../helpers.js';
 
 const require = createRequire(import.meta.url);

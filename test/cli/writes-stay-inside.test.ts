@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { appendFileSync, cpSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { initRepo } from '../../src/cli/init.js';
+import { initRepo } from '../../src/workspace/init.js';
 import { cli, snapshot, tempDir } from '../helpers.js';
 
 const tmp = tempDir();

@@ -1,0 +1,104 @@
+/**
+ * The config repo's git history, as the use cases read it: two revisions
+ * together (impact, access), the raw difference of two trees, objects by id,
+ * a tree's paths, the log, and what a revision contains. This is the only
+ * file of the history, impact and access use cases that runs git; the use
+ * cases take it as a port (`Revisions`, `ChangeReader`, `LogReader`).
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ClaudeEnvError } from '../errors.js';
+import type { ChangeReader, TreeChange } from '../access/run.js';
+import type { Revisions } from '../impact/run.js';
+import type { RepoSource } from '../repo/source.js';
+import { diskDocumentCache, readOnly } from '../system/doc-cache-store.js';
+import { gitRevisions } from '../system/git-changes.js';
+import { catBlobs, git, gitSource, resolveCommit } from '../system/repo-source.js';
+import type { LogReader, LogRecord } from './run.js';
+
+export type GitReader = Revisions & ChangeReader & LogReader;
+
+/** The git history of the config repo at `dir`; `env` for the document cache (`$CLAUDE_ENV_CACHE`). */
+export function gitReader(dir: string, env: NodeJS.ProcessEnv): GitReader {
+  const disk = diskDocumentCache(env);
+  return {
+    pair: (base, head) => gitRevisions(dir, base, head, disk ? { cache: disk } : {}),
+    documentCache: (fill) => (disk && !fill ? readOnly(disk) : disk),
+    commit: async (rev) => resolveCommit(dir, rev),
+    source: (commit): RepoSource => gitSource(dir, commit, { resolved: true }),
+    treeChanges: async (base, head) => parseRawDiff(git(dir, ['diff', '--raw', '-z', '-M', '--no-abbrev', '--no-ext-diff', '--no-textconv', base, head]).toString('utf8')),
+    blobs: async (objects, opts = {}) => {
+      const got = catBlobs(dir, objects, { allowMissing: true });
+      const missing = got.findIndex((b) => b === undefined);
+      if (missing >= 0 && !opts.allowMissing) throw new ClaudeEnvError('git', `git object ${objects[missing]} is missing in ${dir}`);
+      return got;
+    },
+    paths: async (commit) => git(dir, ['ls-tree', '-r', '-z', '--name-only', '--full-tree', commit]).toString('utf8').split('\0').filter(Boolean),
+    log: async (commit, opts) => {
+      const signers = opts.signingKeys ? signersFile(opts.signingKeys) : undefined;
+      try {
+        return parseLog(git(dir, logArgs(commit, opts.file, signers?.file)).toString('utf8'), signers !== undefined);
+      } finally {
+        signers?.cleanup();
+      }
+    },
+    contains: async (rev) => {
+      try {
+        return git(dir, ['rev-list', rev]).toString('utf8').split('\n').filter(Boolean);
+      } catch {
+        return undefined; // a revision this clone does not have
+      }
+    },
+  };
+}
+
+/** `git diff --raw -z -M` of two trees. */
+function parseRawDiff(out: string): TreeChange[] {
+  const fields = out.split('\0');
+  const changes: TreeChange[] = [];
+  for (let i = 0; i < fields.length; ) {
+    const meta = fields[i++];
+    if (!meta) continue;
+    const [oldMode, newMode, oldOid, newOid, status] = meta.slice(1).split(' ') as [string, string, string, string, string];
+    if (status.startsWith('R') || status.startsWith('C')) {
+      const from = fields[i++]!;
+      const path = fields[i++]!;
+      changes.push({ status: status[0]!, oldMode, newMode, oldOid, newOid, path, from });
+    } else changes.push({ status: status[0]!, oldMode, newMode, oldOid, newOid, path: fields[i++]! });
+  }
+  return changes;
+}
+
+const RS = '\x1e';
+const US = '\x1f';
+
+function logArgs(commit: string, file: string | undefined, signers: string | undefined): string[] {
+  const fields = ['%H', '%P', '%an', '%ae', '%cI', '%s', ...(signers ? ['%G?', '%GS', '%GF'] : [])].join('%x1f');
+  const config = signers ? ['-c', 'gpg.format=ssh', '-c', `gpg.ssh.allowedSignersFile=${signers}`] : [];
+  const args = [...config, 'log', `--format=${RS}${fields}`, '--name-only', '-z', '--diff-merges=first-parent', commit];
+  if (file) args.push('--', `:(literal)${file}`);
+  return args;
+}
+
+function parseLog(out: string, signed: boolean): LogRecord[] {
+  const records: LogRecord[] = [];
+  for (const rec of out.split(RS)) {
+    if (!rec.trim()) continue;
+    const end = rec.search(/[\0\n]/);
+    const header = (end < 0 ? rec : rec.slice(0, end)).split(US);
+    const files = (end < 0 ? '' : rec.slice(end)).split(/[\0\n]/).filter(Boolean);
+    const [commit, parents, author, email, time, subject, ...sig] = header as [string, string, string, string, string, string, ...string[]];
+    records.push({ commit, parents: parents ? parents.split(' ') : [], author, email, time, subject, ...(signed ? { sig } : {}), files });
+  }
+  return records;
+}
+
+/** An allowed-signers file for `gpg.ssh.allowedSignersFile`, in a temp folder removed by `cleanup`. */
+function signersFile(keys: Readonly<Record<string, readonly string[]>>): { file: string; cleanup(): void } {
+  const tmp = mkdtempSync(join(tmpdir(), 'claude-env-signers-'));
+  const file = join(tmp, 'allowed_signers');
+  const lines = Object.entries(keys).flatMap(([user, list]) => list.map((k) => `${user} namespaces="git" ${k}`));
+  writeFileSync(file, `${lines.join('\n')}\n`, { mode: 0o600 });
+  return { file, cleanup: () => rmSync(tmp, { recursive: true, force: true }) };
+}

@@ -1,0 +1,121 @@
+/**
+ * Which config repo and which target a call works on, from plain values (a
+ * command's flags, an agent's settings) and the process's environment and
+ * working directory: the repo dir (given, else the nearest folder up with a
+ * claude-env.yml, else $CLAUDE_ENV_REPO), the repo at a revision or as its
+ * working tree, the target (given names, else the machine identity), and the
+ * machine's own `user_local` layer.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { ClaudeEnvError } from '../errors.js';
+import { isMap, type LayerMap } from '../provenance/tree.js';
+import { rootNameFindings } from '../repo/names.js';
+import { Repo, chainErrorToThrow, type LayerDocument } from '../repo/repo.js';
+import { cliYaml, parseYaml } from '../repo/yaml.js';
+import { readIdentity } from '../state/identity.js';
+import { diskDocumentCache, readOnly } from '../system/doc-cache-store.js';
+import { runGit } from '../system/git.js';
+import { gitSource, worktreeSource } from '../system/repo-source.js';
+import type { RepoPath, Target } from '../vocabulary.js';
+
+/** What a call runs in. */
+export interface Proc {
+  readonly env: NodeJS.ProcessEnv;
+  readonly cwd: string;
+}
+
+export interface RepoChoice {
+  /** The config repo dir (relative to cwd). */
+  readonly repo?: string | undefined;
+  /** A git revision to read instead of the working tree. */
+  readonly rev?: string | undefined;
+}
+
+export interface TargetChoice extends RepoChoice {
+  readonly env?: string | undefined;
+  readonly team?: string | undefined;
+  readonly project?: string | undefined;
+  readonly user?: string | undefined;
+  /** The target home (default $HOME). */
+  readonly home?: string | undefined;
+}
+
+/** The config repo dir: `repo`, else the nearest folder up from cwd with a claude-env.yml, else $CLAUDE_ENV_REPO. */
+export function findRepoDir(repo: string | undefined, proc: Proc): string {
+  if (repo) return resolve(proc.cwd, repo);
+  for (let d = resolve(proc.cwd); ; d = dirname(d)) {
+    if (existsSync(join(d, 'claude-env.yml'))) return d;
+    if (existsSync(join(d, '.git')) || dirname(d) === d) break;
+  }
+  if (proc.env['CLAUDE_ENV_REPO']) return resolve(proc.cwd, proc.env['CLAUDE_ENV_REPO']);
+  throw new ClaudeEnvError('not-config-repo', `no config repo here: ${proc.cwd} is not in a claude-env config repo`, {
+    hint: 'pass --repo DIR, set CLAUDE_ENV_REPO, or run `claude-env init DIR`',
+  });
+}
+
+/**
+ * `fillCache: false` for whole-repo commands (validate): they read the
+ * document cache but do not write thousands of entries into it, which costs
+ * more than it saves (a small file costs ~0.5 ms to create here); one-target
+ * commands fill it with the few documents they read.
+ */
+export function openRepo(choice: RepoChoice, proc: Proc, how: { fillCache?: boolean } = {}): Repo {
+  const dir = findRepoDir(choice.repo, proc);
+  const disk = diskDocumentCache(proc.env);
+  const cache = disk && how.fillCache === false ? readOnly(disk) : disk;
+  return new Repo(choice.rev ? gitSource(dir, choice.rev) : worktreeSource(dir), cache ? { cache, yaml: cliYaml() } : { yaml: cliYaml() });
+}
+
+export function homeDir(home: string | undefined, proc: Proc): string {
+  const h = home ?? proc.env['HOME'];
+  if (!h) throw new ClaudeEnvError('usage', 'no home directory: pass --home DIR or set HOME');
+  return resolve(proc.cwd, h);
+}
+
+/** The names given first, then the machine identity for what they leave out. */
+export function resolveTarget(repo: Repo, choice: TargetChoice, proc: Proc): Target {
+  const given: Partial<Target> = {};
+  for (const k of ['env', 'team', 'project', 'user'] as const) if (choice[k] !== undefined) given[k] = choice[k];
+  const identity = given.env === undefined ? readIdentity(homeDir(choice.home, proc), proc.env) : {};
+  return repo.resolveTarget({ ...identity, ...given });
+}
+
+/** The revision being applied: `rev` as a commit, else the repo's HEAD (undefined outside git). */
+export async function repoRevision(choice: RepoChoice, proc: Proc): Promise<string | undefined> {
+  try {
+    return (await runGit(findRepoDir(choice.repo, proc), ['rev-parse', '--verify', '--quiet', `${choice.rev ?? 'HEAD'}^{commit}`], proc.env)).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The machine's own layer, `<config dir>/local-overrides.yml`, when it exists. */
+export function localLayer(home: string | undefined, proc: Proc): LayerDocument[] {
+  const h = home ?? proc.env['HOME'];
+  if (!h) return [];
+  const cfg = proc.env['CLAUDE_CONFIG_DIR'] || join(resolve(proc.cwd, h), '.claude');
+  const path = join(cfg, 'local-overrides.yml');
+  // Most machines have none: ask cheaply (a failed read builds an error, ~ms at start-up).
+  if (!statSync(path, { throwIfNoEntry: false })) return [];
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return [];
+    throw new ClaudeEnvError('unreadable', `cannot read ${path}: ${code}`, { file: path, cause: err });
+  }
+  const parsed = parseYaml(text, path as RepoPath, 'user_local', cliYaml());
+  // The machine's own layer turns names into paths too: checked as a repo document's are.
+  const errors = rootNameFindings(parsed.value, path, [...parsed.findings]).filter((f) => f.severity === 'error');
+  if (errors.length > 0) throw chainErrorToThrow(errors);
+  return [{ layer: 'user_local', file: path as RepoPath, root: isMap(parsed.value) ? (parsed.value as LayerMap) : undefined }];
+}
+
+/** The repo, the target and the machine's own layer of a one-target call. */
+export function openTarget(choice: TargetChoice, proc: Proc): { repo: Repo; target: Target; extra: LayerDocument[] } {
+  const repo = openRepo(choice, proc);
+  const target = resolveTarget(repo, choice, proc);
+  return { repo, target, extra: localLayer(choice.home, proc) };
+}
