@@ -10,7 +10,8 @@
  */
 import { createRequire } from 'node:module';
 import { cac, type Command } from 'cac';
-import { ClaudeEnvError, EXIT_USAGE, type ExitCode } from '../errors.js';
+import { ClaudeEnvError, type ExitCode } from '../errors.js';
+import { exitCodeOf } from '../error-codes.js';
 import type { CliIO } from './io.js';
 import { armCrashPoints } from '../system/crash.js';
 import { parseWait } from './wait.js';
@@ -79,14 +80,14 @@ function checkOptions(command: string, opts: Record<string, unknown>): void {
     if (v === undefined) continue;
     if (Array.isArray(v)) opts[name] = v = v[v.length - 1];
     if (typeof v === 'number') opts[name] = v = String(v);
-    if (typeof v !== 'string' || v === '') throw new ClaudeEnvError('usage', `--${name} needs a value`, { exitCode: EXIT_USAGE });
+    if (typeof v !== 'string' || v === '') throw new ClaudeEnvError('usage', `--${name} needs a value`);
   }
   // Checked before the command starts: `onboard` commits before it applies.
   parseWait(opts['wait']);
   for (const [name, allowed] of Object.entries(CHOICES[command] ?? {})) {
     const v = opts[name];
     if (v !== undefined && !allowed.includes(String(v))) {
-      throw new ClaudeEnvError('usage', `--${name} must be one of: ${allowed.join(', ')} (got "${String(v)}")`, { exitCode: EXIT_USAGE });
+      throw new ClaudeEnvError('usage', `--${name} must be one of: ${allowed.join(', ')} (got "${String(v)}")`);
     }
   }
 }
@@ -210,7 +211,6 @@ export async function main(argv: string[], io: CliIO): Promise<ExitCode> {
     if (!cli.matchedCommand) {
       const given = parsed.args[0];
       throw new ClaudeEnvError('usage', given === undefined ? 'no command given' : `unknown command "${given}"`, {
-        exitCode: EXIT_USAGE,
         hint: `commands: ${cli.commands.map((c) => c.name).filter(Boolean).join(', ')}; claude-env --help shows more`,
       });
     }
@@ -219,7 +219,7 @@ export async function main(argv: string[], io: CliIO): Promise<ExitCode> {
     checkOptions(action.name, action.opts);
     if (!action.opts['online'] && (action.name === 'validate' || action.name === 'drift')) {
       for (const name of ['timeout', 'concurrency', 'identity']) {
-        if (action.opts[name] !== undefined) throw new ClaudeEnvError('usage', `--${name} is for the MCP checks of --online; add --online or drop it`, { exitCode: EXIT_USAGE });
+        if (action.opts[name] !== undefined) throw new ClaudeEnvError('usage', `--${name} is for the MCP checks of --online; add --online or drop it`);
       }
     }
     return await (await action.load()).run(io, action.opts, action.args);
@@ -244,19 +244,20 @@ function systemError(err: unknown): ClaudeEnvError | undefined {
   const reason = typeof e?.code === 'string' ? SYSTEM_REASONS[e.code] : undefined;
   if (!reason || typeof e.path !== 'string') return undefined;
   const verb = e.syscall === 'mkdir' ? 'cannot create the folder' : e.syscall === 'scandir' || e.syscall === 'stat' || e.syscall === 'read' ? 'cannot read' : 'cannot write';
-  return new ClaudeEnvError('io-error', `${verb} ${e.path}: ${reason}`, { file: e.path, exitCode: EXIT_USAGE, cause: err });
+  return new ClaudeEnvError('io-error', `${verb} ${e.path}: ${reason}`, { file: e.path, cause: err });
 }
 
+/** Print the error and decide the exit code from its code alone (src/error-codes.ts). */
 function report(io: CliIO, err: unknown, json: boolean): ExitCode {
   // By name too: an error thrown by a chunk of the split build while the hot bundle runs is the same class, loaded twice.
   const e =
     err instanceof ClaudeEnvError || (err instanceof Error && err.name === 'ClaudeEnvError' && typeof (err as ClaudeEnvError).format === 'function')
       ? (err as ClaudeEnvError)
       : err instanceof Error && err.name === 'CACError'
-        ? new ClaudeEnvError('usage', err.message.replaceAll('`', "'"), { exitCode: EXIT_USAGE, hint: 'claude-env --help lists commands and options' })
-        : systemError(err) ?? new ClaudeEnvError('internal', err instanceof Error ? err.message : String(err), { exitCode: EXIT_USAGE, cause: err });
+        ? new ClaudeEnvError('usage', err.message.replaceAll('`', "'"), { hint: 'claude-env --help lists commands and options' })
+        : systemError(err) ?? new ClaudeEnvError('internal', err instanceof Error ? err.message : String(err), { cause: err });
   if (json) io.stderr.write(`${JSON.stringify(e.toJSON())}\n`);
   else io.stderr.write(`claude-env: ${e.format()}\n`);
   if (e.code === 'internal' && io.env['CLAUDE_ENV_DEBUG'] && err instanceof Error) io.stderr.write(`${err.stack}\n`);
-  return e.exitCode;
+  return exitCodeOf(e.code);
 }
