@@ -49,6 +49,7 @@ export async function writableOutputs(io: CliIO, opts: { identity?: string }, ou
     ...(opts.identity ? { identityFile: opts.identity } : {}),
     ...(Number.isFinite(timeout) && timeout > 0 ? { cmdTimeoutMs: timeout } : {}),
     commandLayers,
+    onResolved: io.secrets?.remember,
   });
   // A dry run runs nothing: `cmd:` references stay unresolved.
   return resolveOutputs(outputs, resolver, () => keyedHasher(dryRun ? (machineKey(stateDir, false) ?? ephemeralKey()) : machineKey(stateDir, true)!), { runCommands: !dryRun });

@@ -12,7 +12,7 @@ import { createRequire } from 'node:module';
 import { cac, type Command } from 'cac';
 import { ClaudeEnvError, type ExitCode } from '../errors.js';
 import { exitCodeOf } from '../error-codes.js';
-import type { CliIO } from './io.js';
+import { redactingIO, type CliIO } from './io.js';
 import { armCrashPoints } from '../system/crash.js';
 import { parseWait } from './wait.js';
 // The one-target commands that must start fast are part of the main module; the rest load on demand.
@@ -92,7 +92,17 @@ function checkOptions(command: string, opts: Record<string, unknown>): void {
   }
 }
 
-export async function main(argv: string[], io: CliIO): Promise<ExitCode> {
+export async function main(argv: string[], given: CliIO): Promise<ExitCode> {
+  // Every line a command, the help or the error printer writes passes redaction (cli/io.ts).
+  const io = redactingIO(given);
+  try {
+    return await dispatch(argv, io);
+  } finally {
+    io.flush();
+  }
+}
+
+async function dispatch(argv: string[], io: CliIO): Promise<ExitCode> {
   loadYamlThroughCodeCache(io.env);
   let action: { name: string; load: Loader; args: string[]; opts: Record<string, unknown> } | undefined;
   const cli = cac('claude-env');
@@ -247,7 +257,7 @@ function systemError(err: unknown): ClaudeEnvError | undefined {
   return new ClaudeEnvError('io-error', `${verb} ${e.path}: ${reason}`, { file: e.path, cause: err });
 }
 
-/** Print the error and decide the exit code from its code alone (src/error-codes.ts). */
+/** Print the error (through the redacting io) and decide the exit code from its code alone (src/error-codes.ts). */
 function report(io: CliIO, err: unknown, json: boolean): ExitCode {
   // By name too: an error thrown by a chunk of the split build while the hot bundle runs is the same class, loaded twice.
   const e =
