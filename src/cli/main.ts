@@ -14,7 +14,7 @@ import { ClaudeEnvError, type ExitCode } from '../errors.js';
 import { exitCodeOf } from '../error-codes.js';
 import { redactingIO, type CliIO } from './io.js';
 import { armCrashPoints } from '../system/crash.js';
-import { parseWait } from './wait.js';
+import { checkOptionValues, keepNegativeValues } from './options.js';
 // The one-target commands that must start fast are part of the main module; the rest load on demand.
 import * as explainCommand from './explain.js';
 
@@ -66,15 +66,11 @@ function onlineCheckOptions(cmd: Command): Command {
     .option('--identity <file>', 'age identity file for !encrypted values in server env/headers (default $CLAUDE_ENV_AGE_IDENTITY)');
 }
 
-/** Options that take one of a fixed set of values. */
-const CHOICES: Record<string, Record<string, readonly string[]>> = {
-  validate: { format: ['text', 'json', 'sarif'] },
-  render: { format: ['yaml', 'json'] },
-};
 /** Options that take a value: the last one given wins; one with no value is a usage error. */
 const VALUE_OPTIONS = ['repo', 'rev', 'env', 'team', 'project', 'user', 'home', 'projectDir', 'managed', 'format', 'out', 'wait', 'to', 'maxFixes', 'include', 'identity', 'file', 'timeout', 'concurrency', 'server', 'author', 'base', 'head', 'key', 'target', 'limit', 'role', 'projects'];
 
-function checkOptions(command: string, opts: Record<string, unknown>): void {
+/** Checked before the command starts (`onboard` commits before it applies): a bad value changes nothing. */
+function checkOptions(command: string, opts: Record<string, unknown>, argv: readonly string[]): void {
   for (const name of VALUE_OPTIONS) {
     let v = opts[name];
     if (v === undefined) continue;
@@ -82,21 +78,14 @@ function checkOptions(command: string, opts: Record<string, unknown>): void {
     if (typeof v === 'number') opts[name] = v = String(v);
     if (typeof v !== 'string' || v === '') throw new ClaudeEnvError('usage', `--${name} needs a value`);
   }
-  // Checked before the command starts: `onboard` commits before it applies.
-  parseWait(opts['wait']);
-  for (const [name, allowed] of Object.entries(CHOICES[command] ?? {})) {
-    const v = opts[name];
-    if (v !== undefined && !allowed.includes(String(v))) {
-      throw new ClaudeEnvError('usage', `--${name} must be one of: ${allowed.join(', ')} (got "${String(v)}")`);
-    }
-  }
+  checkOptionValues(command, opts, argv);
 }
 
 export async function main(argv: string[], given: CliIO): Promise<ExitCode> {
   // Every line a command, the help or the error printer writes passes redaction (cli/io.ts).
   const io = redactingIO(given);
   try {
-    return await dispatch(argv, io);
+    return await dispatch(keepNegativeValues(argv), io);
   } finally {
     io.flush();
   }
@@ -226,7 +215,7 @@ async function dispatch(argv: string[], io: CliIO): Promise<ExitCode> {
     }
     await cli.runMatchedCommand();
     if (!action) return 0;
-    checkOptions(action.name, action.opts);
+    checkOptions(action.name, action.opts, argv);
     if (!action.opts['online'] && (action.name === 'validate' || action.name === 'drift')) {
       for (const name of ['timeout', 'concurrency', 'identity']) {
         if (action.opts[name] !== undefined) throw new ClaudeEnvError('usage', `--${name} is for the MCP checks of --online; add --online or drop it`);
