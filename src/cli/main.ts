@@ -15,6 +15,7 @@ import { exitCodeOf } from '../error-codes.js';
 import { redactingIO, type CliIO } from './io.js';
 import { armCrashPoints } from '../system/crash.js';
 import { checkOptionValues, keepNegativeValues } from './options.js';
+import { helpText, versionText } from './help.js';
 // The one-target commands that must start fast are part of the main module; the rest load on demand.
 import * as explainCommand from './explain.js';
 
@@ -199,14 +200,22 @@ async function dispatch(argv: string[], io: CliIO): Promise<ExitCode> {
     .option('--wait <seconds>', 'wait this long for another claude-env to finish')
     .option('--json', 'machine-readable report')
     .action(on('onboard', () => import('./onboard.js')));
-  cli.help();
-  cli.version(VERSION);
+  // Shown through io below, not by cac (which prints with console.log).
+  cli.option('-h, --help', 'Display this message');
+  cli.option('-v, --version', 'Display version number');
 
   const json = argv.includes('--json') || argv.includes('--format=json') || argv.join(' ').includes('--format json');
   armCrashPoints(io.env);
   try {
     const parsed = cli.parse(['node', 'claude-env', ...argv], { run: false });
-    if (parsed.options['help'] || parsed.options['version']) return 0;
+    if (parsed.options['help']) {
+      io.stdout.write(helpText(cli, VERSION, cli.matchedCommand, parsed.args[0]));
+      return 0;
+    }
+    if (parsed.options['version']) {
+      io.stdout.write(versionText(cli.name, VERSION));
+      return 0;
+    }
     if (!cli.matchedCommand) {
       const given = parsed.args[0];
       throw new ClaudeEnvError('usage', given === undefined ? 'no command given' : `unknown command "${given}"`, {
