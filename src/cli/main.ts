@@ -15,7 +15,6 @@ import { exitCodeOf } from '../error-codes.js';
 import { redactingIO, type CliIO } from './io.js';
 import { armCrashPoints } from '../system/crash.js';
 import { checkOptionValues, keepNegativeValues } from './options.js';
-import { helpText, versionText } from './help.js';
 // The one-target commands that must start fast are part of the main module; the rest load on demand.
 import * as explainCommand from './explain.js';
 
@@ -208,12 +207,10 @@ async function dispatch(argv: string[], io: CliIO): Promise<ExitCode> {
   armCrashPoints(io.env);
   try {
     const parsed = cli.parse(['node', 'claude-env', ...argv], { run: false });
-    if (parsed.options['help']) {
-      io.stdout.write(helpText(cli, VERSION, cli.matchedCommand, parsed.args[0]));
-      return 0;
-    }
-    if (parsed.options['version']) {
-      io.stdout.write(versionText(cli.name, VERSION));
+    if (parsed.options['help'] || parsed.options['version']) {
+      // Loaded only for these: the help texts stay off the path of every other command.
+      const { helpText, versionText } = await import('./help.js');
+      io.stdout.write(parsed.options['help'] ? helpText(cli, VERSION, cli.matchedCommand, parsed.args[0]) : versionText(cli.name, VERSION));
       return 0;
     }
     if (!cli.matchedCommand) {
