@@ -78,10 +78,12 @@ export function partOf(map: PartsMap, file: string): string | undefined {
 
 const isTest = (file: string): boolean => /\.(test|prop\.test|case)\.ts$/.test(file);
 
-/** The repo-relative `.ts` file a relative specifier names, or undefined for a package or a node module. */
-function target(from: string, specifier: string): string | undefined {
+/** The repo-relative source a relative specifier names (`x.js` → `x.ts`, or `x.d.ts` for a generated module), or undefined for a package or a node module. */
+function target(from: string, specifier: string, files: ReadonlyMap<string, string>): string | undefined {
   if (!specifier.startsWith('.')) return undefined;
-  return posix.normalize(posix.join(posix.dirname(from), specifier)).replace(/\.js$/, '.ts');
+  const path = posix.normalize(posix.join(posix.dirname(from), specifier));
+  const candidates = [path.replace(/\.js$/, '.ts'), path.replace(/\.js$/, '.d.ts')];
+  return candidates.find((c) => files.has(c)) ?? candidates[0];
 }
 
 const nodeModule = (specifier: string): string | undefined => {
@@ -138,7 +140,7 @@ export function checkParts(map: PartsMap, files: ReadonlyMap<string, string>): V
       const node = nodeModule(imp.specifier);
       if (node !== undefined) to = `node:${node}`;
       else {
-        const path = target(file, imp.specifier);
+        const path = target(file, imp.specifier, files);
         if (path === undefined) continue; // a package
         if (!files.has(path)) {
           unresolved.push(imp);
