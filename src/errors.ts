@@ -1,8 +1,12 @@
 /**
  * One error type for the whole program. Findings, drift items and denials are
- * data; a ClaudeEnvError means the work could not go on. Only `cli/main.ts`
- * prints errors and turns them into exit codes.
+ * data; a ClaudeEnvError means the work could not go on. An error carries a
+ * stable `code` and, where there is one, a file/line/column; never an exit
+ * code: only `cli/main.ts` prints errors, and it turns the code into an exit
+ * code through the one table in `error-codes.ts` (the controller will turn
+ * the same code into an HTTP status).
  */
+import { exitCodeOf } from './error-codes.js';
 
 /** 0 ok / nothing found; 1 findings or denial; 2 usage or operational error (SPEC.md). */
 export type ExitCode = 0 | 1 | 2;
@@ -17,6 +21,11 @@ export interface ErrorLocation {
 }
 
 export interface ClaudeEnvErrorOptions extends ErrorLocation {
+  /**
+   * @deprecated Ignored: the exit code comes from `code` (error-codes.ts).
+   * Still accepted so that call sites written before the table compile;
+   * `scripts/drop-exitcode.mjs` removes them.
+   */
   exitCode?: ExitCode;
   cause?: unknown;
   /** Extra lines shown under the message (for example, what does exist). */
@@ -25,7 +34,6 @@ export interface ClaudeEnvErrorOptions extends ErrorLocation {
 
 export class ClaudeEnvError extends Error {
   readonly code: string;
-  readonly exitCode: ExitCode;
   readonly file?: string;
   readonly line?: number;
   readonly column?: number;
@@ -35,11 +43,15 @@ export class ClaudeEnvError extends Error {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'ClaudeEnvError';
     this.code = code;
-    this.exitCode = options.exitCode ?? EXIT_USAGE;
     if (options.file !== undefined) this.file = options.file;
     if (options.line !== undefined) this.line = options.line;
     if (options.column !== undefined) this.column = options.column;
     if (options.hint !== undefined) this.hint = options.hint;
+  }
+
+  /** The exit code of this error's code (error-codes.ts): the same for every error of a code. */
+  get exitCode(): ExitCode {
+    return exitCodeOf(this.code);
   }
 
   /** `file:line:col  code  message`, like a compiler. */
@@ -70,12 +82,12 @@ export function formatLocation(loc: ErrorLocation): string {
 }
 
 export function usageError(message: string, hint?: string): ClaudeEnvError {
-  return new ClaudeEnvError('usage', message, hint === undefined ? { exitCode: EXIT_USAGE } : { exitCode: EXIT_USAGE, hint });
+  return new ClaudeEnvError('usage', message, hint === undefined ? {} : { hint });
 }
 
 /** Wrap a lower error with the step that was being done (gitops-engine style). */
 export function wrapError(step: string, err: unknown, code = 'io', location: ErrorLocation = {}): ClaudeEnvError {
   if (err instanceof ClaudeEnvError) return err;
   const reason = err instanceof Error ? err.message : String(err);
-  return new ClaudeEnvError(code, `${step}: ${reason}`, { ...location, cause: err, exitCode: EXIT_USAGE });
+  return new ClaudeEnvError(code, `${step}: ${reason}`, { ...location, cause: err });
 }

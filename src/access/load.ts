@@ -12,7 +12,8 @@ export function loadPolicy(repo: Repo): AccessPolicy {
   const errors = doc.findings.filter((f) => f.severity === 'error');
   if (errors.length > 0) {
     const e = chainErrorToThrow(errors);
-    throw new ClaudeEnvError(e.code, e.message, { file: 'access.yml', ...(e.line ? { line: e.line } : {}), ...(e.column ? { column: e.column } : {}) });
+    // access-policy (exit 2: access refuses to decide on a policy it cannot read), the finding's rule in the message.
+    throw new ClaudeEnvError('access-policy', `${e.code}: ${e.message}`, { file: 'access.yml', ...(e.line ? { line: e.line } : {}), ...(e.column ? { column: e.column } : {}) });
   }
   const { policy, problems } = parsePolicy(doc.value);
   if (problems.length > 0) {

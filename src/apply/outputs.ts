@@ -54,6 +54,8 @@ export interface SecretContext {
   readonly commandLayers: ReadonlySet<LayerName>;
   /** A dry run: no command runs, and the hashes use a throw-away key (nothing is written, not even the machine key). */
   readonly dryRun?: boolean;
+  /** Told each secret value once it is resolved, so that the caller keeps it out of what it prints (cli/io.ts `redactingIO`). */
+  readonly onResolved?: ((value: string, description: string) => void) | undefined;
 }
 
 /**
@@ -70,6 +72,7 @@ export async function writableOutputs(outputs: readonly Output[], ctx: SecretCon
     ...(ctx.identity ? { identityFile: ctx.identity } : {}),
     ...(Number.isFinite(timeout) && timeout > 0 ? { cmdTimeoutMs: timeout } : {}),
     commandLayers: ctx.commandLayers,
+    onResolved: ctx.onResolved,
   });
   // A dry run runs nothing: `cmd:` references stay unresolved.
   return resolveOutputs(outputs, resolver, () => keyedHasher(ctx.dryRun ? (machineKey(ctx.stateDir, false) ?? ephemeralKey()) : machineKey(ctx.stateDir, true)!), { runCommands: !ctx.dryRun });

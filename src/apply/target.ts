@@ -12,7 +12,7 @@ import { StateStore } from '../state/store.js';
 import type { System } from '../system/system.js';
 import type { Target } from '../vocabulary.js';
 import { claudeLocations, type MachinePlaces } from './machine.js';
-import { admittedOrRefused, writableOutputs } from './outputs.js';
+import { admittedOrRefused, writableOutputs, type SecretContext } from './outputs.js';
 import { runApply, type ApplyResult } from './run.js';
 
 export interface ApplyTargetInput {
@@ -33,7 +33,7 @@ export interface ApplyTargetInput {
   /** Recorded in the lock and the audit log. */
   readonly command: string;
   /** Where secrets are resolved from: the environment, the working directory, `--identity`. */
-  readonly secrets: { readonly env: NodeJS.ProcessEnv; readonly cwd: string; readonly identity?: string };
+  readonly secrets: Pick<SecretContext, 'env' | 'cwd' | 'identity' | 'onResolved'>;
   readonly lockOptions?: LockOptions;
 }
 

@@ -46,7 +46,7 @@ export async function applyTarget(io: CliIO, opts: ApplyOptions): Promise<{ targ
     waitMs: waitMs(opts),
     claudeWaitMs: claudeWaitMs(opts),
     command: opts.command ?? `apply ${describeTarget(target)}`,
-    secrets: { env: io.env, cwd: io.cwd, ...(opts.identity ? { identity: opts.identity } : {}) },
+    secrets: { env: io.env, cwd: io.cwd, ...(opts.identity ? { identity: opts.identity } : {}), onResolved: io.secrets?.remember },
   });
   return { target, result };
 }

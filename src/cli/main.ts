@@ -10,10 +10,11 @@
  */
 import { createRequire } from 'node:module';
 import { cac, type Command } from 'cac';
-import { ClaudeEnvError, EXIT_USAGE, type ExitCode } from '../errors.js';
-import type { CliIO } from './io.js';
+import { ClaudeEnvError, type ExitCode } from '../errors.js';
+import { exitCodeOf } from '../error-codes.js';
+import { redactingIO, type CliIO } from './io.js';
 import { armCrashPoints } from '../system/crash.js';
-import { parseWait } from './wait.js';
+import { checkOptionValues, keepNegativeValues } from './options.js';
 // The one-target commands that must start fast are part of the main module; the rest load on demand.
 import * as explainCommand from './explain.js';
 
@@ -65,33 +66,32 @@ function onlineCheckOptions(cmd: Command): Command {
     .option('--identity <file>', 'age identity file for !encrypted values in server env/headers (default $CLAUDE_ENV_AGE_IDENTITY)');
 }
 
-/** Options that take one of a fixed set of values. */
-const CHOICES: Record<string, Record<string, readonly string[]>> = {
-  validate: { format: ['text', 'json', 'sarif'] },
-  render: { format: ['yaml', 'json'] },
-};
 /** Options that take a value: the last one given wins; one with no value is a usage error. */
 const VALUE_OPTIONS = ['repo', 'rev', 'env', 'team', 'project', 'user', 'home', 'projectDir', 'managed', 'format', 'out', 'wait', 'to', 'maxFixes', 'include', 'identity', 'file', 'timeout', 'concurrency', 'server', 'author', 'base', 'head', 'key', 'target', 'limit', 'role', 'projects'];
 
-function checkOptions(command: string, opts: Record<string, unknown>): void {
+/** Checked before the command starts (`onboard` commits before it applies): a bad value changes nothing. */
+function checkOptions(command: string, opts: Record<string, unknown>, argv: readonly string[]): void {
   for (const name of VALUE_OPTIONS) {
     let v = opts[name];
     if (v === undefined) continue;
     if (Array.isArray(v)) opts[name] = v = v[v.length - 1];
     if (typeof v === 'number') opts[name] = v = String(v);
-    if (typeof v !== 'string' || v === '') throw new ClaudeEnvError('usage', `--${name} needs a value`, { exitCode: EXIT_USAGE });
+    if (typeof v !== 'string' || v === '') throw new ClaudeEnvError('usage', `--${name} needs a value`);
   }
-  // Checked before the command starts: `onboard` commits before it applies.
-  parseWait(opts['wait']);
-  for (const [name, allowed] of Object.entries(CHOICES[command] ?? {})) {
-    const v = opts[name];
-    if (v !== undefined && !allowed.includes(String(v))) {
-      throw new ClaudeEnvError('usage', `--${name} must be one of: ${allowed.join(', ')} (got "${String(v)}")`, { exitCode: EXIT_USAGE });
-    }
+  checkOptionValues(command, opts, argv);
+}
+
+export async function main(argv: string[], given: CliIO): Promise<ExitCode> {
+  // Every line a command, the help or the error printer writes passes redaction (cli/io.ts).
+  const io = redactingIO(given);
+  try {
+    return await dispatch(keepNegativeValues(argv), io);
+  } finally {
+    io.flush();
   }
 }
 
-export async function main(argv: string[], io: CliIO): Promise<ExitCode> {
+async function dispatch(argv: string[], io: CliIO): Promise<ExitCode> {
   loadYamlThroughCodeCache(io.env);
   let action: { name: string; load: Loader; args: string[]; opts: Record<string, unknown> } | undefined;
   const cli = cac('claude-env');
@@ -199,27 +199,32 @@ export async function main(argv: string[], io: CliIO): Promise<ExitCode> {
     .option('--wait <seconds>', 'wait this long for another claude-env to finish')
     .option('--json', 'machine-readable report')
     .action(on('onboard', () => import('./onboard.js')));
-  cli.help();
-  cli.version(VERSION);
+  // Shown through io below, not by cac (which prints with console.log).
+  cli.option('-h, --help', 'Display this message');
+  cli.option('-v, --version', 'Display version number');
 
   const json = argv.includes('--json') || argv.includes('--format=json') || argv.join(' ').includes('--format json');
   armCrashPoints(io.env);
   try {
     const parsed = cli.parse(['node', 'claude-env', ...argv], { run: false });
-    if (parsed.options['help'] || parsed.options['version']) return 0;
+    if (parsed.options['help'] || parsed.options['version']) {
+      // Loaded only for these: the help texts stay off the path of every other command.
+      const { helpText, versionText } = await import('./help.js');
+      io.stdout.write(parsed.options['help'] ? helpText(cli, VERSION, cli.matchedCommand, parsed.args[0]) : versionText(cli.name, VERSION));
+      return 0;
+    }
     if (!cli.matchedCommand) {
       const given = parsed.args[0];
       throw new ClaudeEnvError('usage', given === undefined ? 'no command given' : `unknown command "${given}"`, {
-        exitCode: EXIT_USAGE,
         hint: `commands: ${cli.commands.map((c) => c.name).filter(Boolean).join(', ')}; claude-env --help shows more`,
       });
     }
     await cli.runMatchedCommand();
     if (!action) return 0;
-    checkOptions(action.name, action.opts);
+    checkOptions(action.name, action.opts, argv);
     if (!action.opts['online'] && (action.name === 'validate' || action.name === 'drift')) {
       for (const name of ['timeout', 'concurrency', 'identity']) {
-        if (action.opts[name] !== undefined) throw new ClaudeEnvError('usage', `--${name} is for the MCP checks of --online; add --online or drop it`, { exitCode: EXIT_USAGE });
+        if (action.opts[name] !== undefined) throw new ClaudeEnvError('usage', `--${name} is for the MCP checks of --online; add --online or drop it`);
       }
     }
     return await (await action.load()).run(io, action.opts, action.args);
@@ -244,19 +249,20 @@ function systemError(err: unknown): ClaudeEnvError | undefined {
   const reason = typeof e?.code === 'string' ? SYSTEM_REASONS[e.code] : undefined;
   if (!reason || typeof e.path !== 'string') return undefined;
   const verb = e.syscall === 'mkdir' ? 'cannot create the folder' : e.syscall === 'scandir' || e.syscall === 'stat' || e.syscall === 'read' ? 'cannot read' : 'cannot write';
-  return new ClaudeEnvError('io-error', `${verb} ${e.path}: ${reason}`, { file: e.path, exitCode: EXIT_USAGE, cause: err });
+  return new ClaudeEnvError('io-error', `${verb} ${e.path}: ${reason}`, { file: e.path, cause: err });
 }
 
+/** Print the error (through the redacting io) and decide the exit code from its code alone (src/error-codes.ts). */
 function report(io: CliIO, err: unknown, json: boolean): ExitCode {
   // By name too: an error thrown by a chunk of the split build while the hot bundle runs is the same class, loaded twice.
   const e =
     err instanceof ClaudeEnvError || (err instanceof Error && err.name === 'ClaudeEnvError' && typeof (err as ClaudeEnvError).format === 'function')
       ? (err as ClaudeEnvError)
       : err instanceof Error && err.name === 'CACError'
-        ? new ClaudeEnvError('usage', err.message.replaceAll('`', "'"), { exitCode: EXIT_USAGE, hint: 'claude-env --help lists commands and options' })
-        : systemError(err) ?? new ClaudeEnvError('internal', err instanceof Error ? err.message : String(err), { exitCode: EXIT_USAGE, cause: err });
+        ? new ClaudeEnvError('usage', err.message.replaceAll('`', "'"), { hint: 'claude-env --help lists commands and options' })
+        : systemError(err) ?? new ClaudeEnvError('internal', err instanceof Error ? err.message : String(err), { cause: err });
   if (json) io.stderr.write(`${JSON.stringify(e.toJSON())}\n`);
   else io.stderr.write(`claude-env: ${e.format()}\n`);
   if (e.code === 'internal' && io.env['CLAUDE_ENV_DEBUG'] && err instanceof Error) io.stderr.write(`${err.stack}\n`);
-  return e.exitCode;
+  return exitCodeOf(e.code);
 }

@@ -22,10 +22,10 @@ const positive = (name: string, v: string | undefined): number | undefined => {
 };
 
 /** The options every online check takes, checked: `--timeout MS`, `--concurrency N`, `--identity FILE`. */
-export function onlineOptions(io: CliIO, opts: OnlineFlags): { env: CliIO['env']; cwd: string; timeoutMs?: number; concurrency?: number; identityFile?: string } {
+export function onlineOptions(io: CliIO, opts: OnlineFlags): { env: CliIO['env']; cwd: string; timeoutMs?: number; concurrency?: number; identityFile?: string; onResolved?: (value: string, description: string) => void } {
   const timeoutMs = positive('timeout', opts.timeout);
   const concurrency = positive('concurrency', opts.concurrency);
-  return { env: io.env, cwd: io.cwd, ...(timeoutMs ? { timeoutMs } : {}), ...(concurrency ? { concurrency } : {}), ...(opts.identity ? { identityFile: opts.identity } : {}) };
+  return { env: io.env, cwd: io.cwd, ...(timeoutMs ? { timeoutMs } : {}), ...(concurrency ? { concurrency } : {}), ...(opts.identity ? { identityFile: opts.identity } : {}), ...(io.secrets ? { onResolved: io.secrets.remember } : {}) };
 }
 
 export async function run(io: CliIO, opts: TargetOptions & OnlineFlags & { json?: boolean; server?: string }, args: string[]): Promise<ExitCode> {

@@ -41,6 +41,8 @@ export interface OnlineOptions {
   identityFile?: string | undefined;
   /** The layers whose `!secret cmd:` values may run (claude-env.yml `secrets.commands_from`); absent: none. */
   commandLayers?: ReadonlySet<LayerName> | undefined;
+  /** Told each secret value once it is resolved (see ResolverOptions.onResolved). */
+  onResolved?: ((value: string, description: string) => void) | undefined;
 }
 
 /** A checked server with where it is defined. */
@@ -64,7 +66,7 @@ function notStarted(def: ServerDefinition, error: string): ServerCheck {
 
 /** Resolve and check definitions (each once), in the order given. */
 export async function checkDefinitions(defs: readonly ServerDefinition[], opts: OnlineOptions): Promise<ServerCheck[]> {
-  const resolveSecret = createSecretResolver({ env: opts.env, cwd: opts.cwd, identityFile: opts.identityFile, ...(opts.commandLayers ? { commandLayers: opts.commandLayers } : {}) });
+  const resolveSecret = createSecretResolver({ env: opts.env, cwd: opts.cwd, identityFile: opts.identityFile, onResolved: opts.onResolved, ...(opts.commandLayers ? { commandLayers: opts.commandLayers } : {}) });
   const specs: Array<ServerSpec | string> = await Promise.all(
     defs.map((def) =>
       resolveServer(def, { env: opts.env, resolveSecret, timeoutMs: opts.timeoutMs, defaultTimeoutMs: DEFAULT_TIMEOUT_MS }).catch((err: unknown) => {

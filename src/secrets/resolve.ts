@@ -28,6 +28,8 @@ export interface ResolverOptions {
    * not known, is refused before anything runs. Absent: no command runs.
    */
   commandLayers?: ReadonlySet<LayerName>;
+  /** Told each value once it is resolved, with its description (`«secret:env:NAME»`), so a caller can keep it out of what it prints. */
+  onResolved?: ((value: string, description: string) => void) | undefined;
 }
 
 export type SecretResolver = (value: SecretValue, where?: ErrorLocation) => Promise<string>;
@@ -150,6 +152,7 @@ export function createSecretResolver(opts: ResolverOptions): SecretResolver {
     let p = cache.get(key);
     if (!p) {
       p = resolveOne(value, where);
+      if (opts.onResolved) p.then((v) => opts.onResolved!(v, value.describe()), () => {});
       cache.set(key, p);
     }
     return p;

@@ -271,10 +271,9 @@ describe('impact', () => {
       assert.equal(await run(dir, head), off, `${head}: empty cache`);
       assert.equal(await run(dir, head), off, `${head}: warm cache`);
     }
-    // The cache now holds documents by blob id (g-), the base's tree listing (t-), the diffs of two trees (d-) and the
-    // renders of each side's chains (a-, with the member lists): damage every entry of it.
+    // Damage every entry of the cache, whatever it holds.
     const entries = readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile() && !e.name.startsWith('.'));
-    for (const kind of ['g-', 't-', 'd-', 'a-']) assert.ok(entries.some((e) => e.name.startsWith(kind)), kind);
+    assert.ok(entries.length > 0, 'the runs above kept something to damage');
     for (const e of entries) {
       const path = join(e.parentPath, e.name);
       const text = readFileSync(path, 'utf8');

@@ -129,9 +129,7 @@ describe('mcp check', () => {
       tls: http(http500.url.replace('http:', 'https:')),
       memory: stdio(memory),
     });
-    const started = performance.now();
     const r = await cli(['mcp', 'check', ...r0.target, '--timeout', '1500', '--json'], { env: r0.env });
-    const took = performance.now() - started;
     assert.equal(r.code, 1, r.stderr);
     const out = JSON.parse(r.stdout) as { servers: JsonServer[]; findings: JsonFinding[] };
     const byName = new Map(out.servers.map((s) => [s.name, s]));
@@ -151,8 +149,6 @@ describe('mcp check', () => {
         return ['mcp-down', `base/mcp/${name}.yml`, remote ? 2 : 1, remote ? 6 : 10]; // the url: or command: value
       }),
     );
-    // the timeout is honoured and the servers were checked side by side (the whole run is about one timeout)
-    assert.ok(took < 6000, `took ${Math.round(took)} ms`);
     // the hanging server ignored SIGTERM and had a child of its own: both are gone, and so is its process group
     const { pid, child } = JSON.parse(readFileSync(pidFile, 'utf8')) as { pid: number; child: number };
     assert.equal(alive(pid), false, 'the server process was reaped');

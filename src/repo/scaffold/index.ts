@@ -3,13 +3,14 @@
  * layout"): example environments, teams, projects, workflows and CI, every
  * file commented so a newcomer learns the formats from it. Pure data: the
  * CLI decides where and how to write it.
+ *
+ * The files live as they are in `src/repo/scaffold/files/` (YAML, Markdown,
+ * a hook script with its executable bit, GitHub workflows), where editors,
+ * actionlint and Dependabot read them; build.mjs embeds them, with their
+ * modes, into a generated module. Nothing is substituted: what is in
+ * `files/` is what `init` writes.
  */
-import { baseFiles } from './base.js';
-import { ciFiles } from './ci.js';
-import { environmentFiles } from './environments.js';
-import { projectFiles } from './projects.js';
-import { repoFiles } from './repo.js';
-import { teamFiles } from './teams.js';
+import { EMBEDDED } from './embedded.js';
 import type { ScaffoldFile } from './types.js';
 
 export type { ScaffoldFile } from './types.js';
@@ -19,6 +20,5 @@ export const DEFAULT_FILE_MODE = 0o644;
 
 /** Every file of the seed repo, sorted by path (code-unit order, locale-independent). */
 export function scaffoldFiles(): ScaffoldFile[] {
-  const files = [...repoFiles(), ...baseFiles(), ...environmentFiles(), ...teamFiles(), ...projectFiles(), ...ciFiles()];
-  return files.map((f) => ({ ...f })).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return EMBEDDED.map((f) => (f.mode === DEFAULT_FILE_MODE ? { path: f.path, content: f.content } : { path: f.path, content: f.content, mode: f.mode }));
 }

@@ -1,7 +1,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { lstatSync, readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseDocument, type ScalarTag } from 'yaml';
-import { scaffoldFiles, type ScaffoldFile } from './index.js';
+import { DEFAULT_FILE_MODE, scaffoldFiles, type ScaffoldFile } from './index.js';
+
+/** src/repo/scaffold/files/ of the source tree (this test runs from dist/src/repo/scaffold/). */
+const FILES_DIR = fileURLToPath(new URL('../../../../src/repo/scaffold/files/', import.meta.url));
 
 /** A value carried by one of our tags (`!delete`, `!secret`, `!encrypted`). */
 class Tagged {
@@ -151,6 +157,30 @@ const repoSettings = () => doc('claude-env.yml');
 const access = () => doc('access.yml');
 
 describe('scaffoldFiles', () => {
+  it('are the plain files of src/repo/scaffold/files, byte for byte, with their modes (as git records them)', () => {
+    const onDisk: Array<{ path: string; bytes: Buffer; mode: number }> = [];
+    const walk = (dir: string): void => {
+      for (const name of readdirSync(dir)) {
+        const path = join(dir, name);
+        const stat = lstatSync(path);
+        if (stat.isDirectory()) walk(path);
+        else onDisk.push({ path: relative(FILES_DIR, path).split('\\').join('/'), bytes: readFileSync(path), mode: stat.mode & 0o111 ? 0o755 : 0o644 });
+      }
+    };
+    walk(FILES_DIR);
+    onDisk.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    assert.ok(onDisk.length > 50);
+    const embedded = scaffoldFiles();
+    assert.deepEqual(
+      embedded.map((f) => f.path),
+      onDisk.map((f) => f.path),
+    );
+    for (const [i, f] of embedded.entries()) {
+      assert.ok(Buffer.from(f.content, 'utf8').equals(onDisk[i]!.bytes), `${f.path}: the same bytes`);
+      assert.equal(f.mode ?? DEFAULT_FILE_MODE, onDisk[i]!.mode, `${f.path}: the same mode`);
+    }
+  });
+
   it('writes the SPEC.md seed layout', () => {
     const want = [
       'claude-env.yml',
