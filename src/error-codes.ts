@@ -46,6 +46,8 @@ const ERRORS = {
   'identity-exists': conflict,
   'member-exists': conflict,
   'not-empty': conflict,
+  // a machine file claude-env merges into is not JSON: written over, Claude Code would reset it
+  'unparsable-file': conflict,
   'lock-held': locked,
   // config the command refuses to decide on
   'access-policy': unusable,
@@ -60,6 +62,8 @@ const ERRORS = {
   // the machine, git or claude-env itself failed
   'lock-failed': failed,
   'write-failed': failed,
+  // a write through a read-only System (the post-apply check, a dry run's reader): a bug, never the user's input
+  'read-only-write': failed,
   'apply-check-failed': failed,
   'remediate-check-failed': failed,
   'restore-point-corrupt': failed,
