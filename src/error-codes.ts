@@ -108,6 +108,11 @@ export function exitCodeOf(code: string): ExitCode {
   return entry(code).exit;
 }
 
+/** Whether errors of this code are findings about the config (a rule's id, or config that may not be written), not a failure of the call. */
+export function isFindingCode(code: string): boolean {
+  return entry(code) === finding;
+}
+
 /** The HTTP status the controller answers for an error with this code (500 for a code not in the table). */
 export function httpStatusOf(code: string): ErrorCodeEntry['http'] {
   return entry(code).http;

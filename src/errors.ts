@@ -6,7 +6,6 @@
  * code through the one table in `error-codes.ts` (the controller will turn
  * the same code into an HTTP status).
  */
-import { exitCodeOf } from './error-codes.js';
 
 /** 0 ok / nothing found; 1 findings or denial; 2 usage or operational error (SPEC.md). */
 export type ExitCode = 0 | 1 | 2;
@@ -21,12 +20,6 @@ export interface ErrorLocation {
 }
 
 export interface ClaudeEnvErrorOptions extends ErrorLocation {
-  /**
-   * @deprecated Ignored: the exit code comes from `code` (error-codes.ts).
-   * Still accepted so that call sites written before the table compile;
-   * `scripts/drop-exitcode.mjs` removes them.
-   */
-  exitCode?: ExitCode;
   cause?: unknown;
   /** Extra lines shown under the message (for example, what does exist). */
   hint?: string;
@@ -47,11 +40,6 @@ export class ClaudeEnvError extends Error {
     if (options.line !== undefined) this.line = options.line;
     if (options.column !== undefined) this.column = options.column;
     if (options.hint !== undefined) this.hint = options.hint;
-  }
-
-  /** The exit code of this error's code (error-codes.ts): the same for every error of a code. */
-  get exitCode(): ExitCode {
-    return exitCodeOf(this.code);
   }
 
   /** `file:line:col  code  message`, like a compiler. */

@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { resolve, sep } from 'node:path';
 import fc from 'fast-check';
 import { ClaudeEnvError } from './errors.js';
+import { exitCodeOf } from './error-codes.js';
 import { agentFile, commandFile, overlayFile, repoEntryProblem } from './paths.js';
 import { configDirOf, outputLocation, outputPlace, type ClaudeLocations } from './apply/paths.js';
 import { Tree } from './system/repo-source.js';
@@ -40,7 +41,7 @@ function made(make: () => string): string | undefined {
   } catch (err) {
     assert.ok(err instanceof ClaudeEnvError, String(err));
     assert.equal(err.code, 'unsafe-path');
-    assert.equal(err.exitCode, 1);
+    assert.equal(exitCodeOf(err.code), 1);
     assert.doesNotMatch(err.message, /[\u0000-\u001f\u007f-\u009f]/, 'the message holds no raw control character');
     return undefined;
   }

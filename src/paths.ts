@@ -10,7 +10,7 @@
  * The checks say only what is unsafe; what is well named is the schema's
  * business (src/schema).
  */
-import { ClaudeEnvError, EXIT_FINDINGS } from './errors.js';
+import { ClaudeEnvError } from './errors.js';
 import type { HomePath } from './vocabulary.js';
 
 /** Longest file or folder name, in UTF-8 bytes (ext4, APFS, NTFS all stop at 255). */
@@ -95,7 +95,6 @@ export function overlayPathProblem(path: string): string | undefined {
 /** The error of a name that cannot become a path: exit 1, like a finding, naming the file it came from when known. */
 export function unsafePath(what: string, name: string, problem: string, file?: string): ClaudeEnvError {
   return new ClaudeEnvError('unsafe-path', `${what} ${shown(name)} ${problem}: it cannot become a file name, so nothing is written`, {
-    exitCode: EXIT_FINDINGS,
     ...(file !== undefined ? { file: shownPath(file) } : {}),
   });
 }

@@ -10,7 +10,8 @@
  *
  * And `codeowners`: CODEOWNERS from access.yml and the members of a repo.
  */
-import { ClaudeEnvError, EXIT_USAGE } from '../errors.js';
+import { ClaudeEnvError } from '../errors.js';
+import { isFindingCode } from '../error-codes.js';
 import { openRevisions, type Revisions } from '../impact/run.js';
 import { computeImpact } from '../impact/impact.js';
 import { Repo } from '../repo/repo.js';
@@ -83,7 +84,8 @@ async function executableReport(
   try {
     return executableChanges(computeImpact(r.baseRepo, r.headRepo, r.changes), r.baseRepo, r.headRepo, reason);
   } catch (err) {
-    if (!(err instanceof ClaudeEnvError) || err.exitCode === EXIT_USAGE) throw err;
+    // A finding (a layer that does not render) leaves the executable content unknown; a failure of the call is thrown.
+    if (!(err instanceof ClaudeEnvError) || !isFindingCode(err.code)) throw err;
     return { targets: [], unknown: unknownReason(err), reason };
   }
 }

@@ -5,7 +5,7 @@
  * this machine. Loaded by the commands that write only: ajv, the rules and
  * the secret resolvers stay off drift's path.
  */
-import { ClaudeEnvError, EXIT_FINDINGS, formatLocation } from '../errors.js';
+import { ClaudeEnvError, formatLocation } from '../errors.js';
 import { admittedOutputs, type Admitted, type RenderOptions } from '../render/index.js';
 import type { Output } from '../render/outputs.js';
 import type { Repo } from '../repo/repo.js';
@@ -30,7 +30,6 @@ export function refused(target: string, findings: readonly Finding[]): ClaudeEnv
     file: f.file,
     line: f.line,
     column: f.column,
-    exitCode: EXIT_FINDINGS,
     hint: [...findingLines(findings), 'nothing was changed; `claude-env validate` shows every finding of the repo'].join('\n'),
   });
 }

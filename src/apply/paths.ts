@@ -5,7 +5,7 @@
  * `<config dir>/.config.json` is read instead of `.claude.json`.
  */
 import { resolve, sep } from 'node:path';
-import { ClaudeEnvError, EXIT_FINDINGS, EXIT_USAGE } from '../errors.js';
+import { ClaudeEnvError } from '../errors.js';
 import { checkedOutputPath, relativePathProblem, shown } from '../paths.js';
 
 export interface ClaudeLocations {
@@ -44,11 +44,11 @@ export interface OutputPlace {
 export function outputPlace(loc: ClaudeLocations, homePath: string): OutputPlace {
   checkedOutputPath(homePath);
   if (homePath.startsWith(PROJECT_PREFIX)) {
-    if (loc.projectDir === undefined) throw new ClaudeEnvError('usage', `${homePath} is a project file: give --project-dir DIR`, { exitCode: EXIT_USAGE });
+    if (loc.projectDir === undefined) throw new ClaudeEnvError('usage', `${homePath} is a project file: give --project-dir DIR`);
     return { root: loc.projectDir, rel: homePath.slice(PROJECT_PREFIX.length) };
   }
   if (homePath.startsWith(MANAGED_PREFIX)) {
-    if (loc.managedDir === undefined) throw new ClaudeEnvError('usage', `${homePath} is a managed settings file: give --managed DIR`, { exitCode: EXIT_USAGE });
+    if (loc.managedDir === undefined) throw new ClaudeEnvError('usage', `${homePath} is a managed settings file: give --managed DIR`);
     return { root: loc.managedDir, rel: homePath.slice(MANAGED_PREFIX.length) };
   }
   if (homePath === '.claude.json') {
@@ -76,7 +76,7 @@ export function insideRoot(root: string, rel: string): string {
   const base = resolve(root);
   const full = resolve(abs);
   if (problem !== undefined || !full.startsWith(base.endsWith(sep) ? base : `${base}${sep}`)) {
-    throw new ClaudeEnvError('unsafe-path', `${shown(rel)} ${problem ?? 'leads out of its folder'}: claude-env writes only under ${root}, so nothing is written`, { exitCode: EXIT_FINDINGS });
+    throw new ClaudeEnvError('unsafe-path', `${shown(rel)} ${problem ?? 'leads out of its folder'}: claude-env writes only under ${root}, so nothing is written`);
   }
   return abs;
 }

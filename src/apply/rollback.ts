@@ -6,7 +6,7 @@
  * `rollbackTo`). Claude Code's lock on `.claude.json` is held from the read
  * that saves it to the write, when the restore point has it.
  */
-import { ClaudeEnvError, EXIT_USAGE } from '../errors.js';
+import { ClaudeEnvError } from '../errors.js';
 import type { RestorePoint, StateStore } from '../state/store.js';
 import type { ClaudeLocations } from './paths.js';
 import { filesNow, linkGuardOf, recover, recoverUnderLock, rollbackTo, underClaudeLock, writeGuard, type RolledBackFile } from './switch.js';
@@ -41,7 +41,7 @@ export async function runRollback(input: RollbackInput): Promise<RollbackResult>
     await recover(store, { waitMs: input.claudeWaitMs });
     const all = await store.listRestorePoints();
     const id = input.to ?? all[all.length - 1]?.id;
-    if (!id) throw new ClaudeEnvError('no-restore-point', 'there is no restore point to roll back to', { exitCode: EXIT_USAGE });
+    if (!id) throw new ClaudeEnvError('no-restore-point', 'there is no restore point to roll back to');
     const point = await store.readRestorePoint(id);
     const claudeJson = point.files.find((f) => f.path === '.claude.json')?.abs;
     return await underClaudeLock(claudeJson, { waitMs: input.claudeWaitMs }, async () => {

@@ -11,7 +11,7 @@
  * `diff` is the dry run's record beside the machine (apply/diff.ts): one
  * piece of code decides the bytes of every output file.
  */
-import { ClaudeEnvError, EXIT_USAGE } from '../errors.js';
+import { ClaudeEnvError } from '../errors.js';
 import type { Output } from '../render/outputs.js';
 import { withLastWrites } from '../state/last-writes.js';
 import type { LockOptions } from '../state/lock.js';
@@ -145,7 +145,7 @@ function writeFailed(err: unknown, changes: readonly FileChange[]): ClaudeEnvErr
   const e = err as NodeJS.ErrnoException;
   const named = typeof e.path === 'string' ? targetOfTemp(e.path) : changes.find((c) => e.message?.includes(c.abs))?.abs;
   const reason = e.code === 'EEXIST' || e.code === 'ENOTDIR' ? 'a file is in the way of a folder' : (e.code ?? e.message);
-  return new ClaudeEnvError('write-failed', `cannot write ${named ?? 'an output'}: ${reason}; nothing was changed`, { ...(named ? { file: named } : {}), exitCode: EXIT_USAGE, cause: err });
+  return new ClaudeEnvError('write-failed', `cannot write ${named ?? 'an output'}: ${reason}; nothing was changed`, { ...(named ? { file: named } : {}), cause: err });
 }
 
 export async function runApply(opts: ApplyOptions): Promise<ApplyResult> {
@@ -190,7 +190,7 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyResult> {
       const problem = await postApplyCheck(sys, changes);
       if (problem) {
         await rollbackTo(store, await store.readRestorePoint(restorePoint), 'post-apply check failed', { exact: true, guard });
-        throw new ClaudeEnvError('apply-check-failed', `${problem}; every file was put back as it was`, { exitCode: EXIT_USAGE });
+        throw new ClaudeEnvError('apply-check-failed', `${problem}; every file was put back as it was`);
       }
       await store.audit({
         event: 'apply',

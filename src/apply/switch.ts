@@ -13,7 +13,7 @@
  * takes it itself unless its caller holds it.
  */
 import { basename, dirname, join } from 'node:path';
-import { ClaudeEnvError, EXIT_FINDINGS } from '../errors.js';
+import { ClaudeEnvError } from '../errors.js';
 import { sha256 } from '../provenance/hash.js';
 import { SHARED_KINDS, UnparsableFileError, takeBackClaudeMd, takeBackMcpServers, takeBackSettingsJson, type TakenBack } from '../render/shared-files.js';
 import { withLastWrites } from '../state/last-writes.js';
@@ -44,7 +44,7 @@ export type WriteGuard = (change: { readonly path: string; readonly abs: string 
 export function writeGuard(loc: ClaudeLocations, links: LinkGuard): WriteGuard {
   return async (c) => {
     const problem = await linkProblem(loc, links, c.path, c.abs);
-    if (problem !== undefined) throw new ClaudeEnvError('unsafe-path', `${c.abs} ${problem}; nothing was changed`, { file: c.abs, exitCode: EXIT_FINDINGS });
+    if (problem !== undefined) throw new ClaudeEnvError('unsafe-path', `${c.abs} ${problem}; nothing was changed`, { file: c.abs });
   };
 }
 

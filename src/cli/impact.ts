@@ -5,7 +5,7 @@
  * defaults to HEAD (a commit: uncommitted edits are not part of a change).
  * Exit 0 when it ran (impact is a report), 2 for a bad revision or flag.
  */
-import { ClaudeEnvError, EXIT_OK, EXIT_USAGE, type ExitCode } from '../errors.js';
+import { ClaudeEnvError, EXIT_OK, type ExitCode } from '../errors.js';
 import { gitReader } from '../history/git.js';
 import { OutputDiffs } from '../impact/impact.js';
 import { impactJson, impactText } from '../impact/report.js';
@@ -28,7 +28,7 @@ interface ImpactOptions {
 }
 
 export async function run(io: CliIO, opts: ImpactOptions): Promise<ExitCode> {
-  if (!opts.base) throw new ClaudeEnvError('usage', 'impact needs --base REV (the revision the change starts from)', { exitCode: EXIT_USAGE, hint: 'for example: claude-env impact --base main --head my-branch' });
+  if (!opts.base) throw new ClaudeEnvError('usage', 'impact needs --base REV (the revision the change starts from)', { hint: 'for example: claude-env impact --base main --head my-branch' });
   const limit = parseLimit(opts.limit);
   const filter = targetFilter(opts);
   const bar = progress(io, 'rendering');
@@ -43,7 +43,7 @@ export async function run(io: CliIO, opts: ImpactOptions): Promise<ExitCode> {
 
 function parseLimit(v: string | undefined): number {
   if (v === undefined) return DEFAULT_LIMIT;
-  if (!/^\d+$/.test(v)) throw new ClaudeEnvError('usage', `--limit must be a whole number (0 for no limit), got "${v}"`, { exitCode: EXIT_USAGE });
+  if (!/^\d+$/.test(v)) throw new ClaudeEnvError('usage', `--limit must be a whole number (0 for no limit), got "${v}"`);
   return Number(v);
 }
 
@@ -53,7 +53,7 @@ function targetFilter(opts: ImpactOptions): Partial<Target> {
   if (opts.target !== undefined) {
     const parts = opts.target.split('/');
     if (parts.length < 3 || parts.length > 4 || parts.some((p) => p === '')) {
-      throw new ClaudeEnvError('usage', `--target must be env/team/user or env/team/user/project, got "${opts.target}"`, { exitCode: EXIT_USAGE });
+      throw new ClaudeEnvError('usage', `--target must be env/team/user or env/team/user/project, got "${opts.target}"`);
     }
     out.env = parts[0]!;
     out.team = parts[1]!;
@@ -63,7 +63,7 @@ function targetFilter(opts: ImpactOptions): Partial<Target> {
   for (const k of ['env', 'team', 'project', 'user'] as const) {
     const v = opts[k];
     if (v === undefined) continue;
-    if (out[k] !== undefined && out[k] !== v) throw new ClaudeEnvError('usage', `--${k} ${v} contradicts --target ${opts.target}`, { exitCode: EXIT_USAGE });
+    if (out[k] !== undefined && out[k] !== v) throw new ClaudeEnvError('usage', `--${k} ${v} contradicts --target ${opts.target}`);
     out[k] = v;
   }
   return out;

@@ -4,7 +4,7 @@
  * `expect` block (src/mcp/online.ts). Exit 1 when a server is down or an
  * expectation is unmet.
  */
-import { ClaudeEnvError, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, type ExitCode } from '../errors.js';
+import { ClaudeEnvError, EXIT_FINDINGS, EXIT_OK, type ExitCode } from '../errors.js';
 import { describeTarget, openTarget, type TargetOptions } from './context.js';
 import { printJson, type CliIO } from './io.js';
 
@@ -17,7 +17,7 @@ export interface OnlineFlags {
 const positive = (name: string, v: string | undefined): number | undefined => {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new ClaudeEnvError('usage', `--${name} must be a whole number above 0 (got "${v}")`, { exitCode: EXIT_USAGE });
+  if (!Number.isInteger(n) || n <= 0) throw new ClaudeEnvError('usage', `--${name} must be a whole number above 0 (got "${v}")`);
   return n;
 };
 
@@ -30,7 +30,7 @@ export function onlineOptions(io: CliIO, opts: OnlineFlags): { env: CliIO['env']
 
 export async function run(io: CliIO, opts: TargetOptions & OnlineFlags & { json?: boolean; server?: string }, args: string[]): Promise<ExitCode> {
   if (args[0] !== 'check') {
-    throw new ClaudeEnvError('usage', args[0] === undefined ? 'mcp needs a subcommand' : `unknown mcp subcommand "${args[0]}"`, { exitCode: EXIT_USAGE, hint: 'usage: claude-env mcp check [--server NAME] [--timeout MS] [--concurrency N] [--json]' });
+    throw new ClaudeEnvError('usage', args[0] === undefined ? 'mcp needs a subcommand' : `unknown mcp subcommand "${args[0]}"`, { hint: 'usage: claude-env mcp check [--server NAME] [--timeout MS] [--concurrency N] [--json]' });
   }
   const online = onlineOptions(io, opts);
   const { repo, target, extra } = openTarget(io, opts);

@@ -5,7 +5,7 @@
  * the last step). Push the new branch and open a pull request for review
  * (`claude-env access check` and `impact` judge it like any change).
  */
-import { ClaudeEnvError, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, type ExitCode } from '../errors.js';
+import { ClaudeEnvError, EXIT_FINDINGS, EXIT_OK, type ExitCode } from '../errors.js';
 import { BY_HAND_MINUTES, onboard } from '../onboard/run.js';
 import { applyReport, applyTarget, applyText } from './apply.js';
 import { describeTarget, homeDir, repoDir } from './context.js';
@@ -23,7 +23,7 @@ interface OnboardOptions {
 }
 
 function usage(message: string, hint?: string): ClaudeEnvError {
-  return new ClaudeEnvError('usage', message, { exitCode: EXIT_USAGE, ...(hint ? { hint } : {}) });
+  return new ClaudeEnvError('usage', message, { ...(hint ? { hint } : {}) });
 }
 
 export async function run(io: CliIO, opts: OnboardOptions, args: string[]): Promise<ExitCode> {

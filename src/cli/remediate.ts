@@ -7,7 +7,7 @@
 import { admittedOrRefused, writableOutputs } from '../apply/outputs.js';
 import { hasManagedDrift } from '../drift/compare.js';
 import type { PlanStep } from '../drift/types.js';
-import { ClaudeEnvError, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, type ExitCode } from '../errors.js';
+import { ClaudeEnvError, EXIT_FINDINGS, EXIT_OK, type ExitCode } from '../errors.js';
 import { runRemediate } from '../remediate/run.js';
 import { commandLayers } from '../validate/trust.js';
 import { describeTarget, type TargetOptions } from './context.js';
@@ -27,8 +27,8 @@ const stepLine = (s: PlanStep): string => `${s.severity.padEnd(8)} ${s.path} (${
 
 export async function run(io: CliIO, opts: RemediateOptions): Promise<ExitCode> {
   const max = opts.maxFixes === undefined ? 10 : Number(opts.maxFixes);
-  if (!Number.isInteger(max) || max < 0) throw new ClaudeEnvError('usage', `--max-fixes needs a whole number (got "${opts.maxFixes}")`, { exitCode: EXIT_USAGE });
-  if (opts.include !== undefined && opts.include !== 'medium') throw new ClaudeEnvError('usage', `--include takes only "medium" (got "${opts.include}")`, { exitCode: EXIT_USAGE });
+  if (!Number.isInteger(max) || max < 0) throw new ClaudeEnvError('usage', `--max-fixes needs a whole number (got "${opts.maxFixes}")`);
+  if (opts.include !== undefined && opts.include !== 'medium') throw new ClaudeEnvError('usage', `--include takes only "medium" (got "${opts.include}")`);
   // remediate writes: the outputs pass the same checks as apply's.
   const view = await machineView(io, opts, 'remediate', (repo, target, render) => admittedOrRefused(repo, target, describeTarget(target), { ...render, extra: [...render.extra] }));
   const r = await runRemediate({

@@ -5,7 +5,7 @@
  */
 import { resolve } from 'node:path';
 import { yamlLib } from '../repo/yaml.js';
-import { ClaudeEnvError, EXIT_OK, EXIT_USAGE, formatLocation, type ExitCode } from '../errors.js';
+import { ClaudeEnvError, EXIT_OK, formatLocation, type ExitCode } from '../errors.js';
 import { toPlain } from '../provenance/tree.js';
 import { renderTarget } from '../render/index.js';
 import { renderEach, targetsOf, treeFiles } from '../render/all.js';
@@ -30,7 +30,7 @@ interface RenderOptions extends TargetOptions {
 export async function run(io: CliIO, opts: RenderOptions): Promise<ExitCode> {
   const repo = openRepo(io, opts);
   if (opts.all) return renderAll(io, repo, opts);
-  if (opts.out) throw new ClaudeEnvError('usage', '--out is for --all; a single target prints to stdout', { exitCode: EXIT_USAGE });
+  if (opts.out) throw new ClaudeEnvError('usage', '--out is for --all; a single target prints to stdout');
   const target = resolveTarget(io, repo, opts);
   const r = renderTarget(repo, target, { extra: localLayer(io, opts), projectMcp: opts.projectDir !== undefined, managed: opts.managed !== undefined });
   warn(io, r.findings);
@@ -57,7 +57,7 @@ function warn(io: CliIO, findings: readonly Finding[]): void {
 
 async function renderAll(io: CliIO, repo: Repo, opts: RenderOptions): Promise<ExitCode> {
   if (!opts.out && !(opts.json || opts.format === 'json')) {
-    throw new ClaudeEnvError('usage', 'render --all needs --out DIR (or --json for JSON lines on stdout)', { exitCode: EXIT_USAGE });
+    throw new ClaudeEnvError('usage', 'render --all needs --out DIR (or --json for JSON lines on stdout)');
   }
   const targets = targetsOf(repo, { ...(opts.env !== undefined ? { env: opts.env } : {}), ...(opts.team !== undefined ? { team: opts.team } : {}) });
   const out = opts.out ? resolve(io.cwd, opts.out) : undefined;

@@ -10,7 +10,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ClaudeEnvError, EXIT_OK, EXIT_USAGE, type ExitCode } from '../errors.js';
+import { ClaudeEnvError, EXIT_OK, type ExitCode } from '../errors.js';
 import { ageRecipients } from '../repo/settings.js';
 import { decrypt, encrypt, parseIdentities } from '../secrets/age.js';
 import { armorOf, encryptedYaml } from '../secrets/armor.js';
@@ -31,10 +31,10 @@ async function input(io: CliIO, opts: SecretOptions): Promise<string> {
     try {
       return readFileSync(path, 'utf8');
     } catch (err) {
-      throw new ClaudeEnvError('unreadable', `cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { file: path, exitCode: EXIT_USAGE });
+      throw new ClaudeEnvError('unreadable', `cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { file: path });
     }
   }
-  if (!io.stdin) throw new ClaudeEnvError('usage', 'give the value on stdin or with --file FILE', { exitCode: EXIT_USAGE });
+  if (!io.stdin) throw new ClaudeEnvError('usage', 'give the value on stdin or with --file FILE');
   return io.stdin.read();
 }
 
@@ -52,7 +52,7 @@ function recipientsOf(io: CliIO, opts: SecretOptions): string[] {
 
 export async function run(io: CliIO, opts: SecretOptions, args: string[]): Promise<ExitCode> {
   const [action, extra] = args;
-  if (extra !== undefined) throw new ClaudeEnvError('usage', 'a value on the command line is visible to every process on the machine: give it on stdin or with --file FILE', { exitCode: EXIT_USAGE });
+  if (extra !== undefined) throw new ClaudeEnvError('usage', 'a value on the command line is visible to every process on the machine: give it on stdin or with --file FILE');
   if (action === 'encrypt') {
     const recipients = recipientsOf(io, opts);
     const armored = await encrypt((await input(io, opts)).replace(/\r?\n$/, ''), recipients);
@@ -62,12 +62,12 @@ export async function run(io: CliIO, opts: SecretOptions, args: string[]): Promi
   }
   if (action === 'decrypt') {
     const file = opts.identity ?? io.env['CLAUDE_ENV_AGE_IDENTITY'];
-    if (!file) throw new ClaudeEnvError('age-identity', 'no age identity: pass --identity FILE or set $CLAUDE_ENV_AGE_IDENTITY', { exitCode: EXIT_USAGE });
+    if (!file) throw new ClaudeEnvError('age-identity', 'no age identity: pass --identity FILE or set $CLAUDE_ENV_AGE_IDENTITY');
     const path = resolve(io.cwd, file);
     const value = await decrypt(armorOf(await input(io, opts)), parseIdentities(readIdentityText(path), path), 'cannot decrypt the value');
     if (opts.json) printJson(io, { value });
     else io.stdout.write(`${value}\n`);
     return EXIT_OK;
   }
-  throw new ClaudeEnvError('usage', action === undefined ? 'secret needs an action: encrypt or decrypt' : `unknown secret action "${action}": encrypt or decrypt`, { exitCode: EXIT_USAGE });
+  throw new ClaudeEnvError('usage', action === undefined ? 'secret needs an action: encrypt or decrypt' : `unknown secret action "${action}": encrypt or decrypt`);
 }

@@ -1,5 +1,5 @@
 /** `--wait SECONDS`: how long a command that changes the machine waits for another claude-env to finish. */
-import { ClaudeEnvError, EXIT_USAGE } from '../errors.js';
+import { ClaudeEnvError } from '../errors.js';
 
 /** An hour: longer than any apply, short enough that a mistyped value never leaves a command waiting for days. */
 export const MAX_WAIT_SECONDS = 3600;
@@ -10,7 +10,7 @@ export function parseWait(value: unknown): number {
   const text = String(value).trim();
   const seconds = /^\d+(\.\d+)?$/.test(text) ? Number(text) : Number.NaN;
   if (!(seconds >= 0 && seconds <= MAX_WAIT_SECONDS)) {
-    throw new ClaudeEnvError('usage', `--wait must be a number of seconds from 0 to ${MAX_WAIT_SECONDS} (got "${String(value)}")`, { exitCode: EXIT_USAGE });
+    throw new ClaudeEnvError('usage', `--wait must be a number of seconds from 0 to ${MAX_WAIT_SECONDS} (got "${String(value)}")`);
   }
   return Math.round(seconds * 1000);
 }

@@ -15,7 +15,7 @@
  *      records the machine identity).
  * The current branch, index and working tree stay as they were.
  */
-import { ClaudeEnvError, EXIT_FINDINGS } from '../errors.js';
+import { ClaudeEnvError } from '../errors.js';
 import { isMap } from '../provenance/tree.js';
 import { addMemberText } from '../repo/members-edit.js';
 import { Repo, listNames } from '../repo/repo.js';
@@ -153,7 +153,6 @@ export async function onboard<A>(req: OnboardRequest, env: NodeJS.ProcessEnv, ap
       file: f.file,
       line: f.line,
       column: f.column,
-      exitCode: EXIT_FINDINGS,
       hint: `${errors.length} error(s); nothing was changed (run \`claude-env validate\` for all findings)`,
     });
   }

@@ -13,7 +13,7 @@ import { outputLocation } from '../apply/paths.js';
 import { planOnMachine } from '../apply/run.js';
 import { compareDrift, severityRulesOf } from '../drift/compare.js';
 import type { DriftReport, MachineState, PlanStep } from '../drift/types.js';
-import { ClaudeEnvError, EXIT_USAGE } from '../errors.js';
+import { ClaudeEnvError } from '../errors.js';
 import type { Output } from '../render/outputs.js';
 import { secretCheckOf } from '../secrets/outputs.js';
 import { withLastWrites } from '../state/last-writes.js';
@@ -97,7 +97,7 @@ async function fixAll(input: RemediateInput, before: DriftReport, steps: readonl
     if (bad !== undefined) {
       await rollbackTo(view.store, await view.store.readRestorePoint(restorePoint), `remediate: ${step.path} did not hold`, { exact: true, guard });
       const what = bad === itemKey(step) ? `${step.path} still drifts after its fix` : `the fix of ${step.path} left ${step.file} drifting (${bad.split('\0')[1]})`;
-      throw new ClaudeEnvError('remediate-check-failed', `${what}; every file was put back as it was (restore point ${restorePoint})`, { file: step.file, exitCode: EXIT_USAGE });
+      throw new ClaudeEnvError('remediate-check-failed', `${what}; every file was put back as it was (restore point ${restorePoint})`, { file: step.file });
     }
     done.add(itemKey(step));
     fixed.push(step);

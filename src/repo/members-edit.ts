@@ -7,7 +7,7 @@
  * re-space flow collections and comments; it is used only for a file whose
  * list is itself written in flow style (`[...]`).
  */
-import { ClaudeEnvError, EXIT_FINDINGS } from '../errors.js';
+import { ClaudeEnvError } from '../errors.js';
 import { PACKAGE_YAML, parseAst, type Yaml, type YamlModule } from './yaml.js';
 
 export interface NewMember {
@@ -38,7 +38,7 @@ export function addMemberText(text: string | undefined, file: string, m: NewMemb
   const err = doc.errors[0];
   if (err) {
     const pos = lines.linePos(err.pos[0]);
-    throw new ClaudeEnvError('yaml-syntax', `cannot add a member: ${err.message.split('\n')[0]}`, { file, line: pos.line, column: pos.col, exitCode: EXIT_FINDINGS });
+    throw new ClaudeEnvError('yaml-syntax', `cannot add a member: ${err.message.split('\n')[0]}`, { file, line: pos.line, column: pos.col });
   }
   const { isSeq, isMap } = lib;
   const contents = doc.contents;
@@ -46,7 +46,7 @@ export function addMemberText(text: string | undefined, file: string, m: NewMemb
   if (contents === null || (isSeq(contents) && contents.items.length === 0 && !contents.flow)) return `${withNewline}- ${flowEntry(lib, m)}\n`;
   if (!isSeq(contents)) {
     const pos = lines.linePos(contents.range?.[0] ?? 0);
-    throw new ClaudeEnvError('members-shape', 'cannot add a member: the file is not a list of members', { file, line: pos.line, column: pos.col, exitCode: EXIT_FINDINGS });
+    throw new ClaudeEnvError('members-shape', 'cannot add a member: the file is not a list of members', { file, line: pos.line, column: pos.col });
   }
   if (contents.flow) {
     contents.items.push(doc.createNode(plainEntry(m)));
@@ -75,7 +75,7 @@ export function addMemberText(text: string | undefined, file: string, m: NewMemb
   const items = again.toJS() as unknown[];
   const old = doc.toJS() as unknown[];
   if (again.errors.length > 0 || !Array.isArray(items) || items.length !== old.length + 1 || JSON.stringify(items[items.length - 1]) !== JSON.stringify(plainEntry(m))) {
-    throw new ClaudeEnvError('members-edit', 'cannot add the member without rewriting the file: its layout is unusual; add the entry by hand', { file, exitCode: EXIT_FINDINGS });
+    throw new ClaudeEnvError('members-edit', 'cannot add the member without rewriting the file: its layout is unusual; add the entry by hand', { file });
   }
   return out;
 }

@@ -4,7 +4,7 @@
  * repo settings, the members of each team, the layer chain of a target and
  * the repo's targets.
  */
-import { ClaudeEnvError, EXIT_FINDINGS, EXIT_USAGE } from '../errors.js';
+import { ClaudeEnvError } from '../errors.js';
 import { originAt, setOrigins, isMap, toPlain, type LayerMap, type LayerValue } from '../provenance/tree.js';
 import type { Finding, LayerName, Origin, RepoPath, Target } from '../vocabulary.js';
 import { DEFAULT_ENVIRONMENTS, LAYER_DOCUMENTS, isYamlPath, layerFolder, placeOf, type DocumentPlace } from './layout.js';
@@ -135,7 +135,6 @@ export class Repo {
       const refused = this.refusedUnder((p) => p === 'claude-env.yml');
       if (refused.length > 0) throw chainErrorToThrow(refused);
       throw new ClaudeEnvError('not-config-repo', `${source.description} is not a claude-env config repo: it has no claude-env.yml`, {
-        exitCode: EXIT_USAGE,
         hint: 'run `claude-env init DIR` to create one, or pass --repo DIR',
       });
     }
@@ -442,12 +441,12 @@ export class Repo {
    */
   resolveTarget(t: Partial<Target>): Target {
     const envs = this.settings.environments;
-    if (!t.env) throw new ClaudeEnvError('unknown-target', 'no environment given', { exitCode: EXIT_USAGE, hint: `pass --env (one of: ${listNames(envs)}) or set the machine identity` });
-    if (!envs.includes(t.env)) throw new ClaudeEnvError('unknown-target', `unknown environment "${t.env}"`, { exitCode: EXIT_USAGE, hint: `environments: ${listNames(envs)}` });
+    if (!t.env) throw new ClaudeEnvError('unknown-target', 'no environment given', { hint: `pass --env (one of: ${listNames(envs)}) or set the machine identity` });
+    if (!envs.includes(t.env)) throw new ClaudeEnvError('unknown-target', `unknown environment "${t.env}"`, { hint: `environments: ${listNames(envs)}` });
     let team = t.team;
     if (team !== undefined && !this.hasSubdir('teams', team)) {
       this.throwIfRefused(`teams/${team}`);
-      throw new ClaudeEnvError('unknown-target', `unknown team "${team}"`, { exitCode: EXIT_USAGE, hint: `teams: ${listNames(this.teams())}` });
+      throw new ClaudeEnvError('unknown-target', `unknown team "${team}"`, { hint: `teams: ${listNames(this.teams())}` });
     }
     if (t.user !== undefined) {
       // A user is found in the members lists: one the source refused (a link) is that finding, not "unknown user".
@@ -458,20 +457,19 @@ export class Repo {
       if (team === undefined) {
         const teams = this.teamsOf(t.user);
         if (teams.length === 0) membersRefused();
-        if (teams.length === 0) throw new ClaudeEnvError('unknown-target', `unknown user "${t.user}": not a member of any team`, { exitCode: EXIT_USAGE, hint: 'members are listed in teams/<team>/members.yml' });
-        if (teams.length > 1) throw new ClaudeEnvError('unknown-target', `user "${t.user}" is in several teams; pass --team`, { exitCode: EXIT_USAGE, hint: `teams: ${listNames(teams)}` });
+        if (teams.length === 0) throw new ClaudeEnvError('unknown-target', `unknown user "${t.user}": not a member of any team`, { hint: 'members are listed in teams/<team>/members.yml' });
+        if (teams.length > 1) throw new ClaudeEnvError('unknown-target', `user "${t.user}" is in several teams; pass --team`, { hint: `teams: ${listNames(teams)}` });
         team = teams[0]!;
       } else if (!this.members(team).some((m) => m.user === t.user)) {
         membersRefused();
         throw new ClaudeEnvError('unknown-target', `unknown user "${t.user}" in team "${team}"`, {
-          exitCode: EXIT_USAGE,
           hint: `members of ${team}: ${listNames(this.members(team).map((m) => m.user))}`,
         });
       }
     }
     if (t.project !== undefined && !this.hasSubdir('projects', t.project)) {
       this.throwIfRefused(`projects/${t.project}`);
-      throw new ClaudeEnvError('unknown-target', `unknown project "${t.project}"`, { exitCode: EXIT_USAGE, hint: `projects: ${listNames(this.projects())}` });
+      throw new ClaudeEnvError('unknown-target', `unknown project "${t.project}"`, { hint: `projects: ${listNames(this.projects())}` });
     }
     const out: Target = { env: t.env };
     if (team !== undefined) out.team = team;
@@ -674,7 +672,6 @@ export function chainErrorToThrow(errors: readonly Finding[]): ClaudeEnvError {
     file: f.file,
     line: f.line,
     column: f.column,
-    exitCode: EXIT_FINDINGS,
     hint: errors.length > 1 ? `${errors.length - 1} more error(s); run \`claude-env validate\` for all` : 'run `claude-env validate` for all findings',
   });
 }

@@ -3,7 +3,7 @@
  * revision (src/system/repo-source.ts) or memory (tests, impact). The core
  * reads only through this port.
  */
-import { ClaudeEnvError, EXIT_USAGE } from '../errors.js';
+import { ClaudeEnvError } from '../errors.js';
 
 export interface RepoSource {
   /** Shown in messages: a directory, `dir@rev`, or `memory`. */
@@ -159,5 +159,5 @@ export function snapshotSource(description: string, files: ReadonlyMap<string, S
 
 export function unreadable(path: string, cause: unknown): ClaudeEnvError {
   const reason = cause instanceof Error ? ((cause as NodeJS.ErrnoException).code ?? cause.message) : String(cause);
-  return new ClaudeEnvError('unreadable', `cannot read ${path}: ${reason}`, { file: path, exitCode: EXIT_USAGE, cause });
+  return new ClaudeEnvError('unreadable', `cannot read ${path}: ${reason}`, { file: path, cause });
 }

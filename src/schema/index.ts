@@ -8,7 +8,7 @@
  */
 import { createRequire } from 'node:module';
 import type { Ajv, ValidateFunction } from 'ajv';
-import { ClaudeEnvError, EXIT_FINDINGS } from '../errors.js';
+import { ClaudeEnvError } from '../errors.js';
 import { toIssues, type SchemaIssue } from './issues.js';
 import { AJV_OPTIONS, sharedSchemas, shippedSchema, type SchemaKind } from './kinds.js';
 import { fileURLToPath } from 'node:url';
@@ -153,7 +153,6 @@ function compileOrgSchema(instance: Ajv, schema: object, source: string): Valida
   const invalid = (reason: string, cause?: unknown) =>
     new ClaudeEnvError('schema-invalid', `${source}: not a valid JSON Schema (draft-07): ${reason}`, {
       file: source,
-      exitCode: EXIT_FINDINGS,
       cause,
     });
   const id = (schema as { $id?: unknown }).$id;

@@ -3,7 +3,7 @@
  * library (typage, by age's author). Armored ASCII, so a value round-trips
  * with the `age` CLI (`age -d -a`, `age -e -a -r`) in both directions.
  */
-import { ClaudeEnvError, EXIT_USAGE } from '../errors.js';
+import { ClaudeEnvError } from '../errors.js';
 
 type AgeLib = typeof import('age-encryption');
 /** The library, loaded on first use: the module loader keeps it, so later calls cost a lookup. */
@@ -20,7 +20,7 @@ export function parseIdentities(text: string, file: string): string[] {
     .filter((l) => l !== '' && !l.startsWith('#'));
   const bad = ids.findIndex((l) => !IDENTITY.test(l));
   if (ids.length === 0 || bad >= 0) {
-    throw new ClaudeEnvError('age-identity', `${file} is not an age identity file (it needs AGE-SECRET-KEY-1… lines)`, { file, exitCode: EXIT_USAGE });
+    throw new ClaudeEnvError('age-identity', `${file} is not an age identity file (it needs AGE-SECRET-KEY-1… lines)`, { file });
   }
   return ids;
 }
@@ -28,10 +28,10 @@ export function parseIdentities(text: string, file: string): string[] {
 /** Encrypt to every recipient; armored, ending in a newline like `age -a`. */
 export async function encrypt(plaintext: string, recipients: readonly string[]): Promise<string> {
   if (recipients.length === 0) {
-    throw new ClaudeEnvError('age-recipient', 'no age recipients: set secrets.age.recipients in claude-env.yml (or pass --recipient)', { exitCode: EXIT_USAGE });
+    throw new ClaudeEnvError('age-recipient', 'no age recipients: set secrets.age.recipients in claude-env.yml (or pass --recipient)');
   }
   for (const r of recipients) {
-    if (!RECIPIENT.test(r)) throw new ClaudeEnvError('age-recipient', `"${r}" is not an age recipient (age1…)`, { exitCode: EXIT_USAGE });
+    if (!RECIPIENT.test(r)) throw new ClaudeEnvError('age-recipient', `"${r}" is not an age recipient (age1…)`);
   }
   const { Encrypter, armor } = await age();
   const e = new Encrypter();
@@ -49,7 +49,7 @@ export async function decrypt(armored: string, identities: readonly string[], wh
   try {
     bytes = armor.decode(armored.trim());
   } catch {
-    throw new ClaudeEnvError('secret-unresolved', `${what}: the ciphertext is damaged (not valid age armor)`, { exitCode: EXIT_USAGE });
+    throw new ClaudeEnvError('secret-unresolved', `${what}: the ciphertext is damaged (not valid age armor)`);
   }
   const d = new Decrypter();
   for (const i of identities) d.addIdentity(i);
@@ -61,7 +61,7 @@ export async function decrypt(armored: string, identities: readonly string[], wh
     throw new ClaudeEnvError(
       'secret-unresolved',
       noMatch ? `${what}: none of the given age identities can decrypt it (it was encrypted to other recipients)` : `${what}: the ciphertext is damaged and cannot be decrypted`,
-      { exitCode: EXIT_USAGE, hint: noMatch ? 'pass --identity FILE or set $CLAUDE_ENV_AGE_IDENTITY to an identity of one of the recipients in claude-env.yml' : undefined },
+      { hint: noMatch ? 'pass --identity FILE or set $CLAUDE_ENV_AGE_IDENTITY to an identity of one of the recipients in claude-env.yml' : undefined },
     );
   }
 }

@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
-import { ClaudeEnvError, EXIT_USAGE, type ErrorLocation } from '../errors.js';
+import { ClaudeEnvError, type ErrorLocation } from '../errors.js';
 import type { SecretValue } from '../provenance/tree.js';
 import { decrypt, parseIdentities } from './age.js';
 import { placeOf } from '../repo/layout.js';
@@ -42,7 +42,7 @@ export function referenceName(value: SecretValue): string {
 }
 
 function fail(value: SecretValue, where: ErrorLocation | undefined, reason: string, hint?: string): ClaudeEnvError {
-  return new ClaudeEnvError('secret-unresolved', `cannot resolve ${referenceName(value)}: ${reason}`, { ...(where ?? {}), exitCode: EXIT_USAGE, ...(hint ? { hint } : {}) });
+  return new ClaudeEnvError('secret-unresolved', `cannot resolve ${referenceName(value)}: ${reason}`, { ...(where ?? {}), ...(hint ? { hint } : {}) });
 }
 
 function expandHome(path: string, env: ResolverOptions['env']): string {
@@ -64,7 +64,7 @@ function runCommand(command: string, opts: ResolverOptions): Promise<{ code: num
 }
 
 const identityUnreadable = (path: string, err: unknown): ClaudeEnvError =>
-  new ClaudeEnvError('age-identity', `cannot read the age identity file ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { file: path, exitCode: EXIT_USAGE });
+  new ClaudeEnvError('age-identity', `cannot read the age identity file ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { file: path });
 
 /** The text of an age identity file (`--identity`, $CLAUDE_ENV_AGE_IDENTITY); an error names it. Blocking: for the CLI's `secret decrypt`. */
 export function readIdentityText(path: string): string {
@@ -139,7 +139,7 @@ export function createSecretResolver(opts: ResolverOptions): SecretResolver {
           return await decrypt(value.ref, await loadIdentities(value, where), `cannot resolve ${referenceName(value)}`);
         } catch (err) {
           if (err instanceof ClaudeEnvError && where?.file) {
-            throw new ClaudeEnvError(err.code, err.message, { ...where, exitCode: err.exitCode, ...(err.hint ? { hint: err.hint } : {}) });
+            throw new ClaudeEnvError(err.code, err.message, { ...where, ...(err.hint ? { hint: err.hint } : {}) });
           }
           throw err;
         }

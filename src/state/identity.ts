@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ClaudeEnvError, EXIT_USAGE } from '../errors.js';
+import { ClaudeEnvError } from '../errors.js';
 import { isLink, type System } from '../system/system.js';
 import type { Target } from '../vocabulary.js';
 
@@ -17,7 +17,7 @@ export function identityPath(home: string, env: NodeJS.ProcessEnv): string {
 }
 
 const unreadable = (path: string, err: unknown): ClaudeEnvError =>
-  new ClaudeEnvError('state-unreadable', `cannot read the machine identity ${path}: ${(err as NodeJS.ErrnoException).code}`, { file: path, exitCode: EXIT_USAGE, cause: err });
+  new ClaudeEnvError('state-unreadable', `cannot read the machine identity ${path}: ${(err as NodeJS.ErrnoException).code}`, { file: path, cause: err });
 
 function parseIdentity(text: string, path: string): Partial<Target> {
   try {
@@ -26,7 +26,7 @@ function parseIdentity(text: string, path: string): Partial<Target> {
     for (const k of ['env', 'team', 'project', 'user'] as const) if (typeof v[k] === 'string') out[k] = v[k] as string;
     return out;
   } catch (err) {
-    throw new ClaudeEnvError('state-corrupt', `the machine identity ${path} is not valid JSON: ${(err as Error).message}`, { file: path, exitCode: EXIT_USAGE, cause: err });
+    throw new ClaudeEnvError('state-corrupt', `the machine identity ${path} is not valid JSON: ${(err as Error).message}`, { file: path, cause: err });
   }
 }
 

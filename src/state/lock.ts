@@ -30,7 +30,7 @@
 import type { Stats } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { ClaudeEnvError, EXIT_USAGE } from '../errors.js';
+import { ClaudeEnvError } from '../errors.js';
 import * as fs from '../system/node-fs.js';
 
 export const LOCK_TIMING = Object.freeze({ garbledStaleMs: 5_000, foreignStaleMs: 60 * 60 * 1000, pollMs: 100 });
@@ -162,7 +162,6 @@ function failed(file: string, err: unknown): ClaudeEnvError {
   const c = code(err);
   return new ClaudeEnvError('lock-failed', `cannot take the lock ${file}: ${c === 'ENOSPC' ? 'no space left on device' : (c ?? String(err))}; nothing was changed`, {
     file,
-    exitCode: EXIT_USAGE,
     cause: err,
   });
 }
@@ -244,7 +243,7 @@ export async function takeLock(file: string, command: string, waitMs = 0, opts: 
       const who = h
         ? `${h.command} (pid ${h.pid} on ${h.host}, since ${h.since})`
         : `a lock that holds no holder, ${seconds(age)} old (empty or damaged: taken over once it is ${seconds(LOCK_TIMING.garbledStaleMs)} old)`;
-      throw new ClaudeEnvError('lock-held', `another claude-env is changing this machine: ${who}`, { file, exitCode: EXIT_USAGE, hint: 'try again when it is done, or pass --wait SECONDS' });
+      throw new ClaudeEnvError('lock-held', `another claude-env is changing this machine: ${who}`, { file, hint: 'try again when it is done, or pass --wait SECONDS' });
     }
     await sleep(Math.max(1, Math.min(LOCK_TIMING.pollMs, deadline - Date.now())));
   }

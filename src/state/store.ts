@@ -9,7 +9,7 @@
  * it is taken on the disk (lock.ts).
  */
 import { join } from 'node:path';
-import { ClaudeEnvError, EXIT_USAGE } from '../errors.js';
+import { ClaudeEnvError } from '../errors.js';
 import { isLink, realSystem, type Found, type System } from '../system/system.js';
 import { EMPTY_STATE, type MachineState } from './types.js';
 import { takeLock, type LockOptions } from './lock.js';
@@ -82,16 +82,15 @@ export class StateStore {
     try {
       found = await this.sys.read(file);
     } catch (err) {
-      throw new ClaudeEnvError('state-unreadable', `cannot read ${what} ${file}: ${(err as NodeJS.ErrnoException).code}`, { file, exitCode: EXIT_USAGE, cause: err });
+      throw new ClaudeEnvError('state-unreadable', `cannot read ${what} ${file}: ${(err as NodeJS.ErrnoException).code}`, { file, cause: err });
     }
     if (found === undefined) return undefined;
-    if ('link' in found) throw new ClaudeEnvError('state-unreadable', `cannot read ${what} ${file}: it is a symbolic link`, { file, exitCode: EXIT_USAGE });
+    if ('link' in found) throw new ClaudeEnvError('state-unreadable', `cannot read ${what} ${file}: it is a symbolic link`, { file });
     try {
       return JSON.parse(found.bytes.toString('utf8')) as T;
     } catch (err) {
       throw new ClaudeEnvError('state-corrupt', `${what} ${file} is damaged (not valid JSON: ${(err as Error).message})`, {
         file,
-        exitCode: EXIT_USAGE,
         cause: err,
         hint: `nothing was changed; move it aside to start over (claude-env then treats every file as unmanaged)`,
       });
@@ -102,7 +101,7 @@ export class StateStore {
     const s = await this.readJson<MachineState>(this.path('state.json'), 'the machine state');
     if (s === undefined) return EMPTY_STATE;
     if (s.version !== 1 || typeof s.outputs !== 'object' || s.outputs === null) {
-      throw new ClaudeEnvError('state-corrupt', `the machine state ${this.path('state.json')} has an unknown shape`, { file: this.path('state.json'), exitCode: EXIT_USAGE });
+      throw new ClaudeEnvError('state-corrupt', `the machine state ${this.path('state.json')} has an unknown shape`, { file: this.path('state.json') });
     }
     return s;
   }
@@ -161,10 +160,10 @@ export class StateStore {
     const file = join(this.restoreDir(id), 'manifest.json');
     if ((await this.sys.lstat(this.restoreDir(id)))?.type !== 'dir') {
       const known = (await this.listRestorePoints()).map((p) => p.id);
-      throw new ClaudeEnvError('unknown-restore-point', `no restore point "${id}"`, { exitCode: EXIT_USAGE, hint: known.length ? `restore points: ${known.slice(-5).join(', ')}` : 'there are none yet' });
+      throw new ClaudeEnvError('unknown-restore-point', `no restore point "${id}"`, { hint: known.length ? `restore points: ${known.slice(-5).join(', ')}` : 'there are none yet' });
     }
     const point = await this.readJson<RestorePoint>(file, 'the restore point');
-    if (!point || !Array.isArray(point.files)) throw new ClaudeEnvError('restore-point-corrupt', `restore point ${id} is damaged: no usable manifest`, { file, exitCode: EXIT_USAGE });
+    if (!point || !Array.isArray(point.files)) throw new ClaudeEnvError('restore-point-corrupt', `restore point ${id} is damaged: no usable manifest`, { file });
     return point;
   }
 
@@ -172,7 +171,7 @@ export class StateStore {
   async restoreBytes(id: string, blob: string): Promise<Buffer> {
     const file = join(this.restoreDir(id), blob);
     const damaged = (cause?: unknown): ClaudeEnvError =>
-      new ClaudeEnvError('restore-point-corrupt', `restore point ${id} is damaged: ${blob} is missing`, { file, exitCode: EXIT_USAGE, ...(cause ? { cause } : {}) });
+      new ClaudeEnvError('restore-point-corrupt', `restore point ${id} is damaged: ${blob} is missing`, { file, ...(cause ? { cause } : {}) });
     let found: Found;
     try {
       found = await this.sys.read(file);

@@ -18,7 +18,7 @@
  *   puts that back.
  */
 import type { Stats } from 'node:fs';
-import { ClaudeEnvError, EXIT_USAGE } from '../errors.js';
+import { ClaudeEnvError } from '../errors.js';
 import * as fs from './node-fs.js';
 
 /** `waitMs`: how long a command waits for Claude Code's lock when `--wait` does not say. */
@@ -95,7 +95,7 @@ export async function lockClaudeJson(abs: string, waitMs: number = CLAUDE_LOCK.w
       const message = stuck
         ? `${dir} is stale (${when}) but cannot be moved aside: ${stuck}; remove it by hand`
         : `Claude Code holds ${dir} (${what}, ${when}; stale after ${seconds(staleMs)}); try again in a moment`;
-      throw new ClaudeEnvError('lock-held', message, { file: dir, exitCode: EXIT_USAGE });
+      throw new ClaudeEnvError('lock-held', message, { file: dir });
     }
     await sleep(Math.max(1, Math.min(CLAUDE_LOCK.pollMs, deadline - Date.now())));
   }

@@ -5,7 +5,7 @@
  * blocking; the sources read blobs lazily (the CLI) or from memory once
  * loaded (`preload`: a long-lived process).
  */
-import { ClaudeEnvError, EXIT_USAGE } from '../errors.js';
+import { ClaudeEnvError } from '../errors.js';
 import type { ChangedFile } from '../impact/changes.js';
 import type { DocumentCache } from '../repo/doc-cache.js';
 import type { RepoPath } from '../vocabulary.js';
@@ -31,7 +31,7 @@ function checkRevisionNames(revs: ReadonlyArray<{ rev: string; flag: string }>):
   for (const { rev, flag } of revs) {
     // A revision that starts with "-" would be read by git as an option.
     if (rev === '' || rev.startsWith('-') || rev.includes('\0')) {
-      throw new ClaudeEnvError('usage', `${flag} "${rev}" is not a revision`, { exitCode: EXIT_USAGE, hint: 'name a commit, branch or tag (git log shows them)' });
+      throw new ClaudeEnvError('usage', `${flag} "${rev}" is not a revision`, { hint: 'name a commit, branch or tag (git log shows them)' });
     }
   }
 }
@@ -47,16 +47,16 @@ async function whyUnresolved(dir: string, revs: ReadonlyArray<{ rev: string; fla
   try {
     await gitAsync(dir, ['rev-parse', '--git-dir']);
   } catch (err) {
-    throw new ClaudeEnvError('git', `${revs[0]?.flag ?? '--rev'} needs a git repository, and ${dir} is not one`, { exitCode: EXIT_USAGE, cause: err });
+    throw new ClaudeEnvError('git', `${revs[0]?.flag ?? '--rev'} needs a git repository, and ${dir} is not one`, { cause: err });
   }
   for (const { rev, flag } of revs) {
     try {
       await gitAsync(dir, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`]);
     } catch (err) {
-      throw new ClaudeEnvError('git', `unknown revision "${rev}" (${flag}) in ${dir}`, { exitCode: EXIT_USAGE, cause: err, hint: 'name a commit, branch or tag (git log shows them)' });
+      throw new ClaudeEnvError('git', `unknown revision "${rev}" (${flag}) in ${dir}`, { cause: err, hint: 'name a commit, branch or tag (git log shows them)' });
     }
   }
-  throw new ClaudeEnvError('git', `cannot resolve ${revs.map((r) => r.rev).join(', ')} in ${dir}`, { exitCode: EXIT_USAGE });
+  throw new ClaudeEnvError('git', `cannot resolve ${revs.map((r) => r.rev).join(', ')} in ${dir}`);
 }
 
 export async function resolveCommit(dir: string, rev: string, flag = '--rev'): Promise<string> {

@@ -9,7 +9,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ClaudeEnvError, EXIT_USAGE } from '../errors.js';
+import { ClaudeEnvError } from '../errors.js';
 import { runGit } from './git.js';
 
 export interface CommitFile {
@@ -47,7 +47,7 @@ export async function branchExists(dir: string, name: string, env: NodeJS.Proces
 /** Create a branch at a commit; refuses to move an existing one. */
 export async function createBranch(dir: string, name: string, commit: string, env: NodeJS.ProcessEnv): Promise<void> {
   if ((await runGit(dir, ['check-ref-format', '--branch', name], env)).trim() !== name) {
-    throw new ClaudeEnvError('usage', `"${name}" is not a valid branch name`, { exitCode: EXIT_USAGE });
+    throw new ClaudeEnvError('usage', `"${name}" is not a valid branch name`);
   }
   // The empty old value makes update-ref fail if the branch appeared meanwhile.
   await runGit(dir, ['update-ref', '-m', 'claude-env onboard', `refs/heads/${name}`, commit, ''], env);

@@ -12,7 +12,7 @@
 import { createRequire } from 'node:module';
 import { constants, readFileSync, readdirSync, statSync, lstatSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
-import { ClaudeEnvError, EXIT_USAGE } from '../errors.js';
+import { ClaudeEnvError } from '../errors.js';
 import { lowerBound, refusedPath, refusedSymlink, snapshotSource, unreadable, type RefusedEntry, type RepoSource, type SnapshotFile } from '../repo/source.js';
 import { repoEntryProblem } from '../paths.js';
 
@@ -52,7 +52,7 @@ function readFailure(path: string, err: unknown): RefusedEntry | undefined {
 
 /** The repo folder itself is the user's choice (--repo): it may be a link, and must be a folder. */
 function notARepoFolder(dir: string, err: unknown): ClaudeEnvError {
-  return new ClaudeEnvError('not-config-repo', `cannot open config repo ${dir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { exitCode: EXIT_USAGE, cause: err });
+  return new ClaudeEnvError('not-config-repo', `cannot open config repo ${dir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
 }
 
 /**
@@ -161,7 +161,7 @@ export function worktreeSource(dir: string): RepoSource {
 /** A failed git run: the git command, where, and the first line of what git said (all of it with `whole`). */
 function gitFailure(dir: string, args: readonly string[], err: unknown, stderr: string | Buffer | undefined, whole = false): ClaudeEnvError {
   const said = String(stderr ?? '').trim();
-  return new ClaudeEnvError('git', `git ${args[0]} failed in ${dir}: ${(whole ? said : said.split('\n')[0]) || (err as Error).message}`, { exitCode: EXIT_USAGE, cause: err });
+  return new ClaudeEnvError('git', `git ${args[0]} failed in ${dir}: ${(whole ? said : said.split('\n')[0]) || (err as Error).message}`, { cause: err });
 }
 
 export interface GitRunOptions {
@@ -227,7 +227,7 @@ function batchContents(dir: string, objects: readonly string[], out: Buffer, all
     const nl = out.indexOf(10, at);
     const head = out.subarray(at, nl).toString();
     if (head.endsWith(' missing')) {
-      if (!allowMissing) throw new ClaudeEnvError('git', `git object ${o} is missing in ${dir}`, { exitCode: EXIT_USAGE });
+      if (!allowMissing) throw new ClaudeEnvError('git', `git object ${o} is missing in ${dir}`);
       blobs.push(undefined);
       at = nl + 1;
       continue;
@@ -543,8 +543,8 @@ export function treeSource(description: string, tree: Tree, store: Blobs, fetchA
 
 /** Why a revision names no commit: no repository at all, or no such revision. */
 function unresolved(dir: string, rev: string, inRepo: boolean, err: unknown): ClaudeEnvError {
-  if (!inRepo) return new ClaudeEnvError('git', `--rev needs a git repository, and ${dir} is not one`, { exitCode: EXIT_USAGE, cause: err });
-  return new ClaudeEnvError('git', `unknown revision "${rev}" in ${dir}`, { exitCode: EXIT_USAGE, cause: err, hint: 'name a commit, branch or tag (git log shows them)' });
+  if (!inRepo) return new ClaudeEnvError('git', `--rev needs a git repository, and ${dir} is not one`, { cause: err });
+  return new ClaudeEnvError('git', `unknown revision "${rev}" in ${dir}`, { cause: err, hint: 'name a commit, branch or tag (git log shows them)' });
 }
 
 const commitArgs = (rev: string): string[] => ['rev-parse', '--verify', '--quiet', `${rev}^{commit}`];

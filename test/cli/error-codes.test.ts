@@ -13,7 +13,7 @@ import ts from 'typescript';
 import { after } from 'node:test';
 import { ROOT, cli, fixture, tempDir } from '../helpers.js';
 import { ERROR_CODES, exitCodeOf, httpStatusOf } from '../../src/error-codes.js';
-import { ClaudeEnvError, EXIT_FINDINGS } from '../../src/errors.js';
+import { ClaudeEnvError } from '../../src/errors.js';
 import { RULES } from '../../src/validate/registry.js';
 
 function sourceFiles(dir: string): string[] {
@@ -96,9 +96,12 @@ describe('the error code table (src/error-codes.ts)', () => {
     assert.equal(exitCodeOf('__proto__'), 2);
   });
 
-  it('decides the exit code from the code alone: an exit code given to an error is ignored', () => {
-    assert.equal(new ClaudeEnvError('lock-held', 'another claude-env is running', { exitCode: EXIT_FINDINGS }).exitCode, 2);
-    assert.equal(new ClaudeEnvError('unsafe-path', '../x leads out of its folder').exitCode, 1);
+  it('decides the exit code from the code alone: an error carries a code and a place, never an exit code', () => {
+    const held = new ClaudeEnvError('lock-held', 'another claude-env is running', { file: '/h/.claude-env/lock' });
+    assert.deepEqual(held.toJSON(), { error: { code: 'lock-held', message: 'another claude-env is running', file: '/h/.claude-env/lock' } });
+    assert.ok(!('exitCode' in held));
+    assert.equal(exitCodeOf(held.code), 2);
+    assert.equal(exitCodeOf(new ClaudeEnvError('unsafe-path', '../x leads out of its folder').code), 1);
   });
 });
 
