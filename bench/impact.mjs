@@ -54,7 +54,6 @@ const NO_CACHE = { ...process.env, CLAUDE_ENV_CACHE: 'off' };
 const DOC_CACHE = join(OUT, 'impact-doc-cache');
 const EARLIER_CACHE = join(OUT, 'impact-doc-cache-earlier');
 const NAIVE_CACHE = join(OUT, 'impact-doc-cache-naive');
-const CODE_CACHE = join(OUT, 'code-cache');
 const EARLIER_RUN = join(OUT, 'impact-doc-cache-earlier-run');
 
 const fmtX = (x) => (x >= 100 ? `${x.toFixed(0)}x` : `${x.toFixed(2)}x`);
@@ -63,16 +62,12 @@ const keyOf = (t) => `${t.env}|${t.team ?? ''}|${t.project ?? ''}|${t.user ?? ''
 // ---------------------------------------------------------------- children (one measured process each)
 
 /**
- * Module loading is not timed, on either side (as in bench/run.mjs stage (a)): the YAML parser is loaded first, as
- * the CLI loads it: its one-file copy through the code cache (src/system/code-cache.ts, kept in bench/.out/code-cache),
- * so that neither side compiles the parser's functions again in every process.
+ * Module loading is not timed, on either side (as in bench/run.mjs stage (a)): the YAML parser both sides parse
+ * with (the package's, PACKAGE_YAML) is loaded before the clock starts.
  */
 async function preload() {
   const yaml = await import(pathToFileURL(join(DIST, 'src', 'repo', 'yaml.js')).href);
-  const { requireWithCodeCache } = await import(pathToFileURL(join(DIST, 'src', 'system', 'code-cache.js')).href);
-  const bundled = join(DIST, 'bundle', 'yaml.cjs');
-  if (existsSync(bundled)) yaml.useYamlLoader(() => requireWithCodeCache(bundled, CODE_CACHE, yaml.yamlParses));
-  yaml.yamlLib();
+  yaml.PACKAGE_YAML.lib();
   createRequire(import.meta.url)('node:child_process');
 }
 

@@ -192,13 +192,13 @@ const rows = [];
   const codeCache = join(OUT, 'trust-code-cache');
   const probe = `
     const d = (p) => import(${JSON.stringify(join(ROOT, 'dist', 'src'))} + '/' + p);
-    const [{ Repo }, { worktreeSource }, { mergeTarget }, { useCompiledSchemaLoader }, { requireWithCodeCache }] = await Promise.all([d('repo/repo.js'), d('system/repo-source.js'), d('merge/target.js'), d('schema/loader.js'), d('system/code-cache.js')]);
-    useCompiledSchemaLoader((file, use) => requireWithCodeCache(file, ${JSON.stringify(codeCache)}, use));
+    const [{ Repo }, { worktreeSource }, { mergeTarget }, { ShippedSchemas }, { requireWithCodeCache }] = await Promise.all([d('repo/repo.js'), d('system/repo-source.js'), d('merge/target.js'), d('schema/index.js'), d('system/code-cache.js')]);
+    const schemas = new ShippedSchemas((file, use) => requireWithCodeCache(file, ${JSON.stringify(codeCache)}, use));
     const repo = new Repo(worktreeSource(${JSON.stringify(org.dir)}));
     const merged = mergeTarget(repo, ${JSON.stringify(t)});
     const t0 = performance.now();
     const { admitTarget } = await d('validate/target.js');
-    const n = admitTarget({ merged, settings: repo.settings.raw, textOf: (f) => repo.document(f)?.text, isExecutableFile: (s) => (repo.source.mode(s) & 0o111) !== 0 }).length;
+    const n = admitTarget({ merged, settings: repo.settings.raw, textOf: (f) => repo.document(f)?.text, isExecutableFile: (s) => (repo.source.mode(s) & 0o111) !== 0, schemas }).length;
     process.stdout.write(JSON.stringify({ ms: performance.now() - t0, n }));`;
   const results = { first: [], later: [] };
   for (let round = 0; round < Math.max(RUNS, 5); round++) {

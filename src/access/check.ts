@@ -11,7 +11,7 @@ import { joinKeyPath } from '../provenance/tree.js';
 import type { ExecutableDiff } from '../render/executable.js';
 import type { Target } from '../vocabulary.js';
 import { changesExecutable, type ExecutableReport } from './executable.js';
-import { compileGlob } from './glob.js';
+import { compileGlob, memoized } from './glob.js';
 import { foldName } from './names.js';
 import { holdingsOf, unsafeNames, type Directory, type Holding, type NameRejection } from './principals.js';
 import type { AccessPolicy, ChangeClass, Grant } from './policy.js';
@@ -183,16 +183,9 @@ function matchers(holdings: readonly Holding[], policy: AccessPolicy, permission
   return out;
 }
 
-const classGlobs = new Map<string, RegExp>();
-const classGlob = (g: string): RegExp => {
-  let re = classGlobs.get(g);
-  if (!re) classGlobs.set(g, (re = compileGlob(g)));
-  return re;
-};
-
-/** The first class (highest) whose path globs match. */
-export function classOfPath(classes: readonly ChangeClass[], path: string): ChangeClass | undefined {
-  return classes.find((c) => c.paths.some((g) => classGlob(g).test(path)));
+/** The first class (highest) whose path globs match; `glob` compiles one (give a `memoized` one for many paths). */
+export function classOfPath(classes: readonly ChangeClass[], path: string, glob: (g: string) => RegExp = compileGlob): ChangeClass | undefined {
+  return classes.find((c) => c.paths.some((g) => glob(g).test(path)));
 }
 
 /** The first class (highest) whose key globs match; an unparsable document matches every class that has keys. */
@@ -228,8 +221,9 @@ export function checkAccess(input: CheckInput): AccessResult {
   const noGrant = (path: string): string =>
     `no write grant matches ${path}: ${describeHoldings(author, mine.holdings)}${writes.length ? `; write grants: ${[...new Set(writes.map((m) => grantLabel(m.grant)))].join(', ')}` : ''}`;
 
+  const classGlob = memoized((g) => compileGlob(g));
   const files: FileVerdict[] = input.files.map((f) => {
-    const cls = classOfPath(policy.classes, f.path)?.name ?? null;
+    const cls = classOfPath(policy.classes, f.path, classGlob)?.name ?? null;
     const base = { path: f.path, status: f.status, permission: 'write' as const, class: cls };
     if (f.symlink !== undefined) {
       const target = resolveLink(f.path, f.symlink);

@@ -14,7 +14,7 @@
  *    reach, such as `teams/x/security.yml`).
  * So for every file of the repo, CODEOWNERS and access.yml agree exactly.
  */
-import { compileGlob } from './glob.js';
+import { compileGlob, memoized } from './glob.js';
 import { unsafeNames, type Directory } from './principals.js';
 import type { AccessPolicy, Grant } from './policy.js';
 
@@ -118,6 +118,7 @@ export function codeownersRules(policy: AccessPolicy, dir: Directory, files: rea
 
   const globs = [...new Set(compiled.flatMap((o) => o.patterns))].sort((a, b) => specificity(a) - specificity(b) || (a < b ? -1 : a > b ? 1 : 0));
   const rules: CodeownersRule[] = [];
+  const matcher = memoized(codeownersMatcher);
   for (const g of globs) {
     const pattern = toCodeownersPattern(g);
     if (pattern === undefined) continue;
@@ -126,7 +127,7 @@ export function codeownersRules(policy: AccessPolicy, dir: Directory, files: rea
   }
   for (const f of [...files].sort()) {
     const want = ownersOfPath(f);
-    const got = ownersByRules(rules, f);
+    const got = ownersByRules(rules, f, matcher);
     if (want.join(' ') !== (got ?? []).join(' ')) rules.push({ pattern: `/${escapePath(f)}`, owners: want });
   }
   return rules;
@@ -155,17 +156,14 @@ export function parseCodeowners(text: string): CodeownersRule[] {
 }
 
 /** GitHub's rule: the owners of the last line whose pattern matches the path (undefined: no line matches). */
-export function ownersByRules(rules: readonly CodeownersRule[], path: string): string[] | undefined {
+export function ownersByRules(rules: readonly CodeownersRule[], path: string, matcher: (pattern: string) => (p: string) => boolean = codeownersMatcher): string[] | undefined {
   let hit: string[] | undefined;
-  for (const r of rules) if (codeownersMatcher(r.pattern)(path)) hit = [...r.owners].sort();
+  for (const r of rules) if (matcher(r.pattern)(path)) hit = [...r.owners].sort();
   return hit;
 }
 
-const matcherCache = new Map<string, (p: string) => boolean>();
 /** A CODEOWNERS pattern as a path predicate (gitignore rules: `/x` anchored, `x/` a folder, no slash matches at any depth). */
 export function codeownersMatcher(pattern: string): (p: string) => boolean {
-  const hit = matcherCache.get(pattern);
-  if (hit) return hit;
   let glob = pattern;
   const dirOnly = glob.endsWith('/') && !glob.endsWith('\\/');
   if (dirOnly) glob = `${glob}**`;
@@ -175,7 +173,5 @@ export function codeownersMatcher(pattern: string): (p: string) => boolean {
   const re = compileGlob(glob);
   // A pattern names a file or a folder: `/a/b` owns `a/b/c` too.
   const inside = glob.endsWith('**') ? undefined : compileGlob(`${glob}/**`);
-  const test = (p: string): boolean => re.test(p) || (inside?.test(p) ?? false);
-  matcherCache.set(pattern, test);
-  return test;
+  return (p: string): boolean => re.test(p) || (inside?.test(p) ?? false);
 }

@@ -94,3 +94,13 @@ export function compileGlob(glob: string, vars: GlobVars = {}): RegExp {
   });
   return new RegExp(`^${src}$`);
 }
+
+/** `compile` kept for the call that makes it: each glob compiled once per call (a check or a CODEOWNERS file), nothing kept after. */
+export function memoized<T>(compile: (key: string) => T): (key: string) => T {
+  const seen = new Map<string, T>();
+  return (key) => {
+    let v = seen.get(key);
+    if (v === undefined) seen.set(key, (v = compile(key)));
+    return v;
+  };
+}

@@ -9,15 +9,19 @@ import { ClaudeEnvError, formatLocation } from '../errors.js';
 import { admittedOutputs, type Admitted, type RenderOptions } from '../render/index.js';
 import type { Output } from '../render/outputs.js';
 import type { Repo } from '../repo/repo.js';
+import type { CompiledLoader } from '../schema/loader.js';
 import type { Finding, LayerName, Target } from '../vocabulary.js';
 
 /**
  * The outputs of a target with the errors that keep apply (and remediate)
  * from writing them, kept in the artefact cache with the outputs.
  */
-export async function admitted(repo: Repo, target: Target, opts: RenderOptions): Promise<Admitted> {
-  const { admitTarget } = await import('../validate/target.js');
-  return admittedOutputs(repo, target, opts, (merged) => admitTarget({ merged, settings: repo.settings.raw, textOf: (file) => repo.document(file)?.text, isExecutableFile: (source) => (repo.source.mode(source) & 0o111) !== 0 }));
+export async function admitted(repo: Repo, target: Target, opts: RenderOptions, compiled?: CompiledLoader): Promise<Admitted> {
+  const [{ admitTarget }, { ShippedSchemas }] = await Promise.all([import('../validate/target.js'), import('../schema/index.js')]);
+  const schemas = compiled ? new ShippedSchemas(compiled) : undefined;
+  return admittedOutputs(repo, target, opts, (merged) =>
+    admitTarget({ merged, settings: repo.settings.raw, textOf: (file) => repo.document(file)?.text, isExecutableFile: (source) => (repo.source.mode(source) & 0o111) !== 0, ...(schemas ? { schemas } : {}) }),
+  );
 }
 
 /** One line per finding, like validate's text report. */
@@ -35,8 +39,8 @@ export function refused(target: string, findings: readonly Finding[]): ClaudeEnv
 }
 
 /** The outputs of a target that may be written; a `target-refused` error when its merged configuration fails the checks. */
-export async function admittedOrRefused(repo: Repo, target: Target, name: string, opts: RenderOptions): Promise<readonly Output[]> {
-  const got = await admitted(repo, target, opts);
+export async function admittedOrRefused(repo: Repo, target: Target, name: string, opts: RenderOptions, compiled?: CompiledLoader): Promise<readonly Output[]> {
+  const got = await admitted(repo, target, opts, compiled);
   // The org's policy holds whatever the flags: a target that fails it is not written, not even planned (nothing runs).
   if (got.findings.length > 0) throw refused(name, got.findings);
   return got.outputs;

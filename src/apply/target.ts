@@ -4,6 +4,7 @@
  * secrets, apply them (run.ts), and record the machine's identity on its
  * first apply.
  */
+import type { CompiledLoader } from '../schema/loader.js';
 import { commandLayers } from '../validate/trust.js';
 import type { LayerDocument, Repo } from '../repo/repo.js';
 import { ensureIdentity } from '../state/identity.js';
@@ -35,12 +36,14 @@ export interface ApplyTargetInput {
   /** Where secrets are resolved from: the environment, the working directory, `--identity`. */
   readonly secrets: Pick<SecretContext, 'env' | 'cwd' | 'identity' | 'onResolved'>;
   readonly lockOptions?: LockOptions;
+  /** How the schema validator compiled by build.mjs is loaded (default: `require`). */
+  readonly compiledSchemas?: CompiledLoader;
 }
 
 export async function applyTargetTo(input: ApplyTargetInput): Promise<ApplyResult> {
   const store = new StateStore(input.places.stateDir, input.sys, input.lockOptions);
   const loc = await claudeLocations(input.sys, input.places, await store.readState());
-  const rendered = await admittedOrRefused(input.repo, input.target, input.name, { extra: [...input.extra], projectMcp: loc.projectDir !== undefined, managed: loc.managedDir !== undefined });
+  const rendered = await admittedOrRefused(input.repo, input.target, input.name, { extra: [...input.extra], projectMcp: loc.projectDir !== undefined, managed: loc.managedDir !== undefined }, input.compiledSchemas);
   const outputs = await writableOutputs(rendered, {
     ...input.secrets,
     stateDir: input.places.stateDir,

@@ -44,6 +44,7 @@ export async function applyTarget(io: CliIO, opts: ApplyOptions): Promise<{ targ
     ...(opts.dryRun ? { dryRun: true } : {}),
     ...(opts.force ? { force: true } : {}),
     waitMs: waitMs(opts),
+    ...(io.compiledSchemas ? { compiledSchemas: io.compiledSchemas } : {}),
     claudeWaitMs: claudeWaitMs(opts),
     command: opts.command ?? `apply ${describeTarget(target)}`,
     secrets: { env: io.env, cwd: io.cwd, ...(opts.identity ? { identity: opts.identity } : {}), onResolved: io.secrets?.remember },

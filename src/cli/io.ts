@@ -1,6 +1,8 @@
 /** What a command sees of the process: streams, environment, working directory. */
 import { redact, type Secrets } from '../mcp/redact.js';
 import { hideTokens } from '../drift/tokens.js';
+import type { Yaml } from '../repo/yaml.js';
+import type { CompiledLoader } from '../schema/loader.js';
 
 export interface Writable {
   write(chunk: string): unknown;
@@ -20,6 +22,10 @@ export interface CliIO {
    * shows it (set by `cli/main.ts` for every command).
    */
   secrets?: SecretsSeen;
+  /** How this call loads the YAML library (cli/main.ts: the bundle's copy through V8's code cache); absent: the package. */
+  yaml?: Yaml;
+  /** How this call loads the schema validator compiled by build.mjs (cli/main.ts: through the code cache); absent: `require`. */
+  compiledSchemas?: CompiledLoader;
 }
 
 /** Secret values resolved during one call, each with how it is shown instead (`«secret:env:TOKEN»`). */

@@ -13,26 +13,33 @@ import { cac, type Command } from 'cac';
 import { ClaudeEnvError, type ExitCode } from '../errors.js';
 import { exitCodeOf } from '../error-codes.js';
 import { redactingIO, type CliIO } from './io.js';
-import { armCrashPoints } from '../system/crash.js';
 import { checkOptionValues, keepNegativeValues } from './options.js';
 // The one-target commands that must start fast are part of the main module; the rest load on demand.
 import * as explainCommand from './explain.js';
 
 export type { CliIO } from './io.js';
 import { VERSION } from '../version.js';
-import { useYamlLoader, yamlParses } from '../repo/yaml.js';
+import { lazyYaml, type YamlModule } from '../repo/yaml.js';
 import { requireWithCodeCache } from '../system/code-cache.js';
-import { useCompiledSchemaLoader } from '../schema/loader.js';
 import { documentCacheDir } from '../system/doc-cache-store.js';
 
-/** The bundled CLI loads its one-file `yaml` through a code cache kept beside the document cache (system/code-cache.ts). */
-function loadYamlThroughCodeCache(env: NodeJS.ProcessEnv): void {
+/**
+ * How this call loads its libraries: the bundled CLI loads its one-file
+ * `yaml`, and the merged schema compiled by build.mjs (checked by apply
+ * before it writes), through a code cache kept beside the document cache
+ * (system/code-cache.ts). Made per call and handed to the commands in `io`;
+ * what the caller already gave is kept.
+ */
+function loaders(io: CliIO): Pick<CliIO, 'yaml' | 'compiledSchemas'> {
   const bundled = (globalThis as { CLAUDE_ENV_YAML_BUNDLE?: string }).CLAUDE_ENV_YAML_BUNDLE;
-  if (bundled === undefined) return;
+  if (bundled === undefined) return {};
+  const dir = documentCacheDir(io.env);
   const file = createRequire(import.meta.url).resolve(bundled);
-  useYamlLoader(() => requireWithCodeCache(file, documentCacheDir(env), yamlParses) as typeof import('yaml'));
-  // The merged schema compiled by build.mjs, checked by apply before it writes: its functions come compiled too.
-  useCompiledSchemaLoader((compiled, use) => requireWithCodeCache(compiled, documentCacheDir(env), use));
+  let parses = 0;
+  return {
+    yaml: io.yaml ?? lazyYaml(() => requireWithCodeCache(file, dir, () => parses) as YamlModule, () => void parses++),
+    compiledSchemas: io.compiledSchemas ?? ((compiled, use) => requireWithCodeCache(compiled, dir, use)),
+  };
 }
 
 type Action = (io: CliIO, opts: Record<string, unknown>, args: string[]) => Promise<ExitCode>;
@@ -84,6 +91,7 @@ function checkOptions(command: string, opts: Record<string, unknown>, argv: read
 export async function main(argv: string[], given: CliIO): Promise<ExitCode> {
   // Every line a command, the help or the error printer writes passes redaction (cli/io.ts).
   const io = redactingIO(given);
+  Object.assign(io, loaders(given));
   try {
     return await dispatch(keepNegativeValues(argv), io);
   } finally {
@@ -92,7 +100,6 @@ export async function main(argv: string[], given: CliIO): Promise<ExitCode> {
 }
 
 async function dispatch(argv: string[], io: CliIO): Promise<ExitCode> {
-  loadYamlThroughCodeCache(io.env);
   let action: { name: string; load: Loader; args: string[]; opts: Record<string, unknown> } | undefined;
   const cli = cac('claude-env');
   const on =
@@ -204,7 +211,6 @@ async function dispatch(argv: string[], io: CliIO): Promise<ExitCode> {
   cli.option('-v, --version', 'Display version number');
 
   const json = argv.includes('--json') || argv.includes('--format=json') || argv.join(' ').includes('--format json');
-  armCrashPoints(io.env);
   try {
     const parsed = cli.parse(['node', 'claude-env', ...argv], { run: false });
     if (parsed.options['help'] || parsed.options['version']) {

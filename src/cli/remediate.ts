@@ -30,7 +30,7 @@ export async function run(io: CliIO, opts: RemediateOptions): Promise<ExitCode> 
   if (!Number.isInteger(max) || max < 0) throw new ClaudeEnvError('usage', `--max-fixes needs a whole number (got "${opts.maxFixes}")`);
   if (opts.include !== undefined && opts.include !== 'medium') throw new ClaudeEnvError('usage', `--include takes only "medium" (got "${opts.include}")`);
   // remediate writes: the outputs pass the same checks as apply's.
-  const view = await machineView(io, opts, 'remediate', (repo, target, render) => admittedOrRefused(repo, target, describeTarget(target), { ...render, extra: [...render.extra] }));
+  const view = await machineView(io, opts, 'remediate', (repo, target, render) => admittedOrRefused(repo, target, describeTarget(target), { ...render, extra: [...render.extra] }, io.compiledSchemas));
   const r = await runRemediate({
     view,
     maxFixes: max,

@@ -4,7 +4,7 @@
  * `--all --out DIR` renders every target of the repo (src/render/all.ts).
  */
 import { resolve } from 'node:path';
-import { yamlLib } from '../repo/yaml.js';
+import { PACKAGE_YAML } from '../repo/yaml.js';
 import { ClaudeEnvError, EXIT_OK, formatLocation, type ExitCode } from '../errors.js';
 import { toPlain } from '../provenance/tree.js';
 import { renderTarget } from '../render/index.js';
@@ -41,7 +41,10 @@ export async function run(io: CliIO, opts: RenderOptions): Promise<ExitCode> {
     return EXIT_OK;
   }
   if (json) printJson(io, opts.explain ? { tree: r.tree, provenance: provenanceOf(r.tree) } : r.tree);
-  else io.stdout.write(opts.explain ? explainedYaml(r.tree) : new (yamlLib().Document)(toPlain(r.tree)).toString({ lineWidth: 0 }));
+  else {
+    const yaml = io.yaml ?? PACKAGE_YAML;
+    io.stdout.write(opts.explain ? explainedYaml(r.tree, yaml) : new (yaml.lib().Document)(toPlain(r.tree)).toString({ lineWidth: 0 }));
+  }
   return EXIT_OK;
 }
 

@@ -1,6 +1,7 @@
 /** `claude-env validate`: every check over the whole repo; text, json or sarif. Exit 1 when there are errors. */
 import { EXIT_FINDINGS, EXIT_OK, type ExitCode } from '../errors.js';
 import { validateRepo } from '../validate/index.js';
+import { ShippedSchemas } from '../schema/index.js';
 import { RULES } from '../validate/registry.js';
 import type { Rule } from '../validate/rule.js';
 import { jsonReport, sarifReport, textReport } from '../validate/report.js';
@@ -17,6 +18,7 @@ export async function run(io: CliIO, opts: RepoOptions & OnlineFlags & { format?
   let result = await validateRepo(repo, {
     onProgress: (done, total) => (done === total ? bar.done() : bar.tick(done, total)),
     ...(opts.secretScan === false ? {} : { secretScanner: scanForSecrets }),
+    ...(io.compiledSchemas ? { shippedSchemas: new ShippedSchemas(io.compiledSchemas) } : {}),
   });
   let rules: readonly Rule[] = RULES;
   if (opts.online) {

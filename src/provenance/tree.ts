@@ -68,6 +68,12 @@ export interface ContainerOrigins {
   readonly items?: readonly Origin[];
 }
 
+/**
+ * Each container's origins, held beside it rather than in it (the tree stays
+ * plain data: JSON, deep equality and spreading see values only). Keyed
+ * weakly by the caller's own objects: nothing outlives the tree it describes,
+ * and no call sees another's entries.
+ */
 const ORIGINS = new WeakMap<object, ContainerOrigins>();
 
 export function setOrigins<T extends object>(container: T, origins: ContainerOrigins): T {

@@ -1,7 +1,7 @@
 /** The merged tree with where each value came from: as data by dotted key (`render --explain --json`), and as commented YAML. */
 import type { Node as YamlNode } from 'yaml';
 import { isMap, joinKeyPath, originAt, toPlain, type Value } from '../provenance/tree.js';
-import { yamlLib } from '../repo/yaml.js';
+import { PACKAGE_YAML, type Yaml } from '../repo/yaml.js';
 import type { Origin } from '../vocabulary.js';
 
 /** Every leaf's origin, by dotted key. */
@@ -22,9 +22,9 @@ export function provenanceOf(tree: Value): Record<string, Origin> {
   return out;
 }
 
-/** YAML of the merged tree with `# layer file:line:col` after every leaf. */
-export function explainedYaml(tree: Value): string {
-  const { Document, isMap: isYamlMap, isSeq: isYamlSeq, isScalar } = yamlLib();
+/** YAML of the merged tree with `# layer file:line:col` after every leaf, printed with `yaml`. */
+export function explainedYaml(tree: Value, yaml: Yaml = PACKAGE_YAML): string {
+  const { Document, isMap: isYamlMap, isSeq: isYamlSeq, isScalar } = yaml.lib();
   const doc = new Document(toPlain(tree));
   const walk = (node: YamlNode | null, v: Value): void => {
     if (isYamlMap(node) && isMap(v)) {

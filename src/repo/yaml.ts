@@ -47,35 +47,6 @@ const require = createRequire(import.meta.url);
  */
 export const PACKAGE_YAML: Yaml = lazyYaml(() => require((globalThis as { CLAUDE_ENV_YAML_BUNDLE?: string }).CLAUDE_ENV_YAML_BUNDLE ?? 'yaml') as YamlModule);
 
-/**
- * The CLI process's Yaml, set once at start-up by cli/main.ts with
- * `useYamlLoader` (before anything is parsed), else PACKAGE_YAML. The CLI
- * passes it to the core (cli/context.ts) and prints with it; the core never
- * reads it: a caller that passes no Yaml gets PACKAGE_YAML. To go once
- * cli/main.ts hands its Yaml to the commands.
- */
-const cli: { yaml?: Yaml; parses: number } = { parses: 0 };
-
-/** How the CLI process loads the parser (its one-file copy through V8's code cache); only before anything was parsed. */
-export function useYamlLoader(load: () => YamlModule): void {
-  cli.yaml ??= lazyYaml(load, () => void cli.parses++);
-}
-
-/** How many documents the CLI process's Yaml (`useYamlLoader`) has parsed. */
-export function yamlParses(): number {
-  return cli.parses;
-}
-
-/** The CLI process's Yaml: the one `useYamlLoader` set, else the package. */
-export function cliYaml(): Yaml {
-  return cli.yaml ?? PACKAGE_YAML;
-}
-
-/** The library of the CLI process's Yaml (for the CLI's own printing). */
-export function yamlLib(): YamlModule {
-  return cliYaml().lib();
-}
-
 /** What one document may cost (see the top of this file). */
 export const YAML_LIMITS = Object.freeze({
   /**

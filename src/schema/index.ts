@@ -12,7 +12,7 @@ import { ClaudeEnvError } from '../errors.js';
 import { toIssues, type SchemaIssue } from './issues.js';
 import { AJV_OPTIONS, sharedSchemas, shippedSchema, type SchemaKind } from './kinds.js';
 import { fileURLToPath } from 'node:url';
-import { compiledSchemaLoader, type CompiledLoader } from './loader.js';
+import type { CompiledLoader } from './loader.js';
 
 export { suggestion, type SchemaIssue } from './issues.js';
 export { SCHEMA_KINDS, sharedSchemas, shippedSchema, type SchemaKind } from './kinds.js';
@@ -66,7 +66,7 @@ export class ShippedSchemas implements SchemaValidator {
   /** How many validations ran: a code cache of the compiled validator made by a bigger run holds more of it. */
   private runs = 0;
 
-  /** `load`: how the merged schema's validator compiled by build.mjs is loaded (default: the process's, loader.ts). */
+  /** `load`: how the merged schema's validator compiled by build.mjs is loaded (default: `require`). */
   constructor(private readonly load?: CompiledLoader) {}
 
   /** Every issue of a value against our schema of `kind`, or [] when it is valid. */
@@ -94,7 +94,7 @@ export class ShippedSchemas implements SchemaValidator {
     if (kind !== 'merged') return undefined;
     try {
       const file = fileURLToPath(new URL(`${COMPILED_DIR}${kind}.cjs`, import.meta.url));
-      const load = this.load ?? compiledSchemaLoader();
+      const load = this.load;
       const mod = (load ? load(file, () => this.runs) : require(file)) as ValidateFunction | { default: ValidateFunction };
       return typeof mod === 'function' ? mod : mod.default;
     } catch {
@@ -103,11 +103,16 @@ export class ShippedSchemas implements SchemaValidator {
   }
 }
 
-/** The process's compiled shipped schemas, made on first use (immutable once compiled, bounded by the document kinds). */
-const PROCESS_SHIPPED: { schemas?: ShippedSchemas } = {};
+/**
+ * The shipped schemas of a caller that brings none, loaded with `require`:
+ * a validator per document kind, each compiled on first use and never changed
+ * after (a memo bounded by the kinds, like a module's own exports). A caller
+ * with its own loader (the CLI) makes its own `new ShippedSchemas(load)`.
+ */
+const DEFAULT_SHIPPED = new ShippedSchemas();
 
 export function shippedSchemas(): ShippedSchemas {
-  return (PROCESS_SHIPPED.schemas ??= new ShippedSchemas());
+  return DEFAULT_SHIPPED;
 }
 
 function run(validate: ValidateFunction, value: unknown, shipped: ShippedSchemas): SchemaIssue[] {

@@ -1,21 +1,9 @@
 /**
- * How a schema validator compiled ahead of time (build.mjs) is loaded: the CLI
- * sets a loader that goes through V8's code cache (system/code-cache.ts), as it
- * does for `yaml`. Kept apart from index.ts so that setting it loads no schema.
- *
- * A process-wide setting, made once by the CLI at start-up (cli/main.ts): the
- * compiled validator is an immutable module, and how it is loaded changes
- * nothing of what it does. A caller may instead give its own loader to
- * `new ShippedSchemas(load)` (index.ts).
+ * How a schema validator compiled ahead of time (build.mjs) is loaded: given
+ * to `new ShippedSchemas(load)` by a caller that has a better way than
+ * `require` (the CLI goes through V8's code cache, system/code-cache.ts, as
+ * it does for `yaml`). `use` says how many validations the caller ran, so a
+ * code cache made by a bigger run is kept. Kept apart from index.ts so that
+ * naming it loads no schema.
  */
 export type CompiledLoader = (file: string, use: () => number) => unknown;
-
-const configured: { loader?: CompiledLoader } = {};
-
-export function useCompiledSchemaLoader(load: CompiledLoader): void {
-  configured.loader = load;
-}
-
-export function compiledSchemaLoader(): CompiledLoader | undefined {
-  return configured.loader;
-}

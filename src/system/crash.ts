@@ -45,14 +45,6 @@ export function systemFor(env: NodeJS.ProcessEnv): System {
 
 
 /**
- * Kept so that cli/main.ts, which armed the faults once per run, still
- * builds: the faults now travel with each command's System (`systemFor`),
- * so there is nothing left to arm.
- * @deprecated commands call `systemFor(io.env)`; this does nothing.
- */
-export function armCrashPoints(_env: NodeJS.ProcessEnv): void {}
-
-/**
  * `inner` with crash points before and after each write, rename, removal
  * and fsync of a folder, and the staged-file faults. Reads pass through.
  */

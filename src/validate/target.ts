@@ -8,6 +8,7 @@
  */
 import type { MergedTarget } from '../merge/target.js';
 import type { Finding } from '../vocabulary.js';
+import type { SchemaValidator } from '../schema/index.js';
 import { mergedSchemaIssues } from './rules/merged.js';
 import { policyFindings } from './rules/policy.js';
 import { commandLayers, documentTrustFindings, reservedOverlay } from './trust.js';
@@ -20,6 +21,8 @@ export interface AdmitInput {
   readonly textOf?: (file: string) => string | undefined;
   /** Whether a repo file is executable (its mode): an executable overlay is executable content. */
   readonly isExecutableFile?: (source: string) => boolean;
+  /** Our schemas as the caller loads them (default: `shippedSchemas()`). */
+  readonly schemas?: SchemaValidator;
 }
 
 /** Every error that keeps apply from writing this target, in file order. */
@@ -40,7 +43,7 @@ export function admitTarget(input: AdmitInput): Finding[] {
       if (why) out.push({ rule: 'files-reserved', severity: 'error', file: String(source), line: 1, column: 1, message: why });
     }
   }
-  for (const { at, message } of mergedSchemaIssues(merged.tree)) {
+  for (const { at, message } of mergedSchemaIssues(merged.tree, undefined, input.schemas)) {
     out.push({ rule: 'merged-schema', severity: 'error', file: at?.file ?? 'claude-env.yml', line: at?.line ?? 1, column: at?.column ?? 1, message });
   }
   out.push(...policyFindings(merged.tree, input.isExecutableFile));

@@ -12,7 +12,7 @@ import { ClaudeEnvError } from '../errors.js';
 import { isMap, type LayerMap } from '../provenance/tree.js';
 import { rootNameFindings } from '../repo/names.js';
 import { Repo, chainErrorToThrow, type LayerDocument } from '../repo/repo.js';
-import { cliYaml, parseYaml } from '../repo/yaml.js';
+import { PACKAGE_YAML, parseYaml, type Yaml } from '../repo/yaml.js';
 import { readIdentity } from '../state/identity.js';
 import { diskDocumentCache, readOnly } from '../system/doc-cache-store.js';
 import { runGit } from '../system/git.js';
@@ -23,6 +23,8 @@ import type { RepoPath, Target } from '../vocabulary.js';
 export interface Proc {
   readonly env: NodeJS.ProcessEnv;
   readonly cwd: string;
+  /** How the call loads the YAML library (the CLI: its bundled copy through V8's code cache); absent: the package. */
+  readonly yaml?: Yaml | undefined;
 }
 
 export interface RepoChoice {
@@ -64,7 +66,7 @@ export function openRepo(choice: RepoChoice, proc: Proc, how: { fillCache?: bool
   const dir = findRepoDir(choice.repo, proc);
   const disk = diskDocumentCache(proc.env);
   const cache = disk && how.fillCache === false ? readOnly(disk) : disk;
-  return new Repo(choice.rev ? gitSource(dir, choice.rev) : worktreeSource(dir), cache ? { cache, yaml: cliYaml() } : { yaml: cliYaml() });
+  return new Repo(choice.rev ? gitSource(dir, choice.rev) : worktreeSource(dir), cache ? { cache, yaml: proc.yaml ?? PACKAGE_YAML } : { yaml: proc.yaml ?? PACKAGE_YAML });
 }
 
 export function homeDir(home: string | undefined, proc: Proc): string {
@@ -106,7 +108,7 @@ export function localLayer(home: string | undefined, proc: Proc): LayerDocument[
     if (code === 'ENOENT' || code === 'ENOTDIR') return [];
     throw new ClaudeEnvError('unreadable', `cannot read ${path}: ${code}`, { file: path, cause: err });
   }
-  const parsed = parseYaml(text, path as RepoPath, 'user_local', cliYaml());
+  const parsed = parseYaml(text, path as RepoPath, 'user_local', proc.yaml ?? PACKAGE_YAML);
   // The machine's own layer turns names into paths too: checked as a repo document's are.
   const errors = rootNameFindings(parsed.value, path, [...parsed.findings]).filter((f) => f.severity === 'error');
   if (errors.length > 0) throw chainErrorToThrow(errors);
