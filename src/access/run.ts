@@ -29,7 +29,7 @@ export interface ChangeReader extends Revisions {
   /** The commit a revision names; an error saying what is wrong when it names none. */
   commit(rev: string): Promise<string>;
   /** The tree of a commit. */
-  source(commit: string): RepoSource;
+  source(commit: string): Promise<RepoSource>;
   /** The raw difference of two commits' trees, renames detected. */
   treeChanges(base: string, head: string): Promise<TreeChange[]>;
   blobs: ReadObjects;
@@ -52,7 +52,7 @@ export type AccessRun = AccessResult & { readonly base: string; readonly head: s
 export async function checkChange(reader: ChangeReader, opts: AccessCheckOptions): Promise<AccessRun> {
   const base = await reader.commit(opts.base);
   const head = await reader.commit(opts.head);
-  const repo = new Repo(reader.source(base));
+  const repo = new Repo(await reader.source(base));
   const policy = loadPolicy(repo);
   const directory = loadDirectory(repo);
   const change = await describeChange(await reader.treeChanges(base, head), reader.blobs, base, head);

@@ -5,7 +5,7 @@
  * file of the history, impact and access use cases that runs git; the use
  * cases take it as a port (`Revisions`, `ChangeReader`, `LogReader`).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ClaudeEnvError } from '../errors.js';
@@ -14,38 +14,49 @@ import type { Revisions } from '../impact/run.js';
 import type { RepoSource } from '../repo/source.js';
 import { diskDocumentCache, readOnly } from '../system/doc-cache-store.js';
 import { gitRevisions } from '../system/git-changes.js';
-import { catBlobs, git, gitSource, resolveCommit } from '../system/repo-source.js';
+import { catBlobsAsync, gitAsync, gitSource, openRevision, resolveCommitAsync } from '../system/repo-source.js';
 import type { LogReader, LogRecord } from './run.js';
 
 export type GitReader = Revisions & ChangeReader & LogReader;
 
-/** The git history of the config repo at `dir`; `env` for the document cache (`$CLAUDE_ENV_CACHE`). */
-export function gitReader(dir: string, env: NodeJS.ProcessEnv): GitReader {
+export interface GitReaderOptions {
+  /**
+   * Read each revision whole, without blocking, before it is used (a
+   * long-lived process: the controller). Without it (the CLI) the files of a
+   * revision are read as the use case asks for them, each read waiting for
+   * git: a one-target command reads a few of a large repo's files.
+   */
+  readonly preload?: boolean;
+}
+
+/** The git history of the config repo at `dir`; `env` for the document cache (`$CLAUDE_ENV_CACHE`). Every git run but the lazy reads of a revision's files (see `preload`) is asynchronous. */
+export function gitReader(dir: string, env: NodeJS.ProcessEnv, opts: GitReaderOptions = {}): GitReader {
   const disk = diskDocumentCache(env);
+  const run = async (args: string[]): Promise<string> => (await gitAsync(dir, args)).toString('utf8');
   return {
-    pair: (base, head) => gitRevisions(dir, base, head, disk ? { cache: disk } : {}),
+    pair: (base, head) => gitRevisions(dir, base, head, { ...(disk ? { cache: disk } : {}), ...(opts.preload ? { preload: true } : {}) }),
     documentCache: (fill) => (disk && !fill ? readOnly(disk) : disk),
-    commit: async (rev) => resolveCommit(dir, rev),
-    source: (commit): RepoSource => gitSource(dir, commit, { resolved: true }),
-    treeChanges: async (base, head) => parseRawDiff(git(dir, ['diff', '--raw', '-z', '-M', '--no-abbrev', '--no-ext-diff', '--no-textconv', base, head]).toString('utf8')),
+    commit: (rev) => resolveCommitAsync(dir, rev),
+    source: async (commit): Promise<RepoSource> => (opts.preload ? openRevision(dir, commit, { resolved: true }) : gitSource(dir, commit, { resolved: true })),
+    treeChanges: async (base, head) => parseRawDiff(await run(['diff', '--raw', '-z', '-M', '--no-abbrev', '--no-ext-diff', '--no-textconv', base, head])),
     blobs: async (objects, opts = {}) => {
-      const got = catBlobs(dir, objects, { allowMissing: true });
+      const got = await catBlobsAsync(dir, objects, { allowMissing: true });
       const missing = got.findIndex((b) => b === undefined);
       if (missing >= 0 && !opts.allowMissing) throw new ClaudeEnvError('git', `git object ${objects[missing]} is missing in ${dir}`);
       return got;
     },
-    paths: async (commit) => git(dir, ['ls-tree', '-r', '-z', '--name-only', '--full-tree', commit]).toString('utf8').split('\0').filter(Boolean),
+    paths: async (commit) => (await run(['ls-tree', '-r', '-z', '--name-only', '--full-tree', commit])).split('\0').filter(Boolean),
     log: async (commit, opts) => {
-      const signers = opts.signingKeys ? signersFile(opts.signingKeys) : undefined;
+      const signers = opts.signingKeys ? await signersFile(opts.signingKeys) : undefined;
       try {
-        return parseLog(git(dir, logArgs(commit, opts.file, signers?.file)).toString('utf8'), signers !== undefined);
+        return parseLog(await run(logArgs(commit, opts.file, signers?.file)), signers !== undefined);
       } finally {
-        signers?.cleanup();
+        await signers?.cleanup();
       }
     },
     contains: async (rev) => {
       try {
-        return git(dir, ['rev-list', rev]).toString('utf8').split('\n').filter(Boolean);
+        return (await run(['rev-list', rev])).split('\n').filter(Boolean);
       } catch {
         return undefined; // a revision this clone does not have
       }
@@ -95,10 +106,10 @@ function parseLog(out: string, signed: boolean): LogRecord[] {
 }
 
 /** An allowed-signers file for `gpg.ssh.allowedSignersFile`, in a temp folder removed by `cleanup`. */
-function signersFile(keys: Readonly<Record<string, readonly string[]>>): { file: string; cleanup(): void } {
-  const tmp = mkdtempSync(join(tmpdir(), 'claude-env-signers-'));
+async function signersFile(keys: Readonly<Record<string, readonly string[]>>): Promise<{ file: string; cleanup(): Promise<void> }> {
+  const tmp = await mkdtemp(join(tmpdir(), 'claude-env-signers-'));
   const file = join(tmp, 'allowed_signers');
   const lines = Object.entries(keys).flatMap(([user, list]) => list.map((k) => `${user} namespaces="git" ${k}`));
-  writeFileSync(file, `${lines.join('\n')}\n`, { mode: 0o600 });
-  return { file, cleanup: () => rmSync(tmp, { recursive: true, force: true }) };
+  await writeFile(file, `${lines.join('\n')}\n`, { mode: 0o600 });
+  return { file, cleanup: () => rm(tmp, { recursive: true, force: true }) };
 }

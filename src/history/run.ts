@@ -58,7 +58,7 @@ export interface LogRecord {
 /** What `history` reads of the repo's history. */
 export interface LogReader {
   commit(rev: string): Promise<string>;
-  source(commit: string): RepoSource;
+  source(commit: string): Promise<RepoSource>;
   /** The log from a commit, with the files of each; `signingKeys` (user → SSH keys): check each commit's signature against them. */
   log(commit: string, opts: { file?: string | undefined; signingKeys?: Readonly<Record<string, readonly string[]>> | undefined }): Promise<LogRecord[]>;
   blobs(objects: readonly string[], opts: { allowMissing: true }): Promise<Array<Uint8Array | undefined>>;
@@ -89,7 +89,7 @@ export async function repoHistory(dir: string, home: string, env: NodeJS.Process
 
 export async function historyOf(reader: LogReader, auditLog: readonly Record<string, unknown>[], opts: HistoryOptions): Promise<History> {
   const commit = await reader.commit(opts.rev ?? 'HEAD');
-  const signingKeys = opts.verifySignatures ? loadPolicy(new Repo(reader.source(commit))).signingKeys : undefined;
+  const signingKeys = opts.verifySignatures ? loadPolicy(new Repo(await reader.source(commit))).signingKeys : undefined;
   let records = await reader.log(commit, { file: opts.file, signingKeys });
   const keys = opts.key ? await keysChanged(reader, records, opts.key) : undefined;
   if (keys) records = records.filter((r) => keys.has(r.commit));
