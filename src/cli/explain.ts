@@ -6,7 +6,7 @@ import { openTarget, type TargetOptions } from './context.js';
 import { printJson, type CliIO } from './io.js';
 
 export async function run(io: CliIO, opts: TargetOptions & { json?: boolean }, args: string[]): Promise<ExitCode> {
-  const { repo, target, extra } = openTarget(io, opts);
+  const { repo, target, extra } = await openTarget(io, opts);
   const result = explain(repo, target, args[0]!, { extra });
   if (opts.json) {
     const { target: _t, ...shape } = result;

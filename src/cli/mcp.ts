@@ -33,7 +33,7 @@ export async function run(io: CliIO, opts: TargetOptions & OnlineFlags & { json?
     throw new ClaudeEnvError('usage', args[0] === undefined ? 'mcp needs a subcommand' : `unknown mcp subcommand "${args[0]}"`, { hint: 'usage: claude-env mcp check [--server NAME] [--timeout MS] [--concurrency N] [--json]' });
   }
   const online = onlineOptions(io, opts);
-  const { repo, target, extra } = openTarget(io, opts);
+  const { repo, target, extra } = await openTarget(io, opts);
   // The MCP SDK loads only here.
   const [{ checkTarget }, { checkText }] = await Promise.all([import('../mcp/online.js'), import('../mcp/report.js')]);
   const report = await checkTarget(repo, target, extra, { ...online, only: opts.server });

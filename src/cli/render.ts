@@ -31,7 +31,7 @@ export async function run(io: CliIO, opts: RenderOptions): Promise<ExitCode> {
   const repo = openRepo(io, opts);
   if (opts.all) return renderAll(io, repo, opts);
   if (opts.out) throw new ClaudeEnvError('usage', '--out is for --all; a single target prints to stdout');
-  const target = resolveTarget(io, repo, opts);
+  const target = await resolveTarget(io, repo, opts);
   const r = renderTarget(repo, target, { extra: localLayer(io, opts), projectMcp: opts.projectDir !== undefined, managed: opts.managed !== undefined });
   warn(io, r.findings);
   const json = opts.json || opts.format === 'json';

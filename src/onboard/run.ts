@@ -131,7 +131,7 @@ export async function onboard<A>(req: OnboardRequest, env: NodeJS.ProcessEnv, ap
   }
   if (await branchExists(dir, branch, env)) throw usage(`the branch ${branch} already exists`, `delete it (git branch -D ${branch}) or finish that onboarding first`);
   const target: Target = { env: targetEnv, team, ...(projects[0] !== undefined ? { project: projects[0] } : {}), user };
-  const identity = readIdentity(req.home, env);
+  const identity = await readIdentity(req.home, env);
   if (identity.env !== undefined && describeTarget(identity as Target) !== describeTarget(target)) {
     throw new ClaudeEnvError('identity-exists', `this machine (home ${req.home}) already belongs to ${describeTarget(identity as Target)}`, { hint: 'onboard sets up a new machine: pass --home DIR for another home' });
   }

@@ -2,10 +2,9 @@
  * The machine identity (which env/team/project/user this machine is), kept in
  * `$CLAUDE_ENV_HOME/identity.json` (default `<home>/.claude-env`).
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ClaudeEnvError } from '../errors.js';
-import { isLink, type System } from '../system/system.js';
+import { isLink, realSystem, type System } from '../system/system.js';
 import type { Target } from '../vocabulary.js';
 
 export function stateDir(home: string, env: NodeJS.ProcessEnv): string {
@@ -30,21 +29,17 @@ function parseIdentity(text: string, path: string): Partial<Target> {
   }
 }
 
-/**
- * The stored identity, or an empty one when the machine has none. Read at
- * start-up by the commands that resolve a target (cli/context.ts), before
- * any System exists: the one synchronous read of the state folder left.
- */
-export function readIdentity(home: string, env: NodeJS.ProcessEnv): Partial<Target> {
+/** The stored identity, or an empty one when the machine has none (or a link stands in its place), read through `sys`. */
+export async function readIdentity(home: string, env: NodeJS.ProcessEnv, sys: System = realSystem()): Promise<Partial<Target>> {
   const path = identityPath(home, env);
-  let text: string;
+  let found;
   try {
-    text = readFileSync(path, 'utf8');
+    found = await sys.read(path);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
     throw unreadable(path, err);
   }
-  return parseIdentity(text, path);
+  if (found === undefined || isLink(found)) return {};
+  return parseIdentity(found.bytes.toString('utf8'), path);
 }
 
 /** Record the machine identity in the state folder `dir` (what later commands default to), once, through `sys`: an existing identity is never overwritten here. */

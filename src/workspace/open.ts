@@ -76,10 +76,10 @@ export function homeDir(home: string | undefined, proc: Proc): string {
 }
 
 /** The names given first, then the machine identity for what they leave out. */
-export function resolveTarget(repo: Repo, choice: TargetChoice, proc: Proc): Target {
+export async function resolveTarget(repo: Repo, choice: TargetChoice, proc: Proc): Promise<Target> {
   const given: Partial<Target> = {};
   for (const k of ['env', 'team', 'project', 'user'] as const) if (choice[k] !== undefined) given[k] = choice[k];
-  const identity = given.env === undefined ? readIdentity(homeDir(choice.home, proc), proc.env) : {};
+  const identity = given.env === undefined ? await readIdentity(homeDir(choice.home, proc), proc.env) : {};
   return repo.resolveTarget({ ...identity, ...given });
 }
 
@@ -116,8 +116,8 @@ export function localLayer(home: string | undefined, proc: Proc): LayerDocument[
 }
 
 /** The repo, the target and the machine's own layer of a one-target call. */
-export function openTarget(choice: TargetChoice, proc: Proc): { repo: Repo; target: Target; extra: LayerDocument[] } {
+export async function openTarget(choice: TargetChoice, proc: Proc): Promise<{ repo: Repo; target: Target; extra: LayerDocument[] }> {
   const repo = openRepo(choice, proc);
-  const target = resolveTarget(repo, choice, proc);
+  const target = await resolveTarget(repo, choice, proc);
   return { repo, target, extra: localLayer(choice.home, proc) };
 }
