@@ -6,7 +6,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Repo } from '../src/repo/repo.js';
-import { worktreeSource } from '../src/system/repo-source.js';
+import { worktreeSource } from '../src/blocking/sources.js';
 import { mergeTarget } from '../src/merge/target.js';
 import { explain } from '../src/merge/explain.js';
 import { originAt, toPlain, type TreeMap, type Value } from '../src/provenance/tree.js';

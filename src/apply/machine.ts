@@ -130,7 +130,7 @@ export async function readMachine(input: ReadMachineInput): Promise<MachineView>
   const actual = await readActual(sys, loc, outputs, state);
   // What only some machines need loads only there: the secret check where state holds secret hashes, the
   // security policy (it needs the merged tree) where an MCP server claude-env does not manage is to be ranked.
-  const secretCheck = Object.values(state.outputs).some((o) => o.secrets) ? (await import('../secrets/outputs.js')).secretCheckOf(store.dir, state) : undefined;
+  const secretCheck = Object.values(state.outputs).some((o) => o.secrets) ? await (await import('../secrets/outputs.js')).secretCheckOf(sys, store.dir, state) : undefined;
   let policy: DriftPolicy | undefined;
   if (hasUnmanagedServers(outputs, actual)) {
     const { driftPolicy } = await import('../validate/policy.js');
@@ -174,6 +174,6 @@ export function driftReport(view: MachineView, mcpHealth?: readonly McpHealth[])
 export async function rereadMachine(view: MachineView): Promise<MachineView> {
   const state = await view.store.readState();
   const actual = await readActual(view.store.sys, view.loc, view.outputs, state);
-  const secretCheck = Object.values(state.outputs).some((o) => o.secrets) ? (await import('../secrets/outputs.js')).secretCheckOf(view.store.dir, state) : undefined;
+  const secretCheck = Object.values(state.outputs).some((o) => o.secrets) ? await (await import('../secrets/outputs.js')).secretCheckOf(view.store.sys, view.store.dir, state) : undefined;
   return { ...view, state, actual, secretCheck };
 }

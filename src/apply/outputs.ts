@@ -10,6 +10,7 @@ import { admittedOutputs, type Admitted, type RenderOptions } from '../render/in
 import type { Output } from '../render/outputs.js';
 import type { Repo } from '../repo/repo.js';
 import type { CompiledLoader } from '../schema/loader.js';
+import { realSystem, type System } from '../system/system.js';
 import type { Finding, LayerName, Target } from '../vocabulary.js';
 
 /**
@@ -59,6 +60,8 @@ export interface SecretContext {
   readonly dryRun?: boolean;
   /** Told each secret value once it is resolved, so that the caller keeps it out of what it prints (cli/io.ts `redactingIO`). */
   readonly onResolved?: ((value: string, description: string) => void) | undefined;
+  /** Where the machine key is read and made (default: the disk). */
+  readonly sys?: System;
 }
 
 /**
@@ -68,6 +71,7 @@ export interface SecretContext {
 export async function writableOutputs(outputs: readonly Output[], ctx: SecretContext): Promise<readonly Output[]> {
   if (!outputs.some((o) => o.secrets && o.secrets.length > 0)) return outputs;
   const [{ createSecretResolver }, { resolveOutputs, machineKey, keyedHasher, ephemeralKey }] = await Promise.all([import('../secrets/resolve.js'), import('../secrets/outputs.js')]);
+  const sys = ctx.sys ?? realSystem();
   const timeout = Number(ctx.env['CLAUDE_ENV_SECRET_TIMEOUT_MS']);
   const resolver = createSecretResolver({
     env: ctx.env,
@@ -78,5 +82,5 @@ export async function writableOutputs(outputs: readonly Output[], ctx: SecretCon
     onResolved: ctx.onResolved,
   });
   // A dry run runs nothing: `cmd:` references stay unresolved.
-  return resolveOutputs(outputs, resolver, () => keyedHasher(ctx.dryRun ? (machineKey(ctx.stateDir, false) ?? ephemeralKey()) : machineKey(ctx.stateDir, true)!), { runCommands: !ctx.dryRun });
+  return resolveOutputs(outputs, resolver, async () => keyedHasher(ctx.dryRun ? ((await machineKey(sys, ctx.stateDir, false)) ?? ephemeralKey()) : (await machineKey(sys, ctx.stateDir, true))!), { runCommands: !ctx.dryRun });
 }

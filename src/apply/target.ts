@@ -46,6 +46,7 @@ export async function applyTargetTo(input: ApplyTargetInput): Promise<ApplyResul
   const rendered = await admittedOrRefused(input.repo, input.target, input.name, { extra: [...input.extra], projectMcp: loc.projectDir !== undefined, managed: loc.managedDir !== undefined }, input.compiledSchemas);
   const outputs = await writableOutputs(rendered, {
     ...input.secrets,
+    sys: input.sys,
     stateDir: input.places.stateDir,
     commandLayers: commandLayers(input.repo.settings.raw).layers,
     ...(input.dryRun ? { dryRun: true } : {}),

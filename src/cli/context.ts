@@ -32,5 +32,5 @@ export const openRepo = (io: CliIO, opts: RepoOptions, how: { fillCache?: boolea
 export const homeDir = (io: CliIO, opts: { home?: string }): string => workspace.homeDir(opts.home, io);
 export const resolveTarget = (io: CliIO, repo: Repo, opts: TargetOptions): Promise<Target> => workspace.resolveTarget(repo, opts, io);
 export const repoRevision = (io: CliIO, opts: RepoOptions): Promise<string | undefined> => workspace.repoRevision(opts, io);
-export const localLayer = (io: CliIO, opts: TargetOptions): LayerDocument[] => workspace.localLayer(opts.home, io);
+export const localLayer = (io: CliIO, opts: TargetOptions): Promise<LayerDocument[]> => workspace.localLayer(opts.home, io);
 export const openTarget = (io: CliIO, opts: TargetOptions): ReturnType<typeof workspace.openTarget> => workspace.openTarget(opts, io);

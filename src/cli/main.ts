@@ -20,8 +20,8 @@ import * as explainCommand from './explain.js';
 export type { CliIO } from './io.js';
 import { VERSION } from '../version.js';
 import { lazyYaml, type YamlModule } from '../repo/yaml.js';
-import { requireWithCodeCache } from '../system/code-cache.js';
-import { documentCacheDir } from '../system/doc-cache-store.js';
+import { requireWithCodeCache } from '../blocking/code-cache.js';
+import { documentCacheDir } from '../blocking/doc-cache-store.js';
 
 /**
  * How this call loads its libraries: the bundled CLI loads its one-file

@@ -35,7 +35,7 @@ export async function run(io: CliIO, opts: RemediateOptions): Promise<ExitCode> 
     view,
     maxFixes: max,
     includeMedium: opts.include === 'medium',
-    writable: () => writableOutputs(view.outputs, { env: io.env, cwd: io.cwd, ...(opts.identity ? { identity: opts.identity } : {}), stateDir: view.store.dir, commandLayers: commandLayers(view.repo.settings.raw).layers, onResolved: io.secrets?.remember }),
+    writable: () => writableOutputs(view.outputs, { env: io.env, cwd: io.cwd, ...(opts.identity ? { identity: opts.identity } : {}), sys: view.store.sys, stateDir: view.store.dir, commandLayers: commandLayers(view.repo.settings.raw).layers, onResolved: io.secrets?.remember }),
     waitMs: waitMs(opts),
     claudeWaitMs: claudeWaitMs(opts),
   });

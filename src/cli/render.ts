@@ -32,7 +32,7 @@ export async function run(io: CliIO, opts: RenderOptions): Promise<ExitCode> {
   if (opts.all) return renderAll(io, repo, opts);
   if (opts.out) throw new ClaudeEnvError('usage', '--out is for --all; a single target prints to stdout');
   const target = await resolveTarget(io, repo, opts);
-  const r = renderTarget(repo, target, { extra: localLayer(io, opts), projectMcp: opts.projectDir !== undefined, managed: opts.managed !== undefined });
+  const r = renderTarget(repo, target, { extra: await localLayer(io, opts), projectMcp: opts.projectDir !== undefined, managed: opts.managed !== undefined });
   warn(io, r.findings);
   const json = opts.json || opts.format === 'json';
   if (opts.outputs) {

@@ -64,7 +64,7 @@ export async function run(io: CliIO, opts: SecretOptions, args: string[]): Promi
     const file = opts.identity ?? io.env['CLAUDE_ENV_AGE_IDENTITY'];
     if (!file) throw new ClaudeEnvError('age-identity', 'no age identity: pass --identity FILE or set $CLAUDE_ENV_AGE_IDENTITY');
     const path = resolve(io.cwd, file);
-    const value = await decrypt(armorOf(await input(io, opts)), parseIdentities(readIdentityText(path), path), 'cannot decrypt the value');
+    const value = await decrypt(armorOf(await input(io, opts)), parseIdentities(await readIdentityText(path), path), 'cannot decrypt the value');
     if (opts.json) printJson(io, { value });
     else io.stdout.write(`${value}\n`);
     return EXIT_OK;

@@ -17,7 +17,7 @@ import { formatExplanation } from '../merge/explain-text.js';
 import { Repo } from '../repo/repo.js';
 import { describeTarget } from '../repo/target-name.js';
 import { renderTarget } from '../render/index.js';
-import { worktreeSource } from '../system/repo-source.js';
+import { worktreeSource } from '../blocking/sources.js';
 import { validateRepo } from '../validate/index.js';
 import type { Target } from '../vocabulary.js';
 import { initRepo } from '../workspace/init.js';

@@ -12,9 +12,10 @@ import { ClaudeEnvError } from '../errors.js';
 import type { ChangeReader, TreeChange } from '../access/run.js';
 import type { Revisions } from '../impact/run.js';
 import type { RepoSource } from '../repo/source.js';
-import { diskDocumentCache, readOnly } from '../system/doc-cache-store.js';
+import { diskDocumentCache, readOnly } from '../blocking/doc-cache-store.js';
 import { gitRevisions } from '../system/git-changes.js';
-import { catBlobsAsync, gitAsync, gitSource, openRevision, resolveCommitAsync } from '../system/repo-source.js';
+import { catBlobsAsync, gitAsync, openRevision, resolveCommitAsync } from '../system/repo-source.js';
+import { BlobStore, gitSource } from '../blocking/sources.js';
 import type { LogReader, LogRecord } from './run.js';
 
 export type GitReader = Revisions & ChangeReader & LogReader;
@@ -34,7 +35,7 @@ export function gitReader(dir: string, env: NodeJS.ProcessEnv, opts: GitReaderOp
   const disk = diskDocumentCache(env);
   const run = async (args: string[]): Promise<string> => (await gitAsync(dir, args)).toString('utf8');
   return {
-    pair: (base, head) => gitRevisions(dir, base, head, { ...(disk ? { cache: disk } : {}), ...(opts.preload ? { preload: true } : {}) }),
+    pair: (base, head) => gitRevisions(dir, base, head, { ...(disk ? { cache: disk } : {}), ...(opts.preload ? {} : { lazyBlobs: (d: string) => new BlobStore(d) }) }),
     documentCache: (fill) => (disk && !fill ? readOnly(disk) : disk),
     commit: (rev) => resolveCommitAsync(dir, rev),
     source: async (commit): Promise<RepoSource> => (opts.preload ? openRevision(dir, commit, { resolved: true }) : gitSource(dir, commit, { resolved: true })),

@@ -23,7 +23,7 @@ import { describeTarget } from '../repo/target-name.js';
 import { readIdentity } from '../state/identity.js';
 import { branchExists, commitOver, createBranch, dirtyPaths } from '../system/git-commit.js';
 import { resolveCommit } from '../system/git-changes.js';
-import { gitSource, worktreeSource } from '../system/repo-source.js';
+import { gitSource, worktreeSource } from '../blocking/sources.js';
 import { validateRepo } from '../validate/index.js';
 import type { Target } from '../vocabulary.js';
 

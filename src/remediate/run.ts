@@ -89,7 +89,7 @@ async function fixAll(input: RemediateInput, before: DriftReport, steps: readonl
     state = withLastWrites({ ...state, outputs }, [change], restorePoint);
     await commitFiles(view.store, [change], state, restorePoint, guard);
     // Re-check: the item is gone, and the file drifts in nothing it did not drift in before.
-    const check = secretCheckOf(view.store.dir, state);
+    const check = await secretCheckOf(sys, view.store.dir, state);
     const actual = await readActual(sys, view.loc, view.outputs, state);
     const after = compareDrift({ target: view.target, desired: view.outputs, actual, state, rules: severityRulesOf(view.repo.settings.raw), ...(check ? { secretCheck: check } : {}), ...(view.policy ? { policy: view.policy } : {}) });
     const left = after.items.filter((i) => i.file === step.file && i.kind !== 'extra').map(itemKey);

@@ -7,13 +7,12 @@
  * it). If any reference cannot be resolved, this throws before anything is
  * written, naming the reference and where the repo sets it.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { SecretValue } from '../provenance/tree.js';
 import type { Output } from '../render/outputs.js';
 import type { MachineState } from '../state/types.js';
-import { writeFileAtomic } from '../system/atomic.js';
+import { isLink, type System } from '../system/system.js';
 import type { SecretResolver } from './resolve.js';
 
 // node:crypto only when a machine has secrets to hash (drift of one without them starts faster).
@@ -31,7 +30,7 @@ export type SecretHasher = (value: string) => string;
  * `runCommands: false` (a dry run): `cmd:` references are not run; their
  * descriptions stay in the content, so the plan shows the file as changing.
  */
-export async function resolveOutputs(outputs: readonly Output[], resolve: SecretResolver, hasher: () => SecretHasher, opts: { runCommands?: boolean } = {}): Promise<Output[]> {
+export async function resolveOutputs(outputs: readonly Output[], resolve: SecretResolver, hasher: () => SecretHasher | Promise<SecretHasher>, opts: { runCommands?: boolean } = {}): Promise<Output[]> {
   const values = new Map<Output, string[]>();
   for (const o of outputs) {
     if (!o.secrets || o.secrets.length === 0) continue;
@@ -43,7 +42,7 @@ export async function resolveOutputs(outputs: readonly Output[], resolve: Secret
     values.set(o, got);
   }
   if (values.size === 0) return [...outputs];
-  const hash = hasher();
+  const hash = await hasher();
   return outputs.map((o) => {
     const got = values.get(o);
     if (!got) return o;
@@ -63,17 +62,15 @@ export async function resolveOutputs(outputs: readonly Output[], resolve: Secret
  * 32 random bytes, mode 0600), made on first use: hashes in state then tell
  * nothing about a value to anyone without the key.
  */
-export function machineKey(stateDir: string, create: boolean): Buffer | undefined {
+export async function machineKey(sys: System, stateDir: string, create: boolean): Promise<Buffer | undefined> {
   const file = join(stateDir, 'secret.key');
-  try {
-    return readFileSync(file);
-  } catch {
-    if (!create) return undefined;
-    mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-    const key = crypto().randomBytes(32);
-    writeFileAtomic(file, key, 0o600);
-    return key;
-  }
+  const found = await sys.read(file).catch(() => undefined);
+  if (found !== undefined && !isLink(found)) return found.bytes;
+  if (!create) return undefined;
+  await sys.mkdirp(stateDir, 0o700);
+  const key = crypto().randomBytes(32);
+  await sys.writeFile(file, key, 0o600);
+  return key;
 }
 
 /** A key for one dry run: hashes made with it are never kept. */
@@ -85,11 +82,11 @@ export function keyedHasher(key: Buffer): SecretHasher {
 }
 
 /** For drift: whether the text at a secret's place is the value apply wrote there, by the hashes in state. */
-export function secretCheckOf(stateDir: string, state: MachineState): ((placeholder: string, actual: string) => boolean) | undefined {
+export async function secretCheckOf(sys: System, stateDir: string, state: MachineState): Promise<((placeholder: string, actual: string) => boolean) | undefined> {
   const want = new Map<string, string>();
   for (const o of Object.values(state.outputs)) for (const [p, h] of Object.entries(o.secrets ?? {})) want.set(p, h);
   if (want.size === 0) return undefined;
-  const key = machineKey(stateDir, false);
+  const key = await machineKey(sys, stateDir, false);
   if (!key) return undefined;
   const hash = keyedHasher(key);
   return (placeholder, actual) => {

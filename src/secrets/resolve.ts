@@ -5,7 +5,6 @@
  * An error names the reference and where the repo sets it, never a value.
  */
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { ClaudeEnvError, type ErrorLocation } from '../errors.js';
@@ -66,17 +65,8 @@ function runCommand(command: string, opts: ResolverOptions): Promise<{ code: num
 const identityUnreadable = (path: string, err: unknown): ClaudeEnvError =>
   new ClaudeEnvError('age-identity', `cannot read the age identity file ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { file: path });
 
-/** The text of an age identity file (`--identity`, $CLAUDE_ENV_AGE_IDENTITY); an error names it. Blocking: for the CLI's `secret decrypt`. */
-export function readIdentityText(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (err) {
-    throw identityUnreadable(path, err);
-  }
-}
-
-/** `readIdentityText` without blocking. */
-async function readIdentityTextAsync(path: string): Promise<string> {
+/** The text of an age identity file (`--identity`, $CLAUDE_ENV_AGE_IDENTITY); an error names it. */
+export async function readIdentityText(path: string): Promise<string> {
   try {
     return await readFile(path, 'utf8');
   } catch (err) {
@@ -100,7 +90,7 @@ export function createSecretResolver(opts: ResolverOptions): SecretResolver {
     const path = resolve(opts.cwd, expandHome(file, opts.env));
     let text: string;
     try {
-      text = await readIdentityTextAsync(path);
+      text = await readIdentityText(path);
     } catch (err) {
       throw fail(value, where, (err as Error).message);
     }

@@ -2,15 +2,16 @@
  * Two revisions of the config repo read from git together: the commits they
  * name, the files that differ (`git diff --raw -z -M`: renames detected, both
  * paths kept) and a RepoSource for each. Every git run here is awaited, never
- * blocking; the sources read blobs lazily (the CLI) or from memory once
- * loaded (`preload`: a long-lived process).
+ * blocking; the sources read blobs from memory once loaded (a long-lived
+ * process), or as they are asked for through the caller's `lazyBlobs` (the
+ * CLI's blocking store, src/blocking/sources.ts).
  */
 import { ClaudeEnvError } from '../errors.js';
 import type { ChangedFile } from '../impact/changes.js';
 import type { DocumentCache } from '../repo/doc-cache.js';
 import type { RepoPath } from '../vocabulary.js';
 import type { RepoSource } from '../repo/source.js';
-import { BlobStore, Tree, gitAsync, loadBlobs, lsTreeArgs, treeSource, type TreeEntry } from './repo-source.js';
+import { Tree, gitAsync, loadBlobs, lsTreeArgs, treeSource, type Blobs, type TreeEntry } from './repo-source.js';
 
 /**
  * The commits that revisions name (one git run for all of them); a usage
@@ -144,12 +145,12 @@ function storeTree(cache: DocumentCache, id: string, listing: Buffer): Tree {
  * both, in the same batches (a prefetch of some paths on either side reads
  * them at both revisions). Without a document cache the three git runs go
  * at once; with one, the base's listing and the diff are taken from it when
- * they are there. With `preload`, every blob of both trees is read before
- * this returns (one `git cat-file --batch`), so reading the sources never
- * runs git: what a long-lived process wants; the CLI reads blobs as impact
- * needs them.
+ * they are there. By default every blob of both trees is read before this
+ * returns (one `git cat-file --batch`), so reading the sources never runs
+ * git: what a long-lived process wants; the CLI passes `lazyBlobs` and reads
+ * blobs as impact needs them.
  */
-export async function gitRevisions(dir: string, baseRev: { rev: string; flag: string }, headRev: { rev: string; flag: string }, opts: { cache?: DocumentCache; preload?: boolean } = {}): Promise<GitRevisions> {
+export async function gitRevisions(dir: string, baseRev: { rev: string; flag: string }, headRev: { rev: string; flag: string }, opts: { cache?: DocumentCache; lazyBlobs?: (dir: string) => Blobs } = {}): Promise<GitRevisions> {
   const revs = [baseRev, headRev];
   checkRevisionNames(revs);
   const [b, h] = revs.map((r) => `${r.rev}^{commit}`) as [string, string];
@@ -189,7 +190,7 @@ export async function gitRevisions(dir: string, baseRev: { rev: string; flag: st
     if (cachedDiff === undefined) storeRawDiff(cache, diffKey, diffOut.toString('utf8'));
     ({ headTree, changes } = applyDiff(baseTree, diffOut));
   }
-  const store = opts.preload ? await loadBlobs(dir, [baseTree, headTree]) : new BlobStore(dir);
+  const store = opts.lazyBlobs ? opts.lazyBlobs(dir) : await loadBlobs(dir, [baseTree, headTree]);
   const oids = (tree: Tree) => (paths: readonly string[]): string[] => paths.flatMap((p) => tree.oid(p) ?? []);
   return {
     baseCommit: commits[0]!,

@@ -14,7 +14,8 @@ import { fixture, ROOT, tempDir } from '../../test/helpers.js';
 import { commitAll, craftCommit, git } from '../../test/support/git-tree.js';
 import { Repo } from '../repo/repo.js';
 import type { RepoSource } from '../repo/source.js';
-import { gitSource, openRevision, openWorktree, worktreeSource } from './repo-source.js';
+import { openRevision, openWorktree } from './repo-source.js';
+import { BlobStore, gitSource, worktreeSource } from '../blocking/sources.js';
 import { gitRevisions } from './git-changes.js';
 
 const FIXTURES = readdirSync(join(ROOT, 'test', 'fixtures', 'repos'));
@@ -183,16 +184,16 @@ describe('openRevision', () => {
     const copy = join(t.dir, 'gone');
     cpSync(dir, copy, { recursive: true });
     const snapshot = await openRevision(copy, 'crafted');
-    const loaded = await gitRevisions(copy, { rev: 'main', flag: '--base' }, { rev: 'crafted', flag: '--head' }, { preload: true });
+    const loaded = await gitRevisions(copy, { rev: 'main', flag: '--base' }, { rev: 'crafted', flag: '--head' });
     rmSync(copy, { recursive: true });
     assert.deepEqual(seen(snapshot), seen(gitSource(dir, 'crafted')));
-    const lazy = await gitRevisions(dir, { rev: 'main', flag: '--base' }, { rev: 'crafted', flag: '--head' });
+    const lazy = await gitRevisions(dir, { rev: 'main', flag: '--base' }, { rev: 'crafted', flag: '--head' }, { lazyBlobs: (d) => new BlobStore(d) });
     assert.deepEqual(seen(loaded.base), seen(lazy.base));
     assert.deepEqual(seen(loaded.head), seen(lazy.head));
   });
 
-  it('gitRevisions with preload gives the same changes and reads as without', async () => {
-    const revs = (preload: boolean) => gitRevisions(dir, { rev: 'main', flag: '--base' }, { rev: 'crafted', flag: '--head' }, { preload });
+  it('gitRevisions read whole gives the same changes and reads as read lazily', async () => {
+    const revs = (preload: boolean) => gitRevisions(dir, { rev: 'main', flag: '--base' }, { rev: 'crafted', flag: '--head' }, preload ? {} : { lazyBlobs: (d) => new BlobStore(d) });
     const [lazy, loaded] = await Promise.all([revs(false), revs(true)]);
     assert.deepEqual(loaded.changes, lazy.changes);
     assert.deepEqual([loaded.baseCommit, loaded.headCommit], [lazy.baseCommit, lazy.headCommit]);

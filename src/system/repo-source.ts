@@ -2,15 +2,15 @@
  * RepoSources with I/O: the working tree of a directory, and a git revision
  * (`--rev`), read with `git ls-tree` once and `git cat-file --batch` per batch.
  *
- * Two ways to each: the CLI reads lazily and synchronously (`worktreeSource`,
- * `gitSource`: a one-target command reads only its layers' files, which keeps
- * it near Node's start-up); a long-lived process awaits a whole snapshot
- * (`openWorktree`, `openRevision`: read once, asynchronously, and served from
- * memory after, so no read ever blocks it). Both make the same checks of every
- * entry (`worktreeEntry`, `Tree`), so both refuse the same entries.
+ * Here, a whole snapshot awaited (`openWorktree`, `openRevision`: read once,
+ * asynchronously, and served from memory after, so no read ever blocks the
+ * process), and the checks every reader makes of every entry
+ * (`worktreeEntry`, `Tree`). The CLI's lazy, blocking readers of the same
+ * (`worktreeSource`, `gitSource`) are in src/blocking/sources.ts, out of the
+ * controller's and the agent's reach.
  */
 import { createRequire } from 'node:module';
-import { constants, readFileSync, readdirSync, statSync, lstatSync, type Dirent } from 'node:fs';
+import { constants, type Dirent } from 'node:fs';
 import { join } from 'node:path';
 import { ClaudeEnvError } from '../errors.js';
 import { lowerBound, refusedPath, refusedSymlink, snapshotSource, unreadable, type RefusedEntry, type RepoSource, type SnapshotFile } from '../repo/source.js';
@@ -18,13 +18,13 @@ import { repoEntryProblem } from '../paths.js';
 
 /** node:child_process is loaded only when git is run (a worktree command never needs it). */
 const require = createRequire(import.meta.url);
-const childProcess = (): typeof import('node:child_process') => require('node:child_process') as typeof import('node:child_process');
+export const childProcess = (): typeof import('node:child_process') => require('node:child_process') as typeof import('node:child_process');
 
 /** Never listed nor read in a working tree: the repository's own git folder (a checked-out submodule's `.git` file too), and installed packages. */
 const SKIP: ReadonlySet<string> = new Set(['.git', 'node_modules']);
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 /** Opens a file without following a final symlink (ELOOP) and without waiting on a FIFO. */
-const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+export const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
 
 /** What a walk of a working tree does with one entry of a folder: leave it out, refuse it, or take it as a folder or a file. */
 export type WorktreeEntry = { readonly take: 'skip' } | { readonly take: 'refuse'; readonly refused: RefusedEntry } | { readonly take: 'dir' | 'file' | 'other' };
@@ -43,7 +43,7 @@ export function worktreeEntry(path: string, name: string, type: Pick<Dirent, 'is
 }
 
 /** A file of the working tree that could not be read: a link put there since it was listed (refused), gone (undefined), or an error. */
-function readFailure(path: string, err: unknown): RefusedEntry | undefined {
+export function readFailure(path: string, err: unknown): RefusedEntry | undefined {
   const code = (err as NodeJS.ErrnoException).code;
   if (code === 'ELOOP') return refusedSymlink(path);
   if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
@@ -51,115 +51,12 @@ function readFailure(path: string, err: unknown): RefusedEntry | undefined {
 }
 
 /** The repo folder itself is the user's choice (--repo): it may be a link, and must be a folder. */
-function notARepoFolder(dir: string, err: unknown): ClaudeEnvError {
+export function notARepoFolder(dir: string, err: unknown): ClaudeEnvError {
   return new ClaudeEnvError('not-config-repo', `cannot open config repo ${dir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
 }
 
-/**
- * The working tree of a config repo, read as data: a symbolic link (file or
- * folder) is never followed nor read, nor is a name with a control character;
- * each is a refused entry (a finding), left out of every listing and read.
- * Listings come from readdir's entry types, so the walk costs no extra stat;
- * a path read by name has its folders checked with lstat once each.
- */
-export function worktreeSource(dir: string): RepoSource {
-  try {
-    if (!statSync(dir).isDirectory()) throw new Error('not a directory');
-  } catch (err) {
-    throw notARepoFolder(dir, err);
-  }
-  const refused = new Map<string, RefusedEntry>();
-  let refusedList: readonly RefusedEntry[] | undefined = [];
-  const refuse = (e: RefusedEntry): void => {
-    if (refused.has(e.path)) return;
-    refused.set(e.path, e);
-    refusedList = undefined;
-  };
-  /** Folders known to be real folders of the repo (walked, or checked with lstat), '' the repo itself. */
-  const realDirs = new Set<string>(['']);
-  const isRealDir = (rel: string): boolean => {
-    if (realDirs.has(rel)) return true;
-    const slash = rel.lastIndexOf('/');
-    if (slash >= 0 && !isRealDir(rel.slice(0, slash))) return false;
-    const st = lstatSync(join(dir, rel), { throwIfNoEntry: false });
-    if (st?.isSymbolicLink()) refuse(refusedSymlink(rel));
-    if (!st?.isDirectory()) return false;
-    realDirs.add(rel);
-    return true;
-  };
-  /** The entries of a real folder; symlinks and names with control characters refused, skipped names left out. */
-  const entries = (rel: string): Dirent[] => {
-    let list: Dirent[];
-    try {
-      list = readdirSync(join(dir, rel), { withFileTypes: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return [];
-      throw unreadable(rel || '.', err);
-    }
-    return list.filter((e) => {
-      const p = rel === '' ? e.name : `${rel}/${e.name}`;
-      const entry = worktreeEntry(p, e.name, e);
-      if (entry.take === 'skip') return false;
-      if (entry.take === 'refuse') {
-        refuse(entry.refused);
-        return false;
-      }
-      if (entry.take === 'dir') realDirs.add(p);
-      return true;
-    });
-  };
-  const walk = (rel: string, out: string[]): void => {
-    for (const e of entries(rel)) {
-      const p = rel === '' ? e.name : `${rel}/${e.name}`;
-      if (e.isDirectory()) walk(p, out);
-      else if (e.isFile()) out.push(p);
-    }
-  };
-  /** A path the repo may hold, in a real folder (a name with `..`, or in a linked folder, is never joined onto the repo folder). */
-  const readable = (path: string): boolean => {
-    if (repoEntryProblem(path) !== undefined) return false;
-    const slash = path.lastIndexOf('/');
-    return slash < 0 || isRealDir(path.slice(0, slash));
-  };
-  return {
-    description: dir,
-    list(sub) {
-      const out: string[] = [];
-      if (sub === '' || (repoEntryProblem(sub) === undefined && isRealDir(sub))) walk(sub, out);
-      return out.sort();
-    },
-    listDirs(sub) {
-      if (sub !== '' && (repoEntryProblem(sub) !== undefined || !isRealDir(sub))) return [];
-      return entries(sub)
-        .filter((e) => e.isDirectory())
-        .map((e) => e.name)
-        .sort();
-    },
-    isDir(sub) {
-      return sub === '' || (repoEntryProblem(sub) === undefined && isRealDir(sub));
-    },
-    read(path) {
-      if (!readable(path)) return undefined;
-      try {
-        return readFileSync(join(dir, path), { flag: READ_FLAGS });
-      } catch (err) {
-        const link = readFailure(path, err);
-        if (link) refuse(link);
-        return undefined;
-      }
-    },
-    mode(path) {
-      if (!readable(path)) return 0o644;
-      return (lstatSync(join(dir, path), { throwIfNoEntry: false })?.mode ?? 0o644) & 0o777;
-    },
-    refused() {
-      return (refusedList ??= [...refused.values()].sort(byEntryPath));
-    },
-  };
-}
-
 /** A failed git run: the git command, where, and the first line of what git said (all of it with `whole`). */
-function gitFailure(dir: string, args: readonly string[], err: unknown, stderr: string | Buffer | undefined, whole = false): ClaudeEnvError {
+export function gitFailure(dir: string, args: readonly string[], err: unknown, stderr: string | Buffer | undefined, whole = false): ClaudeEnvError {
   const said = String(stderr ?? '').trim();
   return new ClaudeEnvError('git', `git ${args[0]} failed in ${dir}: ${(whole ? said : said.split('\n')[0]) || (err as Error).message}`, { cause: err });
 }
@@ -173,21 +70,7 @@ export interface GitRunOptions {
 }
 
 /** Output a git run may give before it is stopped (a listing of the biggest repos is far below). */
-const GIT_MAX_OUTPUT = 1 << 30;
-
-/**
- * Run git in `dir` and wait for it, blocking: for the CLI's lazy sources only
- * (a one-target command reads a few files; a long-lived process uses
- * `gitAsync`). A failure is a ClaudeEnvError naming the git command and its
- * first stderr line.
- */
-export function git(dir: string, args: string[], input?: string): Buffer {
-  try {
-    return childProcess().execFileSync('git', ['-C', dir, ...args], { input, maxBuffer: GIT_MAX_OUTPUT, stdio: ['pipe', 'pipe', 'pipe'] });
-  } catch (err) {
-    throw gitFailure(dir, args, err, (err as { stderr?: Buffer }).stderr);
-  }
-}
+export const GIT_MAX_OUTPUT = 1 << 30;
 
 /** Run git in `dir` without blocking (several may run at once); errors as `git`'s. */
 export function gitAsync(dir: string, args: string[], opts: GitRunOptions = {}): Promise<Buffer> {
@@ -220,7 +103,7 @@ export function gitAsync(dir: string, args: string[], opts: GitRunOptions = {}):
 }
 
 /** `git cat-file --batch` output → the contents of `objects`, in order. */
-function batchContents(dir: string, objects: readonly string[], out: Buffer, allowMissing: boolean): Array<Buffer | undefined> {
+export function batchContents(dir: string, objects: readonly string[], out: Buffer, allowMissing: boolean): Array<Buffer | undefined> {
   const blobs: Array<Buffer | undefined> = [];
   let at = 0;
   for (const o of objects) {
@@ -243,14 +126,7 @@ function batchContents(dir: string, objects: readonly string[], out: Buffer, all
  * The contents of git objects (blob ids, or `rev:path`), read in one `git cat-file --batch`, blocking (see `git`).
  * A missing object is an error, or undefined with `allowMissing` (a path that a revision does not have).
  */
-export function catBlobs(dir: string, objects: readonly string[]): Buffer[];
-export function catBlobs(dir: string, objects: readonly string[], opts: { allowMissing: true }): Array<Buffer | undefined>;
-export function catBlobs(dir: string, objects: readonly string[], opts: { allowMissing?: boolean } = {}): Array<Buffer | undefined> {
-  if (objects.length === 0) return [];
-  return batchContents(dir, objects, git(dir, ['cat-file', '--batch'], objects.join('\n') + '\n'), opts.allowMissing === true);
-}
-
-/** `catBlobs` without blocking. */
+/** The contents of `objects` (blob ids), in order, from one `git cat-file --batch`, without blocking. */
 export function catBlobsAsync(dir: string, objects: readonly string[]): Promise<Buffer[]>;
 export function catBlobsAsync(dir: string, objects: readonly string[], opts: { allowMissing: true }): Promise<Array<Buffer | undefined>>;
 export async function catBlobsAsync(dir: string, objects: readonly string[], opts: { allowMissing?: boolean } = {}): Promise<Array<Buffer | undefined>> {
@@ -262,23 +138,6 @@ export async function catBlobsAsync(dir: string, objects: readonly string[], opt
 export interface Blobs {
   get(oid: string): Buffer | undefined;
   fetch(oids: Iterable<string>): void;
-}
-
-/** Blobs read from git by object id when asked for, many per `git cat-file --batch` (blocking: the CLI's lazy sources); one store may serve several revisions of a repo. */
-export class BlobStore implements Blobs {
-  private readonly blobs = new Map<string, Buffer>();
-  constructor(private readonly dir: string) {}
-
-  get(oid: string): Buffer | undefined {
-    return this.blobs.get(oid);
-  }
-
-  fetch(oids: Iterable<string>): void {
-    const missing = [...new Set(oids)].filter((o) => !this.blobs.has(o));
-    if (missing.length === 0) return;
-    const got = catBlobs(this.dir, missing);
-    missing.forEach((oid, i) => this.blobs.set(oid, got[i]!));
-  }
 }
 
 /**
@@ -317,7 +176,7 @@ function refusal(path: string, mode: number): RefusedEntry | undefined {
   return problem === undefined ? undefined : refusedPath(path, problem);
 }
 
-const byEntryPath = (a: RefusedEntry, b: RefusedEntry): number => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+export const byEntryPath = (a: RefusedEntry, b: RefusedEntry): number => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
 
 /**
  * The blobs of a revision, sorted by path, each with its mode and object id.
@@ -542,30 +401,15 @@ export function treeSource(description: string, tree: Tree, store: Blobs, fetchA
 
 
 /** Why a revision names no commit: no repository at all, or no such revision. */
-function unresolved(dir: string, rev: string, inRepo: boolean, err: unknown): ClaudeEnvError {
+export function unresolved(dir: string, rev: string, inRepo: boolean, err: unknown): ClaudeEnvError {
   if (!inRepo) return new ClaudeEnvError('git', `--rev needs a git repository, and ${dir} is not one`, { cause: err });
   return new ClaudeEnvError('git', `unknown revision "${rev}" in ${dir}`, { cause: err, hint: 'name a commit, branch or tag (git log shows them)' });
 }
 
-const commitArgs = (rev: string): string[] => ['rev-parse', '--verify', '--quiet', `${rev}^{commit}`];
-const GIT_DIR_ARGS = ['rev-parse', '--git-dir'];
+export const commitArgs = (rev: string): string[] => ['rev-parse', '--verify', '--quiet', `${rev}^{commit}`];
+export const GIT_DIR_ARGS = ['rev-parse', '--git-dir'];
 
-/** The commit a revision names; a usage error (exit 2) saying what is wrong when it names none. Blocking (see `git`). */
-export function resolveCommit(dir: string, rev: string): string {
-  try {
-    return git(dir, commitArgs(rev)).toString().trim();
-  } catch (err) {
-    let inRepo = true;
-    try {
-      git(dir, GIT_DIR_ARGS);
-    } catch {
-      inRepo = false;
-    }
-    throw unresolved(dir, rev, inRepo, err);
-  }
-}
-
-/** `resolveCommit` without blocking. */
+/** The commit a revision names, without blocking; an error saying what is wrong when it names none. */
 export async function resolveCommitAsync(dir: string, rev: string): Promise<string> {
   try {
     return (await gitAsync(dir, commitArgs(rev))).toString().trim();
@@ -578,15 +422,6 @@ export async function resolveCommitAsync(dir: string, rev: string): Promise<stri
   }
 }
 
-/**
- * The config repo as it was at a git revision, read lazily and blocking (the
- * CLI's `--rev`: a one-target command reads only its layers). `resolved`:
- * `rev` is a commit id already checked (saves a git run).
- */
-export function gitSource(dir: string, rev: string, opts: { resolved?: boolean } = {}): RepoSource {
-  const commit = opts.resolved ? rev : resolveCommit(dir, rev);
-  return treeSource(`${dir}@${rev}`, Tree.fromLsTree(git(dir, lsTreeArgs(commit))), new BlobStore(dir));
-}
 
 /**
  * The config repo as it was at a git revision, read whole without blocking

@@ -6,7 +6,7 @@
  * working tree, the target (given names, else the machine identity), and the
  * machine's own `user_local` layer.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { ClaudeEnvError } from '../errors.js';
 import { isMap, type LayerMap } from '../provenance/tree.js';
@@ -14,9 +14,10 @@ import { rootNameFindings } from '../repo/names.js';
 import { Repo, chainErrorToThrow, type LayerDocument } from '../repo/repo.js';
 import { PACKAGE_YAML, parseYaml, type Yaml } from '../repo/yaml.js';
 import { readIdentity } from '../state/identity.js';
-import { diskDocumentCache, readOnly } from '../system/doc-cache-store.js';
+import { diskDocumentCache, readOnly } from '../blocking/doc-cache-store.js';
 import { runGit } from '../system/git.js';
-import { gitSource, worktreeSource } from '../system/repo-source.js';
+import { gitSource, worktreeSource } from '../blocking/sources.js';
+import { isLink, realSystem, type System } from '../system/system.js';
 import type { RepoPath, Target } from '../vocabulary.js';
 
 /** What a call runs in. */
@@ -93,21 +94,24 @@ export async function repoRevision(choice: RepoChoice, proc: Proc): Promise<stri
 }
 
 /** The machine's own layer, `<config dir>/local-overrides.yml`, when it exists. */
-export function localLayer(home: string | undefined, proc: Proc): LayerDocument[] {
+export async function localLayer(home: string | undefined, proc: Proc, sys: System = realSystem()): Promise<LayerDocument[]> {
   const h = home ?? proc.env['HOME'];
   if (!h) return [];
   const cfg = proc.env['CLAUDE_CONFIG_DIR'] || join(resolve(proc.cwd, h), '.claude');
   const path = join(cfg, 'local-overrides.yml');
-  // Most machines have none: ask cheaply (a failed read builds an error, ~ms at start-up).
-  if (!statSync(path, { throwIfNoEntry: false })) return [];
-  let text: string;
+  let found;
   try {
-    text = readFileSync(path, 'utf8');
+    found = await sys.read(path);
+    // The machine owner's own file: a link of theirs is followed.
+    if (isLink(found)) {
+      const real = await sys.realpath(path);
+      found = real === undefined ? undefined : await sys.read(real);
+    }
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return [];
-    throw new ClaudeEnvError('unreadable', `cannot read ${path}: ${code}`, { file: path, cause: err });
+    throw new ClaudeEnvError('unreadable', `cannot read ${path}: ${(err as NodeJS.ErrnoException).code}`, { file: path, cause: err });
   }
+  if (found === undefined || isLink(found)) return [];
+  const text = found.bytes.toString('utf8');
   const parsed = parseYaml(text, path as RepoPath, 'user_local', proc.yaml ?? PACKAGE_YAML);
   // The machine's own layer turns names into paths too: checked as a repo document's are.
   const errors = rootNameFindings(parsed.value, path, [...parsed.findings]).filter((f) => f.severity === 'error');
@@ -119,5 +123,5 @@ export function localLayer(home: string | undefined, proc: Proc): LayerDocument[
 export async function openTarget(choice: TargetChoice, proc: Proc): Promise<{ repo: Repo; target: Target; extra: LayerDocument[] }> {
   const repo = openRepo(choice, proc);
   const target = await resolveTarget(repo, choice, proc);
-  return { repo, target, extra: localLayer(choice.home, proc) };
+  return { repo, target, extra: await localLayer(choice.home, proc) };
 }

@@ -14,7 +14,7 @@ import { pathToFileURL } from 'node:url';
 import { Repo } from '../../src/repo/repo.js';
 import { createMergeCache } from '../../src/merge/target.js';
 import { renderTarget } from '../../src/render/index.js';
-import { gitSource } from '../../src/system/repo-source.js';
+import { gitSource } from '../../src/blocking/sources.js';
 import { cli, ROOT, tempDir } from '../helpers.js';
 import { impactText } from '../../src/impact/report.js';
 import { OutputDiffs } from '../../src/impact/impact.js';

@@ -8,7 +8,7 @@
  */
 import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { tempPathFor } from './system.js';
+import { tempPathFor } from '../system/system.js';
 
 export function fsyncDir(dir: string): void {
   const fd = openSync(dir, 'r');
