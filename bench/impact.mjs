@@ -89,9 +89,9 @@ async function childImpact(dir, base, head) {
 
 async function childNaive(dir, base, head) {
   const api = await import(pathToFileURL(join(DIST, 'src', 'index.js')).href);
-  const { gitSource } = await import(pathToFileURL(join(DIST, 'src', 'system', 'repo-source.js')).href);
+  const { gitSource } = await import(pathToFileURL(join(DIST, 'src', 'blocking', 'sources.js')).href);
   const { Repo } = await import(pathToFileURL(join(DIST, 'src', 'repo', 'repo.js')).href);
-  const { diskDocumentCache } = await import(pathToFileURL(join(DIST, 'src', 'system', 'doc-cache-store.js')).href);
+  const { diskDocumentCache } = await import(pathToFileURL(join(DIST, 'src', 'blocking', 'doc-cache-store.js')).href);
   await preload();
   // With CLAUDE_ENV_CACHE set (the warm naive way), documents come from the same document cache impact uses: by blob id,
   // neither read from git nor parsed. Without it, every file of the revision is read in one git batch (not one git run

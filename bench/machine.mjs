@@ -73,7 +73,7 @@ const rows = [];
 // (g) apply of 1,000 targets into 1,000 homes vs writeFileSync of the same bytes
 {
   const api = await import(join(ROOT, 'dist', 'src', 'index.js'));
-  const { worktreeSource } = await import(join(ROOT, 'dist', 'src', 'system', 'repo-source.js'));
+  const { worktreeSource } = await import(join(ROOT, 'dist', 'src', 'blocking', 'sources.js'));
   const { runApply } = await import(join(ROOT, 'dist', 'src', 'apply', 'run.js'));
   const repo = api.loadRepo(worktreeSource(org.dir));
   const cache = api.createRenderCache(repo);

@@ -26,14 +26,14 @@ const settle = async (v) => (isThenable(v) ? await v : v);
 
 async function loadApi() {
   const index = await import(join(DIST, 'index.js'));
-  const source = await import(join(DIST, 'system', 'repo-source.js'));
+  const source = await import(join(DIST, 'blocking', 'sources.js'));
   const missing = [];
   for (const name of ['loadRepo', 'repoTargets', 'createRenderCache']) if (typeof index[name] !== 'function') missing.push(`dist/src/index.js: ${name}`);
   // The brief's renderTarget(repo, target, cache) -> {tree, outputs: Record<path, text>, findings};
   // the index may export it as renderTargetRecord (renderTarget then returning Output[]).
   const render = typeof index.renderTargetRecord === 'function' ? 'renderTargetRecord' : 'renderTarget';
   if (typeof index[render] !== 'function') missing.push('dist/src/index.js: renderTarget');
-  if (typeof source.worktreeSource !== 'function') missing.push('dist/src/system/repo-source.js: worktreeSource');
+  if (typeof source.worktreeSource !== 'function') missing.push('dist/src/blocking/sources.js: worktreeSource');
   if (missing.length) throw new Error(`API missing: ${missing.join(', ')}`);
   return { ...index, worktreeSource: source.worktreeSource, render, renderOne: index[render] };
 }

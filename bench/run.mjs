@@ -94,7 +94,7 @@ const fmtMb = (kb) => `${(kb / 1024).toFixed(0)} MB`;
 // ---------------------------------------------------------------- stages
 
 function apiReady() {
-  const need = [join(DIST, 'src', 'index.js'), join(DIST, 'src', 'system', 'repo-source.js')];
+  const need = [join(DIST, 'src', 'index.js'), join(DIST, 'src', 'blocking', 'sources.js')];
   const missing = need.filter((p) => !existsSync(p));
   // The CLI may load a bundle rather than dist/src: ask it, rather than look for files.
   const probe = run(NODE, [BIN, '--help'], { capture: true });

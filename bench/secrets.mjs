@@ -107,7 +107,7 @@ function stageCli(org, opts) {
 async function childScan(dir) {
   const dist = join(ROOT, 'dist', 'src');
   const { Repo } = await import(join(dist, 'repo', 'repo.js'));
-  const { worktreeSource } = await import(join(dist, 'system', 'repo-source.js'));
+  const { worktreeSource } = await import(join(dist, 'blocking', 'sources.js'));
   const { validateRepo } = await import(join(dist, 'validate', 'index.js'));
   const { secretsRule } = await import(join(dist, 'validate', 'rules', 'secrets.js'));
   const { scanForSecrets } = await import(join(dist, 'secrets', 'scan.js'));

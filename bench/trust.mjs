@@ -39,7 +39,7 @@ const TARGETS = opts.targets;
 const dist = (p) => import(join(ROOT, 'dist', 'src', p));
 const [{ Repo }, { worktreeSource }, { validateRepo }, { RULES }, { mergeTarget, createMergeCache }, { renderTarget }, { runApply }, { admitTarget }] = await Promise.all([
   dist('repo/repo.js'),
-  dist('system/repo-source.js'),
+  dist('blocking/sources.js'),
   dist('validate/index.js'),
   dist('validate/registry.js'),
   dist('merge/target.js'),
@@ -192,7 +192,7 @@ const rows = [];
   const codeCache = join(OUT, 'trust-code-cache');
   const probe = `
     const d = (p) => import(${JSON.stringify(join(ROOT, 'dist', 'src'))} + '/' + p);
-    const [{ Repo }, { worktreeSource }, { mergeTarget }, { ShippedSchemas }, { requireWithCodeCache }] = await Promise.all([d('repo/repo.js'), d('system/repo-source.js'), d('merge/target.js'), d('schema/index.js'), d('system/code-cache.js')]);
+    const [{ Repo }, { worktreeSource }, { mergeTarget }, { ShippedSchemas }, { requireWithCodeCache }] = await Promise.all([d('repo/repo.js'), d('blocking/sources.js'), d('merge/target.js'), d('schema/index.js'), d('blocking/code-cache.js')]);
     const schemas = new ShippedSchemas((file, use) => requireWithCodeCache(file, ${JSON.stringify(codeCache)}, use));
     const repo = new Repo(worktreeSource(${JSON.stringify(org.dir)}));
     const merged = mergeTarget(repo, ${JSON.stringify(t)});
