@@ -41,10 +41,7 @@ export async function run(io: CliIO, opts: RenderOptions): Promise<ExitCode> {
     return EXIT_OK;
   }
   if (json) printJson(io, opts.explain ? { tree: r.tree, provenance: provenanceOf(r.tree) } : r.tree);
-  else {
-    const yaml = io.yaml ?? PACKAGE_YAML;
-    io.stdout.write(opts.explain ? explainedYaml(r.tree, yaml) : new (yaml.lib().Document)(toPlain(r.tree)).toString({ lineWidth: 0 }));
-  }
+  else io.stdout.write(opts.explain ? explainedYaml(r.tree, io.yaml) : new ((io.yaml ?? PACKAGE_YAML).lib().Document)(toPlain(r.tree)).toString({ lineWidth: 0 }));
   return EXIT_OK;
 }
 

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cli, tempDir } from '../helpers.js';
-import { redactingIO } from '../../src/cli/io.js';
+import { redactingIO } from '../../src/cli/redacting-io.js';
 
 const tmp = tempDir('claude-env-redaction-');
 after(() => tmp.cleanup());
