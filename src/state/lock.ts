@@ -28,10 +28,10 @@
  * replaces one) if it was not the one judged.
  */
 import type { Stats } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { ClaudeEnvError } from '../errors.js';
 import * as fs from '../system/node-fs.js';
+import { randomHex } from '../system/system.js';
 
 export const LOCK_TIMING = Object.freeze({ garbledStaleMs: 5_000, foreignStaleMs: 60 * 60 * 1000, pollMs: 100 });
 /** How long a taker waits for another taker that is taking a stale lock away. */
@@ -121,7 +121,7 @@ const sameEntry = (a: Stats, b: Stats): boolean => a.ino === b.ino && a.dev === 
 
 /** Move a stale entry aside and remove it; a newer one found in its place goes back. */
 async function moveAside(file: string, seen: Seen): Promise<void> {
-  const aside = `${file}.stale-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const aside = `${file}.stale-${process.pid}-${randomHex(4)}`;
   try {
     await fs.rename(file, aside);
   } catch (err) {
@@ -185,7 +185,7 @@ async function writeNew(path: string, data: Buffer, opts: LockOptions): Promise<
 
 /** Create the lock with its holder in one step; false when a lock is there. */
 async function create(file: string, data: Buffer, opts: LockOptions): Promise<boolean> {
-  const temp = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+  const temp = `${file}.${process.pid}-${randomHex(4)}.tmp`;
   try {
     await writeNew(temp, data, opts);
   } catch (err) {
@@ -216,7 +216,7 @@ const seconds = (ms: number): string => `${Math.round(Math.abs(ms) / 100) / 10} 
 /** Take the lock at `file`, or wait up to `waitMs` for it (on a timer: the process goes on meanwhile); returns its release. */
 export async function takeLock(file: string, command: string, waitMs = 0, opts: LockOptions = {}): Promise<() => Promise<void>> {
   const host = hostname();
-  const me: LockHolder = { pid: process.pid, host, command, since: new Date().toISOString(), token: randomBytes(8).toString('hex') };
+  const me: LockHolder = { pid: process.pid, host, command, since: new Date().toISOString(), token: randomHex(8) };
   const data = Buffer.from(JSON.stringify(me));
   const deadline = Date.now() + waitMs;
   let takeovers = 0;

@@ -36,11 +36,18 @@ export type WorktreeEntry = { readonly take: 'skip' } | { readonly take: 'refuse
  * refused, and only folders and regular files are read.
  */
 export function worktreeEntry(path: string, name: string, type: Pick<Dirent, 'isSymbolicLink' | 'isDirectory' | 'isFile'>): WorktreeEntry {
-  if (SKIP.has(name)) return { take: 'skip' };
+  if (SKIP.has(name)) return TAKE.skip;
   if (CONTROL.test(name)) return { take: 'refuse', refused: refusedPath(path, 'has a control character in its name') };
   if (type.isSymbolicLink()) return { take: 'refuse', refused: refusedSymlink(path) };
-  return { take: type.isDirectory() ? 'dir' : type.isFile() ? 'file' : 'other' };
+  return type.isDirectory() ? TAKE.dir : type.isFile() ? TAKE.file : TAKE.other;
 }
+/** The answers without a refusal, made once (a walk asks for every entry of the repo). */
+const TAKE = Object.freeze({
+  skip: Object.freeze({ take: 'skip' }),
+  dir: Object.freeze({ take: 'dir' }),
+  file: Object.freeze({ take: 'file' }),
+  other: Object.freeze({ take: 'other' }),
+} as const);
 
 /** A file of the working tree that could not be read: a link put there since it was listed (refused), gone (undefined), or an error. */
 export function readFailure(path: string, err: unknown): RefusedEntry | undefined {

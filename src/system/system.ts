@@ -17,10 +17,17 @@
  * renaming onto or removing a path that is a link is an `unsafe-path` error
  * (the folders on the way are the link guard's, links.ts).
  */
-import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { ClaudeEnvError } from '../errors.js';
 import * as fs from './node-fs.js';
+
+/**
+ * `n` random bytes as hex, for names nobody else picks. node:crypto loads
+ * only when a name is made (it pulls in Node's streams: ~5 ms at the start
+ * of a command that only reads).
+ */
+export const randomHex = (n: number): string => (createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto')).randomBytes(n).toString('hex');
 
 /** A file's bytes and permission bits (`mode & 0o777`). */
 export interface FileOnDisk {
@@ -105,7 +112,7 @@ export function fileError(code: string, syscall: string, path: string): NodeJS.E
 
 /** Temp files are named so that recovery can find them: `.<name>.claude-env-<pid>-<random>.tmp`, beside the target. */
 export function tempPathFor(target: string): string {
-  return join(dirname(target), `.${basename(target)}.claude-env-${process.pid.toString(36)}-${randomBytes(6).toString('hex')}.tmp`);
+  return join(dirname(target), `.${basename(target)}.claude-env-${process.pid.toString(36)}-${randomHex(6)}.tmp`);
 }
 
 const infoOf = (st: import('node:fs').Stats): EntryInfo => ({

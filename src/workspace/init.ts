@@ -5,12 +5,11 @@
  * existing empty folder (perhaps the shell's cwd) is filled in place and
  * emptied again if anything fails. A non-empty folder is refused.
  */
-import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { ClaudeEnvError } from '../errors.js';
 import { DEFAULT_FILE_MODE, scaffoldFiles, type ScaffoldFile } from '../repo/scaffold/index.js';
 import { runGit } from '../system/git.js';
-import { realSystem, type System } from '../system/system.js';
+import { randomHex, realSystem, type System } from '../system/system.js';
 
 export interface InitResult {
   dir: string;
@@ -41,7 +40,7 @@ export async function initRepo(dir: string, env: NodeJS.ProcessEnv, system: Syst
   const empty = await isEmptyDir(system, dir);
   if (empty === false) throw new ClaudeEnvError('not-empty', `${dir} is not empty: init only writes into a new or empty directory`, { file: dir });
   await system.mkdirp(dirname(dir));
-  const staging = empty === true ? dir : join(dirname(dir), `.${basename(dir)}.claude-env-init-${randomBytes(6).toString('hex')}`);
+  const staging = empty === true ? dir : join(dirname(dir), `.${basename(dir)}.claude-env-init-${randomHex(6)}`);
   try {
     if (staging !== dir) await system.mkdirp(staging, 0o755);
     const files = scaffoldFiles();

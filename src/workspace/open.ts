@@ -93,12 +93,17 @@ export async function repoRevision(choice: RepoChoice, proc: Proc): Promise<stri
   }
 }
 
-/** The machine's own layer, `<config dir>/local-overrides.yml`, when it exists. */
-export async function localLayer(home: string | undefined, proc: Proc, sys: System = realSystem()): Promise<LayerDocument[]> {
+/** Where the machine's own layer is: `<config dir>/local-overrides.yml` (undefined without a home). */
+export function localLayerPath(home: string | undefined, proc: Proc): string | undefined {
   const h = home ?? proc.env['HOME'];
-  if (!h) return [];
-  const cfg = proc.env['CLAUDE_CONFIG_DIR'] || join(resolve(proc.cwd, h), '.claude');
-  const path = join(cfg, 'local-overrides.yml');
+  if (!h) return undefined;
+  return join(proc.env['CLAUDE_CONFIG_DIR'] || join(resolve(proc.cwd, h), '.claude'), 'local-overrides.yml');
+}
+
+/** The machine's own layer, when it exists, read through `sys`. */
+export async function localLayer(home: string | undefined, proc: Proc, sys: System = realSystem()): Promise<LayerDocument[]> {
+  const path = localLayerPath(home, proc);
+  if (path === undefined) return [];
   let found;
   try {
     found = await sys.read(path);
