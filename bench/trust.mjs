@@ -153,12 +153,10 @@ const rows = [];
     for (const [i, { outputs }] of work.entries()) {
       const loc = { home: homes[i] };
       const links = new LinkGuard(outputRoots(loc));
-      for (const o of outputs) {
-        const abs = outputLocation(loc, o.path);
-        const { root } = outputPlace(loc, o.path);
-        await links.problem(abs, root, { file: false });
-        await links.problem(abs, root);
-      }
+      // As apply makes them: the plan's checks of a target at once (apply/run.ts), then the commit's, at once too (apply/switch.ts).
+      const places = outputs.map((o) => ({ abs: outputLocation(loc, o.path), root: outputPlace(loc, o.path).root }));
+      await Promise.all(places.map(({ abs, root }) => links.problem(abs, root, { file: false })));
+      await Promise.all(places.map(({ abs, root }) => links.problem(abs, root)));
     }
     const checks = performance.now() - t0;
     rmSync(box, { recursive: true, force: true });

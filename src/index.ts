@@ -1,9 +1,10 @@
 /**
  * The programmatic API of claude-env's pure core: load a config repo from a
  * RepoSource, merge and render targets, explain keys, validate. Nothing here
- * reads the machine: sources with I/O (a working tree, a git revision, lazily
- * or as a snapshot loaded without blocking: `openWorktree`, `openRevision`)
- * live in `system/repo-source.ts`.
+ * reads the machine: sources with I/O (a working tree or a git revision as a
+ * snapshot loaded without blocking, `openWorktree` and `openRevision`) live
+ * in `system/repo-source.ts`; the CLI's lazy, blocking ones in
+ * `blocking/sources.ts`.
  *
  * Every call keeps its state to itself, so many may run at once in one
  * process: a Repo owns what is derived from it (parsed documents, compiled

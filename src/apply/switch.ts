@@ -112,7 +112,8 @@ export async function underClaudeLock<T>(abs: string | undefined, use: ClaudeLoc
  */
 export async function commitFiles(store: StateStore, changes: readonly FileChange[], newState: MachineState, restorePoint: string, guard?: WriteGuard): Promise<void> {
   const sys = store.sys;
-  if (guard) for (const c of changes) await guard(c);
+  // Every check at once (they only look); the first refusal in the order of `changes` is the one reported.
+  if (guard) await settleAll(changes.map((c) => guard(c)));
   const entries: JournalEntry[] = changes.map((c) => (c.bytes === undefined ? { abs: c.abs, path: c.path, remove: true } : { abs: c.abs, path: c.path, temp: tempPathFor(c.abs) }));
   const id = restorePoint;
   await store.writeJournal({ id, phase: 'staging', restorePoint, entries, newState });

@@ -5,7 +5,7 @@
  * node:crypto: the key is a fast 53-bit hash, and every entry holds the text
  * it was parsed from and is used only when that text is identical, so a
  * collision is a miss, never a wrong tree). Storage is a port
- * (system/doc-cache-store.ts keeps it on disk).
+ * (blocking/doc-cache-store.ts keeps it on disk).
  */
 import type { Finding, LayerName, Origin, RepoPath } from '../vocabulary.js';
 import { DELETE, SecretValue, originsOf, setOrigins, type LayerMap, type LayerValue, type SecretProvider } from '../provenance/tree.js';

@@ -82,7 +82,7 @@ export function listNames(names: readonly string[]): string {
 }
 
 export interface RepoOptions {
-  /** Parsed documents kept between runs (system/doc-cache-store.ts keeps them on disk). */
+  /** Parsed documents kept between runs (blocking/doc-cache-store.ts keeps them on disk). */
   cache?: DocumentCache;
   /**
    * Parses kept across Repo instances, keyed by path and text, so two

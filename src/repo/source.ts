@@ -1,6 +1,7 @@
 /**
  * Where the documents of a config repo come from: the working tree, a git
- * revision (src/system/repo-source.ts) or memory (tests, impact). The core
+ * revision (src/system/repo-source.ts snapshots, src/blocking/sources.ts
+ * lazy readers) or memory (tests, impact). The core
  * reads only through this port.
  */
 import { ClaudeEnvError } from '../errors.js';

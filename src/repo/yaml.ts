@@ -21,7 +21,7 @@ export type YamlModule = typeof import('yaml');
 /**
  * The YAML library as a capability that a caller passes in (a Repo's options,
  * a function's argument): how it is loaded is the caller's choice (the CLI
- * loads its one-file copy through V8's code cache, system/code-cache.ts), and
+ * loads its one-file copy through V8's code cache, blocking/code-cache.ts), and
  * a document whose parse the document cache holds (doc-cache.ts) never loads
  * it at all.
  */

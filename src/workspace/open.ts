@@ -6,8 +6,7 @@
  * working tree, the target (given names, else the machine identity), and the
  * machine's own `user_local` layer.
  */
-import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { ClaudeEnvError } from '../errors.js';
 import { isMap, type LayerMap } from '../provenance/tree.js';
 import { rootNameFindings } from '../repo/names.js';
@@ -18,6 +17,7 @@ import { diskDocumentCache, readOnly } from '../blocking/doc-cache-store.js';
 import { runGit } from '../system/git.js';
 import { gitSource, worktreeSource } from '../blocking/sources.js';
 import { isLink, realSystem, type System } from '../system/system.js';
+import { findRepoDir } from '../blocking/find-repo.js';
 import type { RepoPath, Target } from '../vocabulary.js';
 
 /** What a call runs in. */
@@ -27,6 +27,8 @@ export interface Proc {
   /** How the call loads the YAML library (the CLI: its bundled copy through V8's code cache); absent: the package. */
   readonly yaml?: Yaml | undefined;
 }
+
+export { findRepoDir };
 
 export interface RepoChoice {
   /** The config repo dir (relative to cwd). */
@@ -42,19 +44,6 @@ export interface TargetChoice extends RepoChoice {
   readonly user?: string | undefined;
   /** The target home (default $HOME). */
   readonly home?: string | undefined;
-}
-
-/** The config repo dir: `repo`, else the nearest folder up from cwd with a claude-env.yml, else $CLAUDE_ENV_REPO. */
-export function findRepoDir(repo: string | undefined, proc: Proc): string {
-  if (repo) return resolve(proc.cwd, repo);
-  for (let d = resolve(proc.cwd); ; d = dirname(d)) {
-    if (existsSync(join(d, 'claude-env.yml'))) return d;
-    if (existsSync(join(d, '.git')) || dirname(d) === d) break;
-  }
-  if (proc.env['CLAUDE_ENV_REPO']) return resolve(proc.cwd, proc.env['CLAUDE_ENV_REPO']);
-  throw new ClaudeEnvError('not-config-repo', `no config repo here: ${proc.cwd} is not in a claude-env config repo`, {
-    hint: 'pass --repo DIR, set CLAUDE_ENV_REPO, or run `claude-env init DIR`',
-  });
 }
 
 /**
