@@ -4,6 +4,7 @@
  * the machine identity) a command works on.
  */
 import { statSync } from 'node:fs';
+import { git } from '../blocking/sources.js';
 import type { LayerDocument, Repo } from '../repo/repo.js';
 import type { Target } from '../vocabulary.js';
 import * as workspace from '../workspace/open.js';
@@ -32,7 +33,14 @@ export const repoDir = (io: CliIO, opts: RepoOptions): string => workspace.findR
 export const openRepo = (io: CliIO, opts: RepoOptions, how: { fillCache?: boolean } = {}): Repo => workspace.openRepo(opts, io, how);
 export const homeDir = (io: CliIO, opts: { home?: string }): string => workspace.homeDir(opts.home, io);
 export const resolveTarget = (io: CliIO, repo: Repo, opts: TargetOptions): Promise<Target> => workspace.resolveTarget(repo, opts, io);
-export const repoRevision = (io: CliIO, opts: RepoOptions): Promise<string | undefined> => workspace.repoRevision(opts, io);
+/** The revision being applied: `--rev` as a commit, else the repo's HEAD (undefined outside git). One git run, waited for: spawning it asynchronously would load Node's sockets and streams (~10 ms of a command's start). */
+export async function repoRevision(io: CliIO, opts: RepoOptions): Promise<string | undefined> {
+  try {
+    return git(repoDir(io, opts), ['rev-parse', '--verify', '--quiet', `${opts.rev ?? 'HEAD'}^{commit}`]).toString().trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
 /** The machine's own layer. Most machines have none: a stat says so at once, before the first asynchronous read would start Node's thread pool (~2 ms of a one-target command). */
 export async function localLayer(io: CliIO, opts: TargetOptions): Promise<LayerDocument[]> {
   const path = workspace.localLayerPath(opts.home, io);

@@ -14,8 +14,8 @@ import { Repo, chainErrorToThrow, type LayerDocument } from '../repo/repo.js';
 import { PACKAGE_YAML, parseYaml, type Yaml } from '../repo/yaml.js';
 import { readIdentity } from '../state/identity.js';
 import { diskDocumentCache, readOnly } from '../blocking/doc-cache-store.js';
-import { runGit } from '../system/git.js';
 import { gitSource, worktreeSource } from '../blocking/sources.js';
+import { gitAsync } from '../system/repo-source.js';
 import { isLink, realSystem, type System } from '../system/system.js';
 import { findRepoDir } from '../blocking/find-repo.js';
 import type { RepoPath, Target } from '../vocabulary.js';
@@ -76,7 +76,7 @@ export async function resolveTarget(repo: Repo, choice: TargetChoice, proc: Proc
 /** The revision being applied: `rev` as a commit, else the repo's HEAD (undefined outside git). */
 export async function repoRevision(choice: RepoChoice, proc: Proc): Promise<string | undefined> {
   try {
-    return (await runGit(findRepoDir(choice.repo, proc), ['rev-parse', '--verify', '--quiet', `${choice.rev ?? 'HEAD'}^{commit}`], proc.env)).trim() || undefined;
+    return (await gitAsync(findRepoDir(choice.repo, proc), ['rev-parse', '--verify', '--quiet', `${choice.rev ?? 'HEAD'}^{commit}`], { env: proc.env })).toString().trim() || undefined;
   } catch {
     return undefined;
   }
