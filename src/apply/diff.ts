@@ -5,6 +5,7 @@
  * `«secret:…»`, nothing is resolved nor run).
  */
 import { diffFiles, type FileDiff } from '../drift/diff.js';
+import { memoReads } from '../system/decorators.js';
 import type { MachineView } from './machine.js';
 import { outputLocation } from './paths.js';
 import { runApply, type ApplyResult } from './run.js';
@@ -20,17 +21,18 @@ export type DiffInput = Pick<MachineView, 'outputs' | 'loc' | 'store' | 'target'
 
 /** What apply would change on the machine of `view`, file by file (`force`: as `apply --force`). */
 export async function diffMachine(view: DiffInput, opts: { readonly force?: boolean } = {}): Promise<MachineDiff> {
+  // The dry run reads each file for its plan and its restore point, and the diff reads it again: the disk is asked once.
+  const disk = memoReads(view.store.sys);
   const result = await runApply({
     locations: view.loc,
     stateDir: view.store.dir,
     target: view.target,
     outputs: view.outputs,
     dryRun: true,
-    sys: view.store.sys,
+    sys: disk,
     ...(opts.force ? { force: true } : {}),
   });
   const after = result.dryRunSystem!;
-  const disk = view.store.sys;
   const byPath = new Map(view.outputs.map((o) => [o.path as string, o]));
   const places = [...view.outputs.map((o) => ({ path: o.path as string, abs: outputLocation(view.loc, o.path) })), ...result.plan.removes.map((r) => ({ path: r.path, abs: r.abs }))];
   const files = await Promise.all(

@@ -6,10 +6,13 @@
  *   Nothing reaches `inner`.
  * - `readOnlySystem(inner)`: reads through; the first write or removal is a
  *   `read-only-write` error, and nothing is changed.
+ * - `memoReads(inner)`: each read asked of `inner` once, for a run that reads
+ *   the same files several times (diff: apply's dry run, then both sides of
+ *   each file); any change made through it forgets what it kept.
  */
 import { basename, dirname, posix } from 'node:path';
 import { ClaudeEnvError } from '../errors.js';
-import { fileError, linkRefused, type EntryInfo, type Found, type System } from './system.js';
+import { fileError, linkRefused, type EntryInfo, type Found, type System, type WriteOptions } from './system.js';
 
 /** One change a dry run kept from the machine: the file as it would be, or its removal. */
 export type Recorded =
@@ -182,5 +185,43 @@ export function readOnlySystem(inner: System): System {
     removeTree: (p) => refuse('remove', p),
     append: (p) => refuse('append', p),
     syncDir: (p) => refuse('fsync', p),
+  };
+}
+
+export function memoReads(inner: System): System {
+  const kept = new Map<string, Promise<unknown>>();
+  const once = <T>(key: string, read: () => Promise<T>): Promise<T> => {
+    let got = kept.get(key) as Promise<T> | undefined;
+    if (got === undefined) {
+      got = read();
+      kept.set(key, got);
+      // A failed read is asked again next time.
+      got.catch(() => kept.delete(key));
+    }
+    return got;
+  };
+  const changes =
+    <A extends unknown[]>(change: (...args: A) => Promise<void>) =>
+    async (...args: A): Promise<void> => {
+      kept.clear();
+      try {
+        await change(...args);
+      } finally {
+        kept.clear();
+      }
+    };
+  return {
+    read: (p) => once(`r:${p}`, () => inner.read(p)),
+    lstat: (p) => once(`l:${p}`, () => inner.lstat(p)),
+    realpath: (p) => once(`p:${p}`, () => inner.realpath(p)),
+    list: (d) => once(`d:${d}`, () => inner.list(d)),
+    mkdirp: changes((d: string, mode?: number) => inner.mkdirp(d, mode)),
+    writeFile: changes((p: string, bytes: Uint8Array, mode: number, opts?: WriteOptions) => inner.writeFile(p, bytes, mode, opts)),
+    stage: changes((t: string, bytes: Uint8Array, mode: number) => inner.stage(t, bytes, mode)),
+    rename: changes((from: string, to: string) => inner.rename(from, to)),
+    remove: changes((p: string) => inner.remove(p)),
+    removeTree: changes((p: string) => inner.removeTree(p)),
+    append: changes((p: string, text: string, mode: number) => inner.append(p, text, mode)),
+    syncDir: (d) => inner.syncDir(d),
   };
 }

@@ -5,7 +5,7 @@ import { mkdtempSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crashSystem } from './crash.js';
-import { dryRunSystem } from './decorators.js';
+import { dryRunSystem, memoReads } from './decorators.js';
 import { memorySystem } from './memory.js';
 import { decoratorCases, systemCases, tree, type MakeSandbox } from './system.case.js';
 import { realSystem, type System } from './system.js';
@@ -40,6 +40,8 @@ systemCases('crashSystem without faults over real', wrapped(disk, (s) => crashSy
 systemCases('crashSystem without faults over memory', wrapped(memory, (s) => crashSystem(s, {})));
 systemCases('dryRunSystem over real', wrapped(disk, dryRunSystem), { linksIntoItsOwnFolders: false });
 systemCases('dryRunSystem over memory', wrapped(memory, dryRunSystem), { linksIntoItsOwnFolders: false });
+systemCases('memoReads over real', wrapped(disk, memoReads));
+systemCases('memoReads over memory', wrapped(memory, memoReads));
 decoratorCases('real (temp dir)', disk);
 decoratorCases('memory', memory);
 
