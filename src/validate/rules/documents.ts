@@ -3,7 +3,8 @@
  * the layout does not know, JSON Schema of every document kind (ours and the
  * org's `schemas/`), and settings keys Claude Code does not know.
  */
-import { KNOWN_SETTINGS_KEYS, SCHEMA_KINDS, suggestion, type SchemaKind } from '../../schema/index.js';
+import { KNOWN_PERMISSIONS_KEYS, KNOWN_SETTINGS_KEYS, SCHEMA_KINDS, suggestion, type SchemaKind } from '../../schema/index.js';
+import { isMap, type LayerMap } from '../../provenance/tree.js';
 import { ClaudeEnvError } from '../../errors.js';
 import { pointerPath, schemaInput, type Rule } from '../rule.js';
 import { occurrences } from '../sections.js';
@@ -94,13 +95,25 @@ export const schemaRule: Rule = {
 };
 
 export const settingsKeysRule: Rule = {
-  findings: { 'settings-unknown-key': 'a settings key that Claude Code does not know (it ignores it)' },
-  description: 'settings keys that Claude Code does not know (it ignores them, so a typo does nothing)',
+  findings: {
+    'settings-unknown-key': 'a settings key that Claude Code does not know (it ignores it)',
+    'permissions-unknown-key': 'a key inside `permissions` that Claude Code does not know: it ignores it, and every rule under it',
+  },
+  description: 'settings keys that Claude Code does not know (it ignores them, so a typo does nothing; inside `permissions` a typo drops a whole rule list)',
   check(ctx) {
     for (const occ of occurrences(ctx, 'settings')) {
       for (const key of Object.keys(occ.value)) {
         if (KNOWN_SETTINGS_KEYS.has(key)) continue;
         ctx.reportAt(occ.doc, [...occ.path, key], 'settings-unknown-key', 'warning', `Claude Code has no setting "${key}"${suggestion(key, [...KNOWN_SETTINGS_KEYS])}`, true);
+      }
+      const perms = occ.value['permissions'];
+      if (!isMap(perms)) continue;
+      // Claude Code keeps unknown keys of `permissions` and reads none of them (its schema passes them through):
+      // `denny: [...]` denies nothing. An error, since a dropped deny list is a hole nobody sees.
+      for (const [key, value] of Object.entries(perms as LayerMap)) {
+        if (KNOWN_PERMISSIONS_KEYS.has(key)) continue;
+        const rules = Array.isArray(value) ? ` and the ${value.length} rule(s) under it` : '';
+        ctx.reportAt(occ.doc, [...occ.path, 'permissions', key], 'permissions-unknown-key', 'error', `Claude Code has no permissions key "${key}": it ignores it${rules}${suggestion(key, [...KNOWN_PERMISSIONS_KEYS])}`, true);
       }
     }
   },

@@ -1,5 +1,10 @@
-/** Claude Code permission-rule syntax in every settings `permissions` list and in security policy rule lists. */
-import type { LayerMap } from '../../provenance/tree.js';
+/**
+ * Claude Code permission-rule syntax wherever a rule list appears: every
+ * settings `permissions` list, the security policy's rule lists, personas'
+ * `tools` and `disallowedTools`, and workflows' `allowed-tools` and
+ * `disallowed-tools` (front matter, where one string may hold several rules).
+ */
+import { isMap, type LayerMap } from '../../provenance/tree.js';
 import { checkPermissionRule } from '../permission-rule.js';
 import type { Rule } from '../rule.js';
 import { occurrences } from '../sections.js';
@@ -18,6 +23,45 @@ function checkList(ctx: RuleContext, doc: RepoDocument, path: readonly string[],
   });
 }
 
+/**
+ * The rules of a front-matter tool list as Claude Code reads it: a list of
+ * strings or one string, each split at commas and spaces outside parentheses
+ * (`Read, Bash(git add:*)` is two rules). Observed in Claude Code 2.1.197's
+ * front-matter parser.
+ */
+export function frontMatterRules(value: unknown): string[] {
+  const texts = typeof value === 'string' ? [value] : Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+  const rules: string[] = [];
+  for (const text of texts) {
+    let cur = '';
+    let inside = false;
+    for (const ch of text) {
+      if (ch === '(') inside = true;
+      else if (ch === ')') inside = false;
+      else if ((ch === ',' || ch === ' ') && !inside) {
+        if (cur.trim()) rules.push(cur.trim());
+        cur = '';
+        continue;
+      }
+      cur += ch;
+    }
+    if (cur.trim()) rules.push(cur.trim());
+  }
+  return rules;
+}
+
+/** Each rule of a front-matter tool list, reported at its list item (or at the one string that holds it). */
+function checkToolList(ctx: RuleContext, doc: RepoDocument, path: readonly string[], value: unknown): void {
+  const items = Array.isArray(value) ? value.map((v, i) => [v, [...path, i]] as const) : [[value, path] as const];
+  for (const [item, at] of items) {
+    for (const rule of frontMatterRules(item)) {
+      // `*`: every tool (Claude Code reads a list holding it as just that).
+      const problem = rule === '*' ? undefined : checkPermissionRule(rule);
+      if (problem) ctx.reportAt(doc, at, 'permission-rule', 'error', `invalid tool rule "${rule}" in ${path[path.length - 1]}: ${problem} (Claude Code drops it)`);
+    }
+  }
+}
+
 export const permissionRule: Rule = {
   findings: { 'permission-rule': 'a Claude Code permission rule that Claude Code would drop' },
   description: 'Claude Code permission rules are well-formed (Tool or Tool(specifier); MCP rules without parentheses)',
@@ -26,6 +70,18 @@ export const permissionRule: Rule = {
       const perms = occ.value['permissions'] as LayerMap | undefined;
       if (!perms || typeof perms !== 'object') continue;
       for (const k of SETTINGS_LISTS) checkList(ctx, occ.doc, [...occ.path, 'permissions', k], perms[k]);
+    }
+    for (const occ of occurrences(ctx, 'personas')) {
+      for (const [name, persona] of Object.entries(occ.value)) {
+        if (!isMap(persona)) continue;
+        for (const k of ['tools', 'disallowedTools']) if ((persona as LayerMap)[k] !== undefined) checkToolList(ctx, occ.doc, [...occ.path, name, k], (persona as LayerMap)[k]);
+      }
+    }
+    for (const occ of occurrences(ctx, 'workflows')) {
+      for (const [name, workflow] of Object.entries(occ.value)) {
+        if (!isMap(workflow)) continue;
+        for (const k of ['allowed-tools', 'disallowed-tools']) if ((workflow as LayerMap)[k] !== undefined) checkToolList(ctx, occ.doc, [...occ.path, name, k], (workflow as LayerMap)[k]);
+      }
     }
     const policies = [...ctx.ofKind('security').map((doc) => ({ doc, path: [] as string[], value: doc.value as LayerMap })), ...occurrences(ctx, 'security')];
     for (const occ of policies) {

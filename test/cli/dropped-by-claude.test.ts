@@ -1,0 +1,68 @@
+/**
+ * What Claude Code silently drops gets a finding at its place: a typo inside
+ * `permissions` (Claude Code keeps the key and reads none of its rules), and a
+ * bad rule in a persona's `tools`/`disallowedTools` or a workflow's
+ * `allowed-tools` (front-matter lists, where one string may hold several
+ * rules, split as Claude Code splits them).
+ */
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { initRepo } from '../../src/workspace/init.js';
+import { frontMatterRules } from '../../src/validate/rules/permissions.js';
+import { cli, tempDir } from '../helpers.js';
+
+const tmp = tempDir();
+after(() => tmp.cleanup());
+
+async function seedWith(files: Record<string, string>): Promise<string> {
+  const dir = join(tmp.dir, `repo-${Math.random().toString(36).slice(2)}`);
+  await initRepo(dir, { PATH: process.env['PATH'] });
+  for (const [path, text] of Object.entries(files)) writeFileSync(join(dir, path), text);
+  return dir;
+}
+
+const findings = async (dir: string): Promise<string[]> => {
+  const r = await cli(['validate', '--repo', dir]);
+  return r.stdout.split('\n').filter((l) => /  (error|warning)  /.test(l));
+};
+
+describe('what Claude Code silently drops', () => {
+  it('names a typo inside permissions as an error, with the rules it drops and what was meant', async () => {
+    const dir = await seedWith({
+      'projects/api-service/claude-config.yml': 'settings:\n  permissions:\n    denny: ["Bash(rm:*)", "Read(./.env)"]\n    alow: [Read]\n    defaultmode: plan\n    deny: ["Bash(curl:*)"]\n',
+    });
+    const r = await cli(['validate', '--repo', dir]);
+    assert.equal(r.code, 1);
+    assert.deepEqual(await findings(dir), [
+      'projects/api-service/claude-config.yml:3:5  error  permissions-unknown-key  Claude Code has no permissions key "denny": it ignores it and the 2 rule(s) under it; did you mean "deny"?',
+      'projects/api-service/claude-config.yml:4:5  error  permissions-unknown-key  Claude Code has no permissions key "alow": it ignores it and the 1 rule(s) under it; did you mean "allow"?',
+      'projects/api-service/claude-config.yml:5:5  error  permissions-unknown-key  Claude Code has no permissions key "defaultmode": it ignores it; did you mean "defaultMode"?',
+    ]);
+  });
+
+  it("checks every rule of a persona's tools and a workflow's allowed-tools, a list or one string, at its place", async () => {
+    const dir = await seedWith({
+      'teams/backend-team/personas.yml': 'api-designer:\n  tools: "Read, Grep, bash(git log:*)"\n  disallowedTools: [Write, "Bash()"]\n  description: Designs APIs\n  prompt: Design it.\n',
+      'teams/backend-team/workflows.yml':
+        'add-endpoint:\n  description: Add an endpoint\n  allowed-tools: [Read, "Bash(go test:*) mcp__github(x)"]\n  prompt: Add it.\nsecurity-review:\n  description: Review\n  allowed-tools: "*"\n  prompt: Review.\n',
+    });
+    assert.deepEqual(await findings(dir), [
+      'teams/backend-team/personas.yml:2:10  error  permission-rule  invalid tool rule "bash(git log:*)" in tools: tool name "bash" must start with an uppercase letter (Claude Code drops it)',
+      'teams/backend-team/personas.yml:3:28  error  permission-rule  invalid tool rule "Bash()" in disallowedTools: Bash() is invalid: give a specifier or write just Bash (Claude Code drops it)',
+      'teams/backend-team/workflows.yml:3:25  error  permission-rule  invalid tool rule "mcp__github(x)" in allowed-tools: MCP rules take no parentheses; use mcp__server, mcp__server__* or mcp__server__tool (Claude Code drops it)',
+    ]);
+  });
+
+  it('splits a front-matter tool list at commas and spaces outside parentheses, as Claude Code does', () => {
+    assert.deepEqual(frontMatterRules('Read, Grep Bash(git add:*, git commit:*)'), ['Read', 'Grep', 'Bash(git add:*, git commit:*)']);
+    assert.deepEqual(frontMatterRules(['Read', 'Edit,Write', 3]), ['Read', 'Edit', 'Write']);
+    assert.deepEqual(frontMatterRules(undefined), []);
+  });
+
+  it('finds nothing in the seed, whose personas and workflows use these lists', async () => {
+    const dir = await seedWith({});
+    assert.deepEqual(await findings(dir), []);
+  });
+});
