@@ -88,7 +88,7 @@ const FINDINGS = [
   'unknown-mcp-server', 'unknown-project', 'unknown-role', 'unknown-member', 'duplicate-member', 'unknown-environment', 'unknown-team', 'unknown-persona',
   'merge-type-change', 'merge-delete-misplaced', 'merged-schema',
   'policy-required-deny', 'policy-forbidden-allow', 'policy-forbidden-mode', 'policy-mcp-allowlist', 'policy-mcp-https', 'policy-credential-plain', 'policy-executable-layer',
-  'secret-cmd-layer', 'security-layer', 'files-reserved', 'secret-detected', 'secret-allow-unused', 'secret-lookalike',
+  'secret-cmd-layer', 'security-layer', 'files-reserved', 'files-collision', 'secret-detected', 'secret-allow-unused', 'secret-lookalike',
   'mcp-down', 'mcp-expectation', 'no-write-grant',
 ] as const;
 

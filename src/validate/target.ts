@@ -10,6 +10,7 @@ import type { MergedTarget } from '../merge/target.js';
 import type { Finding } from '../vocabulary.js';
 import type { SchemaValidator } from '../schema/index.js';
 import { mergedSchemaIssues } from './rules/merged.js';
+import { collisionFinding, overlayCollisions } from './overlays.js';
 import { policyFindings } from './rules/policy.js';
 import { commandLayers, documentTrustFindings, reservedOverlay } from './trust.js';
 
@@ -43,6 +44,7 @@ export function admitTarget(input: AdmitInput): Finding[] {
       if (why) out.push({ rule: 'files-reserved', severity: 'error', file: String(source), line: 1, column: 1, message: why });
     }
   }
+  out.push(...overlayCollisions(merged.tree).map(collisionFinding));
   for (const { at, message } of mergedSchemaIssues(merged.tree, undefined, input.schemas)) {
     out.push({ rule: 'merged-schema', severity: 'error', file: at?.file ?? 'claude-env.yml', line: at?.line ?? 1, column: at?.column ?? 1, message });
   }

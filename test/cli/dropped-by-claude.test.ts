@@ -7,7 +7,7 @@
  */
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { initRepo } from '../../src/workspace/init.js';
 import { frontMatterRules } from '../../src/validate/rules/permissions.js';
@@ -59,6 +59,21 @@ describe('what Claude Code silently drops', () => {
     assert.deepEqual(frontMatterRules('Read, Grep Bash(git add:*, git commit:*)'), ['Read', 'Grep', 'Bash(git add:*, git commit:*)']);
     assert.deepEqual(frontMatterRules(['Read', 'Edit,Write', 3]), ['Read', 'Edit', 'Write']);
     assert.deepEqual(frontMatterRules(undefined), []);
+  });
+
+  it('reports a files/ overlay at the path of a rendered command, naming both, and apply writes nothing for it', async () => {
+    const dir = await seedWith({});
+    mkdirSync(join(dir, 'teams/backend-team/files/commands'), { recursive: true });
+    writeFileSync(join(dir, 'teams/backend-team/files/commands/add-endpoint.md'), 'my own command\n');
+    const found = await findings(dir);
+    assert.equal(found.length, 1, found.join('\n'));
+    assert.match(found[0]!, /^teams\/backend-team\/files\/commands\/add-endpoint\.md:1:1  error  files-collision  this files\/ overlay goes to \.claude\/commands\/add-endpoint\.md, where claude-env renders workflow "add-endpoint" \(teams\/backend-team\/workflows\.yml:\d+:\d+\)/);
+    const home = join(tmp.dir, `home-${Math.random().toString(36).slice(2)}`);
+    mkdirSync(home);
+    const r = await cli(['apply', '--repo', dir, '--env', 'development', '--team', 'backend-team', '--user', 'erin', '--project', 'api-service', '--home', home], { env: { HOME: home, PATH: process.env['PATH'] } });
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /target-refused.*files-collision/s);
+    assert.deepEqual(readdirSync(home), []);
   });
 
   it('finds nothing in the seed, whose personas and workflows use these lists', async () => {

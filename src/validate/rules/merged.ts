@@ -4,6 +4,7 @@
  * the merged tree against the schema of a complete target (a persona with no
  * description, a server with no command…), reported where the value came from.
  */
+import { collisionFinding, overlayCollisions } from '../overlays.js';
 import { ClaudeEnvError } from '../../errors.js';
 import { mergeTarget } from '../../merge/target.js';
 import { isMap, originAt, originsOf, toPlain, type TreeMap, type Value } from '../../provenance/tree.js';
@@ -50,12 +51,14 @@ export const mergedRule: Rule = {
     'merge-type-change': 'a layer replaces a value with one of another kind',
     'merge-delete-misplaced': '$delete in a list that does not merge by key',
     'merged-schema': "a target's merged tree is incomplete or invalid",
+    'files-collision': 'a files/ overlay at the path of a rendered agent or command (one would replace the other)',
   },
   description: "merge every target of the repo; kind changes, misplaced $delete, and the merged result's schema",
   check(ctx) {
     const cache = ctx.mergeCache;
     const checked = new WeakSet<object>();
     const mergePlaces = new Set<string>();
+    const collisions = new Set<string>();
     // One finding per place and problem, naming the first target that has it.
     const issues = new Map<string, { at: Origin; message: string; first: Target; more: number }>();
     for (const target of ctx.repo.targets()) {
@@ -72,6 +75,14 @@ export const mergedRule: Rule = {
         if (mergePlaces.has(place)) continue;
         mergePlaces.add(place);
         ctx.report(f);
+      }
+      for (const c of overlayCollisions(merged.tree)) {
+        const f = collisionFinding(c);
+        const place = `${f.file}\0${f.message}`;
+        if (!collisions.has(place)) {
+          collisions.add(place);
+          ctx.report(f);
+        }
       }
       // Sections are shared by many targets (frozen, untouched parts are reused): check each one once.
       const fresh: Record<string, unknown> = {};
