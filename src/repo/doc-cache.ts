@@ -19,7 +19,7 @@ export interface DocumentCache {
 }
 
 /** Bump when the encoding or the parser's output changes. */
-const FORMAT = 'claude-env-doc-v2';
+const FORMAT = 'claude-env-doc-v3';
 
 /** cyrb53 (public domain): a fast, well-mixed 53-bit string hash. */
 function hash53(text: string, seed = 0): number {

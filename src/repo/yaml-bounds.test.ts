@@ -128,11 +128,13 @@ describe('document cache bounds', () => {
   it('treats an entry with more nodes than a document can hold, or too long, or nested too deep, as a miss', () => {
     const text = 'a: 1\n';
     const good = encodeParsed(parse(text), text);
+    // The planted entries carry the current format, so only the bounds can refuse them.
+    const k = (JSON.parse(good) as { k: string }).k;
     // A list of 300,000 numbers: more nodes than any document parses to.
-    const planted = `{"k":"claude-env-doc-v1","t":${JSON.stringify(text)},"v":["l",1,1${',1,1,0'.repeat(300_000)}],"r":[1,1],"f":[]}`;
+    const planted = `{"k":${JSON.stringify(k)},"t":${JSON.stringify(text)},"v":["l",1,1${',1,1,0'.repeat(300_000)}],"r":[1,1],"f":[]}`;
     assert.equal(decodeParsed(planted, text, file, 'team'), undefined);
     const deep = `${'["l",1,1,1,1,'.repeat(100_000)}0${']'.repeat(100_000)}`;
-    const nested = `{"k":"claude-env-doc-v1","t":${JSON.stringify(text)},"v":${deep},"r":[1,1],"f":[]}`;
+    const nested = `{"k":${JSON.stringify(k)},"t":${JSON.stringify(text)},"v":${deep},"r":[1,1],"f":[]}`;
     assert.equal(decodeParsed(nested, text, file, 'team'), undefined);
     assert.equal(decodeParsed(' '.repeat(64 * 1024 * 1024), text, file, 'team'), undefined);
     // The entry itself still reads back.

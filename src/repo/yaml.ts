@@ -342,7 +342,7 @@ class Converter {
           // Reported once, where the mapping is written (an alias to it repeats the mapping, not the mistake).
           if (this.aliasDepth === 0) {
             const at = this.origin(k.range?.[0] ?? 0);
-            this.findings.push({ rule: 'yaml-duplicate-key', severity: 'error', file: this.file, line: at.line, column: at.column, message: 'Map keys must be unique' });
+            this.findings.push({ rule: 'yaml-duplicate-key', severity: 'error', file: this.file, line: at.line, column: at.column, message: `duplicate key "${key}": it is first set at line ${keys[key]!.line}; a key may appear once in a mapping` });
             this.duplicateKeys = true;
           }
           continue;

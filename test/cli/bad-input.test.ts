@@ -51,7 +51,7 @@ const cases: Case[] = [
     edit: (d) => writeFileSync(join(d, 'projects/api-service/claude-config.yml'), 'settings:\n  model: sonnet\n  model: opus\n'),
     argv: ['validate'],
     code: 1,
-    expect: /^projects\/api-service\/claude-config\.yml:3:3  error  yaml-duplicate-key  Map keys must be unique/m,
+    expect: /^projects\/api-service\/claude-config\.yml:3:3  error  yaml-duplicate-key  duplicate key "model": it is first set at line 2; a key may appear once in a mapping$/m,
   },
   {
     name: 'a value of the wrong type',
