@@ -86,6 +86,12 @@ const UNTYPED_KEYS = [
   'skillListingMaxDescChars', 'preferredNotifChannel', 'skillListingBudgetFraction', 'sshConfigs', 'voice',
   'disableAutoMode', 'footerLinksRegexes', 'policyHelper', 'askUserQuestionTimeout', 'teammateDefaultModel',
   'workflowSizeGuideline', 'diffTool', 'vimInsertModeRemaps', 'browserExternalPageTools',
+  // Read from the settings schema of Claude Code 2.1.197 (test/claude-code-keys.test.ts compares the two).
+  'proxyAuthHelper', 'xaaIdp', 'breakReminder', 'quietHours', 'enableWorkflows', 'terminalTitleFromRename', 'ultracode',
+  'autoCompactWindow', 'promptSuggestionEnabled', 'remote', 'doneMeansMerged', 'totalTokensReminder',
+  'totalTokensReminderBudget', 'autoDreamEnabled', 'skipWorkflowUsageWarning', 'precomputeCompactionEnabled',
+  'switchModelsOnFlag', 'showMessageTimestamps', 'todoFeatureEnabled', 'isolatePeerMachines', 'daemonColdStart',
+  'autoUploadSessions', 'skipAutoPermissionPrompt', 'defaultView',
 ];
 
 const THEMES = ['auto', 'dark', 'light', 'dark-daltonized', 'light-daltonized', 'dark-ansi', 'light-ansi'];
