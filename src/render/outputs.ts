@@ -55,7 +55,9 @@ const SECRET_MARK = '«secret:';
 /** Keys of a repo MCP server that are claude-env's own and never written to `.claude.json`. */
 const MCP_OWN_KEYS: ReadonlySet<string> = new Set(['enabled', 'expect', 'description']);
 const AGENT_KEY_ORDER = ['name', 'description', 'tools', 'disallowedTools', 'model', 'effort', 'permissionMode', 'maxTurns', 'skills', 'mcpServers', 'hooks', 'memory', 'background', 'isolation', 'initialPrompt', 'color'];
-const COMMAND_KEYS = ['description', 'argument-hint', 'allowed-tools', 'disallowed-tools', 'model', 'effort', 'disable-model-invocation', 'user-invocable', 'shell', 'arguments'];
+const COMMAND_KEYS = ['name', 'description', 'argument-hint', 'allowed-tools', 'disallowed-tools', 'model', 'effort', 'disable-model-invocation', 'user-invocable', 'shell', 'context', 'agent', 'when_to_use', 'arguments'];
+/** A workflow's own keys: they make the command's body, not its front matter. */
+const WORKFLOW_BODY_KEYS: ReadonlySet<string> = new Set(['prompt', 'persona', 'steps']);
 
 function out(path: string, kind: OutputKind, content: string, mode = 0o644): Output {
   const secret = content.includes(SECRET_MARK);
@@ -160,6 +162,8 @@ export function renderAgent(name: string, persona: TreeMap, yaml: Yaml = PACKAGE
 export function renderCommand(name: string, workflow: TreeMap, yaml: Yaml = PACKAGE_YAML): Output {
   const fields: Record<string, unknown> = {};
   for (const k of COMMAND_KEYS) if (workflow[k] !== undefined) fields[k] = workflow[k];
+  // Keys Claude Code does not know are kept as they are (it ignores them; a later release may not).
+  for (const k of Object.keys(workflow)) if (!(k in fields) && !WORKFLOW_BODY_KEYS.has(k)) fields[k] = workflow[k];
   const parts: string[] = [];
   if (typeof workflow['persona'] === 'string') parts.push(`Use the ${workflow['persona']} subagent for this task.`);
   if (workflow['prompt'] !== undefined) parts.push(String(workflow['prompt']).trim());

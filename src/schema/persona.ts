@@ -20,7 +20,16 @@ import {
 } from './common.js';
 import { PERMISSION_MODES } from './settings.js';
 
-const PERSONA_PROPERTIES: Record<string, Schema> = {
+/** An effort: a level's name or a number, as Claude Code takes both. */
+const effort: Schema = withMessages({ anyOf: [nonEmptyString, { type: 'integer' }] }, { anyOf: 'must be a level (low, medium, high, …) or a whole number' });
+
+/**
+ * The agent fields Claude Code reads (its agent schema, 2.1.197), typed as
+ * it types them. Claude Code ignores a field it does not know, so does
+ * validate: an unknown field is kept and rendered as it is (a likely typo of a
+ * known one is a warning, rules/documents.ts).
+ */
+export const PERSONA_PROPERTIES: Record<string, Schema> = {
   description: nonEmptyString,
   prompt: nonEmptyString,
   tools: stringOrList,
@@ -29,12 +38,21 @@ const PERSONA_PROPERTIES: Record<string, Schema> = {
   permissionMode: enumOf(PERMISSION_MODES),
   maxTurns: positiveInteger,
   skills: stringList,
-  effort: nonEmptyString,
+  effort,
   color: string,
+  mcpServers: { type: 'array' },
+  hooks: { type: 'object' },
+  initialPrompt: string,
+  memory: enumOf(['user', 'project', 'local']),
+  background: { type: 'boolean' },
+  isolation: enumOf(['worktree', 'remote']),
 };
 
-export const personaComplete: Schema = closedObject(PERSONA_PROPERTIES, ['description', 'prompt']);
-export const personaPartial: Schema = closedObject(PERSONA_PROPERTIES);
+/** An object whose known keys are typed and whose other keys are kept (Claude Code ignores them). */
+const openObject = (properties: Record<string, Schema>, required: readonly string[] = []): Schema => ({ type: 'object', properties, ...(required.length > 0 ? { required: [...required] } : {}) });
+
+export const personaComplete: Schema = openObject(PERSONA_PROPERTIES, ['description', 'prompt']);
+export const personaPartial: Schema = openObject(PERSONA_PROPERTIES);
 
 export const personasComplete: Schema = mapOf(personaComplete, FILE_NAME);
 export const personasPartial: Schema = mapOf(personaPartial, FILE_NAME);
@@ -47,16 +65,32 @@ function step(layer: boolean): Schema {
   );
 }
 
+/**
+ * A workflow's keys: ours (`prompt`, `persona`, `steps`: the command's body)
+ * and the command fields Claude Code reads (2.1.197), typed; any other key is
+ * kept and rendered into the front matter as it is (Claude Code ignores it).
+ */
+export const WORKFLOW_PROPERTIES: Record<string, Schema> = {
+  name: nonEmptyString,
+  description: string,
+  'allowed-tools': stringOrList,
+  'disallowed-tools': stringOrList,
+  'argument-hint': string,
+  arguments: { anyOf: [string, stringList] },
+  model: nonEmptyString,
+  effort,
+  'disable-model-invocation': { type: 'boolean' },
+  'user-invocable': { type: 'boolean' },
+  shell: string,
+  context: string,
+  agent: string,
+  when_to_use: string,
+  prompt: string,
+  persona: nonEmptyString,
+};
+
 function workflow(layer: boolean): Schema {
-  const schema = closedObject({
-    description: string,
-    'allowed-tools': stringOrList,
-    'argument-hint': string,
-    model: nonEmptyString,
-    prompt: string,
-    persona: nonEmptyString,
-    steps: { type: 'array', items: step(layer) },
-  });
+  const schema = openObject({ ...WORKFLOW_PROPERTIES, steps: { type: 'array', items: step(layer) } });
   return layer
     ? schema
     : withMessages({ ...schema, anyOf: [{ required: ['prompt'] }, { required: ['steps'] }] }, { anyOf: 'needs a prompt or steps' });

@@ -275,13 +275,16 @@ const CASES: Case[] = [
   { name: 'persona: tools as a number', kind: 'persona', value: { description: 'd', prompt: 'p', tools: 3 }, issues: [at('/tools', 'must be a string or a list of strings')] },
   { name: 'persona: a tool list with a non-string', kind: 'persona', value: { description: 'd', prompt: 'p', tools: ['Read', 3] }, issues: [at('/tools/1', 'must be string')] },
   { name: 'persona: a bad permissionMode lists the modes', kind: 'persona', value: { description: 'd', prompt: 'p', permissionMode: 'yolo' }, issues: [at('/permissionMode', MODES)] },
-  { name: 'persona: a misspelt key', kind: 'persona', value: { description: 'd', prompt: 'p', modle: 'opus' }, issues: [unknownKey('', 'modle', 'model')] },
+  // Claude Code ignores agent and command fields it does not know: the schema keeps them (a look-alike of a field is validate's warning, frontmatter-unknown-key).
+  { name: 'persona: an unknown key is kept', kind: 'persona', value: { description: 'd', prompt: 'p', category: 'engineering' }, issues: [] },
+  { name: 'persona: the fields Claude Code reads are typed', kind: 'persona', value: { description: 'd', prompt: 'p', memory: 'team', background: 'yes' }, issues: [at('/memory', 'must be one of: user, project, local'), at('/background', 'must be boolean')] },
   { name: 'personas: an overlay may omit description and prompt', kind: 'personas', value: { reviewer: { model: 'haiku' } }, issues: [] },
   { name: 'personas: maxTurns 0', kind: 'personas', value: { reviewer: { maxTurns: 0 } }, issues: [at('/reviewer/maxTurns', 'must be at least 1')] },
 
   // workflows
   { name: 'workflows: a step without name', kind: 'workflows', value: { release: { steps: [{ prompt: 'Run tests' }] } }, issues: [missingKey('/release/steps/0', 'name')] },
-  { name: 'workflows: allowed_tools instead of allowed-tools', kind: 'workflows', value: { review: { allowed_tools: 'Read' } }, issues: [unknownKey('/review', 'allowed_tools', 'allowed-tools')] },
+  { name: 'workflows: an unknown key is kept', kind: 'workflows', value: { review: { 'x-owner': 'web', prompt: 'p' } }, issues: [] },
+  { name: 'workflows: the fields Claude Code reads are typed', kind: 'workflows', value: { review: { 'user-invocable': 'no' } }, issues: [at('/review/user-invocable', 'must be boolean')] },
   { name: 'workflows: allowed-tools as a number', kind: 'workflows', value: { review: { 'allowed-tools': 1 } }, issues: [at('/review/allowed-tools', 'must be a string or a list of strings')] },
 
   // security

@@ -3,7 +3,7 @@
  * added here; the driver (index.ts) does not change.
  */
 import type { Rule } from './rule.js';
-import { orgSchemaRule, schemaRule, settingsKeysRule, yamlRule } from './rules/documents.js';
+import { frontMatterKeysRule, orgSchemaRule, schemaRule, settingsKeysRule, yamlRule } from './rules/documents.js';
 import { permissionRule } from './rules/permissions.js';
 import { environmentReferenceRule, mcpReferenceRule, memberReferenceRule, personaReferenceRule } from './rules/references.js';
 import { mergedRule } from './rules/merged.js';
@@ -18,6 +18,7 @@ export const RULES: readonly Rule[] = [
   orgSchemaRule,
   schemaRule,
   settingsKeysRule,
+  frontMatterKeysRule,
   permissionRule,
   mcpReferenceRule,
   memberReferenceRule,

@@ -76,6 +76,35 @@ describe('what Claude Code silently drops', () => {
     assert.deepEqual(readdirSync(home), []);
   });
 
+  it('accepts the agent and command fields Claude Code reads, keeps unknown ones, and renders all of them', async () => {
+    const dir = await seedWith({
+      'teams/backend-team/personas.yml':
+        'api-designer:\n  description: Designs APIs\n  prompt: Design it.\n  memory: project\n  isolation: worktree\n  background: true\n  initialPrompt: Start with the OpenAPI file.\n  effort: 3\n  hooks: {Stop: [{hooks: [{type: command, command: "echo done"}]}]}\n  category: engineering\n',
+      'teams/backend-team/workflows.yml':
+        'add-endpoint:\n  name: add-endpoint\n  description: Add an endpoint\n  disable-model-invocation: true\n  user-invocable: true\n  when_to_use: When a new route is needed\n  context: fork\n  agent: api-designer\n  x-team-owner: web\n  prompt: Add it.\n',
+    });
+    assert.deepEqual(await findings(dir), []);
+    const home = join(tmp.dir, `home-${Math.random().toString(36).slice(2)}`);
+    const r = await cli(['render', '--outputs', '--json', '--repo', dir, '--env', 'development', '--team', 'backend-team', '--user', 'erin', '--project', 'api-service', '--home', home]);
+    assert.equal(r.code, 0, r.stderr);
+    const outputs = JSON.parse(r.stdout) as Record<string, string>;
+    const agent = outputs['.claude/agents/api-designer.md']!;
+    for (const line of ['memory: project', 'isolation: worktree', 'background: true', 'initialPrompt: Start with the OpenAPI file.', 'effort: 3', 'category: engineering']) assert.ok(agent.split('\n').includes(line), `${line} in\n${agent}`);
+    const command = outputs['.claude/commands/add-endpoint.md']!;
+    for (const line of ['name: add-endpoint', 'disable-model-invocation: true', 'user-invocable: true', 'when_to_use: When a new route is needed', 'context: fork', 'agent: api-designer', 'x-team-owner: web']) assert.ok(command.split('\n').includes(line), `${line} in\n${command}`);
+  });
+
+  it('warns about a persona or workflow key that looks like a typo of a field Claude Code reads', async () => {
+    const dir = await seedWith({
+      'teams/backend-team/personas.yml': 'api-designer:\n  description: Designs APIs\n  prompt: Design it.\n  tols: [Read]\n',
+      'teams/backend-team/workflows.yml': 'add-endpoint:\n  description: Add an endpoint\n  allowed-tool: [Read]\n  prompt: Add it.\n',
+    });
+    assert.deepEqual(await findings(dir), [
+      'teams/backend-team/personas.yml:4:3  warning  frontmatter-unknown-key  Claude Code has no agent field "tols" (it would ignore it); did you mean "tools"?',
+      'teams/backend-team/workflows.yml:3:3  warning  frontmatter-unknown-key  Claude Code has no command field "allowed-tool" (it would ignore it); did you mean "allowed-tools"?',
+    ]);
+  });
+
   it('finds nothing in the seed, whose personas and workflows use these lists', async () => {
     const dir = await seedWith({});
     assert.deepEqual(await findings(dir), []);

@@ -4,6 +4,7 @@
  * org's `schemas/`), and settings keys Claude Code does not know.
  */
 import { KNOWN_PERMISSIONS_KEYS, KNOWN_SETTINGS_KEYS, SCHEMA_KINDS, suggestion, type SchemaKind } from '../../schema/index.js';
+import { PERSONA_PROPERTIES, WORKFLOW_PROPERTIES } from '../../schema/persona.js';
 import { isMap, type LayerMap } from '../../provenance/tree.js';
 import { ClaudeEnvError } from '../../errors.js';
 import { pointerPath, schemaInput, type Rule } from '../rule.js';
@@ -114,6 +115,35 @@ export const settingsKeysRule: Rule = {
         if (KNOWN_PERMISSIONS_KEYS.has(key)) continue;
         const rules = Array.isArray(value) ? ` and the ${value.length} rule(s) under it` : '';
         ctx.reportAt(occ.doc, [...occ.path, 'permissions', key], 'permissions-unknown-key', 'error', `Claude Code has no permissions key "${key}": it ignores it${rules}${suggestion(key, [...KNOWN_PERMISSIONS_KEYS])}`, true);
+      }
+    }
+  },
+};
+
+/**
+ * A persona or workflow key that Claude Code does not know and that looks
+ * like one it does (`tols` for `tools`): Claude Code would ignore it, so the
+ * field the author meant does nothing. Other unknown keys are kept without a
+ * word (SuperClaude's agents carry `category`, which Claude Code ignores).
+ */
+export const frontMatterKeysRule: Rule = {
+  findings: { 'frontmatter-unknown-key': 'a persona or workflow key Claude Code does not know that looks like a typo of one it does' },
+  description: 'persona and workflow keys that look like typos of the fields Claude Code reads (it ignores them)',
+  check(ctx) {
+    const sections = [
+      ['personas', 'agent', Object.keys(PERSONA_PROPERTIES)],
+      ['workflows', 'command', [...Object.keys(WORKFLOW_PROPERTIES), 'steps']],
+    ] as const;
+    for (const [section, what, known] of sections) {
+      for (const occ of occurrences(ctx, section)) {
+        for (const [name, entry] of Object.entries(occ.value)) {
+          if (!isMap(entry)) continue;
+          for (const key of Object.keys(entry as LayerMap)) {
+            if (known.includes(key) || key === '$delete') continue;
+            const hint = suggestion(key, known);
+            if (hint) ctx.reportAt(occ.doc, [...occ.path, name, key], 'frontmatter-unknown-key', 'warning', `Claude Code has no ${what} field "${key}" (it would ignore it)${hint}`, true);
+          }
+        }
       }
     }
   },
