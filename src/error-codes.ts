@@ -84,7 +84,7 @@ const ERRORS = {
 const FINDINGS = [
   'repo-symlink', 'repo-path', 'files-in-document', 'path-alias', 'symlink-outside-repo', 'symlink-target',
   'yaml-syntax', 'yaml-duplicate-key', 'yaml-tag', 'yaml-key', 'unsafe-key', 'yaml-alias-limit', 'yaml-alias-cycle', 'document-too-large',
-  'secret-ref', 'unmapped-document', 'org-schema-load', 'schema', 'unknown-key', 'org-schema', 'settings-unknown-key', 'permissions-unknown-key', 'frontmatter-unknown-key', 'permission-rule',
+  'secret-ref', 'unmapped-document', 'org-schema-load', 'schema', 'unknown-key', 'org-schema', 'settings-unknown-key', 'permissions-unknown-key', 'settings-value-dropped', 'frontmatter-unknown-key', 'mcp-unknown-key', 'hook-unknown-key', 'permission-rule', 'permission-rule-unmatched', 'null-value',
   'unknown-mcp-server', 'unknown-project', 'unknown-role', 'unknown-member', 'duplicate-member', 'unknown-environment', 'unknown-team', 'unknown-persona',
   'merge-type-change', 'merge-delete-misplaced', 'merged-schema',
   'policy-required-deny', 'policy-forbidden-allow', 'policy-forbidden-mode', 'policy-mcp-allowlist', 'policy-mcp-https', 'policy-credential-plain', 'policy-executable-layer',

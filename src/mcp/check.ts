@@ -1,6 +1,6 @@
 /**
  * `mcp check`: connect to each server with the official MCP SDK client over
- * its transport (stdio, streamable HTTP, SSE), `initialize`, list its tools
+ * its transport (stdio, streamable HTTP, SSE, WebSocket), `initialize`, list its tools
  * (and prompts and resources when its capabilities say it has them), time
  * each step, and close. Servers are checked concurrently with a bound, each
  * within its own time limit; a stdio server's process group is always ended.
@@ -11,6 +11,7 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport, SseError } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { WebSocketClientTransport } from '@modelcontextprotocol/sdk/client/websocket.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { VERSION } from '../version.js';
@@ -162,6 +163,11 @@ function makeTransport(spec: ServerSpec, where: CheckEnv): Transport {
     url = new URL(spec.url ?? '');
   } catch {
     throw new Error(`not a valid URL: ${spec.url === undefined ? '(none)' : hideTokens(spec.url)}`);
+  }
+  if (spec.transport === 'ws') {
+    // The WebSocket API sends no headers of ours: a server that needs them would be reported down for the wrong reason.
+    if (spec.headers && Object.keys(spec.headers).length > 0) throw new Error('not checked: claude-env cannot send headers over a WebSocket (Claude Code can)');
+    return new WebSocketClientTransport(url);
   }
   const requestInit: RequestInit = spec.headers ? { headers: { ...spec.headers } } : {};
   if (spec.transport === 'sse') {

@@ -14,7 +14,7 @@ import { ClaudeEnvError } from '../errors.js';
 import { parseExpectations, type Expectations } from './expect.js';
 import type { Secrets } from './redact.js';
 
-export type McpTransportKind = 'stdio' | 'http' | 'sse';
+export type McpTransportKind = 'stdio' | 'http' | 'sse' | 'ws';
 
 /** One enabled server of a merged tree, as the repo defines it (secrets unresolved). */
 export interface ServerDefinition {
@@ -43,6 +43,7 @@ export function transportOf(entry: TreeMap): McpTransportKind {
   const t = entry['type'];
   if (t === 'http' || t === 'streamable-http') return 'http';
   if (t === 'sse') return 'sse';
+  if (t === 'ws') return 'ws';
   return 'stdio';
 }
 

@@ -52,10 +52,12 @@ export const BLOCK_BEGIN = '<!-- claude-env:begin -->';
 export const BLOCK_END = '<!-- claude-env:end -->';
 const SECRET_MARK = '«secret:';
 
-/** Keys of a repo MCP server that are claude-env's own and never written to `.claude.json`. */
-const MCP_OWN_KEYS: ReadonlySet<string> = new Set(['enabled', 'expect', 'description']);
-const AGENT_KEY_ORDER = ['name', 'description', 'tools', 'disallowedTools', 'model', 'effort', 'permissionMode', 'maxTurns', 'skills', 'mcpServers', 'hooks', 'memory', 'background', 'isolation', 'initialPrompt', 'color'];
-const COMMAND_KEYS = ['name', 'description', 'argument-hint', 'allowed-tools', 'disallowed-tools', 'model', 'effort', 'disable-model-invocation', 'user-invocable', 'shell', 'context', 'agent', 'when_to_use', 'arguments'];
+/**
+ * Keys of a repo MCP server that are claude-env's own and never written to
+ * `.claude.json`. `description` is written: Claude Code ignores it and keeps
+ * it when it rewrites the file (checked with 2.1.332's `claude mcp add`).
+ */
+const MCP_OWN_KEYS: ReadonlySet<string> = new Set(['enabled', 'expect']);
 /** A workflow's own keys: they make the command's body, not its front matter. */
 const WORKFLOW_BODY_KEYS: ReadonlySet<string> = new Set(['prompt', 'persona', 'steps']);
 
@@ -68,7 +70,11 @@ export function renderSettings(settings: Value | undefined): Output {
   return out('.claude/settings.json', 'settings-json', `${JSON.stringify(isMap(settings) ? settings : {}, null, 2)}\n`);
 }
 
-/** Enabled servers only, in Claude Code's entry shape (`type` always written). */
+/**
+ * Enabled servers only, every other key as the repo writes it and in its
+ * order: an entry without `type` stays without it (Claude Code reads it as
+ * stdio), so a user's own entry renders back byte for byte.
+ */
 export function mcpEntries(servers: Value | undefined): Record<string, Record<string, unknown>> {
   const entries: Record<string, Record<string, unknown>> = {};
   if (!isMap(servers)) return entries;
@@ -76,9 +82,7 @@ export function mcpEntries(servers: Value | undefined): Record<string, Record<st
     const s = servers[name];
     if (!isMap(s) || s['enabled'] === false) continue;
     const entry: Record<string, unknown> = {};
-    entry['type'] = s['type'] ?? (s['url'] !== undefined ? undefined : 'stdio');
-    if (entry['type'] === undefined) delete entry['type'];
-    for (const k of Object.keys(s)) if (!MCP_OWN_KEYS.has(k) && k !== 'type') entry[k] = s[k];
+    for (const k of Object.keys(s)) if (!MCP_OWN_KEYS.has(k)) entry[k] = s[k];
     entries[name] = entry;
   }
   return entries;
@@ -147,27 +151,41 @@ export function renderClaudeMd(instructions: Value | undefined): Output {
   return out('.claude/CLAUDE.md', 'claude-md', `${BLOCK_BEGIN}\n${paras.join('\n\n')}${paras.length ? '\n' : ''}${BLOCK_END}\n`);
 }
 
+/**
+ * A Markdown file with front matter as Claude Code reads it: `---`, the
+ * fields in the order given, `---`, then the body byte for byte (its blank
+ * lines and final newline are the author's). No fields, no front matter.
+ */
 function frontMatter(fields: Record<string, unknown>, body: string, yaml: Yaml): string {
-  const text = Object.keys(fields).length > 0 ? yaml.lib().stringify(JSON.parse(JSON.stringify(fields)), { lineWidth: 0 }) : '';
-  return `---\n${text}---\n\n${body.trim()}\n`;
+  if (Object.keys(fields).length === 0) return body;
+  return `---\n${yaml.lib().stringify(JSON.parse(JSON.stringify(fields)), { lineWidth: 0 })}---\n${body}`;
 }
 
+/**
+ * An agent: its fields in the persona's order (unknown ones too: Claude Code
+ * ignores them), `name` first unless the persona sets its own (Claude Code
+ * knows an agent by it, §6), and the prompt as the body.
+ */
 export function renderAgent(name: string, persona: TreeMap, yaml: Yaml = PACKAGE_YAML): Output {
-  const fields: Record<string, unknown> = { name };
-  for (const k of AGENT_KEY_ORDER) if (k !== 'name' && persona[k] !== undefined) fields[k] = persona[k];
-  for (const k of Object.keys(persona)) if (!(k in fields) && k !== 'prompt') fields[k] = persona[k];
+  const fields: Record<string, unknown> = persona['name'] === undefined ? { name } : {};
+  for (const k of Object.keys(persona)) if (k !== 'prompt') fields[k] = persona[k];
   return out(agentFile(name), 'agent', frontMatter(fields, String(persona['prompt'] ?? ''), yaml));
 }
 
+/**
+ * A command: every key of the workflow but its own (`prompt`, `persona`,
+ * `steps`) in the workflow's order, unknown ones too. A workflow with only a
+ * prompt has it as its body, byte for byte; a persona and steps make a
+ * generated body.
+ */
 export function renderCommand(name: string, workflow: TreeMap, yaml: Yaml = PACKAGE_YAML): Output {
   const fields: Record<string, unknown> = {};
-  for (const k of COMMAND_KEYS) if (workflow[k] !== undefined) fields[k] = workflow[k];
-  // Keys Claude Code does not know are kept as they are (it ignores them; a later release may not).
-  for (const k of Object.keys(workflow)) if (!(k in fields) && !WORKFLOW_BODY_KEYS.has(k)) fields[k] = workflow[k];
+  for (const k of Object.keys(workflow)) if (!WORKFLOW_BODY_KEYS.has(k)) fields[k] = workflow[k];
+  const steps = Array.isArray(workflow['steps']) ? workflow['steps'].filter(isMap) : [];
+  if (typeof workflow['persona'] !== 'string' && steps.length === 0) return out(commandFile(name), 'command', frontMatter(fields, String(workflow['prompt'] ?? ''), yaml));
   const parts: string[] = [];
   if (typeof workflow['persona'] === 'string') parts.push(`Use the ${workflow['persona']} subagent for this task.`);
   if (workflow['prompt'] !== undefined) parts.push(String(workflow['prompt']).trim());
-  const steps = Array.isArray(workflow['steps']) ? workflow['steps'].filter(isMap) : [];
   if (steps.length > 0) {
     parts.push(
       steps
@@ -179,7 +197,8 @@ export function renderCommand(name: string, workflow: TreeMap, yaml: Yaml = PACK
         .join('\n'),
     );
   }
-  return out(commandFile(name), 'command', frontMatter(fields, parts.join('\n\n'), yaml));
+  const body = `${parts.join('\n\n')}\n`;
+  return out(commandFile(name), 'command', frontMatter(fields, Object.keys(fields).length > 0 ? `\n${body}` : body, yaml));
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -214,6 +233,8 @@ interface Compiled {
   readonly files: Map<string, Output>;
 }
 const COMPILED = new DerivedKey<Compiled>('compiled outputs');
+/** Names the renderers' output format in the artefact cache: change it with any change to what an agent or command renders to. */
+const RENDER_FORMAT = 'render-v2';
 
 function memo(compiled: Compiled, section: Value | undefined, name: string, compile: () => Output): Output {
   if (section === undefined || typeof section !== 'object') return compile();
@@ -242,7 +263,7 @@ export function renderOutputs(repo: Repo, tree: TreeMap): Output[] {
   const cached = (kind: OutputKind, name: string, section: TreeMap, compile: () => Output): Output => {
     const store = repo.artifactCache;
     if (!store) return compile();
-    const key = `render\0${kind}\0${name}\0${JSON.stringify(section)}`;
+    const key = `${RENDER_FORMAT}\0${kind}\0${name}\0${JSON.stringify(section)}`;
     const hit = store.get(key);
     if (hit !== undefined) {
       try {

@@ -59,6 +59,11 @@ export function closedObject(properties: Record<string, Schema>, required: reado
 }
 
 /** A map from names (checked against `names` when given) to values of one schema. */
+/** An object whose known keys are typed and whose other keys are kept: Claude Code ignores (strips) keys it does not know. */
+export function openObject(properties: Record<string, Schema>, required: readonly string[] = []): Schema {
+  return { type: 'object', properties, ...(required.length > 0 ? { required: [...required] } : {}) };
+}
+
 export function mapOf(value: Schema, names?: NamePattern): Schema {
   const schema: Schema = { type: 'object', additionalProperties: value };
   return names === undefined
@@ -86,7 +91,7 @@ export const FILE_NAME: NamePattern = {
 
 /** Workflow names: a file name, or `<namespace>/<name>` (the command `/<namespace>:<name>`, CLAUDE-CODE.md §7). */
 export const WORKFLOW_NAME: NamePattern = {
-  pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)?$',
+  pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*$',
   message: 'invalid workflow name %s: use letters, digits, ".", "-" and "_", starting with a letter or digit, as <name> or <namespace>/<name>',
 };
 
@@ -97,3 +102,5 @@ const ENV_VAR_NAME: NamePattern = {
 };
 
 export const envMap: Schema = mapOf(string, ENV_VAR_NAME);
+/** settings.json `env`: Claude Code turns a number into its string (checked with 2.1.0 and 2.1.332: test/claude-verdict.test.ts). */
+export const settingsEnvMap: Schema = mapOf({ type: ['string', 'number'] }, ENV_VAR_NAME);

@@ -11,6 +11,7 @@ import {
   WORKFLOW_NAME,
   mapOf,
   nonEmptyString,
+  openObject,
   positiveInteger,
   string,
   stringList,
@@ -46,10 +47,18 @@ export const PERSONA_PROPERTIES: Record<string, Schema> = {
   memory: enumOf(['user', 'project', 'local']),
   background: { type: 'boolean' },
   isolation: enumOf(['worktree', 'remote']),
+  // Claude Code 2.1.332: `name` is taken from the file name (§6); the others are new and undocumented, kept as written.
+  name: string,
+  autoCompactWindow: {},
+  omitClaudeMd: {},
+  observer: {},
+  observerMessage: {},
+  observeToolResults: {},
+  observeSubagents: {},
+  experimental: {},
+  criticalSystemReminder_EXPERIMENTAL: {},
 };
 
-/** An object whose known keys are typed and whose other keys are kept (Claude Code ignores them). */
-const openObject = (properties: Record<string, Schema>, required: readonly string[] = []): Schema => ({ type: 'object', properties, ...(required.length > 0 ? { required: [...required] } : {}) });
 
 export const personaComplete: Schema = openObject(PERSONA_PROPERTIES, ['description', 'prompt']);
 export const personaPartial: Schema = openObject(PERSONA_PROPERTIES);

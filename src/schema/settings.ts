@@ -11,10 +11,11 @@ import {
   boolean,
   closedObject,
   enumOf,
-  envMap,
+  settingsEnvMap,
   matching,
   MCP_SERVER_NAME,
   nonEmptyString,
+  openObject,
   positiveInteger,
   SCHEMA_IDS,
   string,
@@ -32,6 +33,8 @@ export const HOOK_EVENTS = [
   'PreCompact', 'PostCompact', 'PermissionRequest', 'PermissionDenied', 'Setup', 'TeammateIdle', 'TaskCreated',
   'TaskCompleted', 'Elicitation', 'ElicitationResult', 'ConfigChange', 'WorktreeCreate', 'WorktreeRemove',
   'InstructionsLoaded', 'CwdChanged', 'FileChanged', 'MessageDisplay',
+  // Claude Code 2.1.332 (test/claude-verdict.test.ts: it takes them; 2.1.0 ignores a settings file that has them).
+  'PreModelSwitch', 'PostModelSwitch', 'DirectoryAdded', 'PreSkillShellCommand',
 ] as const;
 
 /** Keys Claude Code reads only from managed settings (§2.3). */
@@ -48,6 +51,14 @@ const PERMISSIONS_PROPERTIES: Record<string, Schema> = {
   disableBypassPermissionsMode: { const: 'disable' },
   disableAutoMode: { const: 'disable' },
   additionalDirectories: stringList,
+  // Claude Code 2.1.332.
+  blockReadsOutsideWorkingDirectories: boolean,
+  blockFileToolReadsOutsideWorkingDirectories: boolean,
+  blockWritesOutsideWorkingDirectories: boolean,
+  denyInsteadOfPrompting: boolean,
+  blockReadsExemptPaths: stringList,
+  workingDirectoriesAsGiven: stringList,
+  workingDirectoriesExclude: stringList,
 };
 export const KNOWN_PERMISSIONS_KEYS: ReadonlySet<string> = new Set(Object.keys(PERMISSIONS_PROPERTIES));
 
@@ -92,48 +103,74 @@ const UNTYPED_KEYS = [
   'totalTokensReminderBudget', 'autoDreamEnabled', 'skipWorkflowUsageWarning', 'precomputeCompactionEnabled',
   'switchModelsOnFlag', 'showMessageTimestamps', 'todoFeatureEnabled', 'isolatePeerMachines', 'daemonColdStart',
   'autoUploadSessions', 'skipAutoPermissionPrompt', 'defaultView',
+  // Read from the settings schema of Claude Code 2.1.332.
+  'policyHelpers', 'desktopSessionCleanupPeriodDays', 'syncClaudeAiSkills', 'syncClaudeAiPlugins', 'attributionProject',
+  'attributionProjectPolicy', 'additionalDirectoryConfigRoots', 'availableModelsMatch', 'deniedModels', 'modelPicker',
+  'modelPricing', 'modelCatalogUrl', 'modelCatalogPublicKey', 'disableReplyCheck', 'disableWindowsBashCommandSplit',
+  'bashEditDiffEnabled', 'bashOutputMaxChars', 'taskOutputMaxChars', 'desktopMcpServersListScope',
+  'allowClaudeInChromeWithManagedMcp', 'prependPlugins', 'appendPlugins', 'additionalMarketplaces', 'allowedMarketplaces',
+  'disableCommandPluginSources', 'gatewayInternalNetworks', 'managedSourcesBehavior', 'allowNestedModelAccessUnderForceLogin',
+  'allowedProviders', 'feedbackDrafts', 'clawdFileProgressEnabled', 'maxProseWidth', 'spellcheck', 'promptCacheTtl',
+  'subagentPromptCacheTtl', 'maxEffortLevel', 'modelSettings', 'responseComparisonEnabled', 'dialogExpiry',
+  'modelProposedGoals', 'downloadsMirrorUrl', 'timeFormat', 'timeZone', 'totalTokensReminderAfterUserTurn', 'remoteTools',
+  'sshHostCommands', 'keybindingFlavor', 'precomputeArmTokens', 'autoCompactRaisedForLoad', 'autoCompactOfferAnswer',
+  'idleCompaction', 'autoContinueAtUsageLimit', 'remoteControl', 'crossSessionInbound', 'remoteMessageReceipts',
 ];
 
 const THEMES = ['auto', 'dark', 'light', 'dark-daltonized', 'light-daltonized', 'dark-ansi', 'light-ansi'];
+
+/**
+ * Settings whose bad value Claude Code drops alone (its schema has
+ * `.catch(undefined)`), keeping the rest of the file: not a schema error but
+ * a warning (rules/documents.ts), with what it takes.
+ */
+export const DROPPED_WHEN_BAD: Readonly<Record<string, { readonly takes: (v: unknown) => boolean; readonly what: string }>> = {
+  effortLevel: { takes: (v) => ['low', 'medium', 'high', 'xhigh'].includes(v as string), what: 'low, medium, high or xhigh' },
+  theme: { takes: (v) => THEMES.includes(v as string) || (typeof v === 'string' && /^custom:.+/.test(v)), what: `${THEMES.join(', ')}, or custom:<name>` },
+};
 
 const hookCommon: Record<string, Schema> = {
   timeout: { type: 'number', exclusiveMinimum: 0 },
   if: string,
   statusMessage: string,
+  once: boolean,
 };
+/** Known to Claude Code 2.1.332, with shapes it does not document: kept as written. */
+const hookUntyped: Record<string, Schema> = { cloud: {}, holdsTools: {} };
+const onFailure = enumOf(['continue', 'block']);
 
-/** Hook handlers by `type` (§2.5); timeouts are in seconds. */
-const HOOK_TYPES: Record<string, Schema> = {
-  command: closedObject(
-    {
-      type: string, command: nonEmptyString, args: stringList, async: boolean, asyncRewake: boolean,
-      shell: enumOf(['bash', 'powershell']), once: boolean, ...hookCommon,
-    },
-    ['command'],
-  ),
-  prompt: closedObject({ type: string, prompt: nonEmptyString, model: string, continueOnBlock: boolean, ...hookCommon }, ['prompt']),
-  agent: closedObject({ type: string, prompt: nonEmptyString, model: string, ...hookCommon }, ['prompt']),
-  http: closedObject(
-    { type: string, url: nonEmptyString, headers: stringMap, allowedEnvVars: stringList, ...hookCommon },
-    ['url'],
-  ),
-  mcp_tool: closedObject(
-    { type: string, server: nonEmptyString, tool: nonEmptyString, input: anyObject, ...hookCommon },
-    ['server', 'tool'],
-  ),
+/**
+ * Hook handlers by `type` (§2.5), with the keys Claude Code's own schema has
+ * (2.1.0 to 2.1.332; test/claude-code-keys.test.ts compares them); timeouts
+ * are in seconds. Claude Code ignores a key it does not know (a handler's
+ * `description`), so does validate: a look-alike of a known key is a
+ * warning (rules/documents.ts).
+ */
+export const HOOK_TYPES: Record<string, Record<string, Schema>> = {
+  command: {
+    type: string, command: string, args: stringList, async: boolean, asyncRewake: boolean,
+    rewakeMessage: nonEmptyString, rewakeSummary: nonEmptyString, shell: enumOf(['bash', 'powershell']), onFailure,
+    ...hookCommon, ...hookUntyped,
+  },
+  prompt: { type: string, prompt: nonEmptyString, model: string, continueOnBlock: boolean, ...hookCommon },
+  agent: { type: string, prompt: nonEmptyString, model: string, ...hookCommon },
+  http: { type: string, url: nonEmptyString, headers: stringMap, allowedEnvVars: stringList, onFailure, ...hookCommon, ...hookUntyped },
+  mcp_tool: { type: string, server: nonEmptyString, tool: nonEmptyString, input: anyObject, onFailure, ...hookCommon },
 };
+const HOOK_REQUIRED: Record<string, readonly string[]> = { command: ['command'], prompt: ['prompt'], agent: ['prompt'], http: ['url'], mcp_tool: ['server', 'tool'] };
 
 const hookHandler: Schema = {
   type: 'object',
   required: ['type'],
   properties: { type: enumOf(Object.keys(HOOK_TYPES)) },
-  allOf: Object.entries(HOOK_TYPES).map(([type, schema]) => ({
+  allOf: Object.entries(HOOK_TYPES).map(([type, properties]) => ({
     if: { required: ['type'], properties: { type: { const: type } } },
-    then: schema,
+    then: openObject(properties, HOOK_REQUIRED[type]),
   })),
 };
 
-const matcherGroup = closedObject({ matcher: string, hooks: arrayOf(hookHandler) }, ['hooks']);
+export const MATCHER_GROUP_KEYS: readonly string[] = ['matcher', 'hooks'];
+const matcherGroup = openObject({ matcher: string, hooks: arrayOf(hookHandler) }, ['hooks']);
 
 const hooks = withMessages(
   { type: 'object', propertyNames: { enum: [...HOOK_EVENTS] }, additionalProperties: arrayOf(matcherGroup) },
@@ -152,10 +189,17 @@ const mcpServerRule = withMessages(
   { oneOf: 'must have exactly one of: serverName, serverCommand, serverUrl' },
 );
 
-const statusLine = closedObject({
+const statusLine = openObject({
   type: { const: 'command' }, command: nonEmptyString, padding: { type: 'number' },
   refreshInterval: positiveInteger, hideVimModeIndicator: boolean,
 });
+
+/** The settings objects whose keys Claude Code knows and whose other keys it ignores: a look-alike is a warning (rules/documents.ts). */
+export const SETTINGS_OBJECT_KEYS: Readonly<Record<string, readonly string[]>> = {
+  statusLine: Object.keys(statusLine.properties as Schema),
+  subagentStatusLine: Object.keys(statusLine.properties as Schema),
+  attribution: ['commit', 'pr', 'sessionUrl'],
+};
 
 /** One pattern per value type for the many simple keys: ajv compiles three checks instead of a hundred. */
 const keysPattern = (keys: readonly string[]): string => `^(${keys.map((key) => key.replace(/\$/g, '\\$')).join('|')})$`;
@@ -174,22 +218,17 @@ export function settingsSchema(): Schema {
       [keysPattern(STRING_LIST_KEYS)]: stringList,
     },
     properties: {
-      model: nonEmptyString,
+      model: string,
       fallbackModel: { type: 'array', items: string, maxItems: 3 },
-      effortLevel: enumOf(['low', 'medium', 'high', 'xhigh']),
       permissions: { type: 'object', properties: PERMISSIONS_PROPERTIES },
-      env: envMap,
+      env: settingsEnvMap,
       hooks,
       cleanupPeriodDays: positiveInteger,
-      attribution: closedObject({ commit: string, pr: string, sessionUrl: boolean }),
+      attribution: openObject({ commit: string, pr: string, sessionUrl: boolean }),
       statusLine,
       subagentStatusLine: statusLine,
       allowedMcpServers: arrayOf(mcpServerRule),
       deniedMcpServers: arrayOf(mcpServerRule),
-      theme: withMessages(
-        { anyOf: [enumOf(THEMES), { type: 'string', pattern: '^custom:.+' }] },
-        { anyOf: `must be one of: ${THEMES.join(', ')}, or custom:<name>` },
-      ),
       editorMode: enumOf(['normal', 'vim']),
       autoUpdatesChannel: enumOf(['stable', 'latest']),
       forceLoginMethod: enumOf(['claudeai', 'console']),
@@ -223,4 +262,5 @@ export const KNOWN_SETTINGS_KEYS: ReadonlySet<string> = new Set([
   ...STRING_LIST_KEYS,
   ...Object.keys(settingsSchema().properties as Schema),
   ...UNTYPED_KEYS,
+  ...Object.keys(DROPPED_WHEN_BAD),
 ]);

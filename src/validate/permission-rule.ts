@@ -11,42 +11,45 @@ const MCP_NAME = /^[A-Za-z0-9_-]+$/;
 const FILE_TOOLS = new Set(['Read', 'Edit', 'Write', 'MultiEdit', 'NotebookEdit']);
 const BASH_PREFIX = ':*';
 
-/** undefined for a valid rule, else a short message saying what is wrong. */
-export function checkPermissionRule(rule: string): string | undefined {
-  if (rule.trim() === '') return 'empty rule';
-  if (rule !== rule.trim()) return 'leading or trailing whitespace';
-  if (rule.startsWith('mcp__')) return checkMcpRule(rule);
+/**
+ * What is wrong with a rule: an `error` where Claude Code drops it (2.1.332's
+ * rule validator), a `warning` where it keeps a rule that no tool can match
+ * (`Web Search(*)`: tool names have no spaces).
+ */
+export interface RuleProblem {
+  readonly severity: 'error' | 'warning';
+  readonly message: string;
+}
+
+const error = (message: string): RuleProblem => ({ severity: 'error', message });
+const warning = (message: string): RuleProblem => ({ severity: 'warning', message });
+const asProblem = (message: string | undefined): RuleProblem | undefined => (message === undefined ? undefined : error(message));
+
+/**
+ * undefined for a valid rule, else what is wrong with it. `list` is the list
+ * it stands in: an allow list (also a front-matter tool list) takes no
+ * wildcard server name, a deny or ask list does.
+ */
+export function checkPermissionRule(rule: string, list: 'allow' | 'ask' | 'deny' = 'allow'): RuleProblem | undefined {
+  if (rule.trim() === '') return error('empty rule');
+  if (rule !== rule.trim()) return error('leading or trailing whitespace');
+  if (rule.startsWith('mcp__')) return checkMcpRule(rule, list);
   const open = rule.indexOf('(');
   const tool = open === -1 ? rule : rule.slice(0, open);
-  const toolProblem = checkToolName(tool);
-  if (toolProblem !== undefined) return toolProblem;
+  if (tool.trim() === '') return error('missing tool name before "("');
+  if (open !== -1) {
+    if (!rule.endsWith(')')) return error(rule.includes(')', open) ? 'text after the closing ")"' : 'missing closing ")"');
+    const specifier = rule.slice(open + 1, -1);
+    if (specifier === '') return error(`${tool}() is invalid: give a specifier or write just ${tool}`);
+  } else if (tool.includes(')')) return error('a ")" without its "("');
+  // Claude Code: a name without "_" must start with an uppercase letter.
+  if (!tool.includes('_') && !/^[A-Z]/.test(tool)) return error(`tool name "${tool}" must start with an uppercase letter`);
+  if (tool !== tool.trimEnd()) return warning(`a space between the tool name and "(": the tool name is then "${tool}", which no tool has`);
+  if (!TOOL_NAME.test(tool)) return warning(`tool name "${tool}" has characters no tool name has${/[\s-]/.test(tool) && TOOL_NAME.test(tool.replace(/[\s-]/g, '')) ? `; did you mean "${tool.replace(/[\s-]/g, '')}"?` : ''}`);
   if (open === -1) return undefined;
-  if (!rule.endsWith(')')) return rule.includes(')', open) ? 'text after the closing ")"' : 'missing closing ")"';
   const specifier = rule.slice(open + 1, -1);
-  if (specifier.trim() === '') return `${tool}() is invalid: give a specifier or write just ${tool}`;
-  if (!balanced(specifier)) return 'unbalanced parentheses';
-  return checkSpecifier(tool, specifier);
-}
-
-function checkToolName(tool: string): string | undefined {
-  if (tool === '') return 'missing tool name before "("';
-  if (tool !== tool.trimEnd()) return 'no space allowed between the tool name and "("';
-  if (tool.includes(')')) return 'unbalanced parentheses';
-  if (!/^[A-Z]/.test(tool)) return `tool name "${tool}" must start with an uppercase letter`;
-  if (!TOOL_NAME.test(tool)) return `tool name "${tool}" may contain only letters, digits and "_"`;
-  return undefined;
-}
-
-/** Parentheses inside a specifier must pair up; `\(` and `\)` are literal. */
-function balanced(specifier: string): boolean {
-  let depth = 0;
-  for (let i = 0; i < specifier.length; i++) {
-    const c = specifier[i];
-    if (c === '\\') i++;
-    else if (c === '(') depth++;
-    else if (c === ')' && --depth < 0) return false;
-  }
-  return depth === 0;
+  if (specifier.trim() === '') return error(`${tool}() is invalid: give a specifier or write just ${tool}`);
+  return asProblem(checkSpecifier(tool, specifier));
 }
 
 function checkSpecifier(tool: string, specifier: string): string | undefined {
@@ -74,19 +77,20 @@ function checkWebFetchSpecifier(specifier: string): string | undefined {
   return undefined;
 }
 
-function checkMcpRule(rule: string): string | undefined {
+function checkMcpRule(rule: string, list: 'allow' | 'ask' | 'deny'): RuleProblem | undefined {
   if (rule.includes('(') || rule.includes(')')) {
-    return 'MCP rules take no parentheses; use mcp__server, mcp__server__* or mcp__server__tool';
+    return error('MCP rules take no parentheses; use mcp__server, mcp__server__* or mcp__server__tool');
   }
   const [server = '', tool, ...rest] = rule.slice('mcp__'.length).split('__');
-  if (server === '') return 'missing MCP server name after mcp__';
-  if (!MCP_NAME.test(server)) return `MCP server name "${server}" may contain only letters, digits, "-" and "_"`;
+  if (server === '') return error('missing MCP server name after mcp__');
+  // Claude Code takes a glob in the server name of deny and ask rules, and only in the tool position of allow rules.
+  if (server.includes('*') && list === 'allow') return error(`a wildcard server name ("${server}") is not taken in allow rules; name the server, as in mcp__github__*`);
+  const plain = (name: string): boolean => name.replace(/\*/g, '') === '' || MCP_NAME.test(name.replace(/\*/g, ''));
+  if (!plain(server)) return warning(`MCP server name "${server}" has characters no server name has (letters, digits, "-" and "_")`);
   if (tool === undefined) return undefined;
   // A tool name may itself contain "__"; only the server part is split off.
   const toolName = [tool, ...rest].join('__');
-  if (toolName === '') return 'missing tool name after the server name';
-  if (toolName === '*') return undefined;
-  if (toolName.includes('*')) return `"*" must stand alone, as in mcp__${server}__*`;
-  if (!MCP_NAME.test(toolName)) return `MCP tool name "${toolName}" may contain only letters, digits, "-" and "_"`;
+  if (toolName === '') return error('missing tool name after the server name');
+  if (!plain(toolName)) return warning(`MCP tool name "${toolName}" has characters no tool name has (letters, digits, "-" and "_")`);
   return undefined;
 }

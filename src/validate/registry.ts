@@ -3,7 +3,8 @@
  * added here; the driver (index.ts) does not change.
  */
 import type { Rule } from './rule.js';
-import { frontMatterKeysRule, orgSchemaRule, schemaRule, settingsKeysRule, yamlRule } from './rules/documents.js';
+import { lookalikeKeysRule, orgSchemaRule, schemaRule, settingsKeysRule, yamlRule } from './rules/documents.js';
+import { nullValueRule } from './rules/nulls.js';
 import { permissionRule } from './rules/permissions.js';
 import { environmentReferenceRule, mcpReferenceRule, memberReferenceRule, personaReferenceRule } from './rules/references.js';
 import { mergedRule } from './rules/merged.js';
@@ -18,8 +19,9 @@ export const RULES: readonly Rule[] = [
   orgSchemaRule,
   schemaRule,
   settingsKeysRule,
-  frontMatterKeysRule,
+  lookalikeKeysRule,
   permissionRule,
+  nullValueRule,
   mcpReferenceRule,
   memberReferenceRule,
   environmentReferenceRule,

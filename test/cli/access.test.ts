@@ -42,7 +42,7 @@ function branch(name: string, edits: Record<string, Edit>, from = 'main'): strin
     else if ('sub' in edit) {
       const text = readFileSync(abs, 'utf8');
       assert.ok(text.includes(edit.sub[0]), `${path} holds ${JSON.stringify(edit.sub[0])}`);
-      writeFileSync(abs, text.replace(edit.sub[0], edit.sub[1]));
+      writeFileSync(abs, text.replace(edit.sub[0], () => edit.sub[1]) /* a function: "$&" in the new text stays as it is */);
     } else if ('exec' in edit) {
       mkdirSync(dirname(abs), { recursive: true });
       writeFileSync(abs, edit.exec, { mode: 0o755 });

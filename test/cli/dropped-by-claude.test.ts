@@ -105,6 +105,91 @@ describe('what Claude Code silently drops', () => {
     ]);
   });
 
+  it('accepts a rule Claude Code keeps that matches nothing (Web Search(*)) with a warning, and takes globs where Claude Code does', async () => {
+    const dir = await seedWith({
+      'projects/api-service/claude-config.yml': 'settings:\n  permissions:\n    allow: ["Web Search(*)", "mcp__github__get_*"]\n    deny: ["mcp__*"]\n',
+    });
+    const r = await cli(['validate', '--repo', dir]);
+    assert.equal(r.code, 0, r.stdout);
+    assert.deepEqual(await findings(dir), [
+      'projects/api-service/claude-config.yml:3:13  warning  permission-rule-unmatched  dead permission rule "Web Search(*)": tool name "Web Search" has characters no tool name has; did you mean "WebSearch"? (Claude Code keeps it, and it matches nothing)',
+    ]);
+  });
+
+  it("accepts a hook handler's description and the keys of every hook type, and warns about a look-alike or another type's key", async () => {
+    const dir = await seedWith({
+      'projects/api-service/claude-config.yml':
+        'settings:\n  hooks:\n    PostToolUse:\n      - matcher: Write\n        hooks:\n          - type: command\n            command: "npm run fmt"\n            description: Format what Claude wrote\n            once: true\n            asyncRewake: true\n            rewakeMessage: "Formatting failed:"\n          - type: command\n            comand: "npm test"\n            command: "npm run lint"\n          - type: prompt\n            prompt: Check it\n            url: https://example.com\n',
+    });
+    assert.deepEqual(await findings(dir), [
+      'projects/api-service/claude-config.yml:13:13  warning  hook-unknown-key  Claude Code has no command hook field "comand" (it would ignore it); did you mean "command"?',
+      'projects/api-service/claude-config.yml:17:13  warning  hook-unknown-key  "url" is a field of http hooks: Claude Code ignores it on a prompt hook',
+    ]);
+  });
+
+  it('accepts every MCP server key Claude Code reads, writes them and the description to .claude.json as given, and warns about a look-alike', async () => {
+    const dir = await seedWith({
+      'base/mcp/docs.yml':
+        'type: http\nurl: https://mcp.example.com/mcp\nheadersHelper: /usr/local/bin/docs-token\noauth:\n  clientId: claude-env\n  callbackPort: 8123\n  scopes: read\nalwaysLoad: true\ntools:\n  - name: search\n    permission_policy: always_allow\ndescription: The team docs\n',
+      'base/mcp/notes.yml': 'command: /usr/local/bin/notes-mcp\nalwaysLod: true\n',
+      'base/security/mcp.yml': 'mcp:\n  allowlist: [{ name: memory }, { name: everything }, { name: docs }, { name: notes }]\n',
+    });
+    assert.deepEqual(await findings(dir), [
+      'base/mcp/notes.yml:2:1  warning  mcp-unknown-key  Claude Code has no MCP server field "alwaysLod" (it would ignore it); did you mean "alwaysLoad"?',
+    ]);
+    const r = await cli(['render', '--outputs', '--json', '--repo', dir, '--env', 'development', '--team', 'backend-team', '--user', 'erin', '--project', 'api-service']);
+    assert.equal(r.code, 0, r.stderr);
+    const servers = (JSON.parse(JSON.parse(r.stdout)['.claude.json']) as { mcpServers: Record<string, unknown> }).mcpServers;
+    assert.deepEqual(servers['docs'], {
+      type: 'http', url: 'https://mcp.example.com/mcp', headersHelper: '/usr/local/bin/docs-token', oauth: { clientId: 'claude-env', callbackPort: 8123, scopes: 'read' },
+      alwaysLoad: true, tools: [{ name: 'search', permission_policy: 'always_allow' }], description: 'The team docs',
+    });
+    assert.deepEqual(servers['notes'], { command: '/usr/local/bin/notes-mcp', alwaysLod: true });
+  });
+
+  it('takes an MCP server defined in a project layer for that project only, and still names a server defined nowhere', async () => {
+    const dir = await seedWith({
+      'projects/api-service/claude-config.yml': 'mcpServers:\n  api-db:\n    command: /usr/local/bin/db-mcp\n    args: [--read-only]\n',
+      'teams/backend-team/mcp-preferences.yml': 'api-db:\n  enabled: false\n',
+    });
+    // The server is judged where it lands: the security policy's allowlist holds for a project's own server too.
+    const found = await findings(dir);
+    assert.equal(found.length, 2, found.join('\n'));
+    assert.match(found[0]!, /^projects\/api-service\/claude-config\.yml:3:14  error  policy-mcp-allowlist  MCP server "api-db" is not on the security policy's MCP allowlist/);
+    assert.match(found[1]!, /^teams\/backend-team\/mcp-preferences\.yml:1:1  error  unknown-mcp-server  MCP server "api-db" is not defined/);
+    writeFileSync(join(dir, 'teams/backend-team/mcp-preferences.yml'), '{}\n');
+    writeFileSync(join(dir, 'base/security/mcp.yml'), 'mcp:\n  allowlist: [{ name: memory }, { name: everything }, { name: docs }, { name: api-db }]\n');
+    assert.deepEqual(await findings(dir), []);
+    const render = async (project: string): Promise<Record<string, unknown>> => {
+      const r = await cli(['render', '--outputs', '--json', '--repo', dir, '--env', 'development', '--team', 'backend-team', '--user', 'erin', '--project', project]);
+      assert.equal(r.code, 0, r.stderr);
+      return (JSON.parse(JSON.parse(r.stdout)['.claude.json']) as { mcpServers: Record<string, unknown> }).mcpServers;
+    };
+    assert.deepEqual((await render('api-service'))['api-db'], { command: '/usr/local/bin/db-mcp', args: ['--read-only'] });
+    assert.equal((await render('data-pipeline'))['api-db'], undefined);
+  });
+
+  it('renders a workflow named <namespace>/<name> (or deeper) to commands/<namespace>/<name>.md', async () => {
+    const dir = await seedWith({ 'teams/backend-team/workflows.yml': 'core/commit:\n  description: Commit\n  prompt: Commit it.\nfrontend/ui/button:\n  prompt: Make a button.\n' });
+    assert.deepEqual(await findings(dir), []);
+    const r = await cli(['render', '--outputs', '--json', '--repo', dir, '--env', 'development', '--team', 'backend-team', '--user', 'erin', '--project', 'api-service']);
+    const outputs = JSON.parse(r.stdout) as Record<string, string>;
+    assert.equal(outputs['.claude/commands/core/commit.md'], '---\ndescription: Commit\n---\nCommit it.');
+    assert.equal(outputs['.claude/commands/frontend/ui/button.md'], 'Make a button.');
+  });
+
+  it('warns about a null no layer below gives a value (YAML `key:` with nothing after it), and not about one that keeps a value from below', async () => {
+    const dir = await seedWith({
+      'projects/api-service/claude-config.yml': 'settings:\n  model:\n  spinnerVerbs:\n  env:\n    FOO:\n',
+    });
+    const r = await cli(['validate', '--repo', dir]);
+    assert.equal(r.code, 0);
+    assert.deepEqual(await findings(dir), [
+      'projects/api-service/claude-config.yml:3:3  warning  null-value  settings.spinnerVerbs is null and no layer below gives it a value, so nothing is written for it (Claude Code wants a value here); give one, or remove the key',
+      'projects/api-service/claude-config.yml:5:5  warning  null-value  settings.env.FOO is null and no layer below gives it a value, so nothing is written for it (Claude Code wants a value here); give one, or remove the key',
+    ]);
+  });
+
   it('finds nothing in the seed, whose personas and workflows use these lists', async () => {
     const dir = await seedWith({});
     assert.deepEqual(await findings(dir), []);

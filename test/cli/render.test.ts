@@ -52,11 +52,11 @@ describe('render', () => {
       '.claude/settings.json',
     ]);
     assert.deepEqual(JSON.parse(files['.claude.json']!), {
-      mcpServers: { docs: { type: 'http', url: 'https://mcp.example.com/mcp' }, memory: { type: 'stdio', command: 'npx', args: ['-y', '@modelcontextprotocol/server-memory'], env: { MEMORY_FILE_PATH: '/tmp/web-memory.json' } } },
+      mcpServers: { docs: { type: 'http', url: 'https://mcp.example.com/mcp' }, memory: { command: 'npx', args: ['-y', '@modelcontextprotocol/server-memory'], env: { MEMORY_FILE_PATH: '/tmp/web-memory.json' } } },
     });
     assert.equal(JSON.parse(files['.claude/settings.json']!).permissions.defaultMode, 'acceptEdits');
     assert.equal(files['.claude/CLAUDE.md'], '<!-- claude-env:begin -->\nBase paragraph.\n\nDevelopment paragraph.\n\nWeb team paragraph.\n\nShop paragraph.\n<!-- claude-env:end -->\n');
-    assert.equal(files['.claude/agents/reviewer.md'], '---\nname: reviewer\ndescription: Reviews code for defects\ntools: Read, Grep\nmodel: opus\n---\n\nYou review code.\n');
+    assert.equal(files['.claude/agents/reviewer.md'], '---\nname: reviewer\ndescription: Reviews code for defects\ntools: Read, Grep\nmodel: opus\n---\nYou review code.\n');
     assert.equal(
       files['.claude/commands/release.md'],
       '---\ndescription: Cut a release\n---\n\nUse the reviewer subagent for this task.\n\nRelease the current branch.\n\n1. **test**: Run all the tests.\n2. **publish**: Publish the package.\n',

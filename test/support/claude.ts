@@ -76,18 +76,25 @@ const platformKey = (): string => {
   return `${process.platform}-${arch()}`;
 };
 
-let cachedBin: ClaudeBin | undefined;
+const cachedBins = new Map<string, ClaudeBin>();
+
+/**
+ * The Claude Code releases the tests run: the newest on npm (the `@anthropic-ai/claude-code` devDependency) and the oldest
+ * claude-env supports (the same package under the alias `claude-code-oldest`). README "Supported Claude Code" names both.
+ */
+export const CLAUDE_PACKAGES = { newest: '@anthropic-ai/claude-code', oldest: 'claude-code-oldest' } as const;
 
 /**
  * Find the Claude Code CLI from node_modules through the package's own `bin` entry. 2.1.x ships `bin/claude.exe`, which its
  * postinstall replaces (hard link or copy) with the native binary of the platform package `@anthropic-ai/claude-code-<platform>`.
  * If the postinstall did not run (`--ignore-scripts`), the platform package's binary is used directly. Throws when none is usable.
  */
-export function findClaudeBin(): ClaudeBin {
-  if (cachedBin) return cachedBin;
-  const pkgJson = require.resolve('@anthropic-ai/claude-code/package.json');
+export function findClaudeBin(packageName: string = CLAUDE_PACKAGES.newest): ClaudeBin {
+  const cached = cachedBins.get(packageName);
+  if (cached) return cached;
+  const pkgJson = require.resolve(`${packageName}/package.json`);
   const pkgDir = dirname(pkgJson);
-  const pkg = JSON.parse(readFileSync(pkgJson, 'utf8')) as { version: string; bin?: string | Record<string, string> };
+  const pkg = JSON.parse(readFileSync(pkgJson, 'utf8')) as { version: string; bin?: string | Record<string, string>; optionalDependencies?: Record<string, string> };
   const rel = typeof pkg.bin === 'string' ? pkg.bin : pkg.bin?.['claude'];
   if (!rel) throw new Error(`${pkgJson} has no "bin.claude" entry`);
   const binPath = resolve(pkgDir, rel);
@@ -98,7 +105,8 @@ export function findClaudeBin(): ClaudeBin {
     // The placeholder stub: use the platform package's binary, as the package's cli-wrapper.cjs does.
     const key = platformKey();
     const bin = process.platform === 'win32' ? 'claude.exe' : 'claude';
-    try {
+    // Only a release that ships one (older ones are one cli.js): another release's platform package may sit higher up.
+    if (pkg.optionalDependencies?.[`@anthropic-ai/claude-code-${key}`] !== undefined) try {
       const platJson = createRequire(pkgJson).resolve(`@anthropic-ai/claude-code-${key}/package.json`);
       const candidate = join(dirname(platJson), bin);
       if (existsSync(candidate) && isNativeExecutable(candidate)) found = { path: candidate, kind: 'native', version: pkg.version };
@@ -111,7 +119,7 @@ export function findClaudeBin(): ClaudeBin {
   if (found.kind === 'native' && process.platform !== 'win32' && (statSync(found.path).mode & 0o111) === 0) {
     throw new Error(`${found.path} is not executable`);
   }
-  cachedBin = found;
+  cachedBins.set(packageName, found);
   return found;
 }
 

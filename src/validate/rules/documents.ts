@@ -4,10 +4,13 @@
  * org's `schemas/`), and settings keys Claude Code does not know.
  */
 import { KNOWN_PERMISSIONS_KEYS, KNOWN_SETTINGS_KEYS, SCHEMA_KINDS, suggestion, type SchemaKind } from '../../schema/index.js';
+import { MCP_SERVER_PROPERTIES } from '../../schema/mcp.js';
 import { PERSONA_PROPERTIES, WORKFLOW_PROPERTIES } from '../../schema/persona.js';
+import { DROPPED_WHEN_BAD, HOOK_TYPES, MATCHER_GROUP_KEYS, SETTINGS_OBJECT_KEYS } from '../../schema/settings.js';
+import type { RepoDocument } from '../../repo/repo.js';
 import { isMap, type LayerMap } from '../../provenance/tree.js';
 import { ClaudeEnvError } from '../../errors.js';
-import { pointerPath, schemaInput, type Rule } from '../rule.js';
+import { pointerPath, schemaInput, type Rule, type RuleContext } from '../rule.js';
 import { occurrences } from '../sections.js';
 
 export const yamlRule: Rule = {
@@ -99,6 +102,7 @@ export const settingsKeysRule: Rule = {
   findings: {
     'settings-unknown-key': 'a settings key that Claude Code does not know (it ignores it)',
     'permissions-unknown-key': 'a key inside `permissions` that Claude Code does not know: it ignores it, and every rule under it',
+    'settings-value-dropped': 'a settings value Claude Code drops alone (it keeps the rest of the file), such as an unknown effortLevel',
   },
   description: 'settings keys that Claude Code does not know (it ignores them, so a typo does nothing; inside `permissions` a typo drops a whole rule list)',
   check(ctx) {
@@ -106,6 +110,10 @@ export const settingsKeysRule: Rule = {
       for (const key of Object.keys(occ.value)) {
         if (KNOWN_SETTINGS_KEYS.has(key)) continue;
         ctx.reportAt(occ.doc, [...occ.path, key], 'settings-unknown-key', 'warning', `Claude Code has no setting "${key}"${suggestion(key, [...KNOWN_SETTINGS_KEYS])}`, true);
+      }
+      for (const [key, { takes, what }] of Object.entries(DROPPED_WHEN_BAD)) {
+        const v = occ.value[key];
+        if (v !== undefined && v !== null && !takes(v)) ctx.reportAt(occ.doc, [...occ.path, key], 'settings-value-dropped', 'warning', `Claude Code drops ${key} ${JSON.stringify(v)} and keeps the rest of the file: it takes ${what}`);
       }
       const perms = occ.value['permissions'];
       if (!isMap(perms)) continue;
@@ -120,31 +128,84 @@ export const settingsKeysRule: Rule = {
   },
 };
 
+type Entries = { doc: RepoDocument; path: readonly string[]; entry: LayerMap }[];
+
+/** Each entry of a section's maps (personas, workflows, MCP servers), and the documents that define one entry each. */
+function entriesOf(ctx: RuleContext, section: 'personas' | 'workflows' | 'mcpServers', single?: 'persona' | 'mcp-server'): Entries {
+  const out: Entries = [];
+  for (const occ of occurrences(ctx, section)) {
+    for (const [name, entry] of Object.entries(occ.value)) if (isMap(entry)) out.push({ doc: occ.doc, path: [...occ.path, name], entry: entry as LayerMap });
+  }
+  if (single) for (const doc of ctx.ofKind(single)) if (isMap(doc.value)) out.push({ doc, path: [], entry: doc.value as LayerMap });
+  return out;
+}
+
+/** The hook handlers and matcher groups of every `hooks` map under `settings`. */
+function hookEntries(ctx: RuleContext): { groups: Entries; handlers: (Entries[number] & { type: string })[] } {
+  const groups: Entries = [];
+  const handlers: (Entries[number] & { type: string })[] = [];
+  for (const occ of occurrences(ctx, 'settings')) {
+    const hooks = occ.value['hooks'];
+    if (!isMap(hooks)) continue;
+    for (const [event, list] of Object.entries(hooks as LayerMap)) {
+      if (!Array.isArray(list)) continue;
+      list.forEach((group, g) => {
+        if (!isMap(group)) return;
+        const at = [...occ.path, 'hooks', event, String(g)];
+        groups.push({ doc: occ.doc, path: at, entry: group as LayerMap });
+        const inner = (group as LayerMap)['hooks'];
+        if (Array.isArray(inner)) {
+          inner.forEach((handler, h) => {
+            const type = isMap(handler) ? (handler as LayerMap)['type'] : undefined;
+            if (typeof type === 'string' && HOOK_TYPES[type]) handlers.push({ doc: occ.doc, path: [...at, 'hooks', String(h)], entry: handler as LayerMap, type });
+          });
+        }
+      });
+    }
+  }
+  return { groups, handlers };
+}
+
 /**
- * A persona or workflow key that Claude Code does not know and that looks
- * like one it does (`tols` for `tools`): Claude Code would ignore it, so the
- * field the author meant does nothing. Other unknown keys are kept without a
- * word (SuperClaude's agents carry `category`, which Claude Code ignores).
+ * A key that Claude Code does not know and that looks like one it does
+ * (`tols` for `tools`, `comand` for `command`), in a persona, a workflow, an
+ * MCP server or a hook: Claude Code ignores it, so the field the author meant
+ * does nothing. Other unknown keys are kept without a word (SuperClaude's
+ * agents carry `category`, hooks a `description`), as Claude Code keeps them.
  */
-export const frontMatterKeysRule: Rule = {
-  findings: { 'frontmatter-unknown-key': 'a persona or workflow key Claude Code does not know that looks like a typo of one it does' },
-  description: 'persona and workflow keys that look like typos of the fields Claude Code reads (it ignores them)',
+export const lookalikeKeysRule: Rule = {
+  findings: {
+    'frontmatter-unknown-key': 'a persona or workflow key Claude Code does not know that looks like a typo of one it does',
+    'mcp-unknown-key': 'an MCP server key Claude Code does not know that looks like a typo of one it does',
+    'hook-unknown-key': 'a hook handler or matcher key Claude Code does not know that looks like a typo of one it does',
+  },
+  description: 'keys of personas, workflows, MCP servers and hooks that look like typos of the fields Claude Code reads (it ignores them)',
   check(ctx) {
-    const sections = [
-      ['personas', 'agent', Object.keys(PERSONA_PROPERTIES)],
-      ['workflows', 'command', [...Object.keys(WORKFLOW_PROPERTIES), 'steps']],
-    ] as const;
-    for (const [section, what, known] of sections) {
-      for (const occ of occurrences(ctx, section)) {
-        for (const [name, entry] of Object.entries(occ.value)) {
-          if (!isMap(entry)) continue;
-          for (const key of Object.keys(entry as LayerMap)) {
-            if (known.includes(key) || key === '$delete') continue;
-            const hint = suggestion(key, known);
-            if (hint) ctx.reportAt(occ.doc, [...occ.path, name, key], 'frontmatter-unknown-key', 'warning', `Claude Code has no ${what} field "${key}" (it would ignore it)${hint}`, true);
-          }
+    const check = (entries: Entries, known: readonly string[], rule: string, what: string, elsewhere?: (key: string) => string | undefined): void => {
+      for (const { doc, path, entry } of entries) {
+        for (const key of Object.keys(entry)) {
+          if (known.includes(key) || key === '$delete') continue;
+          const hint = suggestion(key, known);
+          const other = hint ? undefined : elsewhere?.(key);
+          if (hint) ctx.reportAt(doc, [...path, key], rule, 'warning', `Claude Code has no ${what} field "${key}" (it would ignore it)${hint}`, true);
+          else if (other) ctx.reportAt(doc, [...path, key], rule, 'warning', `"${key}" is a field of ${other} hooks: Claude Code ignores it on a ${what}`, true);
         }
       }
+    };
+    check(entriesOf(ctx, 'personas', 'persona'), Object.keys(PERSONA_PROPERTIES), 'frontmatter-unknown-key', 'agent');
+    check(entriesOf(ctx, 'workflows'), [...Object.keys(WORKFLOW_PROPERTIES), 'steps'], 'frontmatter-unknown-key', 'command');
+    check(entriesOf(ctx, 'mcpServers', 'mcp-server'), Object.keys(MCP_SERVER_PROPERTIES), 'mcp-unknown-key', 'MCP server');
+    const { groups, handlers } = hookEntries(ctx);
+    check(groups, MATCHER_GROUP_KEYS, 'hook-unknown-key', 'hook matcher');
+    const ownerOf = (key: string): string | undefined => Object.keys(HOOK_TYPES).find((t) => key in HOOK_TYPES[t]!);
+    for (const type of Object.keys(HOOK_TYPES)) check(handlers.filter((h) => h.type === type), Object.keys(HOOK_TYPES[type]!), 'hook-unknown-key', `${type} hook`, ownerOf);
+    const nested: Entries = [];
+    for (const occ of occurrences(ctx, 'settings')) {
+      for (const key of Object.keys(SETTINGS_OBJECT_KEYS)) {
+        const v = occ.value[key];
+        if (isMap(v)) nested.push({ doc: occ.doc, path: [...occ.path, key], entry: v as LayerMap });
+      }
     }
+    for (const key of Object.keys(SETTINGS_OBJECT_KEYS)) check(nested.filter((n) => n.path.at(-1) === key), SETTINGS_OBJECT_KEYS[key]!, 'settings-unknown-key', key);
   },
 };

@@ -11,15 +11,18 @@ import { occurrences } from '../sections.js';
 import type { RepoDocument } from '../../repo/repo.js';
 import type { RuleContext } from '../rule.js';
 
-const SETTINGS_LISTS = ['allow', 'ask', 'deny'];
-const POLICY_LISTS = ['required_deny', 'forbidden_allow'];
+const SETTINGS_LISTS = ['allow', 'ask', 'deny'] as const;
+const POLICY_LISTS = { required_deny: 'deny', forbidden_allow: 'allow' } as const;
 
-function checkList(ctx: RuleContext, doc: RepoDocument, path: readonly string[], list: unknown): void {
+/** How a finding ends: Claude Code drops an invalid rule, and keeps one that can never match. */
+const OUTCOME = { error: 'Claude Code drops it', warning: 'Claude Code keeps it, and it matches nothing' } as const;
+
+function checkList(ctx: RuleContext, doc: RepoDocument, path: readonly string[], list: unknown, kind: 'allow' | 'ask' | 'deny'): void {
   if (!Array.isArray(list)) return;
   list.forEach((rule, i) => {
     if (typeof rule !== 'string') return;
-    const problem = checkPermissionRule(rule);
-    if (problem) ctx.reportAt(doc, [...path, i], 'permission-rule', 'error', `invalid permission rule "${rule}": ${problem} (Claude Code drops it)`);
+    const problem = checkPermissionRule(rule, kind);
+    if (problem) ctx.reportAt(doc, [...path, i], problem.severity === 'error' ? 'permission-rule' : 'permission-rule-unmatched', problem.severity, `${problem.severity === 'error' ? 'invalid' : 'dead'} permission rule "${rule}": ${problem.message} (${OUTCOME[problem.severity]})`);
   });
 }
 
@@ -51,43 +54,46 @@ export function frontMatterRules(value: unknown): string[] {
 }
 
 /** Each rule of a front-matter tool list, reported at its list item (or at the one string that holds it). */
-function checkToolList(ctx: RuleContext, doc: RepoDocument, path: readonly string[], value: unknown): void {
+function checkToolList(ctx: RuleContext, doc: RepoDocument, path: readonly string[], value: unknown, kind: 'allow' | 'deny'): void {
   const items = Array.isArray(value) ? value.map((v, i) => [v, [...path, i]] as const) : [[value, path] as const];
   for (const [item, at] of items) {
     for (const rule of frontMatterRules(item)) {
       // `*`: every tool (Claude Code reads a list holding it as just that).
-      const problem = rule === '*' ? undefined : checkPermissionRule(rule);
-      if (problem) ctx.reportAt(doc, at, 'permission-rule', 'error', `invalid tool rule "${rule}" in ${path[path.length - 1]}: ${problem} (Claude Code drops it)`);
+      const problem = rule === '*' ? undefined : checkPermissionRule(rule, kind);
+      if (problem) ctx.reportAt(doc, at, problem.severity === 'error' ? 'permission-rule' : 'permission-rule-unmatched', problem.severity, `${problem.severity === 'error' ? 'invalid' : 'dead'} tool rule "${rule}" in ${path[path.length - 1]}: ${problem.message} (${OUTCOME[problem.severity]})`);
     }
   }
 }
 
 export const permissionRule: Rule = {
-  findings: { 'permission-rule': 'a Claude Code permission rule that Claude Code would drop' },
+  findings: {
+    'permission-rule': 'a Claude Code permission rule that Claude Code would drop',
+    'permission-rule-unmatched': 'a permission rule Claude Code keeps but that no tool can match (a space in a tool name)',
+  },
   description: 'Claude Code permission rules are well-formed (Tool or Tool(specifier); MCP rules without parentheses)',
   check(ctx) {
     for (const occ of occurrences(ctx, 'settings')) {
       const perms = occ.value['permissions'] as LayerMap | undefined;
       if (!perms || typeof perms !== 'object') continue;
-      for (const k of SETTINGS_LISTS) checkList(ctx, occ.doc, [...occ.path, 'permissions', k], perms[k]);
+      for (const k of SETTINGS_LISTS) checkList(ctx, occ.doc, [...occ.path, 'permissions', k], perms[k], k);
     }
     for (const occ of occurrences(ctx, 'personas')) {
       for (const [name, persona] of Object.entries(occ.value)) {
         if (!isMap(persona)) continue;
-        for (const k of ['tools', 'disallowedTools']) if ((persona as LayerMap)[k] !== undefined) checkToolList(ctx, occ.doc, [...occ.path, name, k], (persona as LayerMap)[k]);
+        for (const k of ['tools', 'disallowedTools']) if ((persona as LayerMap)[k] !== undefined) checkToolList(ctx, occ.doc, [...occ.path, name, k], (persona as LayerMap)[k], k === 'tools' ? 'allow' : 'deny');
       }
     }
     for (const occ of occurrences(ctx, 'workflows')) {
       for (const [name, workflow] of Object.entries(occ.value)) {
         if (!isMap(workflow)) continue;
-        for (const k of ['allowed-tools', 'disallowed-tools']) if ((workflow as LayerMap)[k] !== undefined) checkToolList(ctx, occ.doc, [...occ.path, name, k], (workflow as LayerMap)[k]);
+        for (const k of ['allowed-tools', 'disallowed-tools']) if ((workflow as LayerMap)[k] !== undefined) checkToolList(ctx, occ.doc, [...occ.path, name, k], (workflow as LayerMap)[k], k === 'allowed-tools' ? 'allow' : 'deny');
       }
     }
     const policies = [...ctx.ofKind('security').map((doc) => ({ doc, path: [] as string[], value: doc.value as LayerMap })), ...occurrences(ctx, 'security')];
     for (const occ of policies) {
       const perms = occ.value?.['permissions'] as LayerMap | undefined;
       if (!perms || typeof perms !== 'object') continue;
-      for (const k of POLICY_LISTS) checkList(ctx, occ.doc, [...occ.path, 'permissions', k], perms[k]);
+      for (const [k, kind] of Object.entries(POLICY_LISTS)) checkList(ctx, occ.doc, [...occ.path, 'permissions', k], perms[k], kind);
     }
   },
 };

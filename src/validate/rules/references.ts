@@ -11,26 +11,39 @@ import { occurrences, stemOf } from '../sections.js';
 
 const defines = (v: unknown): boolean => isMap(v) && ((v as LayerMap)['command'] !== undefined || (v as LayerMap)['url'] !== undefined);
 
+/** The layer folder a document belongs to (`teams/web`, `projects/api`, `environments/prod`), or `base`. */
+const layerFolderOf = (path: string): string => (path.startsWith('base/') ? 'base' : path.split('/').slice(0, 2).join('/'));
+
+/**
+ * An MCP server entry that is no definition (no command, no url) refers to a
+ * server defined elsewhere: in base/mcp/, in base or an environment, or in
+ * its own layer folder. Any layer may define a server of its own (a project's
+ * server for that project's developers): the security policy's allowlist and
+ * `executables.from` judge it where it lands, in the merged tree.
+ */
 export const mcpReferenceRule: Rule = {
   findings: { 'unknown-mcp-server': 'an MCP server named but never defined' },
-  description: 'MCP servers named by environments, teams, projects and users are defined in base/mcp/ or an environment',
+  description: 'MCP servers named by environments, teams, projects and users are defined in base/mcp/, an environment, or the same layer',
   check(ctx) {
     const defined = new Set(ctx.ofKind('mcp-server').map(stemOf));
     const occ = occurrences(ctx, 'mcpServers');
-    // Environments (and base config) may define servers of their own; everyone else only refers to them.
+    const byFolder = new Map<string, Set<string>>();
     for (const o of occ) {
       const layer = o.doc.place.layer;
-      if (layer === 'base' || (layer === 'environment' && o.doc.place.kind !== 'environment-teams')) {
-        for (const [name, entry] of Object.entries(o.value)) if (defines(entry)) defined.add(name);
+      const everywhere = layer === 'base' || (layer === 'environment' && o.doc.place.kind !== 'environment-teams');
+      const folder = layerFolderOf(o.doc.path);
+      for (const [name, entry] of Object.entries(o.value)) {
+        if (!defines(entry)) continue;
+        if (everywhere) defined.add(name);
+        else byFolder.set(folder, (byFolder.get(folder) ?? new Set()).add(name));
       }
     }
     for (const o of occ) {
-      const layer = o.doc.place.layer;
+      const own = byFolder.get(layerFolderOf(o.doc.path));
       for (const [name, entry] of Object.entries(o.value)) {
-        if (defined.has(name)) continue;
-        const definer = layer === 'base' || (layer === 'environment' && o.doc.place.kind !== 'environment-teams');
-        if (definer && defines(entry)) continue;
-        ctx.reportAt(o.doc, [...o.path, name], 'unknown-mcp-server', 'error', `MCP server "${name}" is not defined (defined: ${listNames([...defined].sort())}); define it in base/mcp/${name}.yml or an environment's mcp-servers.yml`, true);
+        if (defined.has(name) || own?.has(name) || defines(entry)) continue;
+        const known = [...new Set([...defined, ...(own ?? [])])].sort();
+        ctx.reportAt(o.doc, [...o.path, name], 'unknown-mcp-server', 'error', `MCP server "${name}" is not defined (defined: ${listNames(known)}); define it in base/mcp/${name}.yml, an environment's mcp-servers.yml, or give it a command or url here`, true);
       }
     }
   },
