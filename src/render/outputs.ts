@@ -182,7 +182,12 @@ export function renderCommand(name: string, workflow: TreeMap, yaml: Yaml = PACK
   const fields: Record<string, unknown> = {};
   for (const k of Object.keys(workflow)) if (!WORKFLOW_BODY_KEYS.has(k)) fields[k] = workflow[k];
   const steps = Array.isArray(workflow['steps']) ? workflow['steps'].filter(isMap) : [];
-  if (typeof workflow['persona'] !== 'string' && steps.length === 0) return out(commandFile(name), 'command', frontMatter(fields, String(workflow['prompt'] ?? ''), yaml));
+  const generated = typeof workflow['persona'] === 'string' || steps.length > 0;
+  return out(commandFile(name), 'command', frontMatter(fields, generated ? generatedBody(workflow, steps, Object.keys(fields).length > 0) : String(workflow['prompt'] ?? ''), yaml));
+}
+
+/** A command body made of the workflow's persona, prompt and steps, after a blank line when front matter precedes it. */
+function generatedBody(workflow: TreeMap, steps: readonly TreeMap[], afterFrontMatter: boolean): string {
   const parts: string[] = [];
   if (typeof workflow['persona'] === 'string') parts.push(`Use the ${workflow['persona']} subagent for this task.`);
   if (workflow['prompt'] !== undefined) parts.push(String(workflow['prompt']).trim());
@@ -197,8 +202,7 @@ export function renderCommand(name: string, workflow: TreeMap, yaml: Yaml = PACK
         .join('\n'),
     );
   }
-  const body = `${parts.join('\n\n')}\n`;
-  return out(commandFile(name), 'command', frontMatter(fields, Object.keys(fields).length > 0 ? `\n${body}` : body, yaml));
+  return `${afterFrontMatter ? '\n' : ''}${parts.join('\n\n')}\n`;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });

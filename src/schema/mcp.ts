@@ -66,8 +66,8 @@ export const MCP_SERVER_PROPERTIES: Record<string, Schema> = {
   }),
   description: string,
 };
-/** The keys only remote (http, sse, ws) servers have. */
-const REMOTE_ONLY = ['url', 'headers', 'headersHelper', 'oauth', 'tools', 'toolPermissions'] as const;
+/** The keys only remote (http, sse, ws) servers have, besides `url` (a stdio entry with a url has its own message). */
+const REMOTE_ONLY = ['headers', 'headersHelper', 'oauth', 'tools', 'toolPermissions'] as const;
 
 const notAllowed = (message: string): Schema => withMessages({ not: {} }, { not: message });
 const onlyStdio = notAllowed('is only for stdio servers; this one is remote (http, sse or ws)');
@@ -92,7 +92,7 @@ export const mcpServerComplete: Schema = {
       then: {
         if: { required: ['url'] },
         then: { properties: { url: urlNeedsType } },
-        else: { required: ['command'], properties: Object.fromEntries(REMOTE_ONLY.filter((k) => k !== 'url').map((k) => [k, onlyRemote])) },
+        else: { required: ['command'], properties: Object.fromEntries(REMOTE_ONLY.map((k) => [k, onlyRemote])) },
       },
     },
   ],

@@ -13,9 +13,8 @@
 import { readFileSync } from 'node:fs';
 
 /** Keys at depth 0 of the object literal that starts at `start` (just after its `{`), and of `&&{…}` spreads at that depth. */
-function objectKeys(text: string, start: number): { keys: string[]; spreads: string[]; end: number } {
+function objectKeys(text: string, start: number): { keys: string[]; end: number } {
   const keys: string[] = [];
-  const spreads: string[] = [];
   let i = start;
   let depth = 0;
   let expectKey = true;
@@ -64,7 +63,6 @@ function objectKeys(text: string, start: number): { keys: string[]; spreads: str
       const ahead = text.slice(i, i + 80);
       const spread = /^\.\.\.[A-Za-z_$][\w$]*/.exec(ahead);
       if (spread) {
-        spreads.push(text.slice(i + 3, i + 3 + 120));
         expectKey = false;
         i += spread[0].length;
         continue;
@@ -79,7 +77,7 @@ function objectKeys(text: string, start: number): { keys: string[]; spreads: str
     }
     i++;
   }
-  return { keys, spreads, end: i };
+  return { keys, end: i };
 }
 
 /**
@@ -113,11 +111,10 @@ function enclosingBrace(text: string, from: number): number {
 }
 
 /** The keys of the object literal that encloses `anchor` (a description string of one of its keys). */
-function keysAround(text: string, anchor: string): { keys: string[]; spreads: string[] } {
+function keysAround(text: string, anchor: string): string[] {
   const at = text.indexOf(anchor);
-  if (at < 0) return { keys: [], spreads: [] };
-  const open = enclosingBrace(text, at);
-  return open < 0 ? { keys: [], spreads: [] } : objectKeys(text, open + 1);
+  const open = at < 0 ? -1 : enclosingBrace(text, at);
+  return open < 0 ? [] : objectKeys(text, open + 1).keys;
 }
 
 /**
@@ -183,8 +180,8 @@ export function claudeKeys(executable: string): ClaudeKeys {
   const remote = (type: string): Set<string> =>
     keysOfObjectsAt(text, new RegExp(`type:[\\w$.]+\\((?:"${type}"|\\["${type}"(?:,"[\\w-]+")*\\])\\)(?:\\.transform\\(\\(\\)=>"[\\w-]+"\\))?,url:`, 'g'), (keys) => !keys.includes('if'));
   return {
-    settings: new Set([...keysAround(text, '"JSON Schema reference for Claude Code settings"').keys, ...featureKeys(text, 'shape')]),
-    permissions: new Set([...keysAround(text, '"Default permission mode when Claude Code needs access').keys, ...featureKeys(text, 'permissionsShape')]),
+    settings: new Set([...keysAround(text, '"JSON Schema reference for Claude Code settings"'), ...featureKeys(text, 'shape')]),
+    permissions: new Set([...keysAround(text, '"Default permission mode when Claude Code needs access'), ...featureKeys(text, 'permissionsShape')]),
     hookHandlers,
     mcpServers: {
       stdio: keysOfObjectsAt(text, /"Command cannot be empty"/g, (keys) => keys.includes('command') && keys.includes('args')),

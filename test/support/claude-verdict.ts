@@ -25,7 +25,10 @@ import {
   CLAUDE_PACKAGES,
   claudeEnv,
   findClaudeBin,
+  forgetGroup,
+  groupAlive,
   killGroup,
+  trackGroup,
   makeSandbox,
   requireComponent,
   runClaude,
@@ -170,18 +173,6 @@ const childrenOf = (pid: number): number[] => {
     return [];
   }
 };
-const groupAlive = (pgid: number): boolean => {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-const terminalGroups = new Set<number>();
-process.on('exit', () => {
-  for (const g of terminalGroups) killGroup(g);
-});
 
 /**
  * Run `claude ARGS` (the given release) in a pseudo-terminal 250 columns wide, with the sandbox environment (claudeEnv) and a
@@ -211,7 +202,7 @@ export async function runClaudeInTerminal(
   const track = (pgid: number | undefined): void => {
     if (pgid === undefined || groups.has(pgid)) return;
     groups.add(pgid);
-    terminalGroups.add(pgid);
+    trackGroup(pgid);
   };
   track(child.pid);
   const killAll = (): void => {
@@ -251,6 +242,6 @@ export async function runClaudeInTerminal(
     strays = !timedOut;
     killAll();
   }
-  for (const g of groups) terminalGroups.delete(g);
+  for (const g of groups) forgetGroup(g);
   return { code, signal, stdout, stderr, ms, timedOut, strays };
 }

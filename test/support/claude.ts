@@ -247,7 +247,7 @@ export const killGroup = (pgid: number): void => {
     /* already gone */
   }
 };
-const groupAlive = (pgid: number): boolean => {
+export const groupAlive = (pgid: number): boolean => {
   try {
     process.kill(-pgid, 0);
     return true;
@@ -258,6 +258,9 @@ const groupAlive = (pgid: number): boolean => {
 process.on('exit', () => {
   for (const g of liveGroups) killGroup(g);
 });
+/** A process group this test process started and must end: killed at exit unless forgotten first. */
+export const trackGroup = (pgid: number): void => void liveGroups.add(pgid);
+export const forgetGroup = (pgid: number): void => void liveGroups.delete(pgid);
 
 /** Run `claude ARGS` with the sandbox HOME, a clean environment and a bounded time. Never rejects for a non-zero exit. */
 export async function runClaude(home: string, args: string[], opts: ClaudeRunOptions = {}): Promise<ClaudeRun> {

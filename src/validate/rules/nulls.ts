@@ -20,25 +20,26 @@ interface Leaf {
   readonly key: string;
 }
 
-/** Every map entry of a document with its merged-tree path: `nulls` get the null ones, `set` every other one. */
+/** Every entry of a document's sections with its merged-tree path (the section's own document included as a whole). */
 function walk(doc: RepoDocument, visit: (leaf: Leaf, value: LayerValue) => void): void {
   const value = doc.value;
   if (!isMap(value)) return;
-  // environments/<env>/teams.yml: each top-level key is a team whose entry is a root-shaped tree.
-  const teams = doc.place.kind === 'environment-teams';
   const go = (v: LayerMap, at: string[], tree: string[]): void => {
     for (const [k, child] of Object.entries(v)) {
       const treePath = [...tree, k];
-      if (treePath.length > 0 && !SECTIONS.has(treePath[0]!)) continue;
+      if (!SECTIONS.has(treePath[0]!)) continue;
       visit({ doc, at: [...at, k], key: treePath.join('\u0000') }, child as LayerValue);
       if (isMap(child)) go(child as LayerMap, [...at, k], treePath);
     }
   };
-  if (teams) for (const [team, entry] of Object.entries(value as LayerMap)) isMap(entry) && go(entry as LayerMap, [team], []);
-  else if (doc.place.section.length > 0 && SECTIONS.has(doc.place.section[0]!)) {
-    visit({ doc, at: [], key: doc.place.section.join('\u0000') }, value);
-    go(value as LayerMap, [], [...doc.place.section]);
-  } else go(value as LayerMap, [], [...doc.place.section]);
+  // environments/<env>/teams.yml: each top-level key is a team whose entry is a root-shaped tree.
+  if (doc.place.kind === 'environment-teams') {
+    for (const [team, entry] of Object.entries(value as LayerMap)) if (isMap(entry)) go(entry as LayerMap, [team], []);
+    return;
+  }
+  const section = doc.place.section;
+  if (section.length > 0 && SECTIONS.has(section[0]!)) visit({ doc, at: [], key: section.join('\u0000') }, value);
+  go(value as LayerMap, [], [...section]);
 }
 
 export const nullValueRule: Rule = {
@@ -54,7 +55,7 @@ export const nullValueRule: Rule = {
       if (doc.value === undefined || r < 0) continue;
       walk(doc, (leaf, value) => {
         if (value === null) nulls.push({ ...leaf, rank: r });
-        else if (!(lowest.get(leaf.key)! <= r)) lowest.set(leaf.key, r);
+        else if ((lowest.get(leaf.key) ?? Infinity) > r) lowest.set(leaf.key, r);
       });
     }
     for (const n of nulls) {

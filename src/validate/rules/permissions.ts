@@ -14,15 +14,25 @@ import type { RuleContext } from '../rule.js';
 const SETTINGS_LISTS = ['allow', 'ask', 'deny'] as const;
 const POLICY_LISTS = { required_deny: 'deny', forbidden_allow: 'allow' } as const;
 
-/** How a finding ends: Claude Code drops an invalid rule, and keeps one that can never match. */
-const OUTCOME = { error: 'Claude Code drops it', warning: 'Claude Code keeps it, and it matches nothing' } as const;
+/** The finding for each severity: Claude Code drops an invalid rule, and keeps one that can never match. */
+const FINDING = {
+  error: { rule: 'permission-rule', what: 'invalid', outcome: 'Claude Code drops it' },
+  warning: { rule: 'permission-rule-unmatched', what: 'dead', outcome: 'Claude Code keeps it, and it matches nothing' },
+} as const;
+
+/** Judge one rule of a list and report what is wrong with it at `at`; `where` names the list for a front-matter rule. */
+function reportRule(ctx: RuleContext, doc: RepoDocument, at: readonly (string | number)[], rule: string, kind: 'allow' | 'ask' | 'deny', where?: string): void {
+  const problem = checkPermissionRule(rule, kind);
+  if (!problem) return;
+  const f = FINDING[problem.severity];
+  const subject = where === undefined ? `permission rule "${rule}"` : `tool rule "${rule}" in ${where}`;
+  ctx.reportAt(doc, at, f.rule, problem.severity, `${f.what} ${subject}: ${problem.message} (${f.outcome})`);
+}
 
 function checkList(ctx: RuleContext, doc: RepoDocument, path: readonly string[], list: unknown, kind: 'allow' | 'ask' | 'deny'): void {
   if (!Array.isArray(list)) return;
   list.forEach((rule, i) => {
-    if (typeof rule !== 'string') return;
-    const problem = checkPermissionRule(rule, kind);
-    if (problem) ctx.reportAt(doc, [...path, i], problem.severity === 'error' ? 'permission-rule' : 'permission-rule-unmatched', problem.severity, `${problem.severity === 'error' ? 'invalid' : 'dead'} permission rule "${rule}": ${problem.message} (${OUTCOME[problem.severity]})`);
+    if (typeof rule === 'string') reportRule(ctx, doc, [...path, i], rule, kind);
   });
 }
 
@@ -59,8 +69,7 @@ function checkToolList(ctx: RuleContext, doc: RepoDocument, path: readonly strin
   for (const [item, at] of items) {
     for (const rule of frontMatterRules(item)) {
       // `*`: every tool (Claude Code reads a list holding it as just that).
-      const problem = rule === '*' ? undefined : checkPermissionRule(rule, kind);
-      if (problem) ctx.reportAt(doc, at, problem.severity === 'error' ? 'permission-rule' : 'permission-rule-unmatched', problem.severity, `${problem.severity === 'error' ? 'invalid' : 'dead'} tool rule "${rule}" in ${path[path.length - 1]}: ${problem.message} (${OUTCOME[problem.severity]})`);
+      if (rule !== '*') reportRule(ctx, doc, at, rule, kind, path[path.length - 1]);
     }
   }
 }
