@@ -1,0 +1,178 @@
+/**
+ * The fleet's wire contract (SPEC.md "The fleet: controller and agent"):
+ * the bodies the controller's HTTP API takes and gives, shared by the
+ * server (controller/server), the agent (agent/) and the fleet commands.
+ * JSON under `/api/v1/`; every error is `{"error": {"code", "message"}}`.
+ *
+ * Routes (who may call them):
+ * - `POST /api/v1/enroll` (enroll token) EnrollRequest → EnrollResponse
+ * - `GET  /api/v1/machines/:id/assignment[?wait=SECONDS]` (that machine's agent token),
+ *   `If-None-Match: "<etag>"` → 200 Assignment (with `ETag`) | 304 (unchanged; after the
+ *   long poll's wait when `wait` is given). Every call is a check-in.
+ * - `POST /api/v1/machines/:id/reports` (that machine's agent token) Report → ReportAck
+ * - `GET  /api/v1/fleet/status[?env=E]` (user token, read) → FleetStatus
+ * - `GET  /api/v1/machines/:id` (user, read) → MachineView
+ * - `GET  /api/v1/syncs` (user, read) → {syncs: SyncView[]}
+ * - `POST /api/v1/tokens` (admin) TokenRequest → TokenCreated; `GET /api/v1/tokens` (admin) →
+ *   {tokens: TokenView[]}; `DELETE /api/v1/tokens/:id` (admin) → {revoked: id}
+ * - `GET  /api/v1/audit` (admin) → {entries: AuditView[]}
+ * - `POST /api/v1/hooks/git` (GitHub's `X-Hub-Signature-256` over the raw body) → {queued: true}
+ * - `GET /health`, `GET /ready`, `GET /metrics`
+ */
+import type { Target } from '../vocabulary.js';
+
+export const API_PREFIX = '/api/v1';
+
+/** Tokens: `cet_<kind letter>_<43 chars of base64url>` (256 random bits); only a SHA-256 hash is stored. */
+export type TokenKind = 'user' | 'agent' | 'enroll';
+
+export type ErrorCode = 'bad-request' | 'unauthorized' | 'forbidden' | 'not-found' | 'conflict' | 'too-large' | 'unavailable' | 'internal';
+
+export interface ApiError {
+  readonly error: { readonly code: ErrorCode | string; readonly message: string };
+}
+
+export interface EnrollRequest {
+  /** Must be the enroll token's environment when given. */
+  readonly env?: string;
+  readonly team?: string;
+  readonly project?: string;
+  readonly user: string;
+  readonly hostname?: string;
+  /** The machine's Claude Code version, when known (`claude --version`). */
+  readonly claude_version?: string;
+}
+
+export interface EnrollResponse {
+  readonly machine_id: string;
+  /** Shown once: the agent keeps it 0600 in $CLAUDE_ENV_HOME. */
+  readonly token: string;
+  readonly target: Target;
+}
+
+/** One file of a bundle: text (UTF-8) or bytes (base64), with its mode. */
+export type BundleFile = { readonly mode: number; readonly text: string } | { readonly mode: number; readonly base64: string };
+
+/**
+ * What a machine is to have: the config repo files its target's render
+ * reads at the assigned revision (claude-env.yml, its layers' documents,
+ * members.yml, referenced overlay files), secrets still as their
+ * references. The agent renders it with its own local-overrides.yml on top.
+ */
+export interface Assignment {
+  readonly machine_id: string;
+  readonly revision: string;
+  readonly environment: string;
+  readonly target: Target;
+  /** Content address of `revision` + `files` (the ETag, without quotes). */
+  readonly etag: string;
+  readonly files: Readonly<Record<string, BundleFile>>;
+}
+
+export type ReportResult = 'ok' | 'failed' | 'rolled-back';
+
+export interface DriftSummary {
+  readonly drift_percentage: number;
+  readonly risk_level: 'none' | 'low' | 'medium' | 'high' | 'critical';
+  /** Never values: path, category, severity only. */
+  readonly items: ReadonlyArray<{ readonly path: string; readonly category: string; readonly severity: string }>;
+}
+
+export interface Report {
+  /** The machine's own sequence number, from 1, one per report: a retry carries the same one and is stored once. */
+  readonly seq: number;
+  /** The revision now on the machine (the applied one; the old one after a rollback). */
+  readonly revision: string | null;
+  /** The revision the agent tried to apply. */
+  readonly assigned_revision?: string | null;
+  readonly result: ReportResult;
+  /** A ClaudeEnvError code when the apply failed (never a message with values). */
+  readonly error_code?: string | null;
+  /** When the report was made on the machine (ms since the epoch). */
+  readonly at: number;
+  readonly timings?: Readonly<Record<string, number>>;
+  readonly drift?: DriftSummary | null;
+  readonly claude_version?: string | null;
+}
+
+export interface ReportAck {
+  readonly seq: number;
+  /** false: this sequence number was stored before (a retry). */
+  readonly stored: boolean;
+}
+
+export type MachineState = 'in_sync' | 'applying' | 'failed' | 'drifted' | 'stale';
+
+export interface MachineView {
+  readonly id: string;
+  readonly env: string;
+  readonly team: string | null;
+  readonly project: string | null;
+  readonly user: string | null;
+  readonly hostname: string | null;
+  readonly revision: string | null;
+  readonly assigned_revision: string | null;
+  readonly state: MachineState;
+  readonly drift_percentage: number | null;
+  readonly risk_level: string | null;
+  readonly last_seen: string | null;
+  readonly last_report: string | null;
+}
+
+export interface FleetStatus {
+  readonly environments: ReadonlyArray<{
+    readonly name: string;
+    readonly revision: string | null;
+    readonly machines: number;
+    readonly states: Readonly<Record<MachineState, number>>;
+    readonly drift_percentage: number;
+    readonly risk_level: string;
+  }>;
+  readonly machines: readonly MachineView[];
+}
+
+export interface TokenRequest {
+  readonly kind: 'user' | 'enroll';
+  readonly user?: string;
+  readonly env?: string;
+  /** A duration such as `24h`, `30m`, `7d`. */
+  readonly expires?: string;
+}
+
+export interface TokenCreated {
+  readonly id: string;
+  readonly kind: TokenKind;
+  readonly token: string;
+}
+
+export interface TokenView {
+  readonly id: string;
+  readonly kind: TokenKind;
+  readonly user: string | null;
+  readonly env: string | null;
+  readonly machine_id: string | null;
+  readonly created_at: string;
+  readonly expires_at: string | null;
+  readonly revoked_at: string | null;
+}
+
+export interface SyncView {
+  readonly id: number;
+  readonly revision: string;
+  readonly status: 'succeeded' | 'failed';
+  readonly at: string;
+  readonly duration_ms: number;
+  readonly errors: number;
+  /** The first findings (file:line:col rule message), secrets redacted. */
+  readonly findings: readonly string[];
+}
+
+export interface AuditView {
+  readonly id: number;
+  readonly at: string;
+  readonly actor: string;
+  readonly action: string;
+  readonly subject: string | null;
+  readonly address: string | null;
+  readonly detail: unknown;
+}

@@ -1,0 +1,194 @@
+/**
+ * The controller's store: one schema, versioned migrations, on SQLite
+ * (node:sqlite, WAL; the embedded default) and PostgreSQL (pg, for
+ * replicas), through one query layer (Kysely). Rows are plain data; times
+ * are milliseconds since the epoch; JSON columns are strings the store
+ * parses and serialises itself. Nothing here ever holds a secret value:
+ * tokens are stored as their SHA-256 hash only.
+ *
+ * Coordination between controller replicas is part of the store, because
+ * it lives in the database: `lead()` (a PostgreSQL advisory lock held on a
+ * connection of its own; SQLite has one process, always the leader) and
+ * `notify`/`listen` (PostgreSQL LISTEN/NOTIFY; in-process for SQLite).
+ */
+import type { MachineState, ReportResult, TokenKind } from '../api.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface TokenRow {
+  readonly id: string;
+  readonly kind: TokenKind;
+  /** hex SHA-256 of the token text. */
+  readonly hash: string;
+  readonly user: string | null;
+  readonly env: string | null;
+  readonly machine_id: string | null;
+  readonly created_by: string | null;
+  readonly created_at: number;
+  readonly expires_at: number | null;
+  readonly revoked_at: number | null;
+}
+
+export interface MachineRow {
+  readonly id: string;
+  readonly env: string;
+  readonly team: string | null;
+  readonly project: string | null;
+  readonly user: string | null;
+  readonly hostname: string | null;
+  readonly enrolled_at: number;
+  readonly last_seen: number | null;
+  /** The revision the machine last received with its assignment. */
+  readonly assigned_revision: string | null;
+  /** The revision on the machine, from its last report. */
+  readonly applied_revision: string | null;
+  /** in_sync | applying | failed | drifted (stale is derived from last_seen when read). */
+  readonly state: Exclude<MachineState, 'stale'>;
+  readonly result: ReportResult | null;
+  readonly error_code: string | null;
+  readonly drift_percentage: number | null;
+  readonly risk_level: string | null;
+  /** JSON of the last report's DriftSummary (paths, categories, severities; never values). */
+  readonly drift: string | null;
+  readonly last_seq: number;
+  readonly last_report_at: number | null;
+  readonly claude_version: string | null;
+}
+
+export interface ReportRow {
+  readonly machine_id: string;
+  readonly seq: number;
+  readonly received_at: number;
+  /** When the machine made it. */
+  readonly made_at: number;
+  readonly revision: string | null;
+  readonly assigned_revision: string | null;
+  readonly result: ReportResult;
+  readonly error_code: string | null;
+  /** JSON objects. */
+  readonly timings: string | null;
+  readonly drift: string | null;
+}
+
+export interface SyncRow {
+  readonly id: number;
+  readonly revision: string;
+  readonly status: 'succeeded' | 'failed';
+  readonly at: number;
+  readonly duration_ms: number;
+  readonly errors: number;
+  /** JSON array of strings (already redacted). */
+  readonly findings: string;
+}
+
+export interface EnvironmentRow {
+  readonly name: string;
+  readonly revision: string | null;
+  readonly previous_revision: string | null;
+  readonly updated_at: number;
+}
+
+export interface AuditRow {
+  readonly id: number;
+  readonly at: number;
+  readonly actor: string;
+  readonly action: string;
+  readonly subject: string | null;
+  readonly address: string | null;
+  /** JSON. */
+  readonly detail: string | null;
+}
+
+export interface EventRow {
+  readonly id: number;
+  readonly at: number;
+  readonly type: string;
+  readonly environment: string | null;
+  /** JSON. */
+  readonly detail: string | null;
+}
+
+/** Machines per environment and state, stale derived: last_seen (or enrolled_at when never seen) before `staleBefore`. */
+export interface StateCount {
+  readonly env: string;
+  readonly state: MachineState;
+  readonly count: number;
+  /** Sum of drift_percentage over those machines (null counts 0), for the environment's mean. */
+  readonly drift_sum: number;
+}
+
+export interface Store {
+  readonly dialect: Dialect;
+  /** Throws when the database cannot be reached (`/ready`). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+
+  // Tokens
+  createToken(t: TokenRow): Promise<void>;
+  tokenByHash(hash: string): Promise<TokenRow | undefined>;
+  token(id: string): Promise<TokenRow | undefined>;
+  listTokens(): Promise<TokenRow[]>;
+  /** false when there is no such token or it was revoked before. */
+  revokeToken(id: string, at: number): Promise<boolean>;
+
+  // Machines
+  /** The machine and its agent token, in one transaction. */
+  enrollMachine(m: MachineRow, agentToken: TokenRow): Promise<void>;
+  machine(id: string): Promise<MachineRow | undefined>;
+  /** Ordered by id; `after` for paging. */
+  listMachines(filter: { env?: string; limit?: number; after?: string }): Promise<MachineRow[]>;
+  stateCounts(staleBefore: number): Promise<StateCount[]>;
+  /** Check-ins, batched: last_seen := max(last_seen, at) for each, in one transaction. */
+  touchMachines(seen: ReadonlyArray<{ readonly id: string; readonly at: number }>): Promise<void>;
+  /** The machine received `revision`: assigned_revision := revision, state := applying unless it is the applied one. */
+  assign(id: string, revision: string, at: number): Promise<void>;
+
+  // Reports
+  /**
+   * Stores the report once per (machine_id, seq): false when that seq was
+   * stored before (nothing changes). When `seq` is newer than the machine's
+   * last_seq, the machine's current columns (applied revision, state,
+   * result, error, drift, last_seq, last_report_at, last_seen) follow it,
+   * in the same transaction: state = failed | (drift items present ? drifted : in_sync), and
+   * applying when the report's revision is not the assigned one.
+   */
+  addReport(r: ReportRow, claudeVersion?: string | null): Promise<boolean>;
+  reports(machineId: string, limit?: number): Promise<ReportRow[]>;
+
+  // Syncs (each revision the controller saw, validated or failed)
+  recordSync(s: Omit<SyncRow, 'id'>): Promise<number>;
+  syncs(limit?: number): Promise<SyncRow[]>;
+  /** The sync row of a revision, when it was seen. */
+  syncOf(revision: string): Promise<SyncRow | undefined>;
+
+  // Environments
+  environments(): Promise<EnvironmentRow[]>;
+  /** revision := given, previous_revision := the old one (when it differs). */
+  setEnvironmentRevision(name: string, revision: string, at: number): Promise<void>;
+
+  // Audit log and events
+  audit(a: Omit<AuditRow, 'id'>): Promise<void>;
+  auditLog(limit?: number): Promise<AuditRow[]>;
+  addEvent(e: Omit<EventRow, 'id'>): Promise<number>;
+  events(filter?: { type?: string; limit?: number }): Promise<EventRow[]>;
+
+  // Small settings (tracked branch head, webhook deliveries seen)
+  getMeta(key: string): Promise<string | undefined>;
+  setMeta(key: string, value: string): Promise<void>;
+
+  // Coordination
+  /**
+   * Try once to become the leader (PostgreSQL: pg_try_advisory_lock on a
+   * connection of its own; SQLite: always true). True while held. When the
+   * connection holding it is lost, `onLost` is called once and `leading()`
+   * turns false; call `lead()` again to try anew.
+   */
+  lead(onLost?: () => void): Promise<boolean>;
+  leading(): boolean;
+  /** Give the lock up (no-op when not leading). */
+  resign(): Promise<void>;
+  /** Tell every replica (PostgreSQL NOTIFY; SQLite: this process's listeners). */
+  notify(channel: string, payload: string): Promise<void>;
+  /** Called for every notification on `channel` (re-listens after a reconnect). Returns the unsubscribe. */
+  listen(channel: string, cb: (payload: string) => void): Promise<() => Promise<void>>;
+}
