@@ -16,7 +16,7 @@ import type { ExitCode } from './errors.js';
 
 export interface ErrorCodeEntry {
   readonly exit: ExitCode;
-  readonly http: 400 | 404 | 409 | 422 | 423 | 500;
+  readonly http: 400 | 401 | 403 | 404 | 409 | 413 | 422 | 423 | 500 | 503;
 }
 
 const usage = { exit: 2, http: 400 } as const;
@@ -38,6 +38,14 @@ const ERRORS = {
   'age-recipient': usage,
   // a thing named that does not exist
   'unknown-target': notFound,
+  // the controller's API (SPEC.md "The fleet"): a denial exits 1, like access check's
+  'bad-request': usage,
+  'not-found': notFound,
+  'unauthorized': { exit: 1, http: 401 },
+  'forbidden': { exit: 1, http: 403 },
+  'too-large': { exit: 2, http: 413 },
+  'unavailable': { exit: 2, http: 503 },
+  'conflict': conflict,
   'not-config-repo': notFound,
   'no-restore-point': notFound,
   'unknown-restore-point': notFound,
@@ -49,6 +57,8 @@ const ERRORS = {
   // a machine file claude-env merges into is not JSON: written over, Claude Code would reset it
   'unparsable-file': conflict,
   'lock-held': locked,
+  // the controller could not be reached (the agent keeps its reports)
+  unreachable: failed,
   // config the command refuses to decide on
   'access-policy': unusable,
   'mcp-entry': unusable,

@@ -174,7 +174,7 @@ export async function runApply(opts: ApplyOptions): Promise<ApplyResult> {
         ...(state.lastWrites ? { lastWrites: state.lastWrites } : {}),
       };
       if (changes.length === 0) {
-        if (JSON.stringify(state.outputs) !== JSON.stringify(plan.newState.outputs) || JSON.stringify(state.target) !== JSON.stringify(plan.newState.target)) await store.writeState(newState);
+        if (JSON.stringify(state.outputs) !== JSON.stringify(plan.newState.outputs) || JSON.stringify(state.target) !== JSON.stringify(plan.newState.target) || state.revision !== plan.newState.revision) await store.writeState(newState);
         await store.audit({ event: 'apply', target: opts.target, revision: opts.revision, written: [], removed: [], conflicts: plan.conflicts.map((c) => c.path) });
         return base;
       }

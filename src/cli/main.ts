@@ -12,6 +12,7 @@ import { cac } from 'cac';
 import { ClaudeEnvError, type ExitCode } from '../errors.js';
 import { VERSION } from '../version.js';
 import { changeCommands } from './commands-changes.js';
+import { fleetCommands } from './commands-fleet.js';
 import { machineCommands } from './commands-machine.js';
 import { repoCommands, type Loader } from './commands-repo.js';
 import { redactingIO } from './redacting-io.js';
@@ -47,6 +48,7 @@ async function dispatch(argv: string[], io: CliIO): Promise<ExitCode> {
   repoCommands(cli, on);
   machineCommands(cli, on);
   changeCommands(cli, on);
+  fleetCommands(cli, on);
   // Shown through io below, not by cac (which prints with console.log).
   cli.option('-h, --help', 'Display this message');
   cli.option('-v, --version', 'Display version number');

@@ -3,7 +3,10 @@
  * scaffold a config repo, validate it, render a developer's target, explain
  * where a value came from and how environments differ, apply into a sandbox
  * home, edit by hand, see that drift, remediate it, and see it clean — with
- * the user's own setting kept. Every step checks its outcome against what it
+ * the user's own setting kept. Then the fleet: a controller on 127.0.0.1
+ * over SQLite, three developers' machines (sandbox homes) enrolled as
+ * agents, a commit to the config repo that every agent applies, and
+ * `fleet status` showing them all in sync at it. Every step checks its outcome against what it
  * set out to do, and the demo stops at the first step whose outcome is
  * wrong, saying why. The machine half runs the commands a developer types
  * (the caller's `command`), with --json.
@@ -21,8 +24,11 @@ import { worktreeSource } from '../blocking/sources.js';
 import { validateRepo } from '../validate/index.js';
 import type { Target } from '../vocabulary.js';
 import { initRepo } from '../workspace/init.js';
+import { createTokenIn } from '../controller/controller.js';
+import { startController, type RunningController } from '../controller/serve.js';
+import { runGit } from '../system/git.js';
 
-export const STEPS = ['init', 'validate', 'render', 'explain', 'environments', 'apply', 'manual edit', 'drift', 'remediate', 'drift again'] as const;
+export const STEPS = ['init', 'validate', 'render', 'explain', 'environments', 'apply', 'manual edit', 'drift', 'remediate', 'drift again', 'fleet: controller', 'fleet: enroll', 'fleet: commit', 'fleet: status'] as const;
 export type StepName = (typeof STEPS)[number];
 
 export interface DemoStep {
@@ -81,8 +87,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
   const root = mkdtempSync(join(tmpdir(), 'claude-env-demo-'));
   const places: DemoPlaces = { root, repo: join(root, 'config-repo'), home: join(root, 'home') };
   const steps: DemoStep[] = [];
+  const run = new DemoRun(places, opts);
   try {
-    const run = new DemoRun(places, opts);
     for (const name of STEPS) {
       await opts.beforeStep?.(name, places);
       let s: DemoStep;
@@ -97,9 +103,13 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
     }
     return { ...(opts.keep ? { dir: root } : {}), steps, ok: steps.length === STEPS.length && steps.every((s) => s.ok) };
   } finally {
+    await run.close();
     if (!opts.keep) rmSync(root, { recursive: true, force: true });
   }
 }
+
+/** The developers whose machines join the fleet in the demo (seed members of frontend-team). */
+const FLEET_USERS = ['alice', 'bob', 'carol'] as const;
 
 /** The steps, each with what the earlier ones left. */
 class DemoRun {
@@ -110,6 +120,9 @@ class DemoRun {
   /** What `manual edit` changed in settings.json. */
   private planted!: { removed: string | undefined; theme: string };
   private readonly env: NodeJS.ProcessEnv;
+  private serving: RunningController | undefined;
+  private admin = '';
+  private head = '';
 
   constructor(
     private readonly at: DemoPlaces,
@@ -133,6 +146,10 @@ class DemoRun {
       drift: () => this.drift(),
       remediate: () => this.remediate(),
       'drift again': () => this.driftAgain(),
+      'fleet: controller': () => this.controller(),
+      'fleet: enroll': () => this.enroll(),
+      'fleet: commit': () => this.fleetCommit(),
+      'fleet: status': () => this.fleetStatus(),
     };
     return steps[name]();
   }
@@ -250,5 +267,75 @@ class DemoRun {
     const clean = code === 0 && report['drift_percentage'] === 0;
     const why = clean ? '' : `; expected 0% and exit 0, got exit ${code}${error ? `: ${error}` : ''}`;
     return step('drift again', clean && kept, `${report['drift_percentage']}% drifted, risk ${report['risk_level']}; the user's own "theme" ${kept ? 'is kept' : 'was lost'}${why}`, { detail: report });
+  }
+
+  async close(): Promise<void> {
+    await this.serving?.close();
+  }
+
+  /** A machine of the fleet: its own sandbox home and claude-env folder. */
+  private machineEnv(user: string): NodeJS.ProcessEnv {
+    const home = join(this.at.root, 'fleet', user);
+    return { ...this.env, HOME: home, CLAUDE_ENV_HOME: join(home, '.claude-env') };
+  }
+
+  private async controller(): Promise<DemoStep> {
+    this.serving = await startController({ repo: this.at.repo, branch: 'main', db: join(this.at.root, 'controller.db'), listen: '127.0.0.1:0', workDir: join(this.at.root, 'controller'), processMetrics: false, leaderRetryMs: 100 });
+    const ctl = this.serving.controller;
+    const deadline = Date.now() + 30_000;
+    while (!(await ctl.ready()).ready && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    const envs = await ctl.store.environments();
+    const dev = envs.find((e) => e.name === ENV)?.revision;
+    // The first admin's token, made on the store (as `token create --db` does on the controller's machine).
+    this.admin = (await createTokenIn(ctl.store, 'demo', { kind: 'user', user: 'judy' }, Date.now(), null)).token;
+    return step('fleet: controller', dev !== undefined, `controller on ${this.serving.url} (SQLite), tracking the config repo: ${envs.length} environments at ${dev?.slice(0, 12) ?? 'no valid revision'}`);
+  }
+
+  private async enroll(): Promise<DemoStep> {
+    const ctl = this.serving!.controller;
+    const enrollToken = (await createTokenIn(ctl.store, 'demo', { kind: 'enroll', env: ENV }, Date.now(), null)).token;
+    const lines: string[] = [];
+    for (const user of FLEET_USERS) {
+      const env = this.machineEnv(user);
+      mkdirSync(env['HOME']!, { recursive: true });
+      const joined = await this.opts.command(['agent', 'enroll', '--controller', this.serving!.url, '--enroll-token', enrollToken, '--user', user, '--team', 'frontend-team', '--home', env['HOME']!, '--json'], env, this.at.root);
+      if (joined.code !== 0) return step('fleet: enroll', false, `agent enroll for ${user} exited ${joined.code}: ${joined.stderr.trim().split('\n')[0]}`);
+      const once = await this.opts.command(['agent', '--once', '--home', env['HOME']!, '--json'], env, this.at.root);
+      const r = JSON.parse(once.stdout || '{}') as Json;
+      if (once.code !== 0 || r['applied']?.['result'] !== 'ok') return step('fleet: enroll', false, `agent --once for ${user} exited ${once.code}: ${once.stderr.trim().split('\n')[0] || show(r)}`);
+      lines.push(`${user}: ${JSON.parse(joined.stdout)['machine_id']} applied ${String(r['revision']).slice(0, 12)}`);
+    }
+    return step('fleet: enroll', true, `${FLEET_USERS.length} machines enrolled in ${ENV} and applied their assignment`, { text: lines.join('\n') });
+  }
+
+  private async fleetCommit(): Promise<DemoStep> {
+    const file = join(this.at.repo, 'environments', ENV, 'config.yml');
+    writeFileSync(file, readFileSync(file, 'utf8').replace(/^(    DEPLOY_ENVIRONMENT: development\n)/m, '$1    DEMO_FLEET_CHANGE: "rolled out by the controller"\n'));
+    await runGit(this.at.repo, ['add', '--all']);
+    await runGit(this.at.repo, ['commit', '--quiet', '--no-verify', '-m', 'demo: a change for every development machine'], this.env);
+    this.head = (await runGit(this.at.repo, ['rev-parse', 'HEAD'])).trim();
+    await this.serving!.controller.pollOnce();
+    const lines: string[] = [];
+    let ok = true;
+    for (const user of FLEET_USERS) {
+      const env = this.machineEnv(user);
+      const once = await this.opts.command(['agent', '--once', '--home', env['HOME']!, '--json'], env, this.at.root);
+      const r = JSON.parse(once.stdout || '{}') as Json;
+      const settings = JSON.parse(readFileSync(join(env['HOME']!, SETTINGS), 'utf8')) as Json;
+      const has = settings['env']?.['DEMO_FLEET_CHANGE'] === 'rolled out by the controller';
+      ok &&= once.code === 0 && r['applied']?.['revision'] === this.head && has;
+      lines.push(`${user}: ${r['applied'] ? `applied ${String(r['applied']['revision']).slice(0, 12)} (${r['applied']['result']})` : 'nothing new'}; settings.env.DEMO_FLEET_CHANGE ${has ? 'is there' : 'is missing'}`);
+    }
+    return step('fleet: commit', ok, `commit ${this.head.slice(0, 12)} validated by the controller and applied by every agent`, { text: lines.join('\n') });
+  }
+
+  private async fleetStatus(): Promise<DemoStep> {
+    const args = ['fleet', 'status', '--env', ENV, '--controller', this.serving!.url, '--token', this.admin];
+    const json = await this.opts.command([...args, '--json'], this.env, this.at.root);
+    const text = await this.opts.command(args, this.env, this.at.root);
+    const s = JSON.parse(json.stdout || '{}') as Json;
+    const dev = (s['environments'] ?? []).find((e: Json) => e['name'] === ENV) as Json | undefined;
+    const ok = json.code === 0 && dev?.['revision'] === this.head && dev?.['states']?.['in_sync'] === FLEET_USERS.length && dev?.['machines'] === FLEET_USERS.length;
+    return step('fleet: status', ok, `${ENV}: ${dev?.['states']?.['in_sync'] ?? 0} of ${dev?.['machines'] ?? 0} machines in sync at ${String(dev?.['revision']).slice(0, 12)}`, { detail: s, text: text.stdout.trimEnd() });
   }
 }

@@ -102,3 +102,20 @@ describe('rollback of a shared file someone changed since', () => {
     assert.equal(r.content, `# Mine\n\n${block('Old.')}\nNotes.\n`);
   });
 });
+
+describe('settings.json across revisions', () => {
+  it('puts a key a new revision adds where render puts it, so a file of only claude-env keys stays byte for byte what render gives', () => {
+    const v1 = JSON.stringify({ env: { A: '1', C: '3' }, model: 'opus' }, null, 2);
+    const v2 = JSON.stringify({ env: { A: '1', B: '2', C: '3' }, cleanupPeriodDays: 7, model: 'opus' }, null, 2);
+    const first = mergeSettingsJson(v1, undefined, []);
+    const second = mergeSettingsJson(v2, first.content, first.owned);
+    assert.equal(second.content, `${v2}\n`);
+  });
+
+  it("leaves the user's keys where they were, beside the key they followed", () => {
+    const actual = JSON.stringify({ theme: 'dark', env: { A: '1', MINE: 'x', C: '3' } }, null, 2);
+    const desired = JSON.stringify({ env: { A: '1', B: '2', C: '3' } }, null, 2);
+    const r = mergeSettingsJson(desired, actual, ['env.A', 'env.C']);
+    assert.equal(r.content, `${JSON.stringify({ theme: 'dark', env: { A: '1', B: '2', MINE: 'x', C: '3' } }, null, 2)}\n`);
+  });
+});

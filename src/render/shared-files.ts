@@ -66,6 +66,41 @@ export function deleteAt(root: Record<string, Json>, path: readonly string[]): v
   }
 }
 
+/**
+ * `now` (the file after claude-env set its keys) in the order of `before`
+ * (the file as it was), with each key that is new placed right after the key
+ * that comes before it in `want` (what render gives), deep. A key already
+ * there never moves, so a re-apply does not reshuffle the user's file; and
+ * a file that holds only claude-env's keys stays, revision after revision,
+ * byte for byte what render gives.
+ */
+export function placeNewKeys(now: Record<string, Json>, before: Record<string, Json>, want: Record<string, Json>): Record<string, Json> {
+  const after = new Map<string | null, string[]>();
+  let prev: string | null = null;
+  for (const k of Object.keys(want)) {
+    if (!Object.hasOwn(now, k)) continue;
+    if (!Object.hasOwn(before, k)) after.set(prev, [...(after.get(prev) ?? []), k]);
+    prev = k;
+  }
+  const out: Record<string, Json> = {};
+  const put = (k: string): void => {
+    const v = now[k]!;
+    const was = before[k];
+    const w = want[k];
+    out[k] = isObject(v) && isObject(was) && isObject(w) ? placeNewKeys(v, was, w) : v;
+    for (const n of after.get(k) ?? []) put(n);
+  };
+  // A new key with none of claude-env's before it goes before the first of them, or after the user's keys when there is none yet.
+  const first = Object.keys(before).find((k) => Object.hasOwn(want, k) && Object.hasOwn(now, k));
+  for (const k of Object.keys(before)) {
+    if (!Object.hasOwn(now, k)) continue;
+    if (k === first) for (const n of after.get(null) ?? []) put(n);
+    put(k);
+  }
+  if (first === undefined) for (const n of after.get(null) ?? []) put(n);
+  return out;
+}
+
 export class UnparsableFileError extends Error {
   constructor(readonly file: string, reason: string) {
     super(`${file} is not valid JSON: ${reason}`);
@@ -110,8 +145,9 @@ export function mergeSettingsJson(desired: string, actual: string | undefined, o
   // Leaves still rendered are set where they are (key order stays, so a re-apply does not reshuffle the file); only stale ones go.
   const rendered = new Set(leaves.map(([p]) => joinKeyPath(p)));
   for (const key of owned) if (!rendered.has(key)) deleteAt(result, splitKeyPath(key));
+  const before = structuredClone(result);
   for (const [path, value] of leaves) setAt(result, path, structuredClone(value));
-  return { content: `${JSON.stringify(result, null, 2)}\n`, owned: leaves.map(([p]) => joinKeyPath(p)) };
+  return { content: `${JSON.stringify(isObject(want) ? placeNewKeys(result, before, want) : result, null, 2)}\n`, owned: leaves.map(([p]) => joinKeyPath(p)) };
 }
 
 /**
@@ -127,16 +163,18 @@ export function mergeClaudeJson(desired: string, actual: string | undefined, own
   const desiredServers = want.mcpServers ?? {};
   // Servers still rendered are replaced where they are (order kept); only those no longer rendered go.
   for (const name of ownedServers) if (!Object.hasOwn(desiredServers, name)) delete servers[name];
+  const before = { ...servers };
   for (const [name, entry] of Object.entries(desiredServers)) servers[name] = entry;
+  const ordered = placeNewKeys(servers, before, desiredServers);
   const result: Record<string, Json> = {};
   let placed = false;
   for (const k of Object.keys(base)) {
     if (k === 'mcpServers') {
-      result[k] = servers;
+      result[k] = ordered;
       placed = true;
     } else result[k] = base[k]!;
   }
-  if (!placed) result['mcpServers'] = servers;
+  if (!placed) result['mcpServers'] = ordered;
   return { content: JSON.stringify(result, null, 2), owned: Object.keys(desiredServers) };
 }
 

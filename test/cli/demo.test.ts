@@ -29,7 +29,7 @@ describe('demo', () => {
     const r = await cli(['demo', '--json']);
     assert.equal(r.code, 0, r.stderr);
     const { steps } = JSON.parse(r.stdout) as { steps: Array<{ step: string; ok: boolean }> };
-    assert.deepEqual(steps.map((s) => s.step), ['init', 'validate', 'render', 'explain', 'environments', 'apply', 'manual edit', 'drift', 'remediate', 'drift again']);
+    assert.deepEqual(steps.map((s) => s.step), ['init', 'validate', 'render', 'explain', 'environments', 'apply', 'manual edit', 'drift', 'remediate', 'drift again', 'fleet: controller', 'fleet: enroll', 'fleet: commit', 'fleet: status']);
     assert.deepEqual(steps.filter((s) => !s.ok), []);
     assert.equal(demoDirs(), before);
   });
@@ -41,13 +41,18 @@ describe('demo', () => {
     assert.equal(r.stderr, '');
     const marks = r.stdout.split('\n').filter((l) => /^[✔✘] /.test(l));
     // one ✔ per step, none ✘
-    assert.deepEqual(marks.map((l) => l.slice(0, l.indexOf(':'))), ['✔ init', '✔ validate', '✔ render', '✔ explain', '✔ environments', '✔ apply', '✔ manual edit', '✔ drift', '✔ remediate', '✔ drift again']);
+    assert.deepEqual(marks.map((l) => l.slice(0, l.indexOf(':'))), ['✔ init', '✔ validate', '✔ render', '✔ explain', '✔ environments', '✔ apply', '✔ manual edit', '✔ drift', '✔ remediate', '✔ drift again', '✔ fleet', '✔ fleet', '✔ fleet', '✔ fleet']);
     // validate found no error, drift found the planted change, remediate brought drift to 0 and drift agrees
     assert.match(r.stdout, /^✔ validate: 0 error\(s\)/m);
     assert.match(r.stdout, /^✔ drift: 2 item\(s\), [\d.]+% drifted, risk critical$/m);
     assert.match(r.stdout, /^ {4}critical +security-policy +settings\.permissions\.deny$/m);
     assert.match(r.stdout, /^✔ remediate: fixed 1 item\(s\); drift [\d.]+% → 0%$/m);
     assert.match(r.stdout, /^✔ drift again: 0% drifted, risk low; the user's own "theme" is kept$/m);
+    // the fleet: a controller, three agents, a commit every agent applies, fleet status all in sync at it
+    assert.match(r.stdout, /^✔ fleet: controller: controller on http:\/\/127\.0\.0\.1:\d+ \(SQLite\)/m);
+    assert.match(r.stdout, /^✔ fleet: commit: commit [0-9a-f]{12} validated by the controller and applied by every agent$/m);
+    assert.match(r.stdout, /^✔ fleet: status: development: 3 of 3 machines in sync at [0-9a-f]{12}$/m);
+    assert.match(r.stdout, /^ {4}development +[0-9a-f]{7} +3 +3 +0 +0 +0 +0 +0\.0 +none$/m);
   });
 
   it('exits non-zero when a step\'s outcome is wrong: the planted drift undone before drift runs', async () => {

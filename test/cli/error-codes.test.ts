@@ -79,7 +79,7 @@ describe('the error code table (src/error-codes.ts)', () => {
 
   it('maps each code to an HTTP status of its kind, and a code it does not know to exit 2 and 500', () => {
     assert.deepEqual(
-      ['usage', 'unknown-target', 'member-exists', 'lock-held', 'target-refused', 'access-policy', 'internal'].map((c) => [c, httpStatusOf(c)]),
+      ['usage', 'unknown-target', 'member-exists', 'lock-held', 'target-refused', 'access-policy', 'internal', 'unauthorized', 'forbidden', 'too-large', 'unavailable'].map((c) => [c, httpStatusOf(c)]),
       [
         ['usage', 400],
         ['unknown-target', 404],
@@ -88,9 +88,15 @@ describe('the error code table (src/error-codes.ts)', () => {
         ['target-refused', 422],
         ['access-policy', 422],
         ['internal', 500],
+        ['unauthorized', 401],
+        ['forbidden', 403],
+        ['too-large', 413],
+        ['unavailable', 503],
       ],
     );
-    for (const [code, e] of Object.entries(ERROR_CODES)) assert.ok([400, 404, 409, 422, 423, 500].includes(e.http) && (e.exit === 1 || e.exit === 2), code);
+    for (const [code, e] of Object.entries(ERROR_CODES)) assert.ok([400, 401, 403, 404, 409, 413, 422, 423, 500, 503].includes(e.http) && (e.exit === 1 || e.exit === 2), code);
+    // A denial by the controller exits 1, like access check's.
+    assert.deepEqual([exitCodeOf('unauthorized'), exitCodeOf('forbidden')], [1, 1]);
     assert.equal(exitCodeOf('no-such-code'), 2);
     assert.equal(httpStatusOf('no-such-code'), 500);
     assert.equal(exitCodeOf('__proto__'), 2);

@@ -1,0 +1,46 @@
+/** The fleet's commands (SPEC.md "The fleet"): the controller, the agent, and the commands that call the controller's API. */
+import type { CAC, Command } from 'cac';
+import type { On } from './commands-repo.js';
+
+/** `--controller URL --token T` (or $CLAUDE_ENV_CONTROLLER, $CLAUDE_ENV_TOKEN) and `--json`. */
+function apiOptions(cmd: Command): Command {
+  return cmd
+    .option('--controller <url>', 'the controller (default: $CLAUDE_ENV_CONTROLLER)')
+    .option('--token <token>', 'an API token (default: $CLAUDE_ENV_TOKEN)')
+    .option('--json', 'machine-readable output');
+}
+
+export function fleetCommands(cli: CAC, on: On): void {
+  cli
+    .command('serve', 'the controller: tracks the config repo, assigns valid revisions, answers agents and the API, /metrics, /health, /ready')
+    .option('--repo <dir-or-url>', 'the config repo: a local git repo or a git URL (default: the repo the current directory is in)')
+    .option('--branch <name>', 'the branch tracked (default main)')
+    .option('--db <file-or-url>', 'a SQLite file or postgres://… (default $CLAUDE_ENV_HOME/controller.db)')
+    .option('--listen <host:port>', 'where to listen (default 127.0.0.1:8080)')
+    .option('--poll <duration>', 'how often the leader fetches the repo (default 60s)')
+    .option('--stale-after <duration>', 'a machine not seen for this long is stale (default 10m)')
+    .option('--webhook-secret-file <file>', 'the secret of POST /api/v1/hooks/git (default $CLAUDE_ENV_WEBHOOK_SECRET)')
+    .option('--json', 'log as JSON lines')
+    .action(on('serve', () => import('./serve.js')));
+  apiOptions(cli.command('agent [action]', 'on a developer machine: check in, apply the assigned revision, report; `agent enroll` joins the fleet'))
+    .option('--enroll-token <token>', 'enroll: the enroll token of the environment')
+    .option('--env <env>', 'enroll: the environment (must be the enroll token\'s)')
+    .option('--team <team>', 'enroll: team (default: the machine identity)')
+    .option('--project <project>', 'enroll: project')
+    .option('--user <user>', 'enroll: user (default: the machine identity)')
+    .option('--home <dir>', 'target home (default: $HOME)')
+    .option('--once', 'one check-in, apply and report, then exit')
+    .option('--interval <duration>', 'how often drift is checked and reported (default 60s); changes arrive sooner, by long poll')
+    .option('--identity <file>', 'age identity file for !encrypted values (default: $CLAUDE_ENV_AGE_IDENTITY)')
+    .action(on('agent', () => import('./agent.js')));
+  apiOptions(cli.command('fleet <action>', 'fleet status: machines per environment and state (in sync, applying, failed, drifted, stale), revisions, drift %'))
+    .option('--env <env>', 'only this environment')
+    .action(on('fleet', () => import('./fleet.js')));
+  apiOptions(cli.command('token <action> [id]', 'token create|list|revoke: API tokens (admin), through the API or straight on the store with --db'))
+    .option('--kind <kind>', 'create: user | enroll')
+    .option('--user <user>', 'create: the user a user token acts as')
+    .option('--env <env>', 'create: the environment of an enroll token')
+    .option('--expires <duration>', 'create: lifetime, such as 24h (default: none)')
+    .option('--db <file-or-url>', "the controller's store, on its machine (the first admin's token)")
+    .action(on('token', () => import('./token.js')));
+}

@@ -1,0 +1,576 @@
+/**
+ * The controller (SPEC.md "The fleet"): what `serve` runs behind its HTTP
+ * routes. It knows every machine (the store), the config repo (a tracker),
+ * and each environment's desired revision; it answers check-ins from memory
+ * (tokens, machines and bundles cached, last-seen times written in batches),
+ * wakes long polls when a revision lands (here, or on another replica through
+ * the store's notifications), and, while it leads, fetches the repo,
+ * validates each new revision and assigns the ones that pass.
+ *
+ * Everything that reads the clock or waits takes it from `ControllerOptions`,
+ * so tests drive time; nothing is module-level state, so several controllers
+ * (replicas in a test) live in one process.
+ */
+import { ClaudeEnvError } from '../errors.js';
+import type { Target } from '../vocabulary.js';
+import type { Assignment, EnrollRequest, EnrollResponse, FleetStatus, MachineState, MachineView, Report, ReportAck, TokenCreated, TokenKind, TokenView } from './api.js';
+import type { MachineRow, StateCount, Store, TokenRow } from './db/store.js';
+import { hashToken, isTokenShaped, newMachineId, newToken } from './tokens.js';
+import { ControllerMetrics } from '../metrics/controller.js';
+
+/** What the controller needs of the config repo (controller/tracker). */
+export interface Tracker {
+  /** Fetch, and the commit at the tip of the tracked branch. */
+  head(): Promise<string>;
+  validate(sha: string): Promise<{ ok: boolean; errors: number; warnings: number; findings: string[]; duration_ms: number }>;
+  environments(sha: string): Promise<string[]>;
+  resolveTarget(sha: string, partial: { env: string; team?: string; project?: string; user: string }): Promise<Target>;
+  rolesOf(sha: string, user: string): Promise<string[]>;
+  /** Whether a role grants everything (`*`): admin routes. */
+  isAdminRole?(sha: string, role: string): Promise<boolean>;
+  bundle(sha: string, target: Target): Promise<Omit<Assignment, 'machine_id'>>;
+}
+
+export interface Logger {
+  (event: string, fields?: Record<string, unknown>): void;
+}
+
+export interface ControllerOptions {
+  readonly store: Store;
+  readonly tracker: Tracker;
+  /** ms since the epoch (default Date.now). */
+  readonly now?: () => number;
+  /** How often the leader fetches the repo (default 60 s), with ±10 % jitter. */
+  readonly pollMs?: number;
+  /** How often a replica that does not lead tries to (default 1 s). */
+  readonly leaderRetryMs?: number;
+  /** A machine not seen for this long is stale (default 10 min). */
+  readonly staleAfterMs?: number;
+  /** The longest a long poll waits (default 55 s). */
+  readonly longPollMaxMs?: number;
+  /** How often check-ins' last-seen times are written (default 1 s). */
+  readonly flushMs?: number;
+  /** `X-Hub-Signature-256` secret of `POST /api/v1/hooks/git`; without it the route refuses every call. */
+  readonly webhookSecret?: string;
+  readonly log?: Logger;
+  /** prom-client's process metrics (default on). */
+  readonly processMetrics?: boolean;
+}
+
+export type Caller =
+  | { readonly kind: 'user'; readonly user: string; readonly tokenId: string }
+  | { readonly kind: 'agent'; readonly machineId: string; readonly tokenId: string }
+  | { readonly kind: 'enroll'; readonly env: string; readonly tokenId: string };
+
+/** A bounded map: the oldest entry goes when it is full (insertion order; a hit is moved to the end). */
+class Lru<K, V> {
+  private readonly map = new Map<K, V>();
+  constructor(private readonly max: number) {}
+  get(k: K): V | undefined {
+    const v = this.map.get(k);
+    if (v !== undefined) {
+      this.map.delete(k);
+      this.map.set(k, v);
+    }
+    return v;
+  }
+  set(k: K, v: V): void {
+    this.map.delete(k);
+    this.map.set(k, v);
+    if (this.map.size > this.max) this.map.delete(this.map.keys().next().value as K);
+  }
+  delete(k: K): void {
+    this.map.delete(k);
+  }
+  deleteWhere(test: (v: V) => boolean): void {
+    for (const [k, v] of this.map) if (test(v)) this.map.delete(k);
+  }
+}
+
+interface CachedMachine {
+  readonly id: string;
+  readonly env: string;
+  readonly target: Target;
+  /** The revision last sent with a body (an assign write is made only when it changes). */
+  assigned: string | null;
+}
+
+interface CachedBundle {
+  readonly etag: string;
+  /** The Assignment's JSON without `machine_id` (spliced in per machine). */
+  readonly json: string;
+  readonly revision: string;
+}
+
+const NOTIFY_ASSIGNMENTS = 'claude_env_assignments';
+const NOTIFY_TOKENS = 'claude_env_tokens';
+const NOTIFY_POLL = 'claude_env_poll';
+const STATES: readonly MachineState[] = ['in_sync', 'applying', 'failed', 'drifted', 'stale'];
+const RISKS = ['none', 'low', 'medium', 'high', 'critical'] as const;
+
+export class Controller {
+  readonly store: Store;
+  readonly tracker: Tracker;
+  readonly metrics: ControllerMetrics;
+  readonly now: () => number;
+  private readonly opts: ControllerOptions;
+  private readonly log: Logger;
+  private readonly tokens = new Lru<string, TokenRow | null>(200_000);
+  private readonly machines = new Lru<string, CachedMachine>(200_000);
+  private readonly bundles = new Lru<string, Promise<CachedBundle>>(4_096);
+  private readonly roles = new Lru<string, Promise<string[]>>(10_000);
+  private readonly envRevision = new Map<string, string>();
+  /** The last revision that validated: roles and enrollment are judged at it. */
+  private tracked: string | undefined;
+  private readonly seen = new Map<string, number>();
+  private readonly waiters = new Map<string, Set<() => void>>();
+  private timers: NodeJS.Timeout[] = [];
+  private pollTimer: NodeJS.Timeout | undefined;
+  private polling: Promise<void> | undefined;
+  private pollAgain = false;
+  private unlisten: Array<() => Promise<void>> = [];
+  private countsMemo: { at: number; value: Promise<StateCount[]> } | undefined;
+  private started = false;
+  private stopped = false;
+  /** The last fetch of the repo worked (`/ready`). */
+  private repoOk = false;
+
+  constructor(opts: ControllerOptions) {
+    this.opts = opts;
+    this.store = opts.store;
+    this.tracker = opts.tracker;
+    this.now = opts.now ?? Date.now;
+    this.log = opts.log ?? (() => {});
+    this.metrics = new ControllerMetrics({ counts: () => this.counts() }, { processMetrics: opts.processMetrics ?? true });
+  }
+
+  /** Load what the store knows, listen to other replicas, start leading when it can. */
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    await this.reloadRevisions();
+    this.unlisten.push(await this.store.listen(NOTIFY_ASSIGNMENTS, () => void this.reloadRevisions().catch((err) => this.log('reload-failed', { error: String(err) }))));
+    this.unlisten.push(await this.store.listen(NOTIFY_TOKENS, (id) => this.tokens.deleteWhere((t) => t === null || t.id === id)));
+    this.unlisten.push(await this.store.listen(NOTIFY_POLL, () => { if (this.store.leading()) this.pollSoon(); }));
+    this.timers.push(setInterval(() => void this.flush().catch((err) => this.log('flush-failed', { error: String(err) })), this.opts.flushMs ?? 1000));
+    await this.tryLead();
+    this.timers.push(setInterval(() => void this.tryLead(), this.opts.leaderRetryMs ?? 1000));
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const t of this.timers) clearInterval(t);
+    if (this.pollTimer) clearTimeout(this.pollTimer);
+    for (const set of this.waiters.values()) for (const wake of set) wake();
+    await this.polling?.catch(() => {});
+    await this.flush().catch(() => {});
+    for (const u of this.unlisten) await u().catch(() => {});
+    await this.store.resign().catch(() => {});
+  }
+
+  leading(): boolean {
+    return this.store.leading();
+  }
+
+  /** `/ready`: the store answers and the repo has been fetched (here, or by the leader: a revision is known). */
+  async ready(): Promise<{ ready: boolean; reason?: string }> {
+    try {
+      await this.store.ping();
+    } catch {
+      return { ready: false, reason: 'the store cannot be reached' };
+    }
+    if (!this.repoOk && this.tracked === undefined && this.envRevision.size === 0) return { ready: false, reason: 'the config repo has not been fetched yet' };
+    return { ready: true };
+  }
+
+  // --- leading and tracking the repo ---
+
+  private async tryLead(): Promise<void> {
+    if (this.stopped || this.store.leading()) return;
+    let got = false;
+    try {
+      got = await this.store.lead(() => {
+        this.log('leader-lost');
+        if (this.pollTimer) clearTimeout(this.pollTimer);
+        this.pollTimer = undefined;
+      });
+    } catch (err) {
+      this.log('lead-failed', { error: String(err) });
+      return;
+    }
+    if (got && !this.stopped) {
+      this.log('leader');
+      this.pollSoon();
+    }
+  }
+
+  /** Fetch now (after the webhook, or on taking the lead), then on the interval with jitter. */
+  pollSoon(): void {
+    if (this.stopped) return;
+    if (this.polling) {
+      this.pollAgain = true;
+      return;
+    }
+    if (this.pollTimer) clearTimeout(this.pollTimer);
+    this.pollTimer = undefined;
+    this.polling = this.pollOnce()
+      .catch((err) => this.log('poll-failed', { error: String(err) }))
+      .finally(() => {
+        this.polling = undefined;
+        if (this.stopped || !this.store.leading()) return;
+        if (this.pollAgain) {
+          this.pollAgain = false;
+          this.pollSoon();
+          return;
+        }
+        const base = this.opts.pollMs ?? 60_000;
+        this.pollTimer = setTimeout(() => this.pollSoon(), base * (0.9 + Math.random() * 0.2));
+        this.pollTimer.unref?.();
+      });
+  }
+
+  /** One fetch: a new head is validated; it is assigned to every environment if it passes, recorded as a failed sync if not. */
+  async pollOnce(): Promise<void> {
+    if (!this.store.leading()) return;
+    const head = await this.tracker.head();
+    if ((await this.store.syncOf(head)) !== undefined) {
+      this.repoOk = true;
+      return;
+    }
+    const started = this.now();
+    const verdict = await this.tracker.validate(head);
+    if (!this.store.leading()) return;
+    const at = this.now();
+    await this.store.recordSync({ revision: head, status: verdict.ok ? 'succeeded' : 'failed', at, duration_ms: verdict.duration_ms, errors: verdict.errors, findings: JSON.stringify(verdict.findings) });
+    this.metrics.syncDuration.observe((at - started) / 1000);
+    this.repoOk = true;
+    if (!verdict.ok) {
+      this.metrics.syncFailure.inc();
+      await this.event('sync.failed', null, { revision: head, errors: verdict.errors, findings: verdict.findings.slice(0, 5) });
+      await this.store.audit({ at, actor: 'controller', action: 'sync.failed', subject: head, address: null, detail: JSON.stringify({ errors: verdict.errors }) });
+      this.log('sync-failed', { revision: head, errors: verdict.errors });
+      return;
+    }
+    this.metrics.syncSuccess.inc();
+    const envs = await this.tracker.environments(head);
+    for (const env of envs) await this.store.setEnvironmentRevision(env, head, at);
+    await this.store.setMeta('tracked', head);
+    await this.store.audit({ at, actor: 'controller', action: 'sync.succeeded', subject: head, address: null, detail: JSON.stringify({ environments: envs }) });
+    await this.event('sync.succeeded', null, { revision: head, environments: envs });
+    this.log('sync-succeeded', { revision: head, environments: envs.length });
+    await this.reloadRevisions();
+    await this.store.notify(NOTIFY_ASSIGNMENTS, head);
+  }
+
+  private async event(type: string, environment: string | null, detail: unknown): Promise<void> {
+    await this.store.addEvent({ at: this.now(), type, environment, detail: JSON.stringify(detail) });
+  }
+
+  /** Environments' revisions from the store; long polls of an environment whose revision moved wake up. */
+  async reloadRevisions(): Promise<void> {
+    const rows = await this.store.environments();
+    const tracked = await this.store.getMeta('tracked');
+    if (tracked !== undefined) this.tracked = tracked;
+    for (const row of rows) {
+      if (row.revision === null || this.envRevision.get(row.name) === row.revision) continue;
+      this.envRevision.set(row.name, row.revision);
+      const set = this.waiters.get(row.name);
+      if (set) for (const wake of [...set]) wake();
+    }
+  }
+
+  /** The revision roles and enrollment are judged at. */
+  trackedRevision(): string {
+    if (this.tracked === undefined) throw new ClaudeEnvError('unavailable', 'the controller has no valid revision of the config repo yet');
+    return this.tracked;
+  }
+
+  // --- callers ---
+
+  /** The caller of a bearer token: 401 when it is missing, unknown, revoked or expired. */
+  async authenticate(header: string | undefined): Promise<Caller> {
+    const m = header === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(header);
+    if (!m) throw new ClaudeEnvError('unauthorized', 'no bearer token: send "Authorization: Bearer <token>"');
+    const text = m[1]!;
+    if (!isTokenShaped(text)) throw new ClaudeEnvError('unauthorized', 'the token is not valid');
+    const hash = hashToken(text);
+    let row = this.tokens.get(hash);
+    if (row === undefined) {
+      row = (await this.store.tokenByHash(hash)) ?? null;
+      this.tokens.set(hash, row);
+    }
+    if (row === null || row.revoked_at !== null) throw new ClaudeEnvError('unauthorized', 'the token is not valid (unknown or revoked)');
+    if (row.expires_at !== null && row.expires_at <= this.now()) throw new ClaudeEnvError('unauthorized', 'the token has expired');
+    if (row.kind === 'user' && row.user) return { kind: 'user', user: row.user, tokenId: row.id };
+    if (row.kind === 'agent' && row.machine_id) return { kind: 'agent', machineId: row.machine_id, tokenId: row.id };
+    if (row.kind === 'enroll' && row.env) return { kind: 'enroll', env: row.env, tokenId: row.id };
+    throw new ClaudeEnvError('unauthorized', 'the token is not valid');
+  }
+
+  private rolesOf(user: string): Promise<string[]> {
+    const sha = this.trackedRevision();
+    const key = `${sha}\0${user}`;
+    let got = this.roles.get(key);
+    if (!got) {
+      got = this.tracker.rolesOf(sha, user);
+      got.catch(() => this.roles.delete(key));
+      this.roles.set(key, got);
+    }
+    return got;
+  }
+
+  /** A user with some role of access.yml at the tracked revision (reads), or an admin (`*`). */
+  async requireUser(caller: Caller, need: 'read' | 'admin'): Promise<string> {
+    if (caller.kind !== 'user') throw new ClaudeEnvError('forbidden', `this route takes a user token, not ${caller.kind === 'agent' ? 'an agent' : 'an enroll'} token`);
+    const roles = await this.rolesOf(caller.user);
+    if (need === 'read' && roles.length > 0) return caller.user;
+    if (need === 'admin') {
+      const sha = this.trackedRevision();
+      for (const r of roles) if (r === 'admin' || (await this.tracker.isAdminRole?.(sha, r))) return caller.user;
+    }
+    throw new ClaudeEnvError('forbidden', need === 'admin' ? `${caller.user} holds no admin role in access.yml at ${sha7(this.tracked)}` : `${caller.user} holds no role in access.yml at ${sha7(this.tracked)}`);
+  }
+
+  // --- enrollment ---
+
+  async enroll(caller: Caller, body: EnrollRequest, address: string | null): Promise<EnrollResponse> {
+    if (caller.kind !== 'enroll') throw new ClaudeEnvError('forbidden', 'enrolling takes an enroll token');
+    if (body.env !== undefined && body.env !== caller.env) throw new ClaudeEnvError('forbidden', `this enroll token is for the environment ${caller.env}, not ${body.env}`);
+    const sha = this.trackedRevision();
+    let target: Target;
+    try {
+      target = await this.tracker.resolveTarget(sha, { env: caller.env, user: body.user, ...(body.team !== undefined ? { team: body.team } : {}), ...(body.project !== undefined ? { project: body.project } : {}) });
+    } catch (err) {
+      throw new ClaudeEnvError('bad-request', `this identity is not a target of the config repo at ${sha7(sha)}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    const at = this.now();
+    const id = newMachineId();
+    const token = newToken('agent');
+    await this.store.enrollMachine(
+      { id, env: target.env, team: target.team ?? null, project: target.project ?? null, user: target.user ?? null, hostname: body.hostname ?? null, enrolled_at: at, last_seen: at, assigned_revision: null, applied_revision: null, state: 'applying', result: null, error_code: null, drift_percentage: null, risk_level: null, drift: null, last_seq: 0, last_report_at: null, claude_version: body.claude_version ?? null },
+      { id: token.id, kind: 'agent', hash: token.hash, user: target.user ?? null, env: target.env, machine_id: id, created_by: caller.tokenId, created_at: at, expires_at: null, revoked_at: null },
+    );
+    await this.store.audit({ at, actor: `enroll:${caller.tokenId}`, action: 'machine.enrolled', subject: id, address, detail: JSON.stringify({ target, hostname: body.hostname ?? null }) });
+    await this.event('machine.enrolled', target.env, { machine: id, team: target.team ?? null, project: target.project ?? null });
+    return { machine_id: id, token: token.token, target };
+  }
+
+  // --- check-ins ---
+
+  private async machineOf(id: string): Promise<CachedMachine> {
+    let m = this.machines.get(id);
+    if (!m) {
+      const row = await this.store.machine(id);
+      if (!row) throw new ClaudeEnvError('not-found', `no machine ${id}`);
+      const target: Target = { env: row.env, ...(row.team ? { team: row.team } : {}), ...(row.project ? { project: row.project } : {}), ...(row.user ? { user: row.user } : {}) } as Target;
+      m = { id, env: row.env, target, assigned: row.assigned_revision };
+      this.machines.set(id, m);
+    }
+    return m;
+  }
+
+  private requireMachine(caller: Caller, id: string): void {
+    if (caller.kind !== 'agent') throw new ClaudeEnvError('forbidden', 'this route takes the machine\'s agent token');
+    if (caller.machineId !== id) throw new ClaudeEnvError('forbidden', 'an agent token reaches only its own machine');
+  }
+
+  private bundleOf(revision: string, target: Target): Promise<CachedBundle> {
+    const key = `${revision}\0${target.env}\0${target.team ?? ''}\0${target.project ?? ''}\0${target.user ?? ''}`;
+    let got = this.bundles.get(key);
+    if (!got) {
+      got = this.tracker.bundle(revision, target).then((b) => ({ etag: b.etag, revision: b.revision, json: JSON.stringify(b).slice(1) }));
+      got.catch(() => this.bundles.delete(key));
+      this.bundles.set(key, got);
+    }
+    return got;
+  }
+
+  /**
+   * A check-in: the machine's assignment, or `undefined` when the machine
+   * already holds it (`etag`); with `waitMs`, waits up to that long for a
+   * new one before answering `undefined`.
+   */
+  async checkIn(caller: Caller, id: string, etag: string | undefined, waitMs: number, signal?: AbortSignal): Promise<{ etag: string; body: string } | undefined> {
+    this.requireMachine(caller, id);
+    const m = await this.machineOf(id);
+    this.seen.set(id, this.now());
+    this.metrics.checkins.inc();
+    const deadline = this.now() + Math.min(Math.max(0, waitMs), this.opts.longPollMaxMs ?? 55_000);
+    for (;;) {
+      const revision = this.envRevision.get(m.env);
+      if (revision === undefined) {
+        if (waitMs <= 0) throw new ClaudeEnvError('unavailable', `the environment ${m.env} has no valid revision yet`);
+      } else {
+        const b = await this.bundleOf(revision, m.target);
+        if (b.etag !== etag) {
+          if (m.assigned !== revision) {
+            m.assigned = revision;
+            await this.store.assign(id, revision, this.now());
+          }
+          return { etag: b.etag, body: `{"machine_id":${JSON.stringify(id)},${b.json}` };
+        }
+      }
+      const left = deadline - this.now();
+      if (left <= 0 || this.stopped || signal?.aborted) return undefined;
+      await this.waitForRevision(m.env, left, signal);
+      this.seen.set(id, this.now());
+    }
+  }
+
+  private waitForRevision(env: string, ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      let set = this.waiters.get(env);
+      if (!set) this.waiters.set(env, (set = new Set()));
+      const done = (): void => {
+        clearTimeout(timer);
+        set!.delete(done);
+        if (set!.size === 0) this.waiters.delete(env);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      set.add(done);
+      signal?.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  /** Last-seen times of the check-ins since the last flush, in one write. */
+  async flush(): Promise<void> {
+    if (this.seen.size === 0) return;
+    const batch = [...this.seen].map(([id, at]) => ({ id, at }));
+    this.seen.clear();
+    try {
+      await this.store.touchMachines(batch);
+    } catch (err) {
+      // Kept for the next flush (the store may be restarting): a newer time wins.
+      for (const { id, at } of batch) if ((this.seen.get(id) ?? 0) < at) this.seen.set(id, at);
+      throw err;
+    }
+  }
+
+  async report(caller: Caller, id: string, r: Report): Promise<ReportAck> {
+    this.requireMachine(caller, id);
+    await this.machineOf(id);
+    const at = this.now();
+    const stored = await this.store.addReport(
+      { machine_id: id, seq: r.seq, received_at: at, made_at: r.at, revision: r.revision, assigned_revision: r.assigned_revision ?? null, result: r.result, error_code: r.error_code ?? null, timings: r.timings ? JSON.stringify(r.timings) : null, drift: r.drift ? JSON.stringify(r.drift) : null },
+      r.claude_version ?? null,
+    );
+    if (stored) this.metrics.reports.inc({ result: r.result });
+    return { seq: r.seq, stored };
+  }
+
+  // --- fleet status ---
+
+  private counts(): Promise<StateCount[]> {
+    const now = this.now();
+    if (this.countsMemo && now - this.countsMemo.at < 1000) return this.countsMemo.value;
+    const value = this.store.stateCounts(now - (this.opts.staleAfterMs ?? 600_000));
+    value.catch(() => (this.countsMemo = undefined));
+    this.countsMemo = { at: now, value };
+    return value;
+  }
+
+  async fleetStatus(filter: { env?: string; limit?: number }): Promise<FleetStatus> {
+    const [counts, envRows] = await Promise.all([this.store.stateCounts(this.now() - (this.opts.staleAfterMs ?? 600_000)), this.store.environments()]);
+    const rows = await this.store.listMachines({ ...(filter.env !== undefined ? { env: filter.env } : {}), limit: filter.limit ?? 1000 });
+    const names = new Set<string>([...envRows.map((e) => e.name), ...counts.map((c) => c.env)]);
+    const environments = [...names]
+      .filter((n) => filter.env === undefined || n === filter.env)
+      .sort()
+      .map((name) => {
+        const states = Object.fromEntries(STATES.map((s) => [s, 0])) as Record<MachineState, number>;
+        let n = 0;
+        let drift = 0;
+        for (const c of counts) {
+          if (c.env !== name) continue;
+          states[c.state] += c.count;
+          n += c.count;
+          drift += c.drift_sum;
+        }
+        const worst = rows.filter((r) => r.env === name).reduce((w, r) => Math.max(w, RISKS.indexOf((r.risk_level ?? 'none') as (typeof RISKS)[number])), 0);
+        return { name, revision: envRows.find((e) => e.name === name)?.revision ?? null, machines: n, states, drift_percentage: n === 0 ? 0 : Math.round((drift / n) * 100) / 100, risk_level: RISKS[Math.max(0, worst)]! };
+      });
+    return { environments, machines: rows.map((r) => this.machineView(r)) };
+  }
+
+  machineView(r: MachineRow): MachineView {
+    const stale = (r.last_seen ?? r.enrolled_at) < this.now() - (this.opts.staleAfterMs ?? 600_000);
+    return {
+      id: r.id,
+      env: r.env,
+      team: r.team,
+      project: r.project,
+      user: r.user,
+      hostname: r.hostname,
+      revision: r.applied_revision,
+      assigned_revision: r.assigned_revision,
+      state: stale ? 'stale' : r.state,
+      drift_percentage: r.drift_percentage,
+      risk_level: r.risk_level,
+      last_seen: r.last_seen === null ? null : new Date(r.last_seen).toISOString(),
+      last_report: r.last_report_at === null ? null : new Date(r.last_report_at).toISOString(),
+    };
+  }
+
+  async machine(id: string): Promise<MachineView> {
+    const row = await this.store.machine(id);
+    if (!row) throw new ClaudeEnvError('not-found', `no machine ${id}`);
+    return this.machineView(row);
+  }
+
+  // --- tokens (admin) ---
+
+  async createToken(by: string, req: { kind: TokenKind; user?: string; env?: string; expiresMs?: number }, address: string | null): Promise<TokenCreated> {
+    return createTokenIn(this.store, by, req, this.now(), address, await this.knownEnvironments());
+  }
+
+  private async knownEnvironments(): Promise<string[] | undefined> {
+    return this.tracked === undefined ? undefined : this.tracker.environments(this.tracked);
+  }
+
+  async listTokens(): Promise<TokenView[]> {
+    return (await this.store.listTokens()).map(tokenView);
+  }
+
+  async revokeToken(by: string, id: string, address: string | null): Promise<void> {
+    const at = this.now();
+    if (!(await this.store.revokeToken(id, at))) throw new ClaudeEnvError('not-found', `no token ${id} to revoke (unknown or revoked before)`);
+    this.tokens.deleteWhere((t) => t !== null && t.id === id);
+    await this.store.audit({ at, actor: by, action: 'token.revoked', subject: id, address, detail: null });
+    await this.store.notify(NOTIFY_TOKENS, id);
+  }
+
+  /** The webhook: the leader fetches now; another replica asks the leader to. */
+  async webhook(address: string | null, delivery: string | null): Promise<void> {
+    await this.store.audit({ at: this.now(), actor: 'webhook', action: 'repo.push', subject: delivery, address, detail: null });
+    if (this.store.leading()) this.pollSoon();
+    else await this.store.notify(NOTIFY_POLL, '');
+  }
+
+  get webhookSecret(): string | undefined {
+    return this.opts.webhookSecret;
+  }
+}
+
+function sha7(sha: string | undefined): string {
+  return sha === undefined ? '(none)' : sha.slice(0, 7);
+}
+
+export function tokenView(t: TokenRow): TokenView {
+  const iso = (n: number | null): string | null => (n === null ? null : new Date(n).toISOString());
+  return { id: t.id, kind: t.kind, user: t.user, env: t.env, machine_id: t.machine_id, created_at: new Date(t.created_at).toISOString(), expires_at: iso(t.expires_at), revoked_at: iso(t.revoked_at) };
+}
+
+/** A user or enroll token made in the store (the API's route and `token create --db` alike); audited. */
+export async function createTokenIn(store: Store, by: string, req: { kind: TokenKind; user?: string; env?: string; expiresMs?: number }, at: number, address: string | null, environments?: readonly string[]): Promise<TokenCreated> {
+  if (req.kind === 'user' && !req.user) throw new ClaudeEnvError('bad-request', 'a user token needs the user it acts as (--user)');
+  if (req.kind === 'enroll' && !req.env) throw new ClaudeEnvError('bad-request', 'an enroll token needs its environment (--env)');
+  if (req.kind === 'agent') throw new ClaudeEnvError('bad-request', 'agent tokens are made by enrolling a machine');
+  if (req.kind === 'enroll' && environments && !environments.includes(req.env!)) throw new ClaudeEnvError('bad-request', `no environment ${req.env} in claude-env.yml (${environments.join(', ')})`);
+  const t = newToken(req.kind);
+  await store.createToken({ id: t.id, kind: req.kind, hash: t.hash, user: req.kind === 'user' ? req.user! : null, env: req.kind === 'enroll' ? req.env! : null, machine_id: null, created_by: by, created_at: at, expires_at: req.expiresMs === undefined ? null : at + req.expiresMs, revoked_at: null });
+  await store.audit({ at, actor: by, action: 'token.created', subject: t.id, address, detail: JSON.stringify({ kind: req.kind, user: req.user ?? null, env: req.env ?? null }) });
+  return { id: t.id, kind: req.kind, token: t.token };
+}

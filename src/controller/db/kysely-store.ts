@@ -1,0 +1,471 @@
+/**
+ * The one Store over a Kysely<Database>, shared by SQLite and PostgreSQL:
+ * builders only, with the dialect consulted where the two must differ (row
+ * locks and the batched check-in update). Coordination (lead, notify,
+ * listen) is the dialect's own `Coordinator`. Rows leave as plain objects
+ * with numbers for every integer column.
+ */
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { DriftSummary, MachineState, ReportResult } from '../api.js';
+import { ClaudeEnvError } from '../../errors.js';
+import type { Database } from './schema.js';
+import type { AuditRow, Dialect, EnvironmentRow, EventRow, MachineRow, ReportRow, StateCount, Store, SyncRow, TokenRow } from './store.js';
+
+/** What differs between the dialects beyond SQL: leadership and notifications. */
+export interface Coordinator {
+  lead(onLost?: () => void): Promise<boolean>;
+  leading(): boolean;
+  resign(): Promise<void>;
+  notify(channel: string, payload: string): Promise<void>;
+  listen(channel: string, cb: (payload: string) => void): Promise<() => Promise<void>>;
+  close(): Promise<void>;
+}
+
+/** Lists without a limit give this many rows. */
+export const DEFAULT_LIMIT = 100;
+/** Machines per UPDATE of a check-in batch on PostgreSQL. */
+const TOUCH_CHUNK = 1000;
+/** PostgreSQL's deadlock_detected and serialization_failure: the transaction is tried again. */
+const RETRYABLE = new Set(['40P01', '40001']);
+
+type Row = Record<string, unknown>;
+
+/** A unique or primary key violation: PostgreSQL's 23505, SQLite's SQLITE_CONSTRAINT_UNIQUE and _PRIMARYKEY. */
+function isDuplicate(err: unknown): boolean {
+  const e = err as { code?: unknown; errcode?: unknown } | null;
+  return e?.code === '23505' || e?.errcode === 2067 || e?.errcode === 1555;
+}
+
+/** Runs an insert; a duplicate key becomes a `conflict` error saying what exists. */
+async function inserting<T>(what: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (isDuplicate(err)) throw new ClaudeEnvError('conflict', `${what} exists already`, { cause: err });
+    throw err;
+  }
+}
+
+const num = (v: unknown): number => (typeof v === 'number' ? v : Number(v));
+const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : num(v));
+const str = (v: unknown): string => String(v);
+const strOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+
+function toToken(r: Row): TokenRow {
+  return {
+    id: str(r['id']),
+    kind: str(r['kind']) as TokenRow['kind'],
+    hash: str(r['hash']),
+    user: strOrNull(r['user']),
+    env: strOrNull(r['env']),
+    machine_id: strOrNull(r['machine_id']),
+    created_by: strOrNull(r['created_by']),
+    created_at: num(r['created_at']),
+    expires_at: numOrNull(r['expires_at']),
+    revoked_at: numOrNull(r['revoked_at']),
+  };
+}
+
+function toMachine(r: Row): MachineRow {
+  return {
+    id: str(r['id']),
+    env: str(r['env']),
+    team: strOrNull(r['team']),
+    project: strOrNull(r['project']),
+    user: strOrNull(r['user']),
+    hostname: strOrNull(r['hostname']),
+    enrolled_at: num(r['enrolled_at']),
+    last_seen: numOrNull(r['last_seen']),
+    assigned_revision: strOrNull(r['assigned_revision']),
+    applied_revision: strOrNull(r['applied_revision']),
+    state: str(r['state']) as MachineRow['state'],
+    result: strOrNull(r['result']) as ReportResult | null,
+    error_code: strOrNull(r['error_code']),
+    drift_percentage: numOrNull(r['drift_percentage']),
+    risk_level: strOrNull(r['risk_level']),
+    drift: strOrNull(r['drift']),
+    last_seq: num(r['last_seq']),
+    last_report_at: numOrNull(r['last_report_at']),
+    claude_version: strOrNull(r['claude_version']),
+  };
+}
+
+function toReport(r: Row): ReportRow {
+  return {
+    machine_id: str(r['machine_id']),
+    seq: num(r['seq']),
+    received_at: num(r['received_at']),
+    made_at: num(r['made_at']),
+    revision: strOrNull(r['revision']),
+    assigned_revision: strOrNull(r['assigned_revision']),
+    result: str(r['result']) as ReportResult,
+    error_code: strOrNull(r['error_code']),
+    timings: strOrNull(r['timings']),
+    drift: strOrNull(r['drift']),
+  };
+}
+
+function toSync(r: Row): SyncRow {
+  return {
+    id: num(r['id']),
+    revision: str(r['revision']),
+    status: str(r['status']) as SyncRow['status'],
+    at: num(r['at']),
+    duration_ms: num(r['duration_ms']),
+    errors: num(r['errors']),
+    findings: str(r['findings']),
+  };
+}
+
+function toEnvironment(r: Row): EnvironmentRow {
+  return { name: str(r['name']), revision: strOrNull(r['revision']), previous_revision: strOrNull(r['previous_revision']), updated_at: num(r['updated_at']) };
+}
+
+function toAudit(r: Row): AuditRow {
+  return {
+    id: num(r['id']),
+    at: num(r['at']),
+    actor: str(r['actor']),
+    action: str(r['action']),
+    subject: strOrNull(r['subject']),
+    address: strOrNull(r['address']),
+    detail: strOrNull(r['detail']),
+  };
+}
+
+function toEvent(r: Row): EventRow {
+  return { id: num(r['id']), at: num(r['at']), type: str(r['type']), environment: strOrNull(r['environment']), detail: strOrNull(r['detail']) };
+}
+
+/** The drift summary of a report, when its JSON is one. */
+function driftOf(json: string | null): DriftSummary | undefined {
+  if (json === null) return undefined;
+  try {
+    const d = JSON.parse(json) as Partial<DriftSummary> | null;
+    return d !== null && typeof d === 'object' ? (d as DriftSummary) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What the last report says of a machine: failed when the apply did not succeed (failed or rolled back), else drifted or in sync. */
+export function reportedState(result: ReportResult, drift: string | null): Exclude<MachineState, 'stale' | 'applying'> {
+  if (result !== 'ok') return 'failed';
+  return (driftOf(drift)?.items?.length ?? 0) > 0 ? 'drifted' : 'in_sync';
+}
+
+export class KyselyStore implements Store {
+  readonly dialect: Dialect;
+  readonly #db: Kysely<Database>;
+  readonly #coordinator: Coordinator;
+  #closing: Promise<void> | undefined;
+
+  constructor(dialect: Dialect, db: Kysely<Database>, coordinator: Coordinator) {
+    this.dialect = dialect;
+    this.#db = db;
+    this.#coordinator = coordinator;
+  }
+
+  /** A transaction, tried again (PostgreSQL) when it lost a deadlock or a serialization race. */
+  async #transaction<T>(work: (tx: Transaction<Database>) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#db.transaction().execute(work);
+      } catch (err) {
+        const code = (err as { code?: unknown }).code;
+        if (this.dialect !== 'postgres' || attempt >= 3 || typeof code !== 'string' || !RETRYABLE.has(code)) throw err;
+      }
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.#db.selectFrom('meta').select('key').limit(1).execute();
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      await this.#coordinator.close();
+      await this.#db.destroy();
+    })();
+    return this.#closing;
+  }
+
+  // --- tokens ---------------------------------------------------------------------------------------------------------
+
+  async createToken(t: TokenRow): Promise<void> {
+    await inserting(`token ${t.id} (or one with its hash)`, () => this.#db.insertInto('tokens').values({ ...t }).execute());
+  }
+
+  async tokenByHash(hash: string): Promise<TokenRow | undefined> {
+    const r = await this.#db.selectFrom('tokens').selectAll().where('hash', '=', hash).executeTakeFirst();
+    return r === undefined ? undefined : toToken(r);
+  }
+
+  async token(id: string): Promise<TokenRow | undefined> {
+    const r = await this.#db.selectFrom('tokens').selectAll().where('id', '=', id).executeTakeFirst();
+    return r === undefined ? undefined : toToken(r);
+  }
+
+  async listTokens(): Promise<TokenRow[]> {
+    const rows = await this.#db.selectFrom('tokens').selectAll().orderBy('created_at').orderBy('id').execute();
+    return rows.map(toToken);
+  }
+
+  async revokeToken(id: string, at: number): Promise<boolean> {
+    const r = await this.#db.updateTable('tokens').set({ revoked_at: at }).where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
+    return r.numUpdatedRows > 0n;
+  }
+
+  // --- machines -------------------------------------------------------------------------------------------------------
+
+  async enrollMachine(m: MachineRow, agentToken: TokenRow): Promise<void> {
+    await inserting(`machine ${m.id} or token ${agentToken.id} (or one with its hash)`, () =>
+      this.#transaction(async (tx) => {
+        await tx.insertInto('machines').values({ ...m }).execute();
+        await tx.insertInto('tokens').values({ ...agentToken }).execute();
+      }),
+    );
+  }
+
+  async machine(id: string): Promise<MachineRow | undefined> {
+    const r = await this.#db.selectFrom('machines').selectAll().where('id', '=', id).executeTakeFirst();
+    return r === undefined ? undefined : toMachine(r);
+  }
+
+  async listMachines(filter: { env?: string; limit?: number; after?: string }): Promise<MachineRow[]> {
+    let q = this.#db.selectFrom('machines').selectAll().orderBy('id');
+    if (filter.env !== undefined) q = q.where('env', '=', filter.env);
+    if (filter.after !== undefined) q = q.where('id', '>', filter.after);
+    if (filter.limit !== undefined) q = q.limit(filter.limit);
+    return (await q.execute()).map(toMachine);
+  }
+
+  async stateCounts(staleBefore: number): Promise<StateCount[]> {
+    const rows = await this.#db
+      .selectFrom((db) =>
+        db
+          .selectFrom('machines')
+          .select((eb) => [
+            'env',
+            eb
+              .case()
+              .when(eb.fn.coalesce('last_seen', 'enrolled_at'), '<', staleBefore)
+              .then(eb.val<MachineState>('stale'))
+              .else(eb.ref('state'))
+              .end()
+              .as('state'),
+            eb.fn.coalesce('drift_percentage', eb.val(0)).as('drift'),
+          ])
+          .as('m'),
+      )
+      .select((eb) => ['m.env', 'm.state', eb.fn.countAll().as('count'), eb.fn.sum('m.drift').as('drift_sum')])
+      .groupBy(['m.env', 'm.state'])
+      .orderBy('m.env')
+      .orderBy('m.state')
+      .execute();
+    return rows.map((r) => ({ env: str(r.env), state: str(r.state) as MachineState, count: num(r.count), drift_sum: num(r.drift_sum ?? 0) }));
+  }
+
+  async touchMachines(seen: ReadonlyArray<{ readonly id: string; readonly at: number }>): Promise<void> {
+    if (seen.length === 0) return;
+    // One time per machine (the latest), in id order: concurrent batches lock rows in the same order.
+    const latest = new Map<string, number>();
+    for (const { id, at } of seen) latest.set(id, Math.max(at, latest.get(id) ?? at));
+    const ids = [...latest.keys()].sort();
+    await this.#transaction(async (tx) => {
+      if (this.dialect === 'postgres') {
+        for (let i = 0; i < ids.length; i += TOUCH_CHUNK) {
+          const chunk = ids.slice(i, i + TOUCH_CHUNK);
+          const ats = chunk.map((id) => latest.get(id)!);
+          const v = sql<{ id: string; at: number }>`unnest(${chunk}::text[], ${ats}::bigint[])`.as<'v'>(sql`v(id, at)`);
+          await tx
+            .updateTable('machines')
+            .from(v)
+            .set((eb) => ({ last_seen: eb.ref('v.at') }))
+            .whereRef('machines.id', '=', 'v.id')
+            .where((eb) => eb.or([eb('machines.last_seen', 'is', null), eb('machines.last_seen', '<', eb.ref('v.at'))]))
+            .execute();
+        }
+        return;
+      }
+      // SQLite: one prepared statement (the bridge caches it), run per machine inside the one transaction.
+      for (const id of ids) {
+        const at = latest.get(id)!;
+        await tx
+          .updateTable('machines')
+          .set({ last_seen: at })
+          .where('id', '=', id)
+          .where((eb) => eb.or([eb('last_seen', 'is', null), eb('last_seen', '<', at)]))
+          .execute();
+      }
+    });
+  }
+
+  /** The machine's row, locked for this transaction (PostgreSQL: the row; SQLite: its transactions begin immediate). */
+  #lockedMachine(tx: Transaction<Database>, id: string) {
+    const q = tx.selectFrom('machines').selectAll().where('id', '=', id);
+    return (this.dialect === 'postgres' ? q.forNoKeyUpdate() : q).executeTakeFirst();
+  }
+
+  async assign(id: string, revision: string, at: number): Promise<void> {
+    await this.#transaction(async (tx) => {
+      const row = await this.#lockedMachine(tx, id);
+      if (row === undefined) throw new ClaudeEnvError('not-found', `no machine ${id}`);
+      const m = toMachine(row);
+      const state = revision !== m.applied_revision || m.result === null ? 'applying' : reportedState(m.result, m.drift);
+      await tx
+        .updateTable('machines')
+        .set({ assigned_revision: revision, state, last_seen: Math.max(at, m.last_seen ?? at) })
+        .where('id', '=', id)
+        .execute();
+    });
+  }
+
+  // --- reports --------------------------------------------------------------------------------------------------------
+
+  async addReport(r: ReportRow, claudeVersion?: string | null): Promise<boolean> {
+    return this.#transaction(async (tx) => {
+      const row = await this.#lockedMachine(tx, r.machine_id);
+      if (row === undefined) throw new ClaudeEnvError('not-found', `no machine ${r.machine_id}`);
+      const inserted = await tx
+        .insertInto('reports')
+        .values({ ...r })
+        .onConflict((oc) => oc.columns(['machine_id', 'seq']).doNothing())
+        .returning('seq')
+        .executeTakeFirst();
+      if (inserted === undefined) return false;
+      const m = toMachine(row);
+      if (r.seq <= m.last_seq) return true;
+      const drift = driftOf(r.drift);
+      await tx
+        .updateTable('machines')
+        .set({
+          applied_revision: r.revision,
+          // A failure shows as failed even on the old revision (after a rollback); else applying until the assigned one is on.
+          state: r.result === 'ok' && m.assigned_revision !== null && r.revision !== m.assigned_revision ? 'applying' : reportedState(r.result, r.drift),
+          result: r.result,
+          error_code: r.error_code,
+          drift: r.drift,
+          drift_percentage: typeof drift?.drift_percentage === 'number' ? drift.drift_percentage : null,
+          risk_level: typeof drift?.risk_level === 'string' ? drift.risk_level : null,
+          last_seq: r.seq,
+          last_report_at: r.received_at,
+          last_seen: Math.max(r.received_at, m.last_seen ?? r.received_at),
+          ...(typeof claudeVersion === 'string' ? { claude_version: claudeVersion } : {}),
+        })
+        .where('id', '=', r.machine_id)
+        .execute();
+      return true;
+    });
+  }
+
+  async reports(machineId: string, limit = DEFAULT_LIMIT): Promise<ReportRow[]> {
+    const rows = await this.#db.selectFrom('reports').selectAll().where('machine_id', '=', machineId).orderBy('seq', 'desc').limit(limit).execute();
+    return rows.map(toReport);
+  }
+
+  // --- syncs ----------------------------------------------------------------------------------------------------------
+
+  async recordSync(s: Omit<SyncRow, 'id'>): Promise<number> {
+    const r = await this.#db
+      .insertInto('syncs')
+      .values({ revision: s.revision, status: s.status, at: s.at, duration_ms: s.duration_ms, errors: s.errors, findings: s.findings })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return num(r.id);
+  }
+
+  async syncs(limit = DEFAULT_LIMIT): Promise<SyncRow[]> {
+    return (await this.#db.selectFrom('syncs').selectAll().orderBy('id', 'desc').limit(limit).execute()).map(toSync);
+  }
+
+  async syncOf(revision: string): Promise<SyncRow | undefined> {
+    const r = await this.#db.selectFrom('syncs').selectAll().where('revision', '=', revision).orderBy('id', 'desc').limit(1).executeTakeFirst();
+    return r === undefined ? undefined : toSync(r);
+  }
+
+  // --- environments ---------------------------------------------------------------------------------------------------
+
+  async environments(): Promise<EnvironmentRow[]> {
+    return (await this.#db.selectFrom('environments').selectAll().orderBy('name').execute()).map(toEnvironment);
+  }
+
+  async setEnvironmentRevision(name: string, revision: string, at: number): Promise<void> {
+    await this.#db
+      .insertInto('environments')
+      .values({ name, revision, previous_revision: null, updated_at: at })
+      .onConflict((oc) =>
+        oc.column('name').doUpdateSet((eb) => {
+          const changed = eb.or([eb('environments.revision', 'is', null), eb('environments.revision', '<>', eb.ref('excluded.revision'))]);
+          return {
+            previous_revision: eb.case().when(changed).then(eb.ref('environments.revision')).else(eb.ref('environments.previous_revision')).end(),
+            updated_at: eb.case().when(changed).then(eb.ref('excluded.updated_at')).else(eb.ref('environments.updated_at')).end(),
+            revision: eb.ref('excluded.revision'),
+          };
+        }),
+      )
+      .execute();
+  }
+
+  // --- audit and events -----------------------------------------------------------------------------------------------
+
+  async audit(a: Omit<AuditRow, 'id'>): Promise<void> {
+    await this.#db.insertInto('audit').values({ at: a.at, actor: a.actor, action: a.action, subject: a.subject, address: a.address, detail: a.detail }).execute();
+  }
+
+  async auditLog(limit = DEFAULT_LIMIT): Promise<AuditRow[]> {
+    return (await this.#db.selectFrom('audit').selectAll().orderBy('id', 'desc').limit(limit).execute()).map(toAudit);
+  }
+
+  async addEvent(e: Omit<EventRow, 'id'>): Promise<number> {
+    const r = await this.#db
+      .insertInto('events')
+      .values({ at: e.at, type: e.type, environment: e.environment, detail: e.detail })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return num(r.id);
+  }
+
+  async events(filter: { type?: string; limit?: number } = {}): Promise<EventRow[]> {
+    let q = this.#db.selectFrom('events').selectAll().orderBy('id', 'desc').limit(filter.limit ?? DEFAULT_LIMIT);
+    if (filter.type !== undefined) q = q.where('type', '=', filter.type);
+    return (await q.execute()).map(toEvent);
+  }
+
+  // --- meta -----------------------------------------------------------------------------------------------------------
+
+  async getMeta(key: string): Promise<string | undefined> {
+    const r = await this.#db.selectFrom('meta').select('value').where('key', '=', key).executeTakeFirst();
+    return r === undefined ? undefined : str(r.value);
+  }
+
+  async setMeta(key: string, value: string): Promise<void> {
+    await this.#db
+      .insertInto('meta')
+      .values({ key, value })
+      .onConflict((oc) => oc.column('key').doUpdateSet((eb) => ({ value: eb.ref('excluded.value') })))
+      .execute();
+  }
+
+  // --- coordination ---------------------------------------------------------------------------------------------------
+
+  lead(onLost?: () => void): Promise<boolean> {
+    return this.#coordinator.lead(onLost);
+  }
+
+  leading(): boolean {
+    return this.#coordinator.leading();
+  }
+
+  resign(): Promise<void> {
+    return this.#coordinator.resign();
+  }
+
+  notify(channel: string, payload: string): Promise<void> {
+    return this.#coordinator.notify(channel, payload);
+  }
+
+  listen(channel: string, cb: (payload: string) => void): Promise<() => Promise<void>> {
+    return this.#coordinator.listen(channel, cb);
+  }
+}

@@ -1,0 +1,232 @@
+/**
+ * The controller's HTTP API as a Hono app: a function from Request to
+ * Response (tests call `app.request()`, no socket). Every route checks its
+ * caller (controller.authenticate and the role it needs), takes a
+ * size-limited, schema-checked body, and answers JSON; every error is
+ * `{"error": {"code", "message"}}` with the status of its code
+ * (error-codes.ts), and never holds a secret or a stack.
+ */
+import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { Ajv, type ValidateFunction } from 'ajv';
+import { ClaudeEnvError } from '../../errors.js';
+import { httpStatusOf } from '../../error-codes.js';
+import { API_PREFIX, type EnrollRequest, type Report, type TokenRequest } from '../api.js';
+import type { Controller } from '../controller.js';
+import { parseDuration } from '../tokens.js';
+import { verifyGithubSignature } from '../tracker/webhook.js';
+
+const BODY_MAX = 64 * 1024;
+const WEBHOOK_MAX = 5 * 1024 * 1024;
+
+const NAME = { type: 'string', minLength: 1, maxLength: 200 } as const;
+const SCHEMAS = {
+  enroll: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['user'],
+    properties: { env: NAME, team: NAME, project: NAME, user: NAME, hostname: { type: 'string', maxLength: 255 }, claude_version: { type: 'string', maxLength: 64 } },
+  },
+  report: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['seq', 'revision', 'result', 'at'],
+    properties: {
+      seq: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER },
+      revision: { anyOf: [{ type: 'string', pattern: '^[0-9a-f]{7,64}$' }, { type: 'null' }] },
+      assigned_revision: { anyOf: [{ type: 'string', pattern: '^[0-9a-f]{7,64}$' }, { type: 'null' }] },
+      result: { enum: ['ok', 'failed', 'rolled-back'] },
+      error_code: { anyOf: [{ type: 'string', pattern: '^[a-z0-9-]{1,64}$' }, { type: 'null' }] },
+      at: { type: 'number', minimum: 0 },
+      timings: { type: 'object', maxProperties: 32, additionalProperties: { type: 'number' } },
+      claude_version: { anyOf: [{ type: 'string', maxLength: 64 }, { type: 'null' }] },
+      drift: {
+        anyOf: [
+          { type: 'null' },
+          {
+            type: 'object',
+            additionalProperties: false,
+            required: ['drift_percentage', 'risk_level', 'items'],
+            properties: {
+              drift_percentage: { type: 'number', minimum: 0, maximum: 100 },
+              risk_level: { enum: ['none', 'low', 'medium', 'high', 'critical'] },
+              items: {
+                type: 'array',
+                maxItems: 500,
+                items: { type: 'object', additionalProperties: false, required: ['path', 'category', 'severity'], properties: { path: { type: 'string', maxLength: 500 }, category: { type: 'string', maxLength: 64 }, severity: { enum: ['low', 'medium', 'high', 'critical'] } } },
+              },
+            },
+          },
+        ],
+      },
+    },
+  },
+  token: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['kind'],
+    properties: { kind: { enum: ['user', 'enroll'] }, user: NAME, env: NAME, expires: { type: 'string', maxLength: 16 } },
+  },
+} as const;
+
+interface Checks {
+  readonly enroll: ValidateFunction<EnrollRequest>;
+  readonly report: ValidateFunction<Report>;
+  readonly token: ValidateFunction<TokenRequest>;
+}
+
+function compileChecks(): Checks {
+  const ajv = new Ajv({ allErrors: false, strict: true });
+  return { enroll: ajv.compile<EnrollRequest>(SCHEMAS.enroll), report: ajv.compile<Report>(SCHEMAS.report), token: ajv.compile<TokenRequest>(SCHEMAS.token) };
+}
+
+/** The JSON body, or a 400 naming what is wrong with it (never echoing its values). */
+async function body<T>(c: Context, check: ValidateFunction<T>): Promise<T> {
+  let value: unknown;
+  try {
+    value = JSON.parse(await c.req.text());
+  } catch {
+    throw new ClaudeEnvError('bad-request', 'the body is not JSON');
+  }
+  if (!check(value)) {
+    const e = check.errors?.[0];
+    const where = e?.instancePath ? e.instancePath : '(body)';
+    const detail = e?.keyword === 'additionalProperties' ? `unknown key ${JSON.stringify((e.params as { additionalProperty: string }).additionalProperty)}` : e?.message ?? 'invalid';
+    throw new ClaudeEnvError('bad-request', `${where}: ${detail}`);
+  }
+  return value;
+}
+
+/** The peer's address (Node adapter), or null without a socket (app.request in tests). */
+function addressOf(c: Context): string | null {
+  const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
+  return env?.incoming?.socket?.remoteAddress ?? null;
+}
+
+function tooLarge(max: number) {
+  return bodyLimit({ maxSize: max, onError: () => { throw new ClaudeEnvError('too-large', `the body is larger than ${max} bytes`); } });
+}
+
+export function createApp(ctl: Controller, log: (event: string, fields?: Record<string, unknown>) => void = () => {}): Hono {
+  const checks = compileChecks();
+  const app = new Hono();
+
+  app.onError((err, c) => {
+    if (err instanceof ClaudeEnvError) {
+      const status = httpStatusOf(err.code);
+      return c.json({ error: { code: err.code, message: err.message } }, status === 500 ? 500 : status);
+    }
+    log('internal-error', { route: c.req.routePath, error: err instanceof Error ? err.name : 'error' });
+    return c.json({ error: { code: 'internal', message: 'internal error' } }, 500);
+  });
+  app.notFound((c) => c.json({ error: { code: 'not-found', message: `no route ${c.req.method} ${new URL(c.req.url).pathname}` } }, 404));
+
+  app.get('/health', (c) => c.json({ status: 'ok' }));
+  app.get('/ready', async (c) => {
+    const r = await ctl.ready();
+    return c.json({ ready: r.ready, leader: ctl.leading(), ...(r.reason ? { reason: r.reason } : {}) }, r.ready ? 200 : 503);
+  });
+  app.get('/metrics', async (c) => c.body(await ctl.metrics.text(), 200, { 'Content-Type': ctl.metrics.contentType }));
+
+  const api = new Hono();
+  api.use('*', async (c, next) => {
+    if (c.req.method === 'POST' || c.req.method === 'PUT' || c.req.method === 'PATCH') {
+      const type = c.req.header('content-type');
+      if (c.req.path !== `${API_PREFIX}/hooks/git` && type !== undefined && !/^application\/json\b/i.test(type)) throw new ClaudeEnvError('bad-request', `the body must be application/json, not ${type.slice(0, 60)}`);
+    }
+    await next();
+  });
+
+  api.post('/enroll', tooLarge(BODY_MAX), async (c) => {
+    const caller = await ctl.authenticate(c.req.header('authorization'));
+    const req = await body(c, checks.enroll);
+    return c.json(await ctl.enroll(caller, req, addressOf(c)), 201);
+  });
+
+  api.get('/machines/:id/assignment', async (c) => {
+    const caller = await ctl.authenticate(c.req.header('authorization'));
+    const inm = c.req.header('if-none-match');
+    const etag = inm === undefined ? undefined : inm.replace(/^W\//, '').replace(/^"|"$/g, '');
+    const waitText = c.req.query('wait');
+    const wait = waitText === undefined ? 0 : Number(waitText);
+    if (!Number.isFinite(wait) || wait < 0) throw new ClaudeEnvError('bad-request', 'wait must be a number of seconds');
+    const got = await ctl.checkIn(caller, c.req.param('id'), etag, wait * 1000, c.req.raw.signal);
+    if (got === undefined) return c.body(null, 304, etag ? { ETag: `"${etag}"` } : {});
+    return c.body(got.body, 200, { 'Content-Type': 'application/json', ETag: `"${got.etag}"` });
+  });
+
+  api.post('/machines/:id/reports', tooLarge(BODY_MAX), async (c) => {
+    const caller = await ctl.authenticate(c.req.header('authorization'));
+    const report = await body(c, checks.report);
+    const ack = await ctl.report(caller, c.req.param('id'), report);
+    return c.json(ack, ack.stored ? 201 : 200);
+  });
+
+  api.get('/machines/:id', async (c) => {
+    await ctl.requireUser(await ctl.authenticate(c.req.header('authorization')), 'read');
+    return c.json(await ctl.machine(c.req.param('id')));
+  });
+
+  api.get('/fleet/status', async (c) => {
+    await ctl.requireUser(await ctl.authenticate(c.req.header('authorization')), 'read');
+    const env = c.req.query('env');
+    return c.json(await ctl.fleetStatus(env ? { env } : {}));
+  });
+
+  api.get('/syncs', async (c) => {
+    await ctl.requireUser(await ctl.authenticate(c.req.header('authorization')), 'read');
+    const rows = await ctl.store.syncs(100);
+    return c.json({ syncs: rows.map((s) => ({ id: s.id, revision: s.revision, status: s.status, at: new Date(s.at).toISOString(), duration_ms: s.duration_ms, errors: s.errors, findings: JSON.parse(s.findings) as string[] })) });
+  });
+
+  api.get('/events', async (c) => {
+    await ctl.requireUser(await ctl.authenticate(c.req.header('authorization')), 'read');
+    const type = c.req.query('type');
+    const rows = await ctl.store.events({ ...(type ? { type } : {}), limit: 500 });
+    return c.json({ events: rows.map((e) => ({ id: e.id, at: new Date(e.at).toISOString(), type: e.type, environment: e.environment, detail: e.detail === null ? null : JSON.parse(e.detail) })) });
+  });
+
+  api.post('/tokens', tooLarge(BODY_MAX), async (c) => {
+    const by = await ctl.requireUser(await ctl.authenticate(c.req.header('authorization')), 'admin');
+    const req = await body(c, checks.token);
+    const expiresMs = req.expires === undefined ? undefined : parseDurationOr400(req.expires);
+    return c.json(await ctl.createToken(`user:${by}`, { kind: req.kind, ...(req.user ? { user: req.user } : {}), ...(req.env ? { env: req.env } : {}), ...(expiresMs !== undefined ? { expiresMs } : {}) }, addressOf(c)), 201);
+  });
+
+  api.get('/tokens', async (c) => {
+    await ctl.requireUser(await ctl.authenticate(c.req.header('authorization')), 'admin');
+    return c.json({ tokens: await ctl.listTokens() });
+  });
+
+  api.delete('/tokens/:id', async (c) => {
+    const by = await ctl.requireUser(await ctl.authenticate(c.req.header('authorization')), 'admin');
+    await ctl.revokeToken(`user:${by}`, c.req.param('id'), addressOf(c));
+    return c.json({ revoked: c.req.param('id') });
+  });
+
+  api.get('/audit', async (c) => {
+    await ctl.requireUser(await ctl.authenticate(c.req.header('authorization')), 'admin');
+    const rows = await ctl.store.auditLog(500);
+    return c.json({ entries: rows.map((a) => ({ id: a.id, at: new Date(a.at).toISOString(), actor: a.actor, action: a.action, subject: a.subject, address: a.address, detail: a.detail === null ? null : JSON.parse(a.detail) })) });
+  });
+
+  api.post('/hooks/git', tooLarge(WEBHOOK_MAX), async (c) => {
+    const secret = ctl.webhookSecret;
+    if (secret === undefined) throw new ClaudeEnvError('forbidden', 'this controller takes no webhook (start serve with a webhook secret)');
+    const raw = new Uint8Array(await c.req.arrayBuffer());
+    if (!verifyGithubSignature(secret, raw, c.req.header('x-hub-signature-256'))) throw new ClaudeEnvError('unauthorized', 'the X-Hub-Signature-256 signature does not match the body');
+    await ctl.webhook(addressOf(c), c.req.header('x-github-delivery') ?? null);
+    return c.json({ queued: true }, 202);
+  });
+
+  app.route(API_PREFIX, api);
+  return app;
+}
+
+function parseDurationOr400(text: string): number {
+  try {
+    return parseDuration(text, 'expires');
+  } catch (err) {
+    throw new ClaudeEnvError('bad-request', (err as Error).message);
+  }
+}
