@@ -47,6 +47,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, 
 import http from 'node:http';
 import { cpus } from 'node:os';
 import { basename, join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { BIN, DIST, HERE, NODE, OUT, fmtMs, fmtX, log, median, parseArgs } from './common.mjs';
 
 const opts = parseArgs(process.argv.slice(2), {
@@ -425,10 +426,12 @@ async function longPollRound(server, repo, agents, etags) {
     const before = await checkinsCounted(server);
     const polls = agents.map((a, i) =>
       new Promise((resolve) => {
-        const req = http.request(`${server.url}${assignmentPath(a)}?wait=60`, { headers: checkInHeaders(a, etags[i]), agent: pools[i] }, (res) => {
+        // As a real agent (fetch) asks: gzip accepted. An agent holds its assignment when the last byte is in; the
+        // bodies are unzipped and checked after the timing (10,000 agents share this one process, a fleet does not).
+        const req = http.request(`${server.url}${assignmentPath(a)}?wait=60`, { headers: { ...checkInHeaders(a, etags[i]), 'Accept-Encoding': 'gzip' }, agent: pools[i] }, (res) => {
           const chunks = [];
           res.on('data', (c) => chunks.push(c));
-          res.on('end', () => resolve({ at: performance.now(), status: res.statusCode, etag: unquote(res.headers.etag), length: Number(res.headers['content-length'] ?? -1), body: Buffer.concat(chunks) }));
+          res.on('end', () => resolve({ at: performance.now(), status: res.statusCode, etag: unquote(res.headers.etag), gzipped: res.headers['content-encoding'] === 'gzip', raw: Buffer.concat(chunks) }));
           res.on('error', (err) => resolve({ at: performance.now(), status: 0, error: err.message }));
         });
         req.on('error', (err) => resolve({ at: performance.now(), status: 0, error: err.message }));
@@ -463,6 +466,12 @@ async function longPollRound(server, repo, agents, etags) {
     const c = process.cpuUsage(client0);
     const clientCpuMs = (c.user + c.system) / 1000;
     clearTimeout(timer);
+    for (const g of got) {
+      if (g.raw === undefined) continue;
+      g.body = g.gzipped ? gunzipSync(g.raw) : g.raw;
+      g.length = g.body.length;
+      g.wire = g.raw.length;
+    }
     const ok = [];
     const wrong = {};
     const head = `"revision":"${revision}"`;
@@ -478,7 +487,7 @@ async function longPollRound(server, repo, agents, etags) {
     });
     const s = [...ok].sort((a, b) => a - b);
     const pct = (q) => (s.length ? s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))] : NaN);
-    return { agents: agents.length, received: ok.length, wrong, parkedMs: parked, webhookMs: hookMs, firstMs: pct(0), p50Ms: pct(0.5), p99Ms: pct(0.99), lastMs: s.length ? s.at(-1) : NaN, bundleBytes: got.find((g) => g.status === 200)?.length ?? null, revision, serverCpuMs, clientCpuMs, window };
+    return { agents: agents.length, received: ok.length, wrong, parkedMs: parked, webhookMs: hookMs, firstMs: pct(0), p50Ms: pct(0.5), p99Ms: pct(0.99), lastMs: s.length ? s.at(-1) : NaN, bundleBytes: got.find((g) => g.status === 200)?.length ?? null, wireBytes: got.find((g) => g.status === 200)?.wire ?? null, revision, serverCpuMs, clientCpuMs, window };
   } finally {
     for (const p of pools) p.destroy();
   }
@@ -672,7 +681,7 @@ async function main() {
           log(`    parked in ${fmtMs(r.parkedMs)}; webhook answered in ${fmtMs(r.webhookMs)}; ${r.received} of ${r.agents} hold ${r.revision.slice(0, 12)}: first ${fmtMs(r.firstMs)}, p50 ${fmtMs(r.p50Ms)}, p99 ${fmtMs(r.p99Ms)}, last ${fmtMs(r.lastMs)}; CPU: server ${fmtMs(r.serverCpuMs)}, the agents (this process) ${fmtMs(r.clientCpuMs)}${Object.keys(r.wrong).length ? `; others: ${JSON.stringify(r.wrong)}` : ''}`);
           const label = c.name === 'sqlite' ? 'SQLite' : 'PostgreSQL';
           rows.push({
-            stage: `(k2) commit → ${N.toLocaleString('en-US')} connected agents (long polls) hold the new revision, ${label} (bundle ${((r.bundleBytes ?? 0) / 1024).toFixed(1)} KiB)`,
+            stage: `(k2) commit → ${N.toLocaleString('en-US')} connected agents (long polls) hold the new revision, ${label} (bundle ${((r.bundleBytes ?? 0) / 1024).toFixed(1)} KiB, ${((r.wireBytes ?? 0) / 1024).toFixed(1)} KiB gzipped)`,
             ours: `${fmtMs(r.lastMs)} (first ${fmtMs(r.firstMs)}, p50 ${fmtMs(r.p50Ms)}, p99 ${fmtMs(r.p99Ms)}; ${r.received}/${r.agents})`,
             peer: 'from the webhook POST',
             ratio: '—',

@@ -67,7 +67,7 @@ function machine(extra: Record<string, string> = {}): { home: string; stateDir: 
   return { home, stateDir, env: { HOME: home, PATH: process.env['PATH'], DOCS_MCP_TOKEN: DOCS_TOKEN, ...extra }, cwd: home };
 }
 
-const assignmentOf = async (target: Target, rev = sha): Promise<Assignment> => ({ machine_id: 'm-1', ...(await tracker.bundle(rev, target)) });
+const assignmentOf = async (target: Target, rev = sha): Promise<Assignment> => tracker.bundle(rev, target);
 
 describe('applyAssignment', () => {
   it('writes exactly the files `claude-env render --outputs` gives for the target, and records the revision', async () => {

@@ -60,7 +60,6 @@ export type BundleFile = { readonly mode: number; readonly text: string } | { re
  * references. The agent renders it with its own local-overrides.yml on top.
  */
 export interface Assignment {
-  readonly machine_id: string;
   readonly revision: string;
   readonly environment: string;
   readonly target: Target;

@@ -11,6 +11,8 @@
  * so tests drive time; nothing is module-level state, so several controllers
  * (replicas in a test) live in one process.
  */
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
 import { ClaudeEnvError } from '../errors.js';
 import type { Target } from '../vocabulary.js';
 import type { Assignment, EnrollRequest, EnrollResponse, FleetStatus, MachineState, MachineView, Report, ReportAck, TokenCreated, TokenKind, TokenView } from './api.js';
@@ -28,7 +30,7 @@ export interface Tracker {
   rolesOf(sha: string, user: string): Promise<string[]>;
   /** Whether a role grants everything (`*`): admin routes. */
   isAdminRole?(sha: string, role: string): Promise<boolean>;
-  bundle(sha: string, target: Target): Promise<Omit<Assignment, 'machine_id'>>;
+  bundle(sha: string, target: Target): Promise<Assignment>;
 }
 
 export interface Logger {
@@ -62,17 +64,16 @@ export type Caller =
   | { readonly kind: 'agent'; readonly machineId: string; readonly tokenId: string }
   | { readonly kind: 'enroll'; readonly env: string; readonly tokenId: string };
 
-/** A bounded map: the oldest entry goes when it is full (insertion order; a hit is moved to the end). */
+/**
+ * A bounded map: when it is full the entry put in first goes (a hit does not
+ * move an entry: the check-in path reads three of these per call, and each is
+ * sized above the fleet it serves).
+ */
 class Lru<K, V> {
   private readonly map = new Map<K, V>();
   constructor(private readonly max: number) {}
   get(k: K): V | undefined {
-    const v = this.map.get(k);
-    if (v !== undefined) {
-      this.map.delete(k);
-      this.map.set(k, v);
-    }
-    return v;
+    return this.map.get(k);
   }
   set(k: K, v: V): void {
     this.map.delete(k);
@@ -91,16 +92,25 @@ interface CachedMachine {
   readonly id: string;
   readonly env: string;
   readonly target: Target;
+  /** The target as a cache key of bundles. */
+  readonly key: string;
+  /** When a last-seen time of this machine was last queued for the store. */
+  seenQueued: number;
   /** The revision last sent with a body (an assign write is made only when it changes). */
   assigned: string | null;
 }
 
 interface CachedBundle {
   readonly etag: string;
-  /** The Assignment's JSON without `machine_id` (spliced in per machine). */
-  readonly json: string;
+  /** The Assignment as JSON, and gzipped: made once, sent to every machine of the target. */
+  readonly body: Buffer;
+  readonly gzip: Buffer;
   readonly revision: string;
 }
+
+const gzipAsync = promisify(gzip);
+/** How precisely last-seen times are written (ms). */
+const SEEN_PRECISION_MS = 30_000;
 
 const NOTIFY_ASSIGNMENTS = 'claude_env_assignments';
 const NOTIFY_TOKENS = 'claude_env_tokens';
@@ -123,6 +133,8 @@ export class Controller {
   /** The last revision that validated: roles and enrollment are judged at it. */
   private tracked: string | undefined;
   private readonly seen = new Map<string, number>();
+  /** Revisions sent with a body since the last flush, written in one batch (a commit sends one to every machine at once). */
+  private readonly assigned = new Map<string, { revision: string; at: number }>();
   private readonly waiters = new Map<string, Set<() => void>>();
   private timers: NodeJS.Timeout[] = [];
   private pollTimer: NodeJS.Timeout | undefined;
@@ -364,7 +376,7 @@ export class Controller {
       const row = await this.store.machine(id);
       if (!row) throw new ClaudeEnvError('not-found', `no machine ${id}`);
       const target: Target = { env: row.env, ...(row.team ? { team: row.team } : {}), ...(row.project ? { project: row.project } : {}), ...(row.user ? { user: row.user } : {}) } as Target;
-      m = { id, env: row.env, target, assigned: row.assigned_revision };
+      m = { id, env: row.env, target, key: targetKey(target), seenQueued: 0, assigned: row.assigned_revision };
       this.machines.set(id, m);
     }
     return m;
@@ -375,11 +387,14 @@ export class Controller {
     if (caller.machineId !== id) throw new ClaudeEnvError('forbidden', 'an agent token reaches only its own machine');
   }
 
-  private bundleOf(revision: string, target: Target): Promise<CachedBundle> {
-    const key = `${revision}\0${target.env}\0${target.team ?? ''}\0${target.project ?? ''}\0${target.user ?? ''}`;
+  private bundleOf(revision: string, m: CachedMachine): Promise<CachedBundle> {
+    const key = `${revision}\0${m.key}`;
     let got = this.bundles.get(key);
     if (!got) {
-      got = this.tracker.bundle(revision, target).then((b) => ({ etag: b.etag, revision: b.revision, json: JSON.stringify(b).slice(1) }));
+      got = this.tracker.bundle(revision, m.target).then(async (b) => {
+        const body = Buffer.from(JSON.stringify(b));
+        return { etag: b.etag, revision: b.revision, body, gzip: await gzipAsync(body) };
+      });
       got.catch(() => this.bundles.delete(key));
       this.bundles.set(key, got);
     }
@@ -391,10 +406,10 @@ export class Controller {
    * already holds it (`etag`); with `waitMs`, waits up to that long for a
    * new one before answering `undefined`.
    */
-  async checkIn(caller: Caller, id: string, etag: string | undefined, waitMs: number, signal?: AbortSignal): Promise<{ etag: string; body: string } | undefined> {
+  async checkIn(caller: Caller, id: string, etag: string | undefined, waitMs: number, signal?: AbortSignal): Promise<{ etag: string; body: Buffer; gzip: Buffer } | undefined> {
     this.requireMachine(caller, id);
     const m = await this.machineOf(id);
-    this.seen.set(id, this.now());
+    this.noteSeen(m);
     this.metrics.checkins.inc();
     const deadline = this.now() + Math.min(Math.max(0, waitMs), this.opts.longPollMaxMs ?? 55_000);
     for (;;) {
@@ -402,20 +417,32 @@ export class Controller {
       if (revision === undefined) {
         if (waitMs <= 0) throw new ClaudeEnvError('unavailable', `the environment ${m.env} has no valid revision yet`);
       } else {
-        const b = await this.bundleOf(revision, m.target);
+        const b = await this.bundleOf(revision, m);
         if (b.etag !== etag) {
           if (m.assigned !== revision) {
             m.assigned = revision;
-            await this.store.assign(id, revision, this.now());
+            this.assigned.set(id, { revision, at: this.now() });
           }
-          return { etag: b.etag, body: `{"machine_id":${JSON.stringify(id)},${b.json}` };
+          return { etag: b.etag, body: b.body, gzip: b.gzip };
         }
       }
       const left = deadline - this.now();
       if (left <= 0 || this.stopped || signal?.aborted) return undefined;
       await this.waitForRevision(m.env, left, signal);
-      this.seen.set(id, this.now());
+      this.noteSeen(m);
     }
+  }
+
+  /**
+   * Last-seen times are kept to SEEN_PRECISION_MS: a machine checking in every
+   * few seconds is written twice a minute, not at every check-in (a machine is
+   * stale after minutes).
+   */
+  private noteSeen(m: CachedMachine): void {
+    const now = this.now();
+    if (now - m.seenQueued < SEEN_PRECISION_MS) return;
+    m.seenQueued = now;
+    this.seen.set(m.id, now);
   }
 
   private waitForRevision(env: string, ms: number, signal?: AbortSignal): Promise<void> {
@@ -435,15 +462,25 @@ export class Controller {
     });
   }
 
-  /** Last-seen times of the check-ins since the last flush, in one write. */
+  /** What the check-ins since the last flush tell the store (last-seen times, revisions sent), in one write each. */
   async flush(): Promise<void> {
+    if (this.assigned.size > 0) {
+      const batch = [...this.assigned].map(([id, a]) => ({ id, ...a }));
+      this.assigned.clear();
+      try {
+        await this.store.assignMany(batch);
+      } catch (err) {
+        // Kept for the next flush (the store may be restarting), unless a newer one came meanwhile.
+        for (const { id, revision, at } of batch) if (!this.assigned.has(id)) this.assigned.set(id, { revision, at });
+        throw err;
+      }
+    }
     if (this.seen.size === 0) return;
     const batch = [...this.seen].map(([id, at]) => ({ id, at }));
     this.seen.clear();
     try {
       await this.store.touchMachines(batch);
     } catch (err) {
-      // Kept for the next flush (the store may be restarting): a newer time wins.
       for (const { id, at } of batch) if ((this.seen.get(id) ?? 0) < at) this.seen.set(id, at);
       throw err;
     }
@@ -453,6 +490,8 @@ export class Controller {
     this.requireMachine(caller, id);
     await this.machineOf(id);
     const at = this.now();
+    // A revision sent and not yet written goes first: the report may be about it.
+    if (this.assigned.has(id)) await this.flush();
     const stored = await this.store.addReport(
       { machine_id: id, seq: r.seq, received_at: at, made_at: r.at, revision: r.revision, assigned_revision: r.assigned_revision ?? null, result: r.result, error_code: r.error_code ?? null, timings: r.timings ? JSON.stringify(r.timings) : null, drift: r.drift ? JSON.stringify(r.drift) : null },
       r.claude_version ?? null,
@@ -497,6 +536,8 @@ export class Controller {
 
   machineView(r: MachineRow): MachineView {
     const stale = (r.last_seen ?? r.enrolled_at) < this.now() - (this.opts.staleAfterMs ?? 600_000);
+    const desired = this.envRevision.get(r.env);
+    const behind = desired !== undefined && r.state !== 'failed' && r.applied_revision !== desired;
     return {
       id: r.id,
       env: r.env,
@@ -506,7 +547,7 @@ export class Controller {
       hostname: r.hostname,
       revision: r.applied_revision,
       assigned_revision: r.assigned_revision,
-      state: stale ? 'stale' : r.state,
+      state: stale ? 'stale' : behind ? 'applying' : r.state,
       drift_percentage: r.drift_percentage,
       risk_level: r.risk_level,
       last_seen: r.last_seen === null ? null : new Date(r.last_seen).toISOString(),
@@ -552,6 +593,10 @@ export class Controller {
   get webhookSecret(): string | undefined {
     return this.opts.webhookSecret;
   }
+}
+
+function targetKey(t: Target): string {
+  return `${t.env}\0${t.team ?? ''}\0${t.project ?? ''}\0${t.user ?? ''}`;
 }
 
 function sha7(sha: string | undefined): string {

@@ -102,7 +102,7 @@ for (const db of ['sqlite', 'postgres'] as DbKind[]) {
         const s = await status();
         const dev = s.environments.find((e) => e.name === 'development')!;
         assert.deepEqual(dev.states, { in_sync: AGENTS, applying: 0, failed: 0, drifted: 0, stale: 0 });
-        assert.equal(s.machines.filter((m) => m.env === 'development' && m.revision === head && m.state === 'in_sync').length, AGENTS);
+        assert.equal(s.machines.filter((m) => m.env === 'development' && m.revision === head && m.state === 'in_sync').length, AGENTS, JSON.stringify(s.machines[0]));
 
         // Every home holds exactly what render --outputs gives for its target at that revision.
         const expected = new Map<string, Record<string, string>>();

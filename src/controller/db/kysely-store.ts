@@ -25,6 +25,8 @@ export interface Coordinator {
 export const DEFAULT_LIMIT = 100;
 /** Machines per UPDATE of a check-in batch on PostgreSQL. */
 const TOUCH_CHUNK = 1000;
+/** Last-seen times written per statement (a few milliseconds of SQLite's time each). */
+const SEEN_CHUNK = 250;
 /** PostgreSQL's deadlock_detected and serialization_failure: the transaction is tried again. */
 const RETRYABLE = new Set(['40P01', '40001']);
 
@@ -245,16 +247,20 @@ export class KyselyStore implements Store {
       .selectFrom((db) =>
         db
           .selectFrom('machines')
+          .leftJoin('environments', 'environments.name', 'machines.env')
           .select((eb) => [
-            'env',
+            'machines.env as env',
             eb
               .case()
-              .when(eb.fn.coalesce('last_seen', 'enrolled_at'), '<', staleBefore)
+              .when(eb.fn.coalesce('machines.last_seen', 'machines.enrolled_at'), '<', staleBefore)
               .then(eb.val<MachineState>('stale'))
-              .else(eb.ref('state'))
+              // Not yet at its environment's revision: on its way there, unless its last apply failed.
+              .when(eb.and([eb('environments.revision', 'is not', null), eb('machines.state', '!=', 'failed'), eb.or([eb('machines.applied_revision', 'is', null), eb('machines.applied_revision', '!=', eb.ref('environments.revision'))])]))
+              .then(eb.val<MachineState>('applying'))
+              .else(eb.ref('machines.state'))
               .end()
               .as('state'),
-            eb.fn.coalesce('drift_percentage', eb.val(0)).as('drift'),
+            eb.fn.coalesce('machines.drift_percentage', eb.val(0)).as('drift'),
           ])
           .as('m'),
       )
@@ -268,37 +274,32 @@ export class KyselyStore implements Store {
 
   async touchMachines(seen: ReadonlyArray<{ readonly id: string; readonly at: number }>): Promise<void> {
     if (seen.length === 0) return;
-    // One time per machine (the latest), in id order: concurrent batches lock rows in the same order.
+    // To the second (a machine is stale after minutes): a flush holds one or two distinct times, each one UPDATE per chunk of ids.
     const latest = new Map<string, number>();
-    for (const { id, at } of seen) latest.set(id, Math.max(at, latest.get(id) ?? at));
-    const ids = [...latest.keys()].sort();
-    await this.#transaction(async (tx) => {
-      if (this.dialect === 'postgres') {
-        for (let i = 0; i < ids.length; i += TOUCH_CHUNK) {
-          const chunk = ids.slice(i, i + TOUCH_CHUNK);
-          const ats = chunk.map((id) => latest.get(id)!);
-          const v = sql<{ id: string; at: number }>`unnest(${chunk}::text[], ${ats}::bigint[])`.as<'v'>(sql`v(id, at)`);
-          await tx
+    for (const { id, at } of seen) {
+      const t = Math.ceil(at / 1000) * 1000;
+      latest.set(id, Math.max(t, latest.get(id) ?? t));
+    }
+    const byTime = new Map<number, string[]>();
+    for (const [id, at] of latest) byTime.set(at, [...(byTime.get(at) ?? []), id]);
+    // A transaction per chunk, with a turn of the event loop between them: node:sqlite runs a statement
+    // synchronously, and check-ins go on being answered while ten thousand last-seen times are written.
+    // (Each time only ever moves forward, so chunks need not be one transaction.)
+    for (const [at, all] of byTime) {
+      // In id order: concurrent batches lock rows in the same order.
+      all.sort();
+      for (let i = 0; i < all.length; i += SEEN_CHUNK) {
+        if (i > 0) await new Promise((resolve) => setImmediate(resolve));
+        await this.#transaction((tx) =>
+          tx
             .updateTable('machines')
-            .from(v)
-            .set((eb) => ({ last_seen: eb.ref('v.at') }))
-            .whereRef('machines.id', '=', 'v.id')
-            .where((eb) => eb.or([eb('machines.last_seen', 'is', null), eb('machines.last_seen', '<', eb.ref('v.at'))]))
-            .execute();
-        }
-        return;
+            .set({ last_seen: at })
+            .where('id', 'in', all.slice(i, i + SEEN_CHUNK))
+            .where((eb) => eb.or([eb('last_seen', 'is', null), eb('last_seen', '<', at)]))
+            .execute(),
+        );
       }
-      // SQLite: one prepared statement (the bridge caches it), run per machine inside the one transaction.
-      for (const id of ids) {
-        const at = latest.get(id)!;
-        await tx
-          .updateTable('machines')
-          .set({ last_seen: at })
-          .where('id', '=', id)
-          .where((eb) => eb.or([eb('last_seen', 'is', null), eb('last_seen', '<', at)]))
-          .execute();
-      }
-    });
+    }
   }
 
   /** The machine's row, locked for this transaction (PostgreSQL: the row; SQLite: its transactions begin immediate). */
@@ -308,17 +309,37 @@ export class KyselyStore implements Store {
   }
 
   async assign(id: string, revision: string, at: number): Promise<void> {
+    const [done] = await this.assignMany([{ id, revision, at }]);
+    if (done === undefined) throw new ClaudeEnvError('not-found', `no machine ${id}`);
+  }
+
+  async assignMany(items: ReadonlyArray<{ readonly id: string; readonly revision: string; readonly at: number }>): Promise<string[]> {
+    if (items.length === 0) return [];
+    const latest = new Map<string, { revision: string; at: number }>();
+    for (const it of items) latest.set(it.id, { revision: it.revision, at: Math.max(it.at, latest.get(it.id)?.at ?? it.at) });
+    const ids = [...latest.keys()].sort();
+    const done: string[] = [];
     await this.#transaction(async (tx) => {
-      const row = await this.#lockedMachine(tx, id);
-      if (row === undefined) throw new ClaudeEnvError('not-found', `no machine ${id}`);
-      const m = toMachine(row);
-      const state = revision !== m.applied_revision || m.result === null ? 'applying' : reportedState(m.result, m.drift);
-      await tx
-        .updateTable('machines')
-        .set({ assigned_revision: revision, state, last_seen: Math.max(at, m.last_seen ?? at) })
-        .where('id', '=', id)
-        .execute();
+      for (let i = 0; i < ids.length; i += TOUCH_CHUNK) {
+        const chunk = ids.slice(i, i + TOUCH_CHUNK);
+        const q = tx.selectFrom('machines').select(['id', 'applied_revision', 'result', 'drift', 'last_seen']).where('id', 'in', chunk).orderBy('id');
+        const rows = await (this.dialect === 'postgres' ? q.forNoKeyUpdate() : q).execute();
+        // One UPDATE per (revision, state, time) among the chunk: a commit gives them all the same.
+        const groups = new Map<string, { revision: string; state: MachineRow['state']; at: number; ids: string[] }>();
+        for (const row of rows) {
+          const want = latest.get(row.id)!;
+          const state = want.revision !== row.applied_revision || row.result === null ? 'applying' : reportedState(row.result as ReportResult, row.drift);
+          const at = Math.max(want.at, Number(row.last_seen ?? want.at));
+          const key = `${want.revision}\0${state}\0${at}`;
+          const g = groups.get(key) ?? { revision: want.revision, state, at, ids: [] };
+          g.ids.push(row.id);
+          groups.set(key, g);
+          done.push(row.id);
+        }
+        for (const g of groups.values()) await tx.updateTable('machines').set({ assigned_revision: g.revision, state: g.state, last_seen: g.at }).where('id', 'in', g.ids).execute();
+      }
     });
+    return done;
   }
 
   // --- reports --------------------------------------------------------------------------------------------------------

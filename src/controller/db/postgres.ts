@@ -48,7 +48,9 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Postgr
   const pool = new pg.Pool({
     connectionString: url,
     max: options.poolSize ?? 10,
-    connectionTimeoutMillis: connectTimeoutMs,
+    // pg's pool applies this to waiting for a free client too (brianc/node-pg-pool#70): a burst of queries
+    // must queue, not fail, so the pool waits longer than a lone connection attempt.
+    connectionTimeoutMillis: Math.max(connectTimeoutMs, 30_000),
     idleTimeoutMillis: 30_000,
     keepAlive: true,
     types: typesOf(),

@@ -108,7 +108,11 @@ export interface EventRow {
   readonly detail: string | null;
 }
 
-/** Machines per environment and state, stale derived: last_seen (or enrolled_at when never seen) before `staleBefore`. */
+/**
+ * Machines per environment and state, derived when read: stale when last_seen
+ * (or enrolled_at when never seen) is before `staleBefore`; applying when the
+ * applied revision is not the environment's and the last apply did not fail.
+ */
 export interface StateCount {
   readonly env: string;
   readonly state: MachineState;
@@ -140,8 +144,10 @@ export interface Store {
   stateCounts(staleBefore: number): Promise<StateCount[]>;
   /** Check-ins, batched: last_seen := max(last_seen, at) for each, in one transaction. */
   touchMachines(seen: ReadonlyArray<{ readonly id: string; readonly at: number }>): Promise<void>;
-  /** The machine received `revision`: assigned_revision := revision, state := applying unless it is the applied one. */
+  /** The machine received `revision`: assigned_revision := revision, state := applying unless it is the applied one (then its last report's state); last_seen := max(last_seen, at). */
   assign(id: string, revision: string, at: number): Promise<void>;
+  /** `assign` for many machines in one transaction (the check-ins of a commit, batched); the ids that exist. */
+  assignMany(items: ReadonlyArray<{ readonly id: string; readonly revision: string; readonly at: number }>): Promise<string[]>;
 
   // Reports
   /**

@@ -97,6 +97,15 @@ async function body<T>(c: Context, check: ValidateFunction<T>): Promise<T> {
   return value;
 }
 
+/** Aborted when the caller goes away (Node adapter: the response closes), so a long poll stops waiting; none without a socket. */
+function closedSignal(c: Context): AbortSignal | undefined {
+  const out = (c.env as { outgoing?: { once(e: 'close', f: () => void): void; writableFinished?: boolean } } | undefined)?.outgoing;
+  if (!out) return c.req.raw.signal;
+  const ac = new AbortController();
+  out.once('close', () => ac.abort());
+  return ac.signal;
+}
+
 /** The peer's address (Node adapter), or null without a socket (app.request in tests). */
 function addressOf(c: Context): string | null {
   const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
@@ -116,7 +125,7 @@ export function createApp(ctl: Controller, log: (event: string, fields?: Record<
       const status = httpStatusOf(err.code);
       return c.json({ error: { code: err.code, message: err.message } }, status === 500 ? 500 : status);
     }
-    log('internal-error', { route: c.req.routePath, error: err instanceof Error ? err.name : 'error' });
+    log('internal-error', { route: c.req.routePath, error: err instanceof Error ? `${err.name}: ${err.message.slice(0, 200)}` : 'error' });
     return c.json({ error: { code: 'internal', message: 'internal error' } }, 500);
   });
   app.notFound((c) => c.json({ error: { code: 'not-found', message: `no route ${c.req.method} ${new URL(c.req.url).pathname}` } }, 404));
@@ -150,9 +159,12 @@ export function createApp(ctl: Controller, log: (event: string, fields?: Record<
     const waitText = c.req.query('wait');
     const wait = waitText === undefined ? 0 : Number(waitText);
     if (!Number.isFinite(wait) || wait < 0) throw new ClaudeEnvError('bad-request', 'wait must be a number of seconds');
-    const got = await ctl.checkIn(caller, c.req.param('id'), etag, wait * 1000, c.req.raw.signal);
+    const got = await ctl.checkIn(caller, c.req.param('id'), etag, wait * 1000, wait > 0 ? closedSignal(c) : undefined);
     if (got === undefined) return c.body(null, 304, etag ? { ETag: `"${etag}"` } : {});
-    return c.body(got.body, 200, { 'Content-Type': 'application/json', ETag: `"${got.etag}"` });
+    const headers = { 'Content-Type': 'application/json', ETag: `"${got.etag}"`, Vary: 'Accept-Encoding' };
+    // Compressed once per bundle: a commit sends the same body to every machine of a target.
+    if (/\bgzip\b/i.test(c.req.header('accept-encoding') ?? '')) return c.body(got.gzip as Uint8Array<ArrayBuffer>, 200, { ...headers, 'Content-Encoding': 'gzip' });
+    return c.body(got.body as Uint8Array<ArrayBuffer>, 200, headers);
   });
 
   api.post('/machines/:id/reports', tooLarge(BODY_MAX), async (c) => {

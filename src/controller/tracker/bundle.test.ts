@@ -37,7 +37,6 @@ before(async () => {
   sha = await tracker.head();
 });
 
-const asAssignment = (b: Omit<Assignment, 'machine_id'>): Assignment => ({ machine_id: 'm-test', ...b });
 const name = (t: Target): string => [t.env, t.team, t.user, t.project].filter(Boolean).join('/');
 
 function commit(files: Record<string, string>): string {
@@ -59,7 +58,7 @@ describe('bundle', () => {
       const b = await tracker.bundle(sha, target);
       assert.deepEqual(b.target, target);
       assert.equal(b.environment, target.env);
-      const small = repoFromAssignment(asAssignment(b));
+      const small = repoFromAssignment(b);
       assert.deepEqual(renderTarget(small, target).outputs, renderTarget(full, target).outputs, name(target));
       // the checks apply makes, with a project dir and a managed dir too
       for (const opts of [{}, { projectMcp: true, managed: true }]) {

@@ -13,7 +13,7 @@ import type { ParsedYaml, Yaml } from '../../repo/yaml.js';
 import type { RepoSource } from '../../repo/source.js';
 import type { Target } from '../../vocabulary.js';
 
-export type Bundle = Omit<Assignment, 'machine_id'>;
+export type Bundle = Assignment;
 
 /** `source` with every file it lists, reads or tells the mode of noted in `seen`. */
 export function recordingSource(source: RepoSource, seen: Set<string>): RepoSource {
