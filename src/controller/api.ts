@@ -102,13 +102,17 @@ export interface ReportAck {
 
 export type MachineState = 'in_sync' | 'applying' | 'failed' | 'drifted' | 'stale';
 
-export interface MachineView {
+/** Who a machine is: its id, its target, its host name. */
+export interface MachineIdentity {
   readonly id: string;
   readonly env: string;
   readonly team: string | null;
   readonly project: string | null;
   readonly user: string | null;
   readonly hostname: string | null;
+}
+
+export interface MachineView extends MachineIdentity {
   readonly revision: string | null;
   readonly assigned_revision: string | null;
   readonly state: MachineState;

@@ -20,8 +20,6 @@ export class ControllerMetrics {
   readonly syncDuration: Histogram;
   readonly reports: Counter<'result'>;
   readonly checkins: Counter;
-  private readonly syncRate: Gauge;
-  private readonly deployRate: Gauge;
 
   constructor(gauges: FleetGauges, opts: { processMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -31,7 +29,7 @@ export class ControllerMetrics {
     this.reports = new Counter({ name: 'claude_env_agent_reports_total', help: 'Agent reports stored, by result', labelNames: ['result'], registers });
     this.checkins = new Counter({ name: 'claude_env_checkins_total', help: 'Agent check-ins answered', registers });
     const self = this;
-    this.syncRate = new Gauge({
+    new Gauge({
       name: 'config_sync_success_rate',
       help: 'Share of revisions seen that validated',
       registers,
@@ -41,7 +39,7 @@ export class ControllerMetrics {
         this.set(ok + bad === 0 ? 1 : ok / (ok + bad));
       },
     });
-    this.deployRate = new Gauge({
+    new Gauge({
       name: 'deployment_success_rate',
       help: 'Share of agent applies reported ok',
       registers,

@@ -56,21 +56,21 @@ async function leaderFlag(r: Replica): Promise<boolean | undefined> {
 }
 
 describe('controller replicas on PostgreSQL', { skip: skipPostgres() }, () => {
-  it('one leader at a time; a long poll on a follower wakes for a commit; another leads within the bound when the leader is killed', { timeout: 180_000 }, async () => {
-    const t = tempDir('claude-env-replicas-');
+  it('one leader at a time; a long poll on a follower wakes for a commit; another leads within the bound when the leader is killed', { timeout: 180_000 }, async (t) => {
+    const tmp = tempDir('claude-env-replicas-');
     const replicas: Replica[] = [];
     let watching = true;
     let maxHolders = 0;
     const stop = new AbortController();
     let loop: Promise<unknown> | undefined;
     try {
-      const repo = await seedRepo(t.dir);
-      const db = await databaseFor('postgres', t.dir, `replicas_${process.pid}`);
+      const repo = await seedRepo(tmp.dir);
+      const db = await databaseFor('postgres', tmp.dir, `replicas_${process.pid}`);
       // The first admin's token, straight on the store (the bootstrap).
-      const made = spawnSync(process.execPath, [bin, 'token', 'create', '--db', db.url, '--kind', 'user', '--user', 'judy', '--json'], { encoding: 'utf8', env: { PATH: process.env['PATH'], HOME: t.dir } });
+      const made = spawnSync(process.execPath, [bin, 'token', 'create', '--db', db.url, '--kind', 'user', '--user', 'judy', '--json'], { encoding: 'utf8', env: { PATH: process.env['PATH'], HOME: tmp.dir } });
       assert.equal(made.status, 0, made.stderr);
       const admin = (JSON.parse(made.stdout) as { token: string }).token;
-      for (let i = 0; i < 3; i++) replicas.push(await startReplica(repo, db.url, join(t.dir, `r${i}`)));
+      for (let i = 0; i < 3; i++) replicas.push(await startReplica(repo, db.url, join(tmp.dir, `r${i}`)));
 
       // pg_locks, sampled all along: the leader's advisory lock never has two holders.
       const w = new pg.Client({ connectionString: db.url });
@@ -93,7 +93,7 @@ describe('controller replicas on PostgreSQL', { skip: skipPostgres() }, () => {
       const enrollRes = await fetch(`${follower.url}/api/v1/tokens`, { method: 'POST', headers: { Authorization: `Bearer ${admin}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ kind: 'enroll', env: 'development' }) });
       assert.equal(enrollRes.status, 201);
       const enrollToken = ((await enrollRes.json()) as { token: string }).token;
-      const home = join(t.dir, 'machine');
+      const home = join(tmp.dir, 'machine');
       const env = { HOME: home, PATH: process.env['PATH'], CLAUDE_ENV_HOME: join(home, '.claude-env'), DOCS_MCP_TOKEN: 'x' };
       await enroll({ home, stateDir: env.CLAUDE_ENV_HOME, env, cwd: home, controller: follower.url, enrollToken, user: 'bob', team: 'frontend-team' });
       const agent = (opts = {}) => new Agent({ home, stateDir: env.CLAUDE_ENV_HOME, env, cwd: home, backoffMs: { min: 50, max: 300 }, ...opts });
@@ -130,13 +130,14 @@ describe('controller replicas on PostgreSQL', { skip: skipPostgres() }, () => {
       watching = false;
       await sampling;
       assert.equal(maxHolders, 1, 'never two leaders at once (pg_locks)');
+      t.diagnostic(`a commit reached a long poll on a follower in ${wakeMs} ms; another replica led ${takeoverMs} ms after the leader was killed`);
     } finally {
       watching = false;
       stop.abort();
       await loop?.catch(() => {});
       for (const r of replicas) r.proc.kill('SIGTERM');
       await Promise.all(replicas.map((r) => (r.proc.exitCode !== null || r.proc.signalCode !== null ? undefined : new Promise((res) => r.proc.once('exit', res)))));
-      t.cleanup();
+      tmp.cleanup();
     }
   });
 });

@@ -5,7 +5,7 @@
  * listen) is the dialect's own `Coordinator`. Rows leave as plain objects
  * with numbers for every integer column.
  */
-import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { DriftSummary, MachineState, ReportResult } from '../api.js';
 import { ClaudeEnvError } from '../../errors.js';
 import type { Database } from './schema.js';

@@ -11,7 +11,7 @@
  * connection of its own; SQLite has one process, always the leader) and
  * `notify`/`listen` (PostgreSQL LISTEN/NOTIFY; in-process for SQLite).
  */
-import type { MachineState, ReportResult, TokenKind } from '../api.js';
+import type { MachineIdentity, MachineState, ReportResult, TokenKind } from '../api.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -29,13 +29,7 @@ export interface TokenRow {
   readonly revoked_at: number | null;
 }
 
-export interface MachineRow {
-  readonly id: string;
-  readonly env: string;
-  readonly team: string | null;
-  readonly project: string | null;
-  readonly user: string | null;
-  readonly hostname: string | null;
+export interface MachineRow extends MachineIdentity {
   readonly enrolled_at: number;
   readonly last_seen: number | null;
   /** The revision the machine last received with its assignment. */
