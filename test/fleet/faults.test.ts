@@ -145,6 +145,24 @@ describe('the fleet under faults (SQLite)', () => {
     }
   });
 
+  it('runs one agent at a time on a machine: a second one is refused while the first waits on its long poll', { timeout: 60_000 }, async () => {
+    const fleet = await startFleet({ db: 'sqlite' });
+    const stop = new AbortController();
+    try {
+      const [a] = await agents(fleet, 1);
+      const first = a!.agent({ intervalMs: 60_000, signal: stop.signal }).run();
+      await new Promise((r) => setTimeout(r, 300));
+      await assert.rejects(a!.agent({ once: true }).run(), (err: Error & { code?: string }) => err.code === 'lock-held' && /another agent runs on this machine/.test(err.message));
+      stop.abort();
+      await first;
+      // Once the first has stopped, the next one runs.
+      assert.equal((await a!.agent({ once: true }).run()).applied, undefined);
+    } finally {
+      stop.abort();
+      await fleet.close();
+    }
+  });
+
   it('never assigns a revision that fails validation, and records sync.failed with where it fails', { timeout: 60_000 }, async () => {
     const fleet = await startFleet({ db: 'sqlite' });
     try {
