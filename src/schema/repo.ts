@@ -53,21 +53,94 @@ const cron = matching(
   'must be a cron expression of 5 fields, such as "0 8-18/2 * * 1-5"',
 );
 
-const notification = withMessages(
-  {
-    ...closedObject(
-      {
-        type: enumOf(['slack', 'teams', 'webhook']),
-        url: nonEmptyString,
-        url_secret: nonEmptyString,
-        on: { type: 'array', items: nonEmptyString, minItems: 1 },
+/** The events of the controller (SPEC "Events and notifications"); a channel's `on` lists some of them, or "*". */
+export const NOTIFICATION_EVENTS = [
+  'sync.succeeded',
+  'sync.failed',
+  'rollout.started',
+  'rollout.step',
+  'rollout.awaiting-approval',
+  'rollout.approved',
+  'rollout.paused',
+  'rollout.failed',
+  'rollout.rolled-back',
+  'rollout.completed',
+  'drift.critical',
+  'drift.high',
+  'mcp.down',
+  'machine.enrolled',
+  'machine.stale',
+] as const;
+export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
+export const NOTIFICATION_TYPES = ['slack', 'teams', 'webhook', 'email'] as const;
+
+// A `!secret`/`!encrypted` value reaches the schema as its description (`«secret:env:NAME»`).
+const secretValue = matching('^«secret:[^»]+»$', 'must be a !secret or !encrypted value; a key or a URL with a token never goes into the repo in clear');
+const emailAddress = matching('^[^@\\s<>]+@[^@\\s<>]+$', 'must be an email address such as platform@example.com');
+const onlyFor = (what: string): Schema => withMessages({ not: {} }, { not: `is only for ${what}` });
+const whenType = (types: readonly string[], then: Schema): Schema => ({
+  if: { properties: { type: { enum: [...types] } }, required: ['type'] },
+  then,
+});
+
+const notification = {
+  ...closedObject(
+    {
+      type: enumOf(NOTIFICATION_TYPES),
+      // slack, teams, webhook: where to post; url_secret when the URL holds a token (Slack, Teams always do).
+      url: matching('^https?://\\S+$', 'must be an http:// or https:// URL'),
+      url_secret: secretValue,
+      // webhook: the HMAC-SHA256 key of X-Signature, and extra request headers (values may be secrets).
+      secret: secretValue,
+      headers: mapOf(nonEmptyString, {
+        pattern: "^[A-Za-z0-9!#$%&'*+.^_`|~-]+$",
+        message: 'invalid header name %s: use letters, digits and "-"',
+      }),
+      // email: an SMTP URL with its password (smtp_secret), or one without (smtp).
+      smtp_secret: secretValue,
+      smtp: matching(
+        '^smtps?://([^:@/\\s]+@)?[^:@/\\s]+(:[0-9]+)?/?(\\?\\S*)?$',
+        'must be an smtp:// or smtps:// URL without a password (one with a password goes in smtp_secret)',
+      ),
+      from: emailAddress,
+      to: { type: 'array', items: emailAddress, minItems: 1, uniqueItems: true },
+      subject_prefix: string,
+      on: {
+        type: 'array',
+        items: withMessages(enumOf([...NOTIFICATION_EVENTS, '*']), {
+          enum: `must be "*" or an event: ${NOTIFICATION_EVENTS.join(', ')}`,
+        }),
+        minItems: 1,
+        uniqueItems: true,
       },
-      ['type', 'on'],
+    },
+    ['type', 'on'],
+  ),
+  allOf: [
+    whenType(
+      ['slack', 'teams', 'webhook'],
+      withMessages(
+        {
+          oneOf: [{ required: ['url'] }, { required: ['url_secret'] }],
+          properties: { smtp_secret: onlyFor('type: email'), smtp: onlyFor('type: email'), from: onlyFor('type: email'), to: onlyFor('type: email'), subject_prefix: onlyFor('type: email') },
+        },
+        { oneOf: 'needs exactly one of: url, url_secret' },
+      ),
     ),
-    oneOf: [{ required: ['url'] }, { required: ['url_secret'] }],
-  },
-  { oneOf: 'needs exactly one of: url, url_secret' },
-);
+    whenType(['slack', 'teams'], { properties: { secret: onlyFor('type: webhook'), headers: onlyFor('type: webhook') } }),
+    whenType(
+      ['email'],
+      withMessages(
+        {
+          oneOf: [{ required: ['smtp_secret'] }, { required: ['smtp'] }],
+          required: ['from', 'to'],
+          properties: { url: onlyFor('slack, teams and webhook'), url_secret: onlyFor('slack, teams and webhook'), secret: onlyFor('type: webhook'), headers: onlyFor('type: webhook') },
+        },
+        { oneOf: 'needs exactly one of: smtp_secret, smtp' },
+      ),
+    ),
+  ],
+};
 
 export const repoSettingsSchema: Schema = closedObject(
   {

@@ -46,7 +46,13 @@ const VALID: Record<SchemaKind, unknown> = {
       },
     },
     schedules: { drift: ['0 8-18/2 * * 1-5', '0 0,6,12,18 * * 0,6', '@daily'] },
-    notifications: [{ type: 'slack', url_secret: SECRET, on: ['drift.critical', 'rollout.failed'] }],
+    notifications: [
+      { type: 'slack', url_secret: SECRET, on: ['drift.critical', 'rollout.failed'] },
+      { type: 'teams', url_secret: '«secret:age:0123456789abcdef»', on: ['rollout.awaiting-approval'] },
+      { type: 'webhook', url: 'https://hooks.example.com/claude-env', secret: SECRET, headers: { 'X-Team': 'platform' }, on: ['*'] },
+      { type: 'email', smtp_secret: SECRET, from: 'claude-env@example.com', to: ['platform@example.com'], subject_prefix: '[claude-env]', on: ['rollout.awaiting-approval'] },
+      { type: 'email', smtp: 'smtp://relay.example.com:25', from: 'claude-env@example.com', to: ['oncall@example.com'], on: ['mcp.down'] },
+    ],
   },
   access: {
     roles: {
@@ -192,6 +198,8 @@ const unknownKey = (pointer: string, key: string, suggestion?: string) => ({
 const missingKey = (pointer: string, key: string) => ({ pointer, key, message: `missing key "${key}"` });
 const at = (pointer: string, message: string) => ({ pointer, message });
 const MODES = 'must be one of: default, acceptEdits, plan, auto, dontAsk, bypassPermissions';
+const EVENTS = 'sync.succeeded, sync.failed, rollout.started, rollout.step, rollout.awaiting-approval, rollout.approved, rollout.paused, rollout.failed, rollout.rolled-back, rollout.completed, drift.critical, drift.high, mcp.down, machine.enrolled, machine.stale';
+const NOT_SECRET = 'must be a !secret or !encrypted value; a key or a URL with a token never goes into the repo in clear';
 const URL_NEEDS_TYPE = 'needs type: http or sse; without it Claude Code reads the entry as stdio and skips it';
 
 const CASES: Case[] = [
@@ -209,6 +217,20 @@ const CASES: Case[] = [
   { name: 'claude-env.yml: a pause in words', kind: 'repo-settings', value: { version: 1, rollout: { production: { strategy: 'canary', pause: '10 minutes' } } }, issues: [at('/rollout/production/pause', 'must be a duration such as 30s, 10m or 1h30m')] },
   { name: 'claude-env.yml: a cron line with 4 fields', kind: 'repo-settings', value: { version: 1, schedules: { drift: ['0 8 * *'] } }, issues: [at('/schedules/drift/0', 'must be a cron expression of 5 fields, such as "0 8-18/2 * * 1-5"')] },
   { name: 'claude-env.yml: a notification without url or url_secret', kind: 'repo-settings', value: { version: 1, notifications: [{ type: 'slack', on: ['drift.critical'] }] }, issues: [at('/notifications/0', 'needs exactly one of: url, url_secret')] },
+  { name: 'claude-env.yml: a notification with both url and url_secret', kind: 'repo-settings', value: { version: 1, notifications: [{ type: 'teams', url: 'https://x.example.com/hook', url_secret: SECRET, on: ['*'] }] }, issues: [at('/notifications/0', 'needs exactly one of: url, url_secret')] },
+  { name: 'claude-env.yml: a misspelt event lists the events', kind: 'repo-settings', value: { version: 1, notifications: [{ type: 'slack', url_secret: SECRET, on: ['rollout.fail'] }] }, issues: [at('/notifications/0/on/0', `must be "*" or an event: ${EVENTS}`)] },
+  { name: 'claude-env.yml: a notification with no events', kind: 'repo-settings', value: { version: 1, notifications: [{ type: 'slack', url_secret: SECRET, on: [] }] }, issues: [at('/notifications/0/on', 'must not be empty')] },
+  { name: 'claude-env.yml: an unknown notification type lists the types', kind: 'repo-settings', value: { version: 1, notifications: [{ type: 'pager', url: 'https://x.example.com', on: ['*'] }] }, issues: [at('/notifications/0/type', 'must be one of: slack, teams, webhook, email')] },
+  { name: 'claude-env.yml: a url_secret written in clear is refused', kind: 'repo-settings', value: { version: 1, notifications: [{ type: 'slack', url_secret: 'https://hooks.slack.com/services/T0/B0/abc', on: ['*'] }] }, issues: [at('/notifications/0/url_secret', NOT_SECRET)] },
+  { name: 'claude-env.yml: a webhook HMAC key written in clear is refused', kind: 'repo-settings', value: { version: 1, notifications: [{ type: 'webhook', url: 'https://hooks.example.com/x', secret: 'hunter2', on: ['*'] }] }, issues: [at('/notifications/0/secret', NOT_SECRET)] },
+  { name: 'claude-env.yml: an HMAC key on a slack channel is only for webhooks', kind: 'repo-settings', value: { version: 1, notifications: [{ type: 'slack', url_secret: SECRET, secret: SECRET, on: ['*'] }] }, issues: [at('/notifications/0/secret', 'is only for type: webhook')] },
+  { name: 'claude-env.yml: a misspelt notification key, with a suggestion', kind: 'repo-settings', value: { version: 1, notifications: [{ type: 'webhook', url: 'https://hooks.example.com/x', secrte: SECRET, on: ['*'] }] }, issues: [unknownKey('/notifications/0', 'secrte', 'secret')] },
+  { name: 'claude-env.yml: an email channel without smtp, from or to', kind: 'repo-settings', value: { version: 1, notifications: [{ type: 'email', on: ['*'] }] }, issues: [at('/notifications/0', 'needs exactly one of: smtp_secret, smtp'), missingKey('/notifications/0', 'from'), missingKey('/notifications/0', 'to')] },
+  { name: 'claude-env.yml: an email channel with a url', kind: 'repo-settings', value: { version: 1, notifications: [{ type: 'email', smtp_secret: SECRET, from: 'a@example.com', to: ['b@example.com'], url: 'https://x.example.com', on: ['*'] }] }, issues: [at('/notifications/0/url', 'is only for slack, teams and webhook')] },
+  { name: 'claude-env.yml: an email channel with nobody to send to', kind: 'repo-settings', value: { version: 1, notifications: [{ type: 'email', smtp_secret: SECRET, from: 'a@example.com', to: [], on: ['*'] }] }, issues: [at('/notifications/0/to', 'must not be empty')] },
+  { name: 'claude-env.yml: an email recipient that is not an address', kind: 'repo-settings', value: { version: 1, notifications: [{ type: 'email', smtp_secret: SECRET, from: 'a@example.com', to: ['platform team'], on: ['*'] }] }, issues: [at('/notifications/0/to/0', 'must be an email address such as platform@example.com')] },
+  { name: 'claude-env.yml: an smtp URL with a password in clear is refused', kind: 'repo-settings', value: { version: 1, notifications: [{ type: 'email', smtp: 'smtp://user:pass@mail.example.com:587', from: 'a@example.com', to: ['b@example.com'], on: ['*'] }] }, issues: [at('/notifications/0/smtp', 'must be an smtp:// or smtps:// URL without a password (one with a password goes in smtp_secret)')] },
+  { name: 'claude-env.yml: smtp fields on a webhook are only for email', kind: 'repo-settings', value: { version: 1, notifications: [{ type: 'webhook', url: 'https://hooks.example.com/x', from: 'a@example.com', on: ['*'] }] }, issues: [at('/notifications/0/from', 'is only for type: email')] },
   { name: 'claude-env.yml: a drift rule without severity', kind: 'repo-settings', value: { version: 1, drift: { severity: [{ path: 'settings.model' }] } }, issues: [missingKey('/drift/severity/0', 'severity')] },
   { name: 'claude-env.yml: an environment listed twice', kind: 'repo-settings', value: { version: 1, environments: ['dev', 'dev'] }, issues: [at('/environments', 'must not list "dev" twice')] },
   { name: 'claude-env.yml: a secrets.allow entry with no reason', kind: 'repo-settings', value: { version: 1, secrets: { allow: [{ fingerprint: 'sha256:0123456789abcdef' }] } }, issues: [missingKey('/secrets/allow/0', 'reason')] },
