@@ -19,6 +19,7 @@ import type { Assignment, EnrollRequest, EnrollResponse, FleetStatus, MachineSta
 import type { MachineRow, StateCount, Store, TokenRow } from './db/store.js';
 import { hashToken, isTokenShaped, newMachineId, newToken } from './tokens.js';
 import { ControllerMetrics } from '../metrics/controller.js';
+import type { Notifier } from './notify/notifier.js';
 
 /** What the controller needs of the config repo (controller/tracker). */
 export interface Tracker {
@@ -55,6 +56,12 @@ export interface ControllerOptions {
   /** `X-Hub-Signature-256` secret of `POST /api/v1/hooks/git`; without it the route refuses every call. */
   readonly webhookSecret?: string;
   readonly log?: Logger;
+  /**
+   * The notifier of a revision's `notifications` (claude-env.yml), or none:
+   * while this controller leads, each event it records is sent through the
+   * one of the tracked revision.
+   */
+  readonly notifications?: (revision: string) => Promise<Notifier | undefined>;
   /** prom-client's process metrics (default on). */
   readonly processMetrics?: boolean;
 }
@@ -141,6 +148,7 @@ export class Controller {
   private polling: Promise<void> | undefined;
   private pollAgain = false;
   private unlisten: Array<() => Promise<void>> = [];
+  private notifier: { revision: string; made: Promise<Notifier | undefined> } | undefined;
   private countsMemo: { at: number; value: Promise<StateCount[]> } | undefined;
   private started = false;
   private stopped = false;
@@ -268,6 +276,7 @@ export class Controller {
     const envs = await this.tracker.environments(head);
     for (const env of envs) await this.store.setEnvironmentRevision(env, head, at);
     await this.store.setMeta('tracked', head);
+    this.tracked = head;
     await this.store.audit({ at, actor: 'controller', action: 'sync.succeeded', subject: head, address: null, detail: JSON.stringify({ environments: envs }) });
     await this.event('sync.succeeded', null, { revision: head, environments: envs });
     this.log('sync-succeeded', { revision: head, environments: envs.length });
@@ -276,7 +285,23 @@ export class Controller {
   }
 
   private async event(type: string, environment: string | null, detail: unknown): Promise<void> {
-    await this.store.addEvent({ at: this.now(), type, environment, detail: JSON.stringify(detail) });
+    const at = this.now();
+    const id = await this.store.addEvent({ at, type, environment, detail: JSON.stringify(detail) });
+    // Only the leader sends, and never waits for a channel: delivery retries on its own.
+    if (!this.store.leading() || !this.opts.notifications || this.tracked === undefined) return;
+    const revision = this.tracked;
+    if (this.notifier?.revision !== revision) {
+      const made = this.opts.notifications(revision).catch((err: unknown) => {
+        this.log('notify-setup-failed', { revision, error: err instanceof Error ? err.message : String(err) });
+        return undefined;
+      });
+      this.notifier = { revision, made };
+    }
+    void this.notifier.made.then((n) =>
+      n?.send({ id: String(id), type, at, environment, detail: detail as Record<string, unknown> }).then((r) => {
+        for (const o of r.outcomes) if (o.status === 'failed') this.log('notify-failed', { event: type, channel: o.channel, code: o.error?.code ?? null });
+      }),
+    );
   }
 
   /** Environments' revisions from the store; long polls of an environment whose revision moved wake up. */

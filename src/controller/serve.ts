@@ -12,6 +12,32 @@ import { openStore } from './db/open.js';
 import type { Store } from './db/store.js';
 import { createApp } from './server/app.js';
 import { RepoTracker } from './tracker/tracker.js';
+import { Notifier, channelsFromSettings } from './notify/notifier.js';
+import { createSecretResolver } from '../secrets/resolve.js';
+import type { Value } from '../provenance/tree.js';
+
+/**
+ * The notifier of a revision's `notifications`: channel secrets (`!secret
+ * env:`, `file:`, `!encrypted` with $CLAUDE_ENV_AGE_IDENTITY) are resolved on
+ * the controller's machine when a message goes out; `cmd:` never runs here.
+ */
+function notifierFactory(tracker: RepoTracker, env: NodeJS.ProcessEnv, cwd: string, log: Logger): (revision: string) => Promise<Notifier | undefined> {
+  return async (revision) => {
+    const repo = await tracker.repoAt(revision);
+    // The document itself (repo.settings.raw shows secrets as their descriptions): its secrets stay SecretValues.
+    const doc = repo.document('claude-env.yml')?.value as Record<string, Value> | undefined;
+    const channels = channelsFromSettings(doc?.['notifications']);
+    if (channels.length === 0) return undefined;
+    return new Notifier({
+      channels,
+      resolveSecret: createSecretResolver({ env, cwd, identityFile: env['CLAUDE_ENV_AGE_IDENTITY'] }),
+      now: Date.now,
+      log: (e) => log(`notify-${e.level}`, { code: e.code, message: e.message, ...(e.channel ? { channel: e.channel } : {}), ...(e.event ? { event: e.event } : {}) }),
+      retry: { attempts: 6, baseMs: 1000, maxMs: 60_000 },
+      dedupeWindowMs: 10 * 60_000,
+    });
+  };
+}
 
 export interface ServeOptions extends Omit<ControllerOptions, 'store' | 'tracker'> {
   /** A config repo: a local dir or a git URL. */
@@ -47,7 +73,8 @@ export async function startController(opts: ServeOptions): Promise<RunningContro
   const log: Logger = opts.log ?? (() => {});
   const store = opts.store ?? (await openStore(opts.db));
   const tracker = opts.tracker ?? new RepoTracker({ repo: opts.repo, branch: opts.branch, workDir: opts.workDir, ...(opts.env ? { env: opts.env } : {}) });
-  const controller = new Controller({ ...opts, store, tracker, log });
+  const notifications = opts.notifications ?? (tracker instanceof RepoTracker ? notifierFactory(tracker, opts.env ?? process.env, opts.workDir, log) : undefined);
+  const controller = new Controller({ ...opts, store, tracker, log, ...(notifications ? { notifications } : {}) });
   await controller.start();
   const app = createApp(controller, log);
   let server: ServerType;
