@@ -9,7 +9,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { DriftSummary, MachineState, ReportResult } from '../api.js';
 import { ClaudeEnvError } from '../../errors.js';
 import type { Database } from './schema.js';
-import type { AuditRow, Dialect, EnvironmentRow, EventRow, MachineRow, ReportRow, StateCount, Store, SyncRow, TokenRow } from './store.js';
+import type { AuditRow, Dialect, EnvironmentRow, EventRow, MachineRow, ReportRow, RolloutRow, StateCount, Store, SyncRow, TokenRow } from './store.js';
 
 /** What differs between the dialects beyond SQL: leadership and notifications. */
 export interface Coordinator {
@@ -451,6 +451,29 @@ export class KyselyStore implements Store {
     let q = this.#db.selectFrom('events').selectAll().orderBy('id', 'desc').limit(filter.limit ?? DEFAULT_LIMIT);
     if (filter.type !== undefined) q = q.where('type', '=', filter.type);
     return (await q.execute()).map(toEvent);
+  }
+
+  // --- rollouts -------------------------------------------------------------------------------------------------------
+
+  async rollout(environment: string): Promise<RolloutRow | undefined> {
+    const r = await this.#db.selectFrom('rollouts').selectAll().where('environment', '=', environment).executeTakeFirst();
+    if (r === undefined) return undefined;
+    return { environment: str(r.environment), revision: str(r.revision), phase: str(r.phase), state: str(r.state), version: num(r.version), updated_at: num(r.updated_at) };
+  }
+
+  async saveRollout(row: RolloutRow): Promise<boolean> {
+    if (!Number.isInteger(row.version) || row.version < 1) throw new ClaudeEnvError('bad-request', `a rollout's version starts at 1 (got ${row.version})`);
+    if (row.version === 1) {
+      const inserted = await this.#db.insertInto('rollouts').values({ ...row }).onConflict((oc) => oc.column('environment').doNothing()).returning('environment').executeTakeFirst();
+      return inserted !== undefined;
+    }
+    const r = await this.#db
+      .updateTable('rollouts')
+      .set({ revision: row.revision, phase: row.phase, state: row.state, version: row.version, updated_at: row.updated_at })
+      .where('environment', '=', row.environment)
+      .where('version', '=', row.version - 1)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
   }
 
   // --- meta -----------------------------------------------------------------------------------------------------------

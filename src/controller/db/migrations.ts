@@ -141,6 +141,24 @@ export const MIGRATIONS: Readonly<Record<string, StoreMigration>> = Object.freez
       }
     },
   },
+  '0002_rollouts': {
+    // The rollout of each environment: the state machine's state (controller/rollouts) as JSON, and a version
+    // for optimistic concurrency (replicas never overwrite each other's step).
+    async up(db) {
+      await db.schema
+        .createTable('rollouts')
+        .addColumn('environment', 'text', (c) => c.primaryKey())
+        .addColumn('revision', 'text', (c) => c.notNull())
+        .addColumn('phase', 'text', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('updated_at', TIME, (c) => c.notNull())
+        .execute();
+    },
+    async down(db) {
+      await db.schema.dropTable('rollouts').execute();
+    },
+  },
 });
 
 /** Kysely's provider for the migrations above, bound to a dialect. */

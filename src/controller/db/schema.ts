@@ -5,7 +5,7 @@
  * JS numbers; JSON columns are text.
  */
 import type { Generated } from 'kysely';
-import type { AuditRow, EnvironmentRow, EventRow, MachineRow, ReportRow, SyncRow, TokenRow } from './store.js';
+import type { AuditRow, EnvironmentRow, EventRow, MachineRow, ReportRow, RolloutRow, SyncRow, TokenRow } from './store.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 type WithGeneratedId<T extends { readonly id: number }> = Omit<Mutable<T>, 'id'> & { id: Generated<number> };
@@ -17,6 +17,7 @@ export type SyncsTable = WithGeneratedId<SyncRow>;
 export type EnvironmentsTable = Mutable<EnvironmentRow>;
 export type AuditTable = WithGeneratedId<AuditRow>;
 export type EventsTable = WithGeneratedId<EventRow>;
+export type RolloutsTable = Mutable<RolloutRow>;
 
 export interface MetaTable {
   key: string;
@@ -32,4 +33,5 @@ export interface Database {
   audit: AuditTable;
   events: EventsTable;
   meta: MetaTable;
+  rollouts: RolloutsTable;
 }

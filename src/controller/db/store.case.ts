@@ -296,6 +296,20 @@ export function storeCase(dialect: Dialect, open: () => Promise<Store>, options:
       assert.deepEqual((await s.events({ limit: 2 })).map((e) => e.id), [b, other]);
     });
 
+    it("saves an environment's rollout only over the version it read: a replica that saved first wins, the other is told", async () => {
+      const s = await store();
+      const env = uid('production');
+      const row = { environment: env, revision: 'abc1234', phase: 'progressing', state: '{"step":0}', version: 1, updated_at: 1000 };
+      assert.equal(await s.rollout(env), undefined);
+      assert.equal(await s.saveRollout(row), true);
+      assert.equal(await s.saveRollout({ ...row, state: '{"other":true}' }), false, 'a second first version is refused');
+      assert.equal(await s.saveRollout({ ...row, phase: 'paused', version: 2, updated_at: 2000 }), true);
+      // Another replica read version 1 and saves what it decided: too late.
+      assert.equal(await s.saveRollout({ ...row, phase: 'failed', version: 2, updated_at: 2500 }), false);
+      assert.deepEqual(await s.rollout(env), { ...row, phase: 'paused', version: 2, updated_at: 2000 });
+      await assert.rejects(s.saveRollout({ ...row, version: 0 }), /version starts at 1/);
+    });
+
     it('keeps small settings, the last value winning', async () => {
       const s = await store();
       const key = uid('branch-head');

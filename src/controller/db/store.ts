@@ -102,6 +102,17 @@ export interface EventRow {
   readonly detail: string | null;
 }
 
+/** An environment's rollout: the state machine's state as JSON (controller/rollouts), with a version that each save moves by one. */
+export interface RolloutRow {
+  readonly environment: string;
+  readonly revision: string;
+  readonly phase: string;
+  /** JSON of the RolloutState. */
+  readonly state: string;
+  readonly version: number;
+  readonly updated_at: number;
+}
+
 /**
  * Machines per environment and state, derived when read: stale when last_seen
  * (or enrolled_at when never seen) is before `staleBefore`; applying when the
@@ -171,6 +182,15 @@ export interface Store {
   auditLog(limit?: number): Promise<AuditRow[]>;
   addEvent(e: Omit<EventRow, 'id'>): Promise<number>;
   events(filter?: { type?: string; limit?: number }): Promise<EventRow[]>;
+
+  // Rollouts
+  rollout(environment: string): Promise<RolloutRow | undefined>;
+  /**
+   * Saves the rollout when the stored one still has `version - 1` (or there is
+   * none and `version` is 1): false, and nothing changes, when another replica
+   * saved it first.
+   */
+  saveRollout(row: RolloutRow): Promise<boolean>;
 
   // Small settings (tracked branch head, webhook deliveries seen)
   getMeta(key: string): Promise<string | undefined>;
