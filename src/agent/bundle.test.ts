@@ -151,6 +151,27 @@ describe('applyAssignment', () => {
     assert.doesNotMatch(JSON.stringify(out), /CANARY_X|cannot resolve/);
   });
 
+  it('refuses an assignment with a file that is no plain repo path (.., absolute, .git), writing nothing', async () => {
+    const a = await assignmentOf(BOB);
+    const some = Object.values(a.files)[0]!;
+    for (const bad of ['base/../../../.bashrc', '/etc/profile', 'base/.git/config', 'base//x.yml']) {
+      const m = machine();
+      const out = await applyAssignment({ assignment: { ...a, files: { ...a.files, [bad]: some } }, ...m });
+      assert.deepEqual({ result: out.result, error_code: out.error_code }, { result: 'failed', error_code: 'repo-path' }, bad);
+      assert.deepEqual([...snapshot(m.home).keys()], [], bad);
+    }
+  });
+
+  it('writes a script with the mode git records (0755), whatever mode the assignment says', async () => {
+    const a = await assignmentOf(BOB);
+    const script = Object.keys(a.files).find((p) => p.endsWith('.sh'))!;
+    const m = machine();
+    const out = await applyAssignment({ assignment: { ...a, files: { ...a.files, [script]: { ...a.files[script]!, mode: 0o6777 } } }, ...m });
+    assert.equal(out.result, 'ok');
+    const written = join(m.home, '.claude', script.slice(script.indexOf('files/') + 'files/'.length));
+    assert.equal(statSync(written).mode & 0o7777, 0o755);
+  });
+
   it('reports rolled-back, holding the revision it had, when the post-apply check fails', async () => {
     const m = machine();
     assert.equal((await applyAssignment({ assignment: await assignmentOf(BOB), ...m })).result, 'ok');

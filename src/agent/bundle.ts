@@ -9,6 +9,7 @@
 import { resolve } from 'node:path';
 import type { Assignment, DriftSummary } from '../controller/api.js';
 import { ClaudeEnvError } from '../errors.js';
+import { repoEntryProblem } from '../paths.js';
 import { driftReport, readMachine, type MachinePlaces } from '../apply/machine.js';
 import type { ApplyResult } from '../apply/run.js';
 import { applyTargetTo } from '../apply/target.js';
@@ -29,12 +30,16 @@ export function repoFromAssignment(a: Assignment, yaml: Yaml = PACKAGE_YAML): Re
   const files: Record<string, string | Uint8Array> = Object.create(null) as Record<string, string | Uint8Array>;
   const modes: Record<string, number> = Object.create(null) as Record<string, number>;
   for (const [path, f] of Object.entries(a.files)) {
+    // What came over the network is checked as a git tree's entries are: a name that is no plain repo path is never read.
+    const problem = repoEntryProblem(path);
+    if (problem !== undefined) throw new ClaudeEnvError('repo-path', `the assignment's file ${JSON.stringify(path)} ${problem}: nothing of this assignment is applied`);
     const file = f as { mode?: unknown; text?: unknown; base64?: unknown };
     if (typeof file.mode !== 'number') throw new ClaudeEnvError('bad-request', `the assignment's file ${JSON.stringify(path)} has no mode`);
     if (typeof file.text === 'string') files[path] = file.text;
     else if (typeof file.base64 === 'string') files[path] = Buffer.from(file.base64, 'base64');
     else throw new ClaudeEnvError('bad-request', `the assignment's file ${JSON.stringify(path)} is neither text nor base64`);
-    modes[path] = file.mode;
+    // The modes git records, and only those: an executable bit or not (never setuid, setgid or sticky).
+    modes[path] = (file.mode & 0o111) !== 0 ? 0o755 : 0o644;
   }
   return new Repo(memorySource(files, modes), { yaml });
 }

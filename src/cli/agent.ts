@@ -8,7 +8,7 @@ import { Agent, enroll } from '../agent/agent.js';
 import { parseDuration } from '../controller/tokens.js';
 import { readIdentity, stateDir } from '../state/identity.js';
 import { homeDir } from './context.js';
-import { printJson, type CliIO } from './io.js';
+import { eventLog, printJson, type CliIO } from './io.js';
 
 export interface AgentCliOptions {
   controller?: string;
@@ -50,9 +50,7 @@ export async function run(io: CliIO, opts: AgentCliOptions, args: string[]): Pro
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
   }
-  const log = (event: string, fields: Record<string, unknown> = {}): void => {
-    io.stderr.write(opts.json ? `${JSON.stringify({ at: new Date().toISOString(), event, ...fields })}\n` : `${new Date().toISOString()} ${event}${Object.entries(fields).map(([k, v]) => ` ${k}=${String(v)}`).join('')}\n`);
-  };
+  const log = eventLog(io, opts.json);
   try {
     const agent = new Agent({ ...places, once: opts.once === true, intervalMs: opts.interval ? parseDuration(opts.interval, '--interval') : 60_000, signal: stop.signal, log });
     const r = await agent.run();

@@ -35,6 +35,14 @@ export function printJson(io: CliIO, value: unknown): void {
   io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
+/** A long-running command's event log on stderr (`serve`, `agent`): a line per event, JSON lines with --json; it passes the io's redaction. */
+export function eventLog(io: CliIO, json: boolean | undefined): (event: string, fields?: Record<string, unknown>) => void {
+  return (event, fields = {}) => {
+    const at = new Date().toISOString();
+    io.stderr.write(json ? `${JSON.stringify({ at, event, ...fields })}\n` : `${at} ${event}${Object.entries(fields).map(([k, v]) => ` ${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join('')}\n`);
+  };
+}
+
 /** Progress on a TTY only (none when piped): `label n/total`, rewritten in place. */
 export function progress(io: CliIO, label: string): { tick(n: number, total: number): void; done(): void } {
   if (!io.stderr.isTTY) return { tick() {}, done() {} };

@@ -10,7 +10,8 @@ import { ClaudeEnvError, EXIT_OK, type ExitCode } from '../errors.js';
 import { startController } from '../controller/serve.js';
 import { parseDuration } from '../controller/tokens.js';
 import { findRepoDir } from '../blocking/find-repo.js';
-import type { CliIO } from './io.js';
+import { eventLog, type CliIO } from './io.js';
+import { stateDir } from '../state/identity.js';
 
 export interface ServeOptions {
   repo?: string;
@@ -28,12 +29,8 @@ export function isGitUrl(text: string): boolean {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(text) || /^[^/\s]+@[^/\s:]+:/.test(text);
 }
 
-export function controllerHome(env: NodeJS.ProcessEnv): string {
-  return env['CLAUDE_ENV_HOME'] || join(env['HOME'] || homedir(), '.claude-env');
-}
-
 export async function run(io: CliIO, opts: ServeOptions): Promise<ExitCode> {
-  const home = controllerHome(io.env);
+  const home = stateDir(io.env['HOME'] || homedir(), io.env);
   const repo = opts.repo && isGitUrl(opts.repo) ? opts.repo : findRepoDir(opts.repo, io);
   let webhookSecret = io.env['CLAUDE_ENV_WEBHOOK_SECRET'] || undefined;
   if (opts.webhookSecretFile) {
@@ -43,10 +40,7 @@ export async function run(io: CliIO, opts: ServeOptions): Promise<ExitCode> {
       throw new ClaudeEnvError('unreadable', `cannot read ${opts.webhookSecretFile}: ${(err as NodeJS.ErrnoException).code}`, { file: opts.webhookSecretFile });
     }
   }
-  const log = (event: string, fields: Record<string, unknown> = {}): void => {
-    const at = new Date().toISOString();
-    io.stderr.write(opts.json ? `${JSON.stringify({ at, event, ...fields })}\n` : `${at} ${event}${Object.entries(fields).map(([k, v]) => ` ${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join('')}\n`);
-  };
+  const log = eventLog(io, opts.json);
   const running = await startController({
     repo,
     branch: opts.branch ?? 'main',

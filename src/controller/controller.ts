@@ -17,6 +17,7 @@ import { ClaudeEnvError } from '../errors.js';
 import type { Target } from '../vocabulary.js';
 import type { Assignment, EnrollRequest, EnrollResponse, FleetStatus, MachineState, MachineView, Report, ReportAck, TokenCreated, TokenKind, TokenView } from './api.js';
 import type { MachineRow, StateCount, Store, TokenRow } from './db/store.js';
+import { BoundedMap } from './bounded-map.js';
 import { hashToken, isTokenShaped, newMachineId, newToken } from './tokens.js';
 import { ControllerMetrics } from '../metrics/controller.js';
 import type { Notifier } from './notify/notifier.js';
@@ -71,30 +72,6 @@ export type Caller =
   | { readonly kind: 'agent'; readonly machineId: string; readonly tokenId: string }
   | { readonly kind: 'enroll'; readonly env: string; readonly tokenId: string };
 
-/**
- * A bounded map: when it is full the entry put in first goes (a hit does not
- * move an entry: the check-in path reads three of these per call, and each is
- * sized above the fleet it serves).
- */
-class Lru<K, V> {
-  private readonly map = new Map<K, V>();
-  constructor(private readonly max: number) {}
-  get(k: K): V | undefined {
-    return this.map.get(k);
-  }
-  set(k: K, v: V): void {
-    this.map.delete(k);
-    this.map.set(k, v);
-    if (this.map.size > this.max) this.map.delete(this.map.keys().next().value as K);
-  }
-  delete(k: K): void {
-    this.map.delete(k);
-  }
-  deleteWhere(test: (v: V) => boolean): void {
-    for (const [k, v] of this.map) if (test(v)) this.map.delete(k);
-  }
-}
-
 interface CachedMachine {
   readonly id: string;
   readonly env: string;
@@ -116,6 +93,7 @@ interface CachedBundle {
 }
 
 const gzipAsync = promisify(gzip);
+const DEFAULT_STALE_AFTER_MS = 600_000;
 /** How precisely last-seen times are written (ms). */
 const SEEN_PRECISION_MS = 30_000;
 
@@ -132,10 +110,10 @@ export class Controller {
   readonly now: () => number;
   private readonly opts: ControllerOptions;
   private readonly log: Logger;
-  private readonly tokens = new Lru<string, TokenRow | null>(200_000);
-  private readonly machines = new Lru<string, CachedMachine>(200_000);
-  private readonly bundles = new Lru<string, Promise<CachedBundle>>(4_096);
-  private readonly roles = new Lru<string, Promise<string[]>>(10_000);
+  private readonly tokens = new BoundedMap<string, TokenRow | null>(200_000);
+  private readonly machines = new BoundedMap<string, CachedMachine>(200_000);
+  private readonly bundles = new BoundedMap<string, Promise<CachedBundle>>(4_096);
+  private readonly roles = new BoundedMap<string, Promise<string[]>>(10_000);
   private readonly envRevision = new Map<string, string>();
   /** The last revision that validated: roles and enrollment are judged at it. */
   private tracked: string | undefined;
@@ -350,9 +328,10 @@ export class Controller {
     const key = `${sha}\0${user}`;
     let got = this.roles.get(key);
     if (!got) {
-      got = this.tracker.rolesOf(sha, user);
-      got.catch(() => this.roles.delete(key));
-      this.roles.set(key, got);
+      const made = this.tracker.rolesOf(sha, user);
+      made.catch(() => this.roles.drop(key, made));
+      this.roles.set(key, made);
+      got = made;
     }
     return got;
   }
@@ -416,12 +395,13 @@ export class Controller {
     const key = `${revision}\0${m.key}`;
     let got = this.bundles.get(key);
     if (!got) {
-      got = this.tracker.bundle(revision, m.target).then(async (b) => {
+      const made = this.tracker.bundle(revision, m.target).then(async (b): Promise<CachedBundle> => {
         const body = Buffer.from(JSON.stringify(b));
         return { etag: b.etag, revision: b.revision, body, gzip: await gzipAsync(body) };
       });
-      got.catch(() => this.bundles.delete(key));
-      this.bundles.set(key, got);
+      made.catch(() => this.bundles.drop(key, made));
+      this.bundles.set(key, made);
+      got = made;
     }
     return got;
   }
@@ -527,17 +507,22 @@ export class Controller {
 
   // --- fleet status ---
 
+  /** A machine last seen before this time is stale. */
+  private staleBefore(): number {
+    return this.now() - (this.opts.staleAfterMs ?? DEFAULT_STALE_AFTER_MS);
+  }
+
   private counts(): Promise<StateCount[]> {
     const now = this.now();
     if (this.countsMemo && now - this.countsMemo.at < 1000) return this.countsMemo.value;
-    const value = this.store.stateCounts(now - (this.opts.staleAfterMs ?? 600_000));
+    const value = this.store.stateCounts(this.staleBefore());
     value.catch(() => (this.countsMemo = undefined));
     this.countsMemo = { at: now, value };
     return value;
   }
 
   async fleetStatus(filter: { env?: string; limit?: number }): Promise<FleetStatus> {
-    const [counts, envRows] = await Promise.all([this.store.stateCounts(this.now() - (this.opts.staleAfterMs ?? 600_000)), this.store.environments()]);
+    const [counts, envRows] = await Promise.all([this.store.stateCounts(this.staleBefore()), this.store.environments()]);
     const rows = await this.store.listMachines({ ...(filter.env !== undefined ? { env: filter.env } : {}), limit: filter.limit ?? 1000 });
     const names = new Set<string>([...envRows.map((e) => e.name), ...counts.map((c) => c.env)]);
     const environments = [...names]
@@ -560,7 +545,7 @@ export class Controller {
   }
 
   machineView(r: MachineRow): MachineView {
-    const stale = (r.last_seen ?? r.enrolled_at) < this.now() - (this.opts.staleAfterMs ?? 600_000);
+    const stale = (r.last_seen ?? r.enrolled_at) < this.staleBefore();
     const desired = this.envRevision.get(r.env);
     const behind = desired !== undefined && r.state !== 'failed' && r.applied_revision !== desired;
     return {

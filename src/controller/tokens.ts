@@ -5,6 +5,7 @@
  * pasted in the wrong place is recognised, and secret scanners can find it.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { durationMs } from '../duration.js';
 import { ClaudeEnvError } from '../errors.js';
 import type { TokenKind } from './api.js';
 
@@ -36,11 +37,10 @@ export function newMachineId(): string {
   return `m_${randomBytes(12).toString('base64url')}`;
 }
 
-const UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** `500ms`, `30s`, `10m`, `24h`, `7d` (a bare number is seconds) → milliseconds. */
+/** A duration of a flag (`500ms`, `30s`, `10m`, `24h`, `7d`, `1h30m`; a bare number is seconds) → milliseconds. */
 export function parseDuration(text: string, what: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(text.trim());
-  if (!m) throw new ClaudeEnvError('usage', `${what}: "${text}" is not a duration (such as 500ms, 30s, 10m, 24h, 7d)`);
-  return Math.round(Number(m[1]) * UNITS[m[2] ?? 's']!);
+  const t = text.trim();
+  const ms = /^\d+(?:\.\d+)?$/.test(t) ? Math.round(Number(t) * 1000) : durationMs(t);
+  if (ms === null) throw new ClaudeEnvError('usage', `${what}: "${text}" is not a duration (such as 500ms, 30s, 10m, 24h, 7d)`);
+  return ms;
 }

@@ -42,6 +42,7 @@
  * - rollback (by hand, also after completed or aborted): every machine back
  *   to the previous revision, `rollout.rolled-back`.
  */
+import { durationMs } from '../../duration.js';
 import { minimumOf, topUpOf, withinPercent } from './cohort.js';
 
 export type RolloutStrategy = 'immediate' | 'staged' | 'canary' | 'blue-green';
@@ -89,15 +90,7 @@ export interface PolicyOptions {
   readonly switchPercent?: number;
 }
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** `1h30m`, `10m`, `30s`, `250ms` → milliseconds; null when it is not a duration. */
-export function durationMs(text: string): number | null {
-  if (!/^([0-9]+(ms|s|m|h|d))+$/.test(text)) return null;
-  let total = 0;
-  for (const m of text.matchAll(/([0-9]+)(ms|s|m|h|d)/g)) total += Number(m[1]) * UNIT_MS[m[2]!]!;
-  return total;
-}
+export { durationMs };
 
 /** The policy of one environment, defaults filled in. */
 export function policyOf(settings: RolloutSettings, options: PolicyOptions = {}): RolloutPolicy {

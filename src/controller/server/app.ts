@@ -119,6 +119,7 @@ function tooLarge(max: number) {
 export function createApp(ctl: Controller, log: (event: string, fields?: Record<string, unknown>) => void = () => {}): Hono {
   const checks = compileChecks();
   const app = new Hono();
+  const callerOf = (c: Context) => ctl.authenticate(c.req.header('authorization'));
 
   app.onError((err, c) => {
     if (err instanceof ClaudeEnvError) {
@@ -147,13 +148,13 @@ export function createApp(ctl: Controller, log: (event: string, fields?: Record<
   });
 
   api.post('/enroll', tooLarge(BODY_MAX), async (c) => {
-    const caller = await ctl.authenticate(c.req.header('authorization'));
+    const caller = await callerOf(c);
     const req = await body(c, checks.enroll);
     return c.json(await ctl.enroll(caller, req, addressOf(c)), 201);
   });
 
   api.get('/machines/:id/assignment', async (c) => {
-    const caller = await ctl.authenticate(c.req.header('authorization'));
+    const caller = await callerOf(c);
     const inm = c.req.header('if-none-match');
     const etag = inm === undefined ? undefined : inm.replace(/^W\//, '').replace(/^"|"$/g, '');
     const waitText = c.req.query('wait');
@@ -168,56 +169,56 @@ export function createApp(ctl: Controller, log: (event: string, fields?: Record<
   });
 
   api.post('/machines/:id/reports', tooLarge(BODY_MAX), async (c) => {
-    const caller = await ctl.authenticate(c.req.header('authorization'));
+    const caller = await callerOf(c);
     const report = await body(c, checks.report);
     const ack = await ctl.report(caller, c.req.param('id'), report);
     return c.json(ack, ack.stored ? 201 : 200);
   });
 
   api.get('/machines/:id', async (c) => {
-    await ctl.requireUser(await ctl.authenticate(c.req.header('authorization')), 'read');
+    await ctl.requireUser(await callerOf(c), 'read');
     return c.json(await ctl.machine(c.req.param('id')));
   });
 
   api.get('/fleet/status', async (c) => {
-    await ctl.requireUser(await ctl.authenticate(c.req.header('authorization')), 'read');
+    await ctl.requireUser(await callerOf(c), 'read');
     const env = c.req.query('env');
     return c.json(await ctl.fleetStatus(env ? { env } : {}));
   });
 
   api.get('/syncs', async (c) => {
-    await ctl.requireUser(await ctl.authenticate(c.req.header('authorization')), 'read');
+    await ctl.requireUser(await callerOf(c), 'read');
     const rows = await ctl.store.syncs(100);
     return c.json({ syncs: rows.map((s) => ({ id: s.id, revision: s.revision, status: s.status, at: new Date(s.at).toISOString(), duration_ms: s.duration_ms, errors: s.errors, findings: JSON.parse(s.findings) as string[] })) });
   });
 
   api.get('/events', async (c) => {
-    await ctl.requireUser(await ctl.authenticate(c.req.header('authorization')), 'read');
+    await ctl.requireUser(await callerOf(c), 'read');
     const type = c.req.query('type');
     const rows = await ctl.store.events({ ...(type ? { type } : {}), limit: 500 });
     return c.json({ events: rows.map((e) => ({ id: e.id, at: new Date(e.at).toISOString(), type: e.type, environment: e.environment, detail: e.detail === null ? null : JSON.parse(e.detail) })) });
   });
 
   api.post('/tokens', tooLarge(BODY_MAX), async (c) => {
-    const by = await ctl.requireUser(await ctl.authenticate(c.req.header('authorization')), 'admin');
+    const by = await ctl.requireUser(await callerOf(c), 'admin');
     const req = await body(c, checks.token);
     const expiresMs = req.expires === undefined ? undefined : parseDurationOr400(req.expires);
     return c.json(await ctl.createToken(`user:${by}`, { kind: req.kind, ...(req.user ? { user: req.user } : {}), ...(req.env ? { env: req.env } : {}), ...(expiresMs !== undefined ? { expiresMs } : {}) }, addressOf(c)), 201);
   });
 
   api.get('/tokens', async (c) => {
-    await ctl.requireUser(await ctl.authenticate(c.req.header('authorization')), 'admin');
+    await ctl.requireUser(await callerOf(c), 'admin');
     return c.json({ tokens: await ctl.listTokens() });
   });
 
   api.delete('/tokens/:id', async (c) => {
-    const by = await ctl.requireUser(await ctl.authenticate(c.req.header('authorization')), 'admin');
+    const by = await ctl.requireUser(await callerOf(c), 'admin');
     await ctl.revokeToken(`user:${by}`, c.req.param('id'), addressOf(c));
     return c.json({ revoked: c.req.param('id') });
   });
 
   api.get('/audit', async (c) => {
-    await ctl.requireUser(await ctl.authenticate(c.req.header('authorization')), 'admin');
+    await ctl.requireUser(await callerOf(c), 'admin');
     const rows = await ctl.store.auditLog(500);
     return c.json({ entries: rows.map((a) => ({ id: a.id, at: new Date(a.at).toISOString(), actor: a.actor, action: a.action, subject: a.subject, address: a.address, detail: a.detail === null ? null : JSON.parse(a.detail) })) });
   });

@@ -9,6 +9,7 @@
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ClaudeEnvError, formatLocation } from '../../errors.js';
+import { BoundedMap } from '../bounded-map.js';
 import { isFindingCode } from '../../error-codes.js';
 import { holdingsOf } from '../../access/principals.js';
 import { loadDirectory, loadPolicy } from '../../access/load.js';
@@ -45,29 +46,6 @@ export interface Validation {
   /** The first 20 errors, `file:line:col rule message`. */
   readonly findings: string[];
   readonly duration_ms: number;
-}
-
-/** A bounded map that forgets the least recently used entry first. */
-class Lru<K, V> {
-  private readonly map = new Map<K, V>();
-  constructor(private readonly max: number) {}
-  get(key: K): V | undefined {
-    const v = this.map.get(key);
-    if (v !== undefined) {
-      this.map.delete(key);
-      this.map.set(key, v);
-    }
-    return v;
-  }
-  set(key: K, value: V): void {
-    this.map.delete(key);
-    this.map.set(key, value);
-    while (this.map.size > this.max) this.map.delete(this.map.keys().next().value as K);
-  }
-  /** Forget `key` if it still holds `value` (a failed load). */
-  drop(key: K, value: V): void {
-    if (this.map.get(key) === value) this.map.delete(key);
-  }
 }
 
 /** One loaded revision and what is derived from it. */
@@ -108,8 +86,8 @@ export class RepoTracker {
   private place: Promise<Place> | undefined;
   private running: Promise<string> | undefined;
   private queued: Promise<string> | undefined;
-  private readonly revisions: Lru<string, Promise<Revision>>;
-  private readonly bundles: Lru<string, Promise<Bundle>>;
+  private readonly revisions: BoundedMap<string, Promise<Revision>>;
+  private readonly bundles: BoundedMap<string, Promise<Bundle>>;
 
   constructor(private readonly opts: RepoTrackerOptions) {
     if (!opts.branch || opts.branch.startsWith('-') || /[\s~^:?*[\\\u0000-\u001f\u007f]|\.\.|@\{/.test(opts.branch)) throw new ClaudeEnvError('usage', `not a branch name: "${opts.branch}"`);
@@ -117,8 +95,8 @@ export class RepoTracker {
     this.branch = opts.branch;
     this.gitEnv = { ...(opts.env ?? process.env), GIT_TERMINAL_PROMPT: '0' };
     this.yaml = opts.yaml ?? PACKAGE_YAML;
-    this.revisions = new Lru(opts.revisionsKept ?? 4);
-    this.bundles = new Lru(opts.bundlesKept ?? 4096);
+    this.revisions = new BoundedMap(opts.revisionsKept ?? 4, true);
+    this.bundles = new BoundedMap(opts.bundlesKept ?? 4096, true);
   }
 
   /** Fetch, then the commit at the tip of the branch. Calls made while a fetch runs share the next one. */
