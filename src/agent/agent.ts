@@ -18,6 +18,7 @@ import type { Assignment, DriftSummary, EnrollResponse, Report, ReportAck } from
 import { takeLock } from '../state/lock.js';
 import { ApiClient } from './client.js';
 import { applyAssignment, driftSummary } from './bundle.js';
+import { stageAssignment, sweepAssignment } from './sweep.js';
 import { AgentFiles, type AgentState } from './store.js';
 
 export interface AgentPlaces {
@@ -79,6 +80,8 @@ export interface CycleResult {
   readonly delivered: number;
   /** Reports still in the outbox. */
   readonly pending: number;
+  /** The drift sweep answered in this cycle. */
+  readonly swept?: number;
   readonly revision: string | null;
 }
 
@@ -166,14 +169,22 @@ export class Agent {
     }
     let delivered = await this.deliver(client, cfg.machine_id);
     const waitS = Math.ceil(waitMs / 1000);
-    const res = await client.call<Assignment>(`/machines/${encodeURIComponent(cfg.machine_id)}/assignment${waitS > 0 ? `?wait=${waitS}` : ''}`, {
+    const query = `?sweep=${state.sweep_done ?? 0}${waitS > 0 ? `&wait=${waitS}` : ''}`;
+    const res = await client.call<Assignment>(`/machines/${encodeURIComponent(cfg.machine_id)}/assignment${query}`, {
       headers: state.held_etag ? { 'If-None-Match': `"${state.held_etag}"` } : {},
       timeoutMs: waitMs + 30_000,
       ...(this.opts.signal ? { signal: this.opts.signal } : {}),
     });
     let applied: CycleResult['applied'];
+    let sweptId: number | undefined;
     if (res.status === 200 && res.body) {
       const a = res.body;
+      const held = state.held_revision === a.revision ? await this.files.assignment() : undefined;
+      // Only the staged part is new (blue-green staging): the active revision stays as it is, applied once.
+      const activeSame = held !== undefined && held.revision === a.revision && JSON.stringify(held.files) === JSON.stringify(a.files);
+      if (activeSame) {
+        state = await this.stage(state, a, places);
+      } else {
       const started = Date.now();
       const out = await applyAssignment({ assignment: a, ...places, ...(this.opts.identity ? { identity: this.opts.identity } : {}), waitMs: this.opts.applyWaitMs ?? 30_000, ...(this.opts.onResolved ? { onResolved: this.opts.onResolved } : {}) });
       const drift = await driftSummary({ assignment: a, ...places }).catch(() => null);
@@ -187,14 +198,63 @@ export class Agent {
       });
       if (out.result === 'ok') {
         await this.files.writeAssignment(a);
-        state = { ...state, held_etag: a.etag, held_revision: a.revision };
+        state = { ...state, held_etag: a.etag, held_revision: a.revision, staged_etag: null };
         await this.files.writeState(state);
+        state = await this.stage(state, a, places);
       }
       applied = { revision: a.revision, result: out.result, error_code: out.error_code };
       this.log('applied', { revision: a.revision, result: out.result, ...(out.error_code ? { error_code: out.error_code } : {}) });
+      }
+    }
+    // A drift sweep the controller asks for: drift with the MCP servers checked, critical items fixed within its limit, the rest reported.
+    const sweepHeader = Number(res.headers.get('x-claude-env-sweep') ?? NaN);
+    if (Number.isSafeInteger(sweepHeader) && sweepHeader > (state.sweep_done ?? 0) && state.held_revision !== null) {
+      const held = await this.files.assignment();
+      if (held) {
+        const maxFixes = Math.max(0, Number(res.headers.get('x-claude-env-max-fixes') ?? 10) || 0);
+        const out = await sweepAssignment({ assignment: held, ...places, ...(this.opts.identity ? { identity: this.opts.identity } : {}), waitMs: this.opts.applyWaitMs ?? 30_000, maxFixes, online: true, ...(this.opts.onResolved ? { onResolved: this.opts.onResolved } : {}) });
+        state = await this.report({ ...state, sweep_done: sweepHeader }, {
+          revision: state.held_revision,
+          assigned_revision: state.held_revision,
+          result: out.error_code === null ? 'ok' : 'failed',
+          error_code: out.error_code,
+          drift: out.after,
+          sweep: { id: sweepHeader, fixed: out.fixed, manual: out.manual, mcp_down: out.mcp_down },
+        });
+        sweptId = sweepHeader;
+        this.log('swept', { sweep: sweepHeader, fixed: out.fixed, manual: out.manual.length, mcp_down: out.mcp_down.length });
+      }
     }
     delivered += await this.deliver(client, cfg.machine_id);
-    return { ...(applied ? { applied } : {}), delivered, pending: (await this.files.pending()).length, revision: state.held_revision };
+    return { ...(applied ? { applied } : {}), ...(sweptId !== undefined ? { swept: sweptId } : {}), delivered, pending: (await this.files.pending()).length, revision: state.held_revision };
+  }
+
+  /**
+   * blue-green: prepare the staged revision beside the active one (rendered,
+   * secrets resolved, nothing written to the home) and say whether it can be
+   * switched to; the bundle is kept with the active one, so the switch and
+   * its undo are each one apply of a set the machine already holds.
+   */
+  private async stage(state: AgentState, a: Assignment, places: { home: string; stateDir: string; env: NodeJS.ProcessEnv; cwd: string }): Promise<AgentState> {
+    if (!a.stage || state.staged_etag === a.stage.etag) {
+      if (state.held_etag !== a.etag) {
+        state = { ...state, held_etag: a.etag };
+        await this.files.writeAssignment(a);
+        await this.files.writeState(state);
+      }
+      return state;
+    }
+    const out = await stageAssignment({ stage: a.stage, target: a.target, environment: a.environment, ...places, ...(this.opts.identity ? { identity: this.opts.identity } : {}), ...(this.opts.onResolved ? { onResolved: this.opts.onResolved } : {}) });
+    await this.files.writeAssignment(a);
+    state = await this.report({ ...state, held_etag: a.etag, staged_etag: a.stage.etag }, {
+      revision: state.held_revision,
+      assigned_revision: a.revision,
+      result: out.ok ? 'ok' : 'failed',
+      error_code: out.error_code,
+      staged_revision: a.stage.revision,
+    });
+    this.log('staged', { revision: a.stage.revision, ok: out.ok, ...(out.error_code ? { error_code: out.error_code } : {}) });
+    return state;
   }
 
   private async report(state: AgentState, r: Omit<Report, 'seq' | 'at'>): Promise<AgentState> {

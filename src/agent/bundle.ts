@@ -84,13 +84,13 @@ export interface ApplyAssignmentResult {
 }
 
 /** Where things are on this machine, as `machinePlaces` of the CLI makes them. */
-function placesOf(input: MachineInput): MachinePlaces {
+export function placesOf(input: Pick<MachineInput, 'home' | 'stateDir' | 'env' | 'cwd'>): MachinePlaces {
   const configDir = input.env['CLAUDE_CONFIG_DIR'] || undefined;
   return { home: resolve(input.cwd, input.home), stateDir: resolve(input.cwd, input.stateDir), ...(configDir ? { configDir } : {}) };
 }
 
 /** The run's System and lock options, as the CLI's `machineSystem` makes them (the crash test's faults when the environment arms them). */
-function machineSystem(env: NodeJS.ProcessEnv): { sys: System; lockOptions: LockOptions } {
+export function machineSystem(env: NodeJS.ProcessEnv): { sys: System; lockOptions: LockOptions } {
   return { sys: systemFor(env), lockOptions: faultsFrom(env)?.failLockWrite ? { failWrite: true } : {} };
 }
 

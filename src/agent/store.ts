@@ -28,6 +28,10 @@ export interface AgentState {
   readonly seq: number;
   /** A key of the drift summary last reported (a report is made when it changes). */
   readonly drift_key: string | null;
+  /** The last drift sweep this machine answered (0: none). */
+  readonly sweep_done?: number;
+  /** blue-green: the staged bundle prepared beside the active one, by its etag. */
+  readonly staged_etag?: string | null;
 }
 
 const EMPTY: AgentState = { held_etag: null, held_revision: null, seq: 0, drift_key: null };

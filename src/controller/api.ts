@@ -17,7 +17,17 @@
  *   {tokens: TokenView[]}; `DELETE /api/v1/tokens/:id` (admin) → {revoked: id}
  * - `GET  /api/v1/audit` (admin) → {entries: AuditView[]}
  * - `POST /api/v1/hooks/git` (GitHub's `X-Hub-Signature-256` over the raw body) → {queued: true}
+ * - `GET  /api/v1/rollouts` (user, read) → {rollouts: RolloutView[]}; `GET /api/v1/rollouts/:env` → RolloutView
+ * - `POST /api/v1/rollouts/:env/{approve,pause,resume,promote,abort,rollback}` (user: approve needs a
+ *   role of the gate, the others an admin role or one of the gate's) {} → RolloutView; 409 when the
+ *   rollout refuses the verb (the message says why)
+ * - `GET  /api/v1/sweeps[?env=E]` (user, read) → {sweeps: SweepView[]}
  * - `GET /health`, `GET /ready`, `GET /metrics`
+ *
+ * A check-in's answer (200 or 304) carries `X-Claude-Env-Sweep: <id>` and
+ * `X-Claude-Env-Max-Fixes: <n>` when a drift sweep of the machine's
+ * environment is due that the agent has not done: the agent says the last
+ * one it did with `?sweep=<id>`; a long poll ends when a sweep starts.
  */
 import type { Target } from '../vocabulary.js';
 
@@ -63,7 +73,19 @@ export interface Assignment {
   readonly revision: string;
   readonly environment: string;
   readonly target: Target;
-  /** Content address of `revision` + `files` (the ETag, without quotes). */
+  /** Content address of `revision` + `files` (+ the staged bundle's etag when there is one): the ETag, without quotes. */
+  readonly etag: string;
+  readonly files: Readonly<Record<string, BundleFile>>;
+  /**
+   * blue-green: the revision to stage beside the active one (prepared on the
+   * machine, not applied), until the controller switches every machine to it.
+   */
+  readonly stage?: StagedBundle | null;
+}
+
+/** A revision's bundle for the same target, to be staged (blue-green). */
+export interface StagedBundle {
+  readonly revision: string;
   readonly etag: string;
   readonly files: Readonly<Record<string, BundleFile>>;
 }
@@ -92,6 +114,21 @@ export interface Report {
   readonly timings?: Readonly<Record<string, number>>;
   readonly drift?: DriftSummary | null;
   readonly claude_version?: string | null;
+  /** blue-green: the revision the machine staged beside its active one (result: whether staging worked). */
+  readonly staged_revision?: string | null;
+  /** The drift sweep this report answers. */
+  readonly sweep?: SweepReport | null;
+}
+
+/** What a machine did in a drift sweep: drift (online) before, critical items fixed, the rest left to a person. */
+export interface SweepReport {
+  readonly id: number;
+  /** Items fixed (critical ones, worst first, within the sweep's max fixes). */
+  readonly fixed: number;
+  /** Items left for a person (paths, categories, severities; never values). */
+  readonly manual: ReadonlyArray<{ readonly path: string; readonly category: string; readonly severity: string }>;
+  /** MCP servers down (names). */
+  readonly mcp_down: readonly string[];
 }
 
 export interface ReportAck {
@@ -168,6 +205,48 @@ export interface SyncView {
   readonly errors: number;
   /** The first findings (file:line:col rule message), secrets redacted. */
   readonly findings: readonly string[];
+}
+
+export type RolloutPhase = 'progressing' | 'paused' | 'awaiting-approval' | 'completed' | 'failed' | 'aborted' | 'rolled-back';
+export type RolloutVerb = 'approve' | 'pause' | 'resume' | 'promote' | 'abort' | 'rollback';
+
+/** `rollout status ENV --json` (SPEC.md), and what the controller adds after the SPEC's keys. */
+export interface RolloutView {
+  readonly environment: string;
+  readonly revision: string;
+  readonly previous_revision: string | null;
+  readonly strategy: 'immediate' | 'staged' | 'canary' | 'blue-green';
+  readonly phase: RolloutPhase;
+  readonly step: { readonly index: number; readonly percent: number };
+  /** total: machines of the environment; updated: holding the revision; failed: whose last apply of it failed or rolled back. */
+  readonly machines: { readonly total: number; readonly updated: number; readonly failed: number };
+  readonly approvals: { readonly needed: number; readonly have: number; readonly missing: number };
+  readonly steps: readonly number[];
+  readonly author: string | null;
+  readonly approved_by: readonly string[];
+  /** Why it ended other than completed (gate-failed, step-timeout, aborted, superseded, rolled-back). */
+  readonly reason: string | null;
+  readonly started_at: string;
+  readonly ended_at: string | null;
+  /** blue-green: the machines that staged the revision, and whether the switch happened. */
+  readonly staged?: number;
+  readonly switched?: boolean;
+}
+
+/** One drift sweep of one environment, and what its machines reported. */
+export interface SweepView {
+  readonly id: number;
+  readonly environment: string;
+  readonly at: string;
+  readonly max_fixes: number;
+  readonly machines: number;
+  /** Machines that answered the sweep. */
+  readonly reported: number;
+  readonly drifted: number;
+  readonly fixed: number;
+  readonly manual: number;
+  readonly mcp_down: number;
+  readonly risk_level: string;
 }
 
 export interface AuditView {

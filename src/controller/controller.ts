@@ -15,12 +15,16 @@ import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { ClaudeEnvError } from '../errors.js';
 import type { Target } from '../vocabulary.js';
-import type { Assignment, EnrollRequest, EnrollResponse, FleetStatus, MachineState, MachineView, Report, ReportAck, TokenCreated, TokenKind, TokenView } from './api.js';
+import type { Assignment, EnrollRequest, EnrollResponse, FleetStatus, MachineState, MachineView, Report, ReportAck, RolloutVerb, RolloutView, SweepReport, SweepView, TokenCreated, TokenKind, TokenView } from './api.js';
 import type { MachineRow, StateCount, Store, TokenRow } from './db/store.js';
 import { BoundedMap } from './bounded-map.js';
 import { hashToken, isTokenShaped, newMachineId, newToken } from './tokens.js';
 import { ControllerMetrics } from '../metrics/controller.js';
 import type { Notifier } from './notify/notifier.js';
+import { Rollouts } from './rollouts/driver.js';
+import { decide, type Assignment as Desired, type RolloutSettings } from './rollouts/machine.js';
+import { DEFAULT_DRIFT_SCHEDULES, SweepScheduler, realClock, type SweepClock } from './sweeps/schedule.js';
+import { createHash } from 'node:crypto';
 
 /** What the controller needs of the config repo (controller/tracker). */
 export interface Tracker {
@@ -33,6 +37,12 @@ export interface Tracker {
   /** Whether a role grants everything (`*`): admin routes. */
   isAdminRole?(sha: string, role: string): Promise<boolean>;
   bundle(sha: string, target: Target): Promise<Assignment>;
+  /** `rollout.<env>` of claude-env.yml (none: every revision goes to every machine at once). */
+  rolloutOf?(sha: string, env: string): Promise<RolloutSettings | undefined>;
+  /** The member who made the commit (never an approver of its rollout), else the author's email. */
+  authorOf?(sha: string): Promise<string | null>;
+  /** `schedules.drift` of claude-env.yml (none: the seed's). */
+  driftSchedulesOf?(sha: string): Promise<string[] | undefined>;
 }
 
 export interface Logger {
@@ -65,6 +75,12 @@ export interface ControllerOptions {
   readonly notifications?: (revision: string) => Promise<Notifier | undefined>;
   /** prom-client's process metrics (default on). */
   readonly processMetrics?: boolean;
+  /** How often the leader moves rollouts along (default 1 s). */
+  readonly rolloutTickMs?: number;
+  /** The clock drift sweeps are scheduled on (tests move it by hand; default the real one). */
+  readonly sweepClock?: SweepClock;
+  /** Critical items an agent fixes per sweep (default 10, as `remediate --max-fixes`). */
+  readonly sweepMaxFixes?: number;
 }
 
 export type Caller =
@@ -100,6 +116,10 @@ const SEEN_PRECISION_MS = 30_000;
 const NOTIFY_ASSIGNMENTS = 'claude_env_assignments';
 const NOTIFY_TOKENS = 'claude_env_tokens';
 const NOTIFY_POLL = 'claude_env_poll';
+/** An event recorded by a replica that does not lead, for the leader to send. */
+const NOTIFY_EVENTS = 'claude_env_events';
+const NOTIFY_SWEEPS = 'claude_env_sweeps';
+const DEFAULT_SWEEP_MAX_FIXES = 10;
 const STATES: readonly MachineState[] = ['in_sync', 'applying', 'failed', 'drifted', 'stale'];
 const RISKS = ['none', 'low', 'medium', 'high', 'critical'] as const;
 
@@ -115,6 +135,11 @@ export class Controller {
   private readonly bundles = new BoundedMap<string, Promise<CachedBundle>>(4_096);
   private readonly roles = new BoundedMap<string, Promise<string[]>>(10_000);
   private readonly envRevision = new Map<string, string>();
+  readonly rollouts: Rollouts;
+  /** Each environment's latest drift sweep. */
+  private readonly sweepOf = new Map<string, { id: number; max_fixes: number }>();
+  private sweeper: { crons: string; scheduler: SweepScheduler } | undefined;
+  private ticking: Promise<void> | undefined;
   /** The last revision that validated: roles and enrollment are judged at it. */
   private tracked: string | undefined;
   private readonly seen = new Map<string, number>();
@@ -139,7 +164,29 @@ export class Controller {
     this.tracker = opts.tracker;
     this.now = opts.now ?? Date.now;
     this.log = opts.log ?? (() => {});
-    this.metrics = new ControllerMetrics({ counts: () => this.counts() }, { processMetrics: opts.processMetrics ?? true });
+    this.metrics = new ControllerMetrics({ counts: () => this.counts(), rolloutSteps: () => this.rolloutSteps() }, { processMetrics: opts.processMetrics ?? true });
+    this.rollouts = new Rollouts({
+      store: this.store,
+      now: this.now,
+      log: this.log,
+      event: (type, env, detail) => this.event(type, env, detail),
+      moved: async (env) => {
+        this.wake(env);
+        await this.store.notify(NOTIFY_ASSIGNMENTS, `rollout:${env}`);
+      },
+    });
+  }
+
+  private rolloutSteps(): Array<{ env: string; percent: number }> {
+    return this.rollouts.environments().map((env) => {
+      const s = this.rollouts.current(env)!;
+      return { env, percent: s.stepIndex < 0 ? 0 : (s.policy.steps[s.stepIndex] ?? 100) };
+    });
+  }
+
+  private wake(env: string): void {
+    const set = this.waiters.get(env);
+    if (set) for (const wake of [...set]) wake();
   }
 
   /** Load what the store knows, listen to other replicas, start leading when it can. */
@@ -148,11 +195,35 @@ export class Controller {
     this.started = true;
     await this.reloadRevisions();
     this.unlisten.push(await this.store.listen(NOTIFY_ASSIGNMENTS, () => void this.reloadRevisions().catch((err) => this.log('reload-failed', { error: String(err) }))));
+    this.unlisten.push(await this.store.listen(NOTIFY_SWEEPS, () => void this.reloadSweeps().catch((err) => this.log('reload-failed', { error: String(err) }))));
+    this.unlisten.push(
+      await this.store.listen(NOTIFY_EVENTS, (payload) => {
+        if (!this.store.leading()) return;
+        try {
+          const e = JSON.parse(payload) as { id: number; type: string; at: number; environment: string | null; detail: Record<string, unknown> };
+          this.send(e.id, e.type, e.at, e.environment, e.detail);
+        } catch (err) {
+          this.log('event-relay-failed', { error: String(err) });
+        }
+      }),
+    );
+    await this.reloadSweeps();
     this.unlisten.push(await this.store.listen(NOTIFY_TOKENS, (id) => this.tokens.deleteWhere((t) => t === null || t.id === id)));
     this.unlisten.push(await this.store.listen(NOTIFY_POLL, () => { if (this.store.leading()) this.pollSoon(); }));
     this.timers.push(setInterval(() => void this.flush().catch((err) => this.log('flush-failed', { error: String(err) })), this.opts.flushMs ?? 1000));
     await this.tryLead();
     this.timers.push(setInterval(() => void this.tryLead(), this.opts.leaderRetryMs ?? 1000));
+    this.timers.push(setInterval(() => void this.tickRollouts(), this.opts.rolloutTickMs ?? 1000));
+  }
+
+  /** The leader moves rollouts along: reports, machines and time (one tick at a time). */
+  async tickRollouts(): Promise<void> {
+    if (this.stopped || !this.store.leading() || this.ticking) return this.ticking;
+    this.ticking = this.rollouts
+      .tick()
+      .catch((err) => this.log('rollout-tick-failed', { error: String(err) }))
+      .finally(() => (this.ticking = undefined));
+    return this.ticking;
   }
 
   async stop(): Promise<void> {
@@ -160,6 +231,8 @@ export class Controller {
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
     if (this.pollTimer) clearTimeout(this.pollTimer);
+    this.stopSweeps();
+    await this.ticking;
     for (const set of this.waiters.values()) for (const wake of set) wake();
     await this.polling?.catch(() => {});
     await this.flush().catch(() => {});
@@ -178,7 +251,8 @@ export class Controller {
     } catch {
       return { ready: false, reason: 'the store cannot be reached' };
     }
-    if (!this.repoOk && this.tracked === undefined && this.envRevision.size === 0) return { ready: false, reason: 'the config repo has not been fetched yet' };
+    // Ready once machines can be answered: a revision fetched and assigned (here, or by the leader).
+    if (!this.repoOk && this.envRevision.size === 0) return { ready: false, reason: 'the config repo has not been fetched yet' };
     return { ready: true };
   }
 
@@ -192,6 +266,7 @@ export class Controller {
         this.log('leader-lost');
         if (this.pollTimer) clearTimeout(this.pollTimer);
         this.pollTimer = undefined;
+        this.stopSweeps();
       });
     } catch (err) {
       this.log('lead-failed', { error: String(err) });
@@ -234,16 +309,18 @@ export class Controller {
     const head = await this.tracker.head();
     if ((await this.store.syncOf(head)) !== undefined) {
       this.repoOk = true;
+      await this.armSweeps();
       return;
     }
     const started = this.now();
     const verdict = await this.tracker.validate(head);
     if (!this.store.leading()) return;
     const at = this.now();
-    await this.store.recordSync({ revision: head, status: verdict.ok ? 'succeeded' : 'failed', at, duration_ms: verdict.duration_ms, errors: verdict.errors, findings: JSON.stringify(verdict.findings) });
+    const sync = { revision: head, at, duration_ms: verdict.duration_ms, errors: verdict.errors, findings: JSON.stringify(verdict.findings) };
     this.metrics.syncDuration.observe((at - started) / 1000);
-    this.repoOk = true;
     if (!verdict.ok) {
+      await this.store.recordSync({ ...sync, status: 'failed' });
+      this.repoOk = true;
       this.metrics.syncFailure.inc();
       await this.event('sync.failed', null, { revision: head, errors: verdict.errors, findings: verdict.findings.slice(0, 5) });
       await this.store.audit({ at, actor: 'controller', action: 'sync.failed', subject: head, address: null, detail: JSON.stringify({ errors: verdict.errors }) });
@@ -252,21 +329,39 @@ export class Controller {
     }
     this.metrics.syncSuccess.inc();
     const envs = await this.tracker.environments(head);
-    for (const env of envs) await this.store.setEnvironmentRevision(env, head, at);
+    const before = new Map((await this.store.environments()).map((e) => [e.name, e.revision]));
     await this.store.setMeta('tracked', head);
     this.tracked = head;
     await this.store.audit({ at, actor: 'controller', action: 'sync.succeeded', subject: head, address: null, detail: JSON.stringify({ environments: envs }) });
     await this.event('sync.succeeded', null, { revision: head, environments: envs });
+    // Each environment's rollout first (the machines it moves are told which revision to hold), then its revision: a
+    // status never shows the new revision with machines not yet told. The sync is recorded last: a leader that dies
+    // midway leaves the revision to its successor, which starts only the rollouts not yet started.
+    const author = (await this.tracker.authorOf?.(head).catch(() => null)) ?? null;
+    for (const env of envs) await this.rollouts.begin(env, head, await this.tracker.rolloutOf?.(head, env), author, before.get(env) ?? null);
+    for (const env of envs) await this.store.setEnvironmentRevision(env, head, at);
+    await this.store.recordSync({ ...sync, status: 'succeeded' });
     this.log('sync-succeeded', { revision: head, environments: envs.length });
     await this.reloadRevisions();
+    this.repoOk = true;
     await this.store.notify(NOTIFY_ASSIGNMENTS, head);
+    await this.armSweeps();
   }
 
   private async event(type: string, environment: string | null, detail: unknown): Promise<void> {
     const at = this.now();
     const id = await this.store.addEvent({ at, type, environment, detail: JSON.stringify(detail) });
-    // Only the leader sends, and never waits for a channel: delivery retries on its own.
-    if (!this.store.leading() || !this.opts.notifications || this.tracked === undefined) return;
+    // Only the leader sends: another replica passes the event on to it.
+    if (!this.store.leading()) {
+      await this.store.notify(NOTIFY_EVENTS, JSON.stringify({ id, type, at, environment, detail })).catch((err) => this.log('event-relay-failed', { error: String(err) }));
+      return;
+    }
+    this.send(id, type, at, environment, detail);
+  }
+
+  /** Through the notifications of the tracked revision, never waiting for a channel: delivery retries on its own. */
+  private send(id: number, type: string, at: number, environment: string | null, detail: unknown): void {
+    if (!this.opts.notifications || this.tracked === undefined) return;
     const revision = this.tracked;
     if (this.notifier?.revision !== revision) {
       const made = this.opts.notifications(revision).catch((err: unknown) => {
@@ -290,9 +385,143 @@ export class Controller {
     for (const row of rows) {
       if (row.revision === null || this.envRevision.get(row.name) === row.revision) continue;
       this.envRevision.set(row.name, row.revision);
-      const set = this.waiters.get(row.name);
-      if (set) for (const wake of [...set]) wake();
+      this.wake(row.name);
     }
+    for (const env of await this.rollouts.reload(rows.map((r) => r.name))) this.wake(env);
+  }
+
+  /** Each environment's latest sweep; long polls of an environment with a new one answer. */
+  async reloadSweeps(): Promise<void> {
+    for (const row of await this.store.environments()) {
+      const [latest] = await this.store.sweeps({ env: row.name, limit: 1 });
+      if (latest === undefined || this.sweepOf.get(row.name)?.id === latest.id) continue;
+      this.sweepOf.set(row.name, { id: latest.id, max_fixes: latest.max_fixes });
+      this.wake(row.name);
+    }
+  }
+
+  // --- drift sweeps ---
+
+  /** The leader schedules sweeps on the tracked revision's `schedules.drift` (the seed's by default). */
+  private async armSweeps(): Promise<void> {
+    if (this.stopped || !this.store.leading() || this.tracked === undefined) return;
+    const crons = (await this.tracker.driftSchedulesOf?.(this.tracked).catch(() => undefined)) ?? [...DEFAULT_DRIFT_SCHEDULES];
+    const key = crons.join('\n');
+    if (this.sweeper?.crons === key) return;
+    this.stopSweeps();
+    if (crons.length === 0) return;
+    const scheduler = new SweepScheduler(crons, (at) => this.sweep({ at: at.getTime(), schedule: crons.join(' | ') }).then(() => undefined), this.opts.sweepClock ?? realClock);
+    this.sweeper = { crons: key, scheduler };
+    scheduler.start();
+  }
+
+  private stopSweeps(): void {
+    this.sweeper?.scheduler.stop();
+    this.sweeper = undefined;
+  }
+
+  /** When the next scheduled sweep fires (while this controller leads). */
+  nextSweep(): Date | undefined {
+    return this.sweeper?.scheduler.next;
+  }
+
+  /** Ask every machine of the environments (all by default) for a drift sweep; the sweeps made. */
+  async sweep(opts: { env?: string; at?: number; schedule?: string | null; maxFixes?: number; by?: string; address?: string | null } = {}): Promise<SweepView[]> {
+    const envs = opts.env !== undefined ? [opts.env] : (await this.store.environments()).filter((e) => e.revision !== null).map((e) => e.name);
+    if (opts.env !== undefined && !(await this.store.environments()).some((e) => e.name === opts.env)) throw new ClaudeEnvError('not-found', `no environment ${opts.env}`);
+    const at = opts.at ?? this.now();
+    const made: SweepView[] = [];
+    for (const env of envs) {
+      const max_fixes = opts.maxFixes ?? this.opts.sweepMaxFixes ?? DEFAULT_SWEEP_MAX_FIXES;
+      const id = await this.store.addSweep({ environment: env, at, max_fixes, schedule: opts.schedule ?? null });
+      this.sweepOf.set(env, { id, max_fixes });
+      this.wake(env);
+      made.push(await this.sweepView({ id, environment: env, at, max_fixes, schedule: opts.schedule ?? null }));
+    }
+    if (opts.by !== undefined) await this.store.audit({ at, actor: opts.by, action: 'sweep.requested', subject: opts.env ?? null, address: opts.address ?? null, detail: JSON.stringify({ sweeps: made.map((m) => m.id) }) });
+    this.log('sweep', { environments: envs.length, schedule: opts.schedule ?? null });
+    await this.store.notify(NOTIFY_SWEEPS, '');
+    return made;
+  }
+
+  /** A sweep and what its machines reported (each machine's latest answer). */
+  async sweepView(row: { readonly id: number; readonly environment: string; readonly at: number; readonly max_fixes: number; readonly schedule?: string | null }): Promise<SweepView> {
+    const latest = new Map<string, { report: SweepReport; risk: string }>();
+    for (const r of await this.store.sweepReports(row.id)) {
+      if (r.sweep === null || r.sweep === undefined) continue;
+      const drift = r.drift === null ? null : (JSON.parse(r.drift) as { risk_level?: string });
+      latest.set(r.machine_id, { report: JSON.parse(r.sweep) as SweepReport, risk: drift?.risk_level ?? 'none' });
+    }
+    let drifted = 0;
+    let fixed = 0;
+    let manual = 0;
+    let down = 0;
+    let worst = 0;
+    for (const { report, risk } of latest.values()) {
+      if (report.fixed > 0 || report.manual.length > 0) drifted += 1;
+      fixed += report.fixed;
+      manual += report.manual.length;
+      down += report.mcp_down.length;
+      const manualWorst = report.manual.reduce((w, i) => Math.max(w, RISKS.indexOf(i.severity as (typeof RISKS)[number])), 0);
+      worst = Math.max(worst, manualWorst, RISKS.indexOf(risk as (typeof RISKS)[number]));
+    }
+    const machines = (await this.store.machineIds(row.environment)).length;
+    return { id: row.id, environment: row.environment, at: new Date(row.at).toISOString(), max_fixes: row.max_fixes, machines, reported: latest.size, drifted, fixed, manual, mcp_down: down, risk_level: RISKS[Math.max(0, worst)]! };
+  }
+
+  async sweeps(filter: { env?: string; limit?: number }): Promise<SweepView[]> {
+    const rows = await this.store.sweeps({ ...(filter.env !== undefined ? { env: filter.env } : {}), limit: filter.limit ?? 20 });
+    const out: SweepView[] = [];
+    for (const r of rows) out.push(await this.sweepView(r));
+    return out;
+  }
+
+  // --- rollouts (verbs) ---
+
+  async rolloutView(env: string): Promise<RolloutView> {
+    return this.rollouts.view(env);
+  }
+
+  async rolloutViews(): Promise<RolloutView[]> {
+    const out: RolloutView[] = [];
+    for (const e of await this.store.environments()) if ((await this.store.rollout(e.name)) !== undefined) out.push(await this.rollouts.view(e.name));
+    return out;
+  }
+
+  /**
+   * A verb of `claude-env rollout` by a user. approve: any user; the rollout
+   * counts only holders of the gate's roles, never the author. The others
+   * need an admin role or one of the gate's roles. Every verb is audited,
+   * refused ones too (409 with the reason).
+   */
+  async rolloutAct(caller: Caller, env: string, verb: RolloutVerb, address: string | null): Promise<RolloutView> {
+    const user = await this.requireUser(caller, 'read');
+    const roles = await this.rolesOf(user);
+    const current = this.rollouts.current(env) ?? (await this.rollouts.reload([env]), this.rollouts.current(env));
+    if (current === undefined) throw new ClaudeEnvError('not-found', `no rollout in the environment ${env} yet`);
+    if (verb !== 'approve') {
+      const gateRoles = current.policy.approval?.roles ?? [];
+      if (!roles.some((r) => gateRoles.includes(r)) && !(await this.isAdmin(roles))) {
+        await this.store.audit({ at: this.now(), actor: `user:${user}`, action: `rollout.${verb}.refused`, subject: env, address, detail: JSON.stringify({ revision: current.revision, reason: 'role' }) });
+        throw new ClaudeEnvError('forbidden', `${user} needs an admin role${gateRoles.length ? ` or one of ${gateRoles.join(', ')}` : ''} to ${verb} a rollout`);
+      }
+    }
+    const at = this.now();
+    const input = verb === 'approve' ? { type: 'approve' as const, at, user, roles } : { type: verb, at, user };
+    try {
+      await this.rollouts.mutate(env, (s) => decide(s, input));
+    } catch (err) {
+      await this.store.audit({ at, actor: `user:${user}`, action: `rollout.${verb}.refused`, subject: env, address, detail: JSON.stringify({ revision: current.revision, reason: err instanceof Error ? err.message : String(err) }) });
+      throw err;
+    }
+    await this.store.audit({ at, actor: `user:${user}`, action: `rollout.${verb}`, subject: env, address, detail: JSON.stringify({ revision: current.revision, roles }) });
+    return this.rollouts.view(env);
+  }
+
+  private async isAdmin(roles: readonly string[]): Promise<boolean> {
+    const sha = this.trackedRevision();
+    for (const r of roles) if (r === 'admin' || (await this.tracker.isAdminRole?.(sha, r))) return true;
+    return false;
   }
 
   /** The revision roles and enrollment are judged at. */
@@ -341,10 +570,7 @@ export class Controller {
     if (caller.kind !== 'user') throw new ClaudeEnvError('forbidden', `this route takes a user token, not ${caller.kind === 'agent' ? 'an agent' : 'an enroll'} token`);
     const roles = await this.rolesOf(caller.user);
     if (need === 'read' && roles.length > 0) return caller.user;
-    if (need === 'admin') {
-      const sha = this.trackedRevision();
-      for (const r of roles) if (r === 'admin' || (await this.tracker.isAdminRole?.(sha, r))) return caller.user;
-    }
+    if (need === 'admin' && (await this.isAdmin(roles))) return caller.user;
     throw new ClaudeEnvError('forbidden', need === 'admin' ? `${caller.user} holds no admin role in access.yml at ${sha7(this.tracked)}` : `${caller.user} holds no role in access.yml at ${sha7(this.tracked)}`);
   }
 
@@ -391,13 +617,15 @@ export class Controller {
     if (caller.machineId !== id) throw new ClaudeEnvError('forbidden', 'an agent token reaches only its own machine');
   }
 
-  private bundleOf(revision: string, m: CachedMachine): Promise<CachedBundle> {
-    const key = `${revision}\0${m.key}`;
+  /** The body a machine of the target gets: the active revision's bundle, and the one to stage beside it (blue-green). */
+  private bundleOf(revision: string, m: CachedMachine, stage: string | null = null): Promise<CachedBundle> {
+    const key = `${revision}\0${stage ?? ''}\0${m.key}`;
     let got = this.bundles.get(key);
     if (!got) {
-      const made = this.tracker.bundle(revision, m.target).then(async (b): Promise<CachedBundle> => {
-        const body = Buffer.from(JSON.stringify(b));
-        return { etag: b.etag, revision: b.revision, body, gzip: await gzipAsync(body) };
+      const made = Promise.all([this.tracker.bundle(revision, m.target), stage === null ? undefined : this.tracker.bundle(stage, m.target)]).then(async ([b, st]): Promise<CachedBundle> => {
+        const a: Assignment = st === undefined ? b : { ...b, etag: combinedEtag(b.etag, st.etag), stage: { revision: st.revision, etag: st.etag, files: st.files } };
+        const body = Buffer.from(JSON.stringify(a));
+        return { etag: a.etag, revision: a.revision, body, gzip: await gzipAsync(body) };
       });
       made.catch(() => this.bundles.drop(key, made));
       this.bundles.set(key, made);
@@ -411,31 +639,42 @@ export class Controller {
    * already holds it (`etag`); with `waitMs`, waits up to that long for a
    * new one before answering `undefined`.
    */
-  async checkIn(caller: Caller, id: string, etag: string | undefined, waitMs: number, signal?: AbortSignal): Promise<{ etag: string; body: Buffer; gzip: Buffer } | undefined> {
+  async checkIn(caller: Caller, id: string, etag: string | undefined, waitMs: number, signal?: AbortSignal, lastSweep?: number): Promise<CheckIn> {
     this.requireMachine(caller, id);
     const m = await this.machineOf(id);
     this.noteSeen(m);
     this.metrics.checkins.inc();
     const deadline = this.now() + Math.min(Math.max(0, waitMs), this.opts.longPollMaxMs ?? 55_000);
     for (;;) {
-      const revision = this.envRevision.get(m.env);
-      if (revision === undefined) {
+      const want = this.desiredOf(m);
+      const sw = this.sweepOf.get(m.env);
+      const sweep = sw !== undefined && lastSweep !== undefined && sw.id > lastSweep ? sw : undefined;
+      if (want === undefined) {
         if (waitMs <= 0) throw new ClaudeEnvError('unavailable', `the environment ${m.env} has no valid revision yet`);
       } else {
-        const b = await this.bundleOf(revision, m);
+        const b = await this.bundleOf(want.revision, m, want.stage);
         if (b.etag !== etag) {
-          if (m.assigned !== revision) {
-            m.assigned = revision;
-            this.assigned.set(id, { revision, at: this.now() });
+          if (m.assigned !== want.revision) {
+            m.assigned = want.revision;
+            this.assigned.set(id, { revision: want.revision, at: this.now() });
           }
-          return { etag: b.etag, body: b.body, gzip: b.gzip };
+          return { assignment: { etag: b.etag, body: b.body, gzip: b.gzip }, ...(sweep ? { sweep } : {}) };
         }
+        if (sweep) return { sweep };
       }
       const left = deadline - this.now();
-      if (left <= 0 || this.stopped || signal?.aborted) return undefined;
+      if (left <= 0 || this.stopped || signal?.aborted) return {};
       await this.waitForRevision(m.env, left, signal);
       this.noteSeen(m);
     }
+  }
+
+  /** What the machine is to hold: its environment's rollout says (the environment's revision before any rollout). */
+  private desiredOf(m: CachedMachine): { revision: string; stage: string | null } | undefined {
+    const d: Desired | undefined = this.rollouts.desired(m.env, m.id);
+    if (d !== undefined) return d.revision === null ? undefined : { revision: d.revision, stage: d.stage };
+    const revision = this.envRevision.get(m.env);
+    return revision === undefined ? undefined : { revision, stage: null };
   }
 
   /**
@@ -498,11 +737,39 @@ export class Controller {
     // A revision sent and not yet written goes first: the report may be about it.
     if (this.assigned.has(id)) await this.flush();
     const stored = await this.store.addReport(
-      { machine_id: id, seq: r.seq, received_at: at, made_at: r.at, revision: r.revision, assigned_revision: r.assigned_revision ?? null, result: r.result, error_code: r.error_code ?? null, timings: r.timings ? JSON.stringify(r.timings) : null, drift: r.drift ? JSON.stringify(r.drift) : null },
+      {
+        machine_id: id,
+        seq: r.seq,
+        received_at: at,
+        made_at: r.at,
+        revision: r.revision,
+        assigned_revision: r.assigned_revision ?? null,
+        result: r.result,
+        error_code: r.error_code ?? null,
+        timings: r.timings ? JSON.stringify(r.timings) : null,
+        drift: r.drift ? JSON.stringify(r.drift) : null,
+        staged_revision: r.staged_revision ?? null,
+        sweep_id: r.sweep?.id ?? null,
+        sweep: r.sweep ? JSON.stringify(r.sweep) : null,
+      },
       r.claude_version ?? null,
     );
-    if (stored) this.metrics.reports.inc({ result: r.result });
+    if (stored) {
+      this.metrics.reports.inc({ result: r.result });
+      if (r.sweep) await this.sweepEvents(id, r);
+    }
     return { seq: r.seq, stored };
+  }
+
+  /** A sweep's answer: what a person must look at is an event (drift.critical, drift.high, mcp.down). */
+  private async sweepEvents(id: string, r: Report): Promise<void> {
+    const m = await this.machineOf(id);
+    const sweep = r.sweep!;
+    const count = (sev: string): number => sweep.manual.filter((i) => i.severity === sev).length;
+    const base = { machine: id, sweep: sweep.id, team: m.target.team ?? null, project: m.target.project ?? null };
+    if (count('critical') > 0) await this.event('drift.critical', m.env, { ...base, items: count('critical'), paths: sweep.manual.filter((i) => i.severity === 'critical').map((i) => i.path).slice(0, 20) });
+    else if (count('high') > 0) await this.event('drift.high', m.env, { ...base, items: count('high'), paths: sweep.manual.filter((i) => i.severity === 'high').map((i) => i.path).slice(0, 20) });
+    if (sweep.mcp_down.length > 0) await this.event('mcp.down', m.env, { ...base, servers: sweep.mcp_down.slice(0, 20) });
   }
 
   // --- fleet status ---
@@ -546,8 +813,8 @@ export class Controller {
 
   machineView(r: MachineRow): MachineView {
     const stale = (r.last_seen ?? r.enrolled_at) < this.staleBefore();
-    const desired = this.envRevision.get(r.env);
-    const behind = desired !== undefined && r.state !== 'failed' && r.applied_revision !== desired;
+    // As the store counts it (stateCounts): not yet at the revision the controller wants it to hold, unless its last apply failed.
+    const behind = r.assigned_revision !== null && r.state !== 'failed' && r.applied_revision !== r.assigned_revision;
     return {
       id: r.id,
       env: r.env,
@@ -603,6 +870,17 @@ export class Controller {
   get webhookSecret(): string | undefined {
     return this.opts.webhookSecret;
   }
+}
+
+/** What a check-in answers: a new assignment, a sweep to run, both, or nothing new. */
+export interface CheckIn {
+  readonly assignment?: { readonly etag: string; readonly body: Buffer; readonly gzip: Buffer };
+  readonly sweep?: { readonly id: number; readonly max_fixes: number };
+}
+
+/** The ETag of an active bundle with a staged one beside it. */
+function combinedEtag(active: string, staged: string): string {
+  return createHash('sha256').update(`${active}\0${staged}`).digest('hex').slice(0, Math.max(16, active.length));
 }
 
 function targetKey(t: Target): string {

@@ -11,6 +11,8 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 export interface FleetGauges {
   /** Machines per environment and state, and each environment's mean drift %, read when scraped. */
   readonly counts: () => Promise<ReadonlyArray<{ env: string; state: string; count: number; drift_sum: number }>>;
+  /** Each environment's rollout step, as the percent of machines it reaches. */
+  readonly rolloutSteps?: () => ReadonlyArray<{ env: string; percent: number }>;
 }
 
 export class ControllerMetrics {
@@ -75,6 +77,16 @@ export class ControllerMetrics {
           by.set(c.env, e);
         }
         for (const [env, e] of by) this.set({ environment: env }, e.n === 0 ? 0 : e.sum / e.n);
+      },
+    });
+    new Gauge({
+      name: 'rollout_step',
+      help: 'The percent of machines the current step of an environment\'s rollout reaches',
+      labelNames: ['environment'],
+      registers,
+      collect() {
+        this.reset();
+        for (const r of gauges.rolloutSteps?.() ?? []) this.set({ environment: r.env }, r.percent);
       },
     });
     if (opts.processMetrics !== false) collectDefaultMetrics({ register: this.registry });

@@ -9,7 +9,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { DriftSummary, MachineState, ReportResult } from '../api.js';
 import { ClaudeEnvError } from '../../errors.js';
 import type { Database } from './schema.js';
-import type { AuditRow, Dialect, EnvironmentRow, EventRow, MachineRow, ReportRow, RolloutRow, StateCount, Store, SyncRow, TokenRow } from './store.js';
+import type { AuditRow, Dialect, EnvironmentRow, EnvReportRow, EventRow, MachineRow, ReportRow, RolloutRow, StateCount, Store, SweepRow, SyncRow, TokenRow } from './store.js';
 
 /** What differs between the dialects beyond SQL: leadership and notifications. */
 export interface Coordinator {
@@ -104,6 +104,9 @@ function toReport(r: Row): ReportRow {
     error_code: strOrNull(r['error_code']),
     timings: strOrNull(r['timings']),
     drift: strOrNull(r['drift']),
+    staged_revision: strOrNull(r['staged_revision']),
+    sweep_id: numOrNull(r['sweep_id']),
+    sweep: strOrNull(r['sweep']),
   };
 }
 
@@ -247,15 +250,14 @@ export class KyselyStore implements Store {
       .selectFrom((db) =>
         db
           .selectFrom('machines')
-          .leftJoin('environments', 'environments.name', 'machines.env')
           .select((eb) => [
             'machines.env as env',
             eb
               .case()
               .when(eb.fn.coalesce('machines.last_seen', 'machines.enrolled_at'), '<', staleBefore)
               .then(eb.val<MachineState>('stale'))
-              // Not yet at its environment's revision: on its way there, unless its last apply failed.
-              .when(eb.and([eb('environments.revision', 'is not', null), eb('machines.state', '!=', 'failed'), eb.or([eb('machines.applied_revision', 'is', null), eb('machines.applied_revision', '!=', eb.ref('environments.revision'))])]))
+              // Not yet at the revision the controller wants it to hold: on its way there, unless its last apply failed.
+              .when(eb.and([eb('machines.assigned_revision', 'is not', null), eb('machines.state', '!=', 'failed'), eb.or([eb('machines.applied_revision', 'is', null), eb('machines.applied_revision', '!=', eb.ref('machines.assigned_revision'))])]))
               .then(eb.val<MachineState>('applying'))
               .else(eb.ref('machines.state'))
               .end()
@@ -313,10 +315,13 @@ export class KyselyStore implements Store {
     if (done === undefined) throw new ClaudeEnvError('not-found', `no machine ${id}`);
   }
 
-  async assignMany(items: ReadonlyArray<{ readonly id: string; readonly revision: string; readonly at: number }>): Promise<string[]> {
+  async assignMany(items: ReadonlyArray<{ readonly id: string; readonly revision: string; readonly at: number | null }>): Promise<string[]> {
     if (items.length === 0) return [];
-    const latest = new Map<string, { revision: string; at: number }>();
-    for (const it of items) latest.set(it.id, { revision: it.revision, at: Math.max(it.at, latest.get(it.id)?.at ?? it.at) });
+    const latest = new Map<string, { revision: string; at: number | null }>();
+    for (const it of items) {
+      const before = latest.get(it.id)?.at ?? null;
+      latest.set(it.id, { revision: it.revision, at: it.at === null ? before : Math.max(it.at, before ?? it.at) });
+    }
     const ids = [...latest.keys()].sort();
     const done: string[] = [];
     await this.#transaction(async (tx) => {
@@ -325,11 +330,12 @@ export class KyselyStore implements Store {
         const q = tx.selectFrom('machines').select(['id', 'applied_revision', 'result', 'drift', 'last_seen']).where('id', 'in', chunk).orderBy('id');
         const rows = await (this.dialect === 'postgres' ? q.forNoKeyUpdate() : q).execute();
         // One UPDATE per (revision, state, time) among the chunk: a commit gives them all the same.
-        const groups = new Map<string, { revision: string; state: MachineRow['state']; at: number; ids: string[] }>();
+        const groups = new Map<string, { revision: string; state: MachineRow['state']; at: number | null; ids: string[] }>();
         for (const row of rows) {
           const want = latest.get(row.id)!;
           const state = want.revision !== row.applied_revision || row.result === null ? 'applying' : reportedState(row.result as ReportResult, row.drift);
-          const at = Math.max(want.at, Number(row.last_seen ?? want.at));
+          const seen = row.last_seen === null ? null : Number(row.last_seen);
+          const at = want.at === null ? seen : Math.max(want.at, seen ?? want.at);
           const key = `${want.revision}\0${state}\0${at}`;
           const g = groups.get(key) ?? { revision: want.revision, state, at, ids: [] };
           g.ids.push(row.id);
@@ -350,7 +356,7 @@ export class KyselyStore implements Store {
       if (row === undefined) throw new ClaudeEnvError('not-found', `no machine ${r.machine_id}`);
       const inserted = await tx
         .insertInto('reports')
-        .values({ ...r })
+        .values({ ...r, staged_revision: r.staged_revision ?? null, sweep_id: r.sweep_id ?? null, sweep: r.sweep ?? null })
         .onConflict((oc) => oc.columns(['machine_id', 'seq']).doNothing())
         .returning('seq')
         .executeTakeFirst();
@@ -383,6 +389,56 @@ export class KyselyStore implements Store {
   async reports(machineId: string, limit = DEFAULT_LIMIT): Promise<ReportRow[]> {
     const rows = await this.#db.selectFrom('reports').selectAll().where('machine_id', '=', machineId).orderBy('seq', 'desc').limit(limit).execute();
     return rows.map(toReport);
+  }
+
+  async reportsSince(env: string, since: number, limit = 10_000): Promise<EnvReportRow[]> {
+    const rows = await this.#db
+      .selectFrom('reports')
+      .innerJoin('machines', 'machines.id', 'reports.machine_id')
+      .selectAll('reports')
+      .select('machines.env as env')
+      .where('machines.env', '=', env)
+      .where('reports.received_at', '>=', since)
+      .orderBy('reports.received_at')
+      .orderBy('reports.machine_id')
+      .orderBy('reports.seq')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ ...toReport(r as Row), env: str((r as Row)['env']) }));
+  }
+
+  async machineIds(env: string): Promise<string[]> {
+    return (await this.#db.selectFrom('machines').select('id').where('env', '=', env).orderBy('id').execute()).map((r) => str(r.id));
+  }
+
+  async revisionCounts(env: string, revision: string): Promise<{ total: number; updated: number; failed: number }> {
+    const r = await this.#db
+      .selectFrom('machines')
+      .select((eb) => [
+        eb.fn.countAll().as('total'),
+        eb.fn.sum(eb.case().when('applied_revision', '=', revision).then(1).else(0).end()).as('updated'),
+        eb.fn.sum(eb.case().when(eb.and([eb('assigned_revision', '=', revision), eb('result', 'in', ['failed', 'rolled-back'])])).then(1).else(0).end()).as('failed'),
+      ])
+      .where('env', '=', env)
+      .executeTakeFirstOrThrow();
+    return { total: num(r.total), updated: num(r.updated ?? 0), failed: num(r.failed ?? 0) };
+  }
+
+  // --- sweeps ---------------------------------------------------------------------------------------------------------
+
+  async addSweep(sw: Omit<SweepRow, 'id'>): Promise<number> {
+    const r = await this.#db.insertInto('sweeps').values({ environment: sw.environment, at: sw.at, max_fixes: sw.max_fixes, schedule: sw.schedule }).returning('id').executeTakeFirstOrThrow();
+    return num(r.id);
+  }
+
+  async sweeps(filter: { env?: string; limit?: number } = {}): Promise<SweepRow[]> {
+    let q = this.#db.selectFrom('sweeps').selectAll().orderBy('id', 'desc').limit(filter.limit ?? DEFAULT_LIMIT);
+    if (filter.env !== undefined) q = q.where('environment', '=', filter.env);
+    return (await q.execute()).map((r) => ({ id: num(r.id), environment: str(r.environment), at: num(r.at), max_fixes: num(r.max_fixes), schedule: strOrNull(r.schedule) }));
+  }
+
+  async sweepReports(id: number): Promise<ReportRow[]> {
+    return (await this.#db.selectFrom('reports').selectAll().where('sweep_id', '=', id).orderBy('machine_id').orderBy('seq').execute()).map(toReport);
   }
 
   // --- syncs ----------------------------------------------------------------------------------------------------------

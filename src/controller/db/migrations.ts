@@ -159,6 +159,32 @@ export const MIGRATIONS: Readonly<Record<string, StoreMigration>> = Object.freez
       await db.schema.dropTable('rollouts').execute();
     },
   },
+  '0003_sweeps': {
+    async up(db, dialect) {
+      const [idType, idColumn] = autoId(dialect);
+      // What a report says beyond an apply: the revision staged beside the active one (blue-green), the sweep it answers.
+      await db.schema.alterTable('reports').addColumn('staged_revision', 'text').execute();
+      await db.schema.alterTable('reports').addColumn('sweep_id', 'bigint').execute();
+      await db.schema.alterTable('reports').addColumn('sweep', 'text').execute();
+      await db.schema.createIndex('reports_sweep').on('reports').column('sweep_id').execute();
+      await db.schema.createIndex('reports_received').on('reports').column('received_at').execute();
+      await db.schema
+        .createTable('sweeps')
+        .addColumn('id', idType, idColumn)
+        .addColumn('environment', 'text', (c) => c.notNull())
+        .addColumn('at', TIME, (c) => c.notNull())
+        .addColumn('max_fixes', 'integer', (c) => c.notNull())
+        .addColumn('schedule', 'text')
+        .execute();
+      await db.schema.createIndex('sweeps_environment').on('sweeps').columns(['environment', 'id']).execute();
+    },
+    async down(db) {
+      await db.schema.dropTable('sweeps').execute();
+      await db.schema.dropIndex('reports_received').execute();
+      await db.schema.dropIndex('reports_sweep').execute();
+      for (const c of ['sweep', 'sweep_id', 'staged_revision']) await db.schema.alterTable('reports').dropColumn(c).execute();
+    },
+  },
 });
 
 /** Kysely's provider for the migrations above, bound to a dialect. */

@@ -5,19 +5,20 @@
  * JS numbers; JSON columns are text.
  */
 import type { Generated } from 'kysely';
-import type { AuditRow, EnvironmentRow, EventRow, MachineRow, ReportRow, RolloutRow, SyncRow, TokenRow } from './store.js';
+import type { AuditRow, EnvironmentRow, EventRow, MachineRow, ReportRow, RolloutRow, SweepRow, SyncRow, TokenRow } from './store.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 type WithGeneratedId<T extends { readonly id: number }> = Omit<Mutable<T>, 'id'> & { id: Generated<number> };
 
 export type TokensTable = Mutable<TokenRow>;
 export type MachinesTable = Mutable<MachineRow>;
-export type ReportsTable = Mutable<ReportRow>;
+export type ReportsTable = Mutable<Required<ReportRow>>;
 export type SyncsTable = WithGeneratedId<SyncRow>;
 export type EnvironmentsTable = Mutable<EnvironmentRow>;
 export type AuditTable = WithGeneratedId<AuditRow>;
 export type EventsTable = WithGeneratedId<EventRow>;
 export type RolloutsTable = Mutable<RolloutRow>;
+export type SweepsTable = WithGeneratedId<SweepRow>;
 
 export interface MetaTable {
   key: string;
@@ -34,4 +35,5 @@ export interface Database {
   events: EventsTable;
   meta: MetaTable;
   rollouts: RolloutsTable;
+  sweeps: SweepsTable;
 }

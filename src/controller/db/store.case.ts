@@ -46,7 +46,8 @@ export function tokenRow(id: string, over: Partial<TokenRow> = {}): TokenRow {
 function report(machineId: string, seq: number, over: Partial<ReportRow> = {}): ReportRow {
   return {
     machine_id: machineId, seq, received_at: 10_000 + seq, made_at: 9_000 + seq, revision: `rev${seq}`,
-    assigned_revision: `rev${seq}`, result: 'ok', error_code: null, timings: JSON.stringify({ apply: 12 }), drift: null, ...over,
+    assigned_revision: `rev${seq}`, result: 'ok', error_code: null, timings: JSON.stringify({ apply: 12 }), drift: null,
+    staged_revision: null, sweep_id: null, sweep: null, ...over,
   };
 }
 
@@ -308,6 +309,53 @@ export function storeCase(dialect: Dialect, open: () => Promise<Store>, options:
       assert.equal(await s.saveRollout({ ...row, phase: 'failed', version: 2, updated_at: 2500 }), false);
       assert.deepEqual(await s.rollout(env), { ...row, phase: 'paused', version: 2, updated_at: 2000 });
       await assert.rejects(s.saveRollout({ ...row, version: 0 }), /version starts at 1/);
+    });
+
+    it("reads an environment's reports back in the order they came, from a time on, with what a blue-green stage or a sweep said", async () => {
+      const s = await store();
+      const env = uid('env');
+      const a = await enroll(s, env);
+      const b = await enroll(s, env);
+      const other = await enroll(s, uid('other'));
+      await s.addReport(report(a.id, 1, { received_at: 5_000 }));
+      await s.addReport(report(b.id, 1, { received_at: 6_000, staged_revision: 'rev9', result: 'failed', error_code: 'secret-unresolved' }));
+      await s.addReport(report(a.id, 2, { received_at: 7_000, sweep_id: 3, sweep: '{"id":3,"fixed":1,"manual":[],"mcp_down":[]}' }));
+      await s.addReport(report(other.id, 1, { received_at: 6_500 }));
+      const got = await s.reportsSince(env, 6_000);
+      assert.deepEqual(got.map((r) => [r.machine_id, r.seq, r.env]), [[b.id, 1, env], [a.id, 2, env]]);
+      assert.equal(got[0]!.staged_revision, 'rev9');
+      assert.equal(got[1]!.sweep_id, 3);
+      assert.deepEqual((await s.sweepReports(3)).map((r) => [r.machine_id, r.seq]), [[a.id, 2]]);
+      assert.deepEqual(await s.machineIds(env), [a.id, b.id].sort());
+    });
+
+    it("counts an environment's machines holding a revision and those whose apply of it failed", async () => {
+      const s = await store();
+      const env = uid('env');
+      const ok = await enroll(s, env);
+      const bad = await enroll(s, env);
+      await enroll(s, env);
+      await s.assignMany([{ id: ok.id, revision: 'rev2', at: null }, { id: bad.id, revision: 'rev2', at: null }]);
+      // A revision written by a rollout step (no check-in) leaves last_seen as it was.
+      assert.equal((await s.machine(ok.id))?.last_seen, null);
+      assert.equal((await s.machine(ok.id))?.assigned_revision, 'rev2');
+      await s.addReport(report(ok.id, 1, { revision: 'rev2', assigned_revision: 'rev2' }));
+      await s.addReport(report(bad.id, 1, { revision: 'rev1', assigned_revision: 'rev2', result: 'rolled-back', error_code: 'apply-check-failed' }));
+      assert.deepEqual(await s.revisionCounts(env, 'rev2'), { total: 3, updated: 1, failed: 1 });
+    });
+
+    it('keeps drift sweeps per environment, newest first', async () => {
+      const s = await store();
+      const env = uid('env');
+      const first = await s.addSweep({ environment: env, at: 1_000, max_fixes: 10, schedule: '0 8-18/2 * * 1-5' });
+      const second = await s.addSweep({ environment: env, at: 2_000, max_fixes: 3, schedule: null });
+      await s.addSweep({ environment: uid('other'), at: 3_000, max_fixes: 10, schedule: null });
+      assert.ok(second > first);
+      assert.deepEqual(await s.sweeps({ env }), [
+        { id: second, environment: env, at: 2_000, max_fixes: 3, schedule: null },
+        { id: first, environment: env, at: 1_000, max_fixes: 10, schedule: '0 8-18/2 * * 1-5' },
+      ]);
+      assert.deepEqual((await s.sweeps({ env, limit: 1 })).map((r) => r.id), [second]);
     });
 
     it('keeps small settings, the last value winning', async () => {

@@ -62,6 +62,26 @@ export interface ReportRow {
   /** JSON objects. */
   readonly timings: string | null;
   readonly drift: string | null;
+  /** blue-green: the revision the machine staged (its result says whether staging worked). */
+  readonly staged_revision?: string | null;
+  /** The drift sweep the report answers, and what the machine did (JSON of api.ts SweepReport). */
+  readonly sweep_id?: number | null;
+  readonly sweep?: string | null;
+}
+
+/** A drift sweep the leader asked of an environment's machines. */
+export interface SweepRow {
+  readonly id: number;
+  readonly environment: string;
+  readonly at: number;
+  readonly max_fixes: number;
+  /** The cron that fired it (null: asked by hand). */
+  readonly schedule: string | null;
+}
+
+/** A report joined with its machine's environment (what the leader folds into a rollout). */
+export interface EnvReportRow extends ReportRow {
+  readonly env: string;
 }
 
 export interface SyncRow {
@@ -151,8 +171,8 @@ export interface Store {
   touchMachines(seen: ReadonlyArray<{ readonly id: string; readonly at: number }>): Promise<void>;
   /** The machine received `revision`: assigned_revision := revision, state := applying unless it is the applied one (then its last report's state); last_seen := max(last_seen, at). */
   assign(id: string, revision: string, at: number): Promise<void>;
-  /** `assign` for many machines in one transaction (the check-ins of a commit, batched); the ids that exist. */
-  assignMany(items: ReadonlyArray<{ readonly id: string; readonly revision: string; readonly at: number }>): Promise<string[]>;
+  /** `assign` for many machines in one transaction (the check-ins of a commit, batched; a rollout's step, with `at` null: last_seen unchanged); the ids that exist. */
+  assignMany(items: ReadonlyArray<{ readonly id: string; readonly revision: string; readonly at: number | null }>): Promise<string[]>;
 
   // Reports
   /**
@@ -165,6 +185,19 @@ export interface Store {
    */
   addReport(r: ReportRow, claudeVersion?: string | null): Promise<boolean>;
   reports(machineId: string, limit?: number): Promise<ReportRow[]>;
+  /** Reports of an environment's machines received at or after `since`, oldest first (received_at, machine, seq). */
+  reportsSince(env: string, since: number, limit?: number): Promise<EnvReportRow[]>;
+  /** The ids of an environment's machines, sorted. */
+  machineIds(env: string): Promise<string[]>;
+  /** An environment's machines: all, holding `revision`, and whose last apply of `revision` failed or rolled back. */
+  revisionCounts(env: string, revision: string): Promise<{ total: number; updated: number; failed: number }>;
+
+  // Drift sweeps
+  addSweep(s: Omit<SweepRow, 'id'>): Promise<number>;
+  /** Newest first. */
+  sweeps(filter?: { env?: string; limit?: number }): Promise<SweepRow[]>;
+  /** The reports answering a sweep. */
+  sweepReports(id: number): Promise<ReportRow[]>;
 
   // Syncs (each revision the controller saw, validated or failed)
   recordSync(s: Omit<SyncRow, 'id'>): Promise<number>;

@@ -11,12 +11,13 @@ import { bodyLimit } from 'hono/body-limit';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { ClaudeEnvError } from '../../errors.js';
 import { httpStatusOf } from '../../error-codes.js';
-import { API_PREFIX, type EnrollRequest, type Report, type TokenRequest } from '../api.js';
+import { API_PREFIX, type EnrollRequest, type Report, type RolloutVerb, type TokenRequest } from '../api.js';
 import type { Controller } from '../controller.js';
 import { parseDuration } from '../tokens.js';
 import { verifyGithubSignature } from '../tracker/webhook.js';
 
 const BODY_MAX = 64 * 1024;
+const VERBS: ReadonlySet<string> = new Set<RolloutVerb>(['approve', 'pause', 'resume', 'promote', 'abort', 'rollback']);
 const WEBHOOK_MAX = 5 * 1024 * 1024;
 
 const NAME = { type: 'string', minLength: 1, maxLength: 200 } as const;
@@ -40,6 +41,23 @@ const SCHEMAS = {
       at: { type: 'number', minimum: 0 },
       timings: { type: 'object', maxProperties: 32, additionalProperties: { type: 'number' } },
       claude_version: { anyOf: [{ type: 'string', maxLength: 64 }, { type: 'null' }] },
+      staged_revision: { anyOf: [{ type: 'string', pattern: '^[0-9a-f]{7,64}$' }, { type: 'null' }] },
+      sweep: {
+        anyOf: [
+          { type: 'null' },
+          {
+            type: 'object',
+            additionalProperties: false,
+            required: ['id', 'fixed', 'manual', 'mcp_down'],
+            properties: {
+              id: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER },
+              fixed: { type: 'integer', minimum: 0, maximum: 100_000 },
+              manual: { type: 'array', maxItems: 500, items: { $ref: '#/definitions/item' } },
+              mcp_down: { type: 'array', maxItems: 200, items: { type: 'string', maxLength: 200 } },
+            },
+          },
+        ],
+      },
       drift: {
         anyOf: [
           { type: 'null' },
@@ -53,14 +71,23 @@ const SCHEMAS = {
               items: {
                 type: 'array',
                 maxItems: 500,
-                items: { type: 'object', additionalProperties: false, required: ['path', 'category', 'severity'], properties: { path: { type: 'string', maxLength: 500 }, category: { type: 'string', maxLength: 64 }, severity: { enum: ['low', 'medium', 'high', 'critical'] } } },
+                items: { $ref: '#/definitions/item' },
               },
             },
           },
         ],
       },
     },
+    definitions: {
+      item: { type: 'object', additionalProperties: false, required: ['path', 'category', 'severity'], properties: { path: { type: 'string', maxLength: 500 }, category: { type: 'string', maxLength: 64 }, severity: { enum: ['low', 'medium', 'high', 'critical'] } } },
+    },
   },
+  sweep: {
+    type: 'object',
+    additionalProperties: false,
+    properties: { env: NAME, max_fixes: { type: 'integer', minimum: 0, maximum: 1000 } },
+  },
+  verb: { type: 'object', additionalProperties: false, properties: {} },
   token: {
     type: 'object',
     additionalProperties: false,
@@ -73,11 +100,19 @@ interface Checks {
   readonly enroll: ValidateFunction<EnrollRequest>;
   readonly report: ValidateFunction<Report>;
   readonly token: ValidateFunction<TokenRequest>;
+  readonly sweep: ValidateFunction<{ env?: string; max_fixes?: number }>;
+  readonly verb: ValidateFunction<Record<string, never>>;
 }
 
 function compileChecks(): Checks {
   const ajv = new Ajv({ allErrors: false, strict: true });
-  return { enroll: ajv.compile<EnrollRequest>(SCHEMAS.enroll), report: ajv.compile<Report>(SCHEMAS.report), token: ajv.compile<TokenRequest>(SCHEMAS.token) };
+  return {
+    enroll: ajv.compile<EnrollRequest>(SCHEMAS.enroll),
+    report: ajv.compile<Report>(SCHEMAS.report),
+    token: ajv.compile<TokenRequest>(SCHEMAS.token),
+    sweep: ajv.compile<{ env?: string; max_fixes?: number }>(SCHEMAS.sweep),
+    verb: ajv.compile<Record<string, never>>(SCHEMAS.verb),
+  };
 }
 
 /** The JSON body, or a 400 naming what is wrong with it (never echoing its values). */
@@ -160,12 +195,17 @@ export function createApp(ctl: Controller, log: (event: string, fields?: Record<
     const waitText = c.req.query('wait');
     const wait = waitText === undefined ? 0 : Number(waitText);
     if (!Number.isFinite(wait) || wait < 0) throw new ClaudeEnvError('bad-request', 'wait must be a number of seconds');
-    const got = await ctl.checkIn(caller, c.req.param('id'), etag, wait * 1000, wait > 0 ? closedSignal(c) : undefined);
-    if (got === undefined) return c.body(null, 304, etag ? { ETag: `"${etag}"` } : {});
-    const headers = { 'Content-Type': 'application/json', ETag: `"${got.etag}"`, Vary: 'Accept-Encoding' };
+    const sweepText = c.req.query('sweep');
+    const lastSweep = sweepText === undefined ? undefined : Number(sweepText);
+    if (lastSweep !== undefined && (!Number.isSafeInteger(lastSweep) || lastSweep < 0)) throw new ClaudeEnvError('bad-request', 'sweep must be the id of the last sweep done (0 for none)');
+    const got = await ctl.checkIn(caller, c.req.param('id'), etag, wait * 1000, wait > 0 ? closedSignal(c) : undefined, lastSweep);
+    const sweep: Record<string, string> = got.sweep ? { 'X-Claude-Env-Sweep': String(got.sweep.id), 'X-Claude-Env-Max-Fixes': String(got.sweep.max_fixes) } : {};
+    const a = got.assignment;
+    if (a === undefined) return c.body(null, 304, { ...(etag ? { ETag: `"${etag}"` } : {}), ...sweep });
+    const headers = { 'Content-Type': 'application/json', ETag: `"${a.etag}"`, Vary: 'Accept-Encoding', ...sweep };
     // Compressed once per bundle: a commit sends the same body to every machine of a target.
-    if (/\bgzip\b/i.test(c.req.header('accept-encoding') ?? '')) return c.body(got.gzip as Uint8Array<ArrayBuffer>, 200, { ...headers, 'Content-Encoding': 'gzip' });
-    return c.body(got.body as Uint8Array<ArrayBuffer>, 200, headers);
+    if (/\bgzip\b/i.test(c.req.header('accept-encoding') ?? '')) return c.body(a.gzip as Uint8Array<ArrayBuffer>, 200, { ...headers, 'Content-Encoding': 'gzip' });
+    return c.body(a.body as Uint8Array<ArrayBuffer>, 200, headers);
   });
 
   api.post('/machines/:id/reports', tooLarge(BODY_MAX), async (c) => {
@@ -197,6 +237,37 @@ export function createApp(ctl: Controller, log: (event: string, fields?: Record<
     const type = c.req.query('type');
     const rows = await ctl.store.events({ ...(type ? { type } : {}), limit: 500 });
     return c.json({ events: rows.map((e) => ({ id: e.id, at: new Date(e.at).toISOString(), type: e.type, environment: e.environment, detail: e.detail === null ? null : JSON.parse(e.detail) })) });
+  });
+
+  api.get('/rollouts', async (c) => {
+    await ctl.requireUser(await callerOf(c), 'read');
+    return c.json({ rollouts: await ctl.rolloutViews() });
+  });
+
+  api.get('/rollouts/:env', async (c) => {
+    await ctl.requireUser(await callerOf(c), 'read');
+    return c.json(await ctl.rolloutView(c.req.param('env')));
+  });
+
+  api.post('/rollouts/:env/:verb', tooLarge(BODY_MAX), async (c) => {
+    const caller = await callerOf(c);
+    const verb = c.req.param('verb');
+    if (!VERBS.has(verb)) throw new ClaudeEnvError('not-found', `no rollout verb ${JSON.stringify(verb.slice(0, 40))} (${[...VERBS].join(', ')})`);
+    // No body, or {}: what a verb acts on is in its path.
+    if ((await c.req.text()).trim() !== '') await body(c, checks.verb);
+    return c.json(await ctl.rolloutAct(caller, c.req.param('env'), verb as RolloutVerb, addressOf(c)));
+  });
+
+  api.get('/sweeps', async (c) => {
+    await ctl.requireUser(await callerOf(c), 'read');
+    const env = c.req.query('env');
+    return c.json({ sweeps: await ctl.sweeps(env ? { env } : {}) });
+  });
+
+  api.post('/sweeps', tooLarge(BODY_MAX), async (c) => {
+    const by = await ctl.requireUser(await callerOf(c), 'admin');
+    const req = await body(c, checks.sweep);
+    return c.json({ sweeps: await ctl.sweep({ ...(req.env ? { env: req.env } : {}), ...(req.max_fixes !== undefined ? { maxFixes: req.max_fixes } : {}), by: `user:${by}`, address: addressOf(c) }) }, 201);
   });
 
   api.post('/tokens', tooLarge(BODY_MAX), async (c) => {

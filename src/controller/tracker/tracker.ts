@@ -20,6 +20,8 @@ import { scanForSecrets } from '../../secrets/scan.js';
 import { gitAsync, openRevision, resolveCommitAsync } from '../../system/repo-source.js';
 import { randomHex } from '../../system/system.js';
 import { validateRepo } from '../../validate/index.js';
+import { toPlain } from '../../provenance/tree.js';
+import type { RolloutSettings } from '../rollouts/machine.js';
 import type { Target } from '../../vocabulary.js';
 import { bundleOf, type Bundle } from './bundle.js';
 import type { BundleFile } from '../api.js';
@@ -272,6 +274,43 @@ export class RepoTracker {
     const repo = await this.repoAt(sha);
     if (repo.document('access.yml') === undefined) return false;
     return loadPolicy(repo).roles.get(role)?.grants.some((g) => g.glob === undefined && g.permission === 'write') ?? false;
+  }
+
+  /** `rollout.<env>` of claude-env.yml at the revision, as the schema accepted it (validation ran first); undefined when not set. */
+  async rolloutOf(sha: string, env: string): Promise<RolloutSettings | undefined> {
+    const rollout = (await this.repoAt(sha)).settings.raw['rollout'];
+    const r = rollout !== null && typeof rollout === 'object' ? (rollout as Record<string, unknown>)[env] : undefined;
+    return r !== null && typeof r === 'object' ? (r as unknown as RolloutSettings) : undefined;
+  }
+
+  /** `schedules.drift` of claude-env.yml at the revision, when set. */
+  async driftSchedulesOf(sha: string): Promise<string[] | undefined> {
+    const schedules = (await this.repoAt(sha)).settings.raw['schedules'] as { drift?: unknown } | undefined;
+    return Array.isArray(schedules?.drift) ? schedules.drift.filter((c): c is string => typeof c === 'string') : undefined;
+  }
+
+  /**
+   * Who made the change: the member (members.yml) whose email is the commit
+   * author's, else whose user name is the author's name; else the author's
+   * email as it is (then no member is taken for the author).
+   */
+  async authorOf(sha: string): Promise<string | null> {
+    if (!FULL_SHA.test(sha)) return null;
+    const out = (await this.git(await this.gitDir(), ['log', '-1', '--format=%ae%x00%an', sha, '--'])).toString().trim();
+    const [email = '', name = ''] = out.split('\0');
+    const repo = await this.repoAt(sha);
+    const byEmail = new Map<string, string>();
+    const users = new Set<string>();
+    for (const team of repo.teams()) {
+      const list = toPlain(repo.document(`teams/${team}/members.yml`)?.value);
+      if (!Array.isArray(list)) continue;
+      for (const m of list as Array<{ user?: unknown; email?: unknown }>) {
+        if (typeof m?.user !== 'string') continue;
+        users.add(m.user);
+        if (typeof m.email === 'string') byEmail.set(m.email.toLowerCase(), m.user);
+      }
+    }
+    return byEmail.get(email.toLowerCase()) ?? (users.has(name) ? name : email || null);
   }
 
   /** The bundle of a target at a revision (kept: machines of one target share it). */
