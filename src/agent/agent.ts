@@ -171,7 +171,7 @@ export class Agent {
     const waitS = Math.ceil(waitMs / 1000);
     const query = `?sweep=${state.sweep_done ?? 0}${waitS > 0 ? `&wait=${waitS}` : ''}`;
     const res = await client.call<Assignment>(`/machines/${encodeURIComponent(cfg.machine_id)}/assignment${query}`, {
-      headers: state.held_etag ? { 'If-None-Match': `"${state.held_etag}"` } : {},
+      headers: (state.tried_etag ?? state.held_etag) ? { 'If-None-Match': `"${state.tried_etag ?? state.held_etag}"` } : {},
       timeoutMs: waitMs + 30_000,
       ...(this.opts.signal ? { signal: this.opts.signal } : {}),
     });
@@ -181,7 +181,7 @@ export class Agent {
       const a = res.body;
       const held = state.held_revision === a.revision ? await this.files.assignment() : undefined;
       // Only the staged part is new (blue-green staging): the active revision stays as it is, applied once.
-      const activeSame = held !== undefined && held.revision === a.revision && JSON.stringify(held.files) === JSON.stringify(a.files);
+      const activeSame = !state.tried_etag && held !== undefined && held.revision === a.revision && JSON.stringify(held.files) === JSON.stringify(a.files);
       if (activeSame) {
         state = await this.stage(state, a, places);
       } else {
@@ -198,9 +198,13 @@ export class Agent {
       });
       if (out.result === 'ok') {
         await this.files.writeAssignment(a);
-        state = { ...state, held_etag: a.etag, held_revision: a.revision, staged_etag: null };
+        state = { ...state, held_etag: a.etag, held_revision: a.revision, staged_etag: null, tried_etag: null };
         await this.files.writeState(state);
         state = await this.stage(state, a, places);
+      } else {
+        // Waits on the long poll for a different assignment (a rollback, a fix), which is then applied whatever the home held.
+        state = { ...state, tried_etag: a.etag };
+        await this.files.writeState(state);
       }
       applied = { revision: a.revision, result: out.result, error_code: out.error_code };
       this.log('applied', { revision: a.revision, result: out.result, ...(out.error_code ? { error_code: out.error_code } : {}) });

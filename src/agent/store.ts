@@ -30,6 +30,12 @@ export interface AgentState {
   readonly drift_key: string | null;
   /** The last drift sweep this machine answered (0: none). */
   readonly sweep_done?: number;
+  /**
+   * The assignment whose apply failed last (by its etag): not asked for again
+   * until the controller assigns something else, and until an apply works
+   * again the home is not taken to hold what `held_*` say.
+   */
+  readonly tried_etag?: string | null;
   /** blue-green: the staged bundle prepared beside the active one, by its etag. */
   readonly staged_etag?: string | null;
 }

@@ -33,9 +33,12 @@ export function fleetCommands(cli: CAC, on: On): void {
     .option('--interval <duration>', 'how often drift is checked and reported (default 60s); changes arrive sooner, by long poll')
     .option('--identity <file>', 'age identity file for !encrypted values (default: $CLAUDE_ENV_AGE_IDENTITY)')
     .action(on('agent', () => import('./agent.js')));
-  apiOptions(cli.command('fleet <action>', 'fleet status: machines per environment and state (in sync, applying, failed, drifted, stale), revisions, drift %'))
+  apiOptions(cli.command('fleet <action>', 'fleet status: machines per environment and state (in sync, applying, failed, drifted, stale), revisions, drift %; fleet sweep: a drift sweep now (admin); fleet sweeps: the last sweeps and what machines found'))
     .option('--env <env>', 'only this environment')
+    .option('--max-fixes <n>', 'sweep: critical items each machine fixes at most (default 10)')
     .action(on('fleet', () => import('./fleet.js')));
+  apiOptions(cli.command('rollout <action> [env]', 'rollout status|approve|pause|resume|promote|abort|rollback ENV: drive an environment\'s rollout (approvals follow access.yml)'))
+    .action(on('rollout', () => import('./rollout.js')));
   apiOptions(cli.command('token <action> [id]', 'token create|list|revoke: API tokens (admin), through the API or straight on the store with --db'))
     .option('--kind <kind>', 'create: user | enroll')
     .option('--user <user>', 'create: the user a user token acts as')

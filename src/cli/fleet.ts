@@ -1,6 +1,11 @@
-/** `claude-env fleet status [--env E] [--json]`: machines per environment and state, from the controller. */
+/**
+ * `claude-env fleet status [--env E] [--json]`: machines per environment and
+ * state, from the controller; `fleet sweep [--env E] [--max-fixes N]`: a
+ * drift sweep now (admin); `fleet sweeps [--env E]`: the last sweeps and
+ * what their machines found, fixed and left to a person.
+ */
 import { ClaudeEnvError, EXIT_OK, type ExitCode } from '../errors.js';
-import type { FleetStatus } from '../controller/api.js';
+import type { FleetStatus, SweepView } from '../controller/api.js';
 import { ApiClient } from '../agent/client.js';
 import { printJson, type CliIO } from './io.js';
 
@@ -19,13 +24,38 @@ export function apiClient(io: CliIO, opts: ApiCallOptions): ApiClient {
   return new ApiClient(url, token);
 }
 
-export async function run(io: CliIO, opts: ApiCallOptions & { env?: string }, args: string[]): Promise<ExitCode> {
-  if (args[0] !== 'status') throw new ClaudeEnvError('usage', `fleet ${args[0] ?? ''}: the action is status`);
+export async function run(io: CliIO, opts: ApiCallOptions & { env?: string; maxFixes?: string }, args: string[]): Promise<ExitCode> {
+  if (args[0] === 'sweep' || args[0] === 'sweeps') return sweeps(io, opts, args[0]);
+  if (args[0] !== 'status') throw new ClaudeEnvError('usage', `fleet ${args[0] ?? ''}: the action is status, sweep or sweeps`);
   const res = await apiClient(io, opts).call<FleetStatus>(`/fleet/status${opts.env ? `?env=${encodeURIComponent(opts.env)}` : ''}`);
   const status = res.body!;
   if (opts.json) printJson(io, status);
   else io.stdout.write(fleetText(status));
   return EXIT_OK;
+}
+
+async function sweeps(io: CliIO, opts: ApiCallOptions & { env?: string; maxFixes?: string }, action: 'sweep' | 'sweeps'): Promise<ExitCode> {
+  const client = apiClient(io, opts);
+  let maxFixes: number | undefined;
+  if (opts.maxFixes !== undefined) {
+    maxFixes = Number(opts.maxFixes);
+    if (!Number.isInteger(maxFixes) || maxFixes < 0) throw new ClaudeEnvError('usage', `--max-fixes ${opts.maxFixes}: expected a whole number ≥ 0`);
+  }
+  const res =
+    action === 'sweep'
+      ? await client.call<{ sweeps: SweepView[] }>('/sweeps', { method: 'POST', body: { ...(opts.env ? { env: opts.env } : {}), ...(maxFixes !== undefined ? { max_fixes: maxFixes } : {}) } })
+      : await client.call<{ sweeps: SweepView[] }>(`/sweeps${opts.env ? `?env=${encodeURIComponent(opts.env)}` : ''}`);
+  const list = res.body!.sweeps;
+  if (opts.json) printJson(io, { sweeps: list });
+  else io.stdout.write(sweepsText(list));
+  return EXIT_OK;
+}
+
+export function sweepsText(list: readonly SweepView[]): string {
+  if (list.length === 0) return 'no drift sweep yet\n';
+  const lines = [`${'sweep'.padStart(6)} ${'environment'.padEnd(14)} ${'at'.padEnd(20)} ${'answered'.padStart(9)} ${'drifted'.padStart(8)} ${'fixed'.padStart(6)} ${'manual'.padStart(7)} ${'mcp down'.padStart(9)}  risk`];
+  for (const s of list) lines.push(`${String(s.id).padStart(6)} ${s.environment.padEnd(14)} ${s.at.slice(0, 19).padEnd(20)} ${`${s.reported}/${s.machines}`.padStart(9)} ${String(s.drifted).padStart(8)} ${String(s.fixed).padStart(6)} ${String(s.manual).padStart(7)} ${String(s.mcp_down).padStart(9)}  ${s.risk_level}`);
+  return `${lines.join('\n')}\n`;
 }
 
 export function fleetText(s: FleetStatus): string {

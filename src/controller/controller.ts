@@ -507,6 +507,15 @@ export class Controller {
       }
     }
     const at = this.now();
+    if (verb === 'approve') {
+      // Who may approve is a matter of access (403); whether the rollout takes an approval now is its state's (409).
+      const gate = current.policy.approval;
+      const why = current.author !== null && user === current.author ? `${user} is the author of the change and cannot approve it` : gate && !roles.some((r) => gate.roles.includes(r)) ? `${user} needs one of the roles ${gate.roles.join(', ')} to approve (holds ${roles.join(', ') || 'none'})` : undefined;
+      if (why !== undefined) {
+        await this.store.audit({ at, actor: `user:${user}`, action: 'rollout.approve.refused', subject: env, address, detail: JSON.stringify({ revision: current.revision, reason: why }) });
+        throw new ClaudeEnvError('forbidden', why);
+      }
+    }
     const input = verb === 'approve' ? { type: 'approve' as const, at, user, roles } : { type: verb, at, user };
     try {
       await this.rollouts.mutate(env, (s) => decide(s, input));

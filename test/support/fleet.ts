@@ -27,8 +27,8 @@ export function skipPostgres(): string | undefined {
 
 const GIT_ENV = { GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com' };
 
-export function git(dir: string, args: string[]): string {
-  return execFileSync('git', ['-C', dir, ...args], { env: { ...process.env, ...GIT_ENV }, encoding: 'utf8' }).trim();
+export function git(dir: string, args: string[], env: Record<string, string> = {}): string {
+  return execFileSync('git', ['-C', dir, ...args], { env: { ...process.env, ...GIT_ENV, ...env }, encoding: 'utf8' }).trim();
 }
 
 /** The seed repo of `claude-env init`, committed on main. */
@@ -41,7 +41,7 @@ export async function seedRepo(root: string): Promise<string> {
 }
 
 /** Change a file of the repo and commit it; the new head. */
-export function commit(repo: string, path: string, edit: (text: string) => string, message = `edit ${path}`): string {
+export function commit(repo: string, path: string, edit: (text: string) => string, message = `edit ${path}`, author?: { name: string; email: string }): string {
   const file = join(repo, path);
   let text = '';
   try {
@@ -51,7 +51,7 @@ export function commit(repo: string, path: string, edit: (text: string) => strin
   }
   writeFileSync(file, edit(text));
   git(repo, ['add', '-A']);
-  git(repo, ['commit', '-qm', message]);
+  git(repo, ['commit', '-qm', message], author ? { GIT_AUTHOR_NAME: author.name, GIT_AUTHOR_EMAIL: author.email } : {});
   return git(repo, ['rev-parse', 'HEAD']);
 }
 
@@ -82,6 +82,8 @@ export interface Fleet {
 export interface FleetOptions {
   readonly db: DbKind;
   readonly serve?: Partial<ServeOptions>;
+  /** Edits of the seed repo (committed) before the controller first fetches it. */
+  readonly prepare?: (repo: string) => void;
 }
 
 let cluster: Promise<PostgresCluster> | undefined;
@@ -104,6 +106,7 @@ let dbCount = 0;
 export async function startFleet(opts: FleetOptions): Promise<Fleet> {
   const t = tempDir('claude-env-fleet-');
   const repo = await seedRepo(t.dir);
+  opts.prepare?.(repo);
   const db = await databaseFor(opts.db, t.dir, `fleet_${process.pid}_${dbCount++}`);
   const store = await openStore(db.url);
   const serveOpts: ServeOptions = { repo, branch: 'main', db: db.url, listen: '127.0.0.1:0', workDir: join(t.dir, 'controller'), store, pollMs: 60_000, leaderRetryMs: 200, flushMs: 100, processMetrics: false, ...opts.serve };

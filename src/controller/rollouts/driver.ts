@@ -230,20 +230,19 @@ export class Rollouts {
   }
 }
 
-/** Whether the progress a tick could make is the same (no report, machine or clock moved anything). */
+/**
+ * Whether nothing changed, so a tick writes nothing: the state machine
+ * copies a state shallowly and replaces what it changes (lists are new
+ * arrays), so same values mean the same state; a machine's step report is
+ * seen through the counts it moves.
+ */
 function sameProgress(a: RolloutState, b: RolloutState): boolean {
-  return (
-    a.phase === b.phase &&
-    a.stepIndex === b.stepIndex &&
-    a.reported === b.reported &&
-    a.bad === b.bad &&
-    a.gatePassedAt === b.gatePassedAt &&
-    a.stepStartedAt === b.stepStartedAt &&
-    a.fleet.length === b.fleet.length &&
-    a.fleet === b.fleet &&
-    a.extra.length === b.extra.length &&
-    Object.keys(a.stepReports).length === Object.keys(b.stepReports).length
-  );
+  for (const key of Object.keys(a) as Array<keyof RolloutState>) {
+    if (key === 'stepReports') {
+      if (Object.keys(a.stepReports).length !== Object.keys(b.stepReports).length) return false;
+    } else if (a[key] !== b[key]) return false;
+  }
+  return true;
 }
 
 function eventDetail(e: RolloutEvent): Record<string, unknown> {
