@@ -1,35 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_DRIFT_SCHEDULES, SweepScheduler, nextSweeps, type SweepClock } from './schedule.js';
+import { DEFAULT_DRIFT_SCHEDULES, SweepScheduler, nextSweeps } from './schedule.js';
+import { manualClock } from '../../../test/support/clock.js';
 
 const iso = (d: Date): string => d.toISOString().slice(0, 16);
-
-/** A clock moved by hand: timers fire when `advance` passes their time, in order. */
-function manualClock(start: string): SweepClock & { advance(ms: number): Promise<void> } {
-  let now = Date.parse(start);
-  const timers: Array<{ at: number; fn: () => void; live: boolean }> = [];
-  return {
-    now: () => now,
-    after(ms, fn) {
-      const t = { at: now + ms, fn, live: true };
-      timers.push(t);
-      return () => (t.live = false);
-    },
-    async advance(ms) {
-      const end = now + ms;
-      for (;;) {
-        const due = timers.filter((t) => t.live && t.at <= end).sort((a, b) => a.at - b.at)[0];
-        if (!due) break;
-        due.live = false;
-        now = due.at;
-        due.fn();
-        // let the sweep's promise and the re-arm run
-        for (let i = 0; i < 5; i++) await Promise.resolve();
-      }
-      now = end;
-    },
-  };
-}
 
 describe('drift sweep schedules', () => {
   it("fires the seed's crons every two hours from 08:00 to 18:00 on a business day, and every six hours at the weekend", () => {
