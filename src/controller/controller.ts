@@ -338,7 +338,7 @@ export class Controller {
     // status never shows the new revision with machines not yet told. The sync is recorded last: a leader that dies
     // midway leaves the revision to its successor, which starts only the rollouts not yet started.
     const author = (await this.tracker.authorOf?.(head).catch(() => null)) ?? null;
-    for (const env of envs) await this.rollouts.begin(env, head, await this.tracker.rolloutOf?.(head, env), author, before.get(env) ?? null);
+    for (const env of envs) await this.rollouts.begin(env, head, await this.tracker.rolloutOf?.(head, env), author, before.get(env) ?? null, (stable) => this.sameFor(env, stable, head));
     for (const env of envs) await this.store.setEnvironmentRevision(env, head, at);
     await this.store.recordSync({ ...sync, status: 'succeeded' });
     this.log('sync-succeeded', { revision: head, environments: envs.length });
@@ -346,6 +346,16 @@ export class Controller {
     this.repoOk = true;
     await this.store.notify(NOTIFY_ASSIGNMENTS, head);
     await this.armSweeps();
+  }
+
+  /** Whether every machine of the environment gets the same files at both revisions (its targets' bundles compared). */
+  private async sameFor(env: string, from: string, to: string): Promise<boolean> {
+    for (const t of await this.store.targetsIn(env)) {
+      const target = { env, ...(t.team ? { team: t.team } : {}), ...(t.project ? { project: t.project } : {}), ...(t.user ? { user: t.user } : {}) } as Target;
+      const [a, b] = await Promise.all([this.tracker.bundle(from, target), this.tracker.bundle(to, target)]);
+      if (!sameFiles(a.files, b.files)) return false;
+    }
+    return true;
   }
 
   private async event(type: string, environment: string | null, detail: unknown): Promise<void> {
@@ -885,6 +895,17 @@ export class Controller {
 export interface CheckIn {
   readonly assignment?: { readonly etag: string; readonly body: Buffer; readonly gzip: Buffer };
   readonly sweep?: { readonly id: number; readonly max_fixes: number };
+}
+
+function sameFiles(a: Assignment['files'], b: Assignment['files']): boolean {
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  for (const k of keys) {
+    const x = a[k] as { mode: number; text?: string; base64?: string };
+    const y = b[k] as { mode: number; text?: string; base64?: string } | undefined;
+    if (y === undefined || x.mode !== y.mode || x.text !== y.text || x.base64 !== y.base64) return false;
+  }
+  return true;
 }
 
 /** The ETag of an active bundle with a staged one beside it. */

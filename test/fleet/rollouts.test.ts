@@ -136,6 +136,9 @@ for (const db of ['sqlite', 'postgres'] as DbKind[]) {
         await ctl.pollOnce();
         let v = await view('production');
         assert.deepEqual([v.strategy, v.revision, v.previous_revision, v.author, v.steps], ['canary', a, seed, 'erin', [10, 50, 100]]);
+        // staging's machines get the same files at a as before: nothing to prove, it goes to them at once.
+        const sv = await view('staging');
+        assert.deepEqual([sv.revision, sv.strategy, sv.phase], [a, 'immediate', 'completed']);
         await waitFor(async () => (v = await view('production')).phase === 'awaiting-approval', 30_000, 'the canary step to pass its gate and ask for approval');
         assert.deepEqual(v.step, { index: 0, percent: 10 });
         assert.deepEqual(v.approvals, { needed: 2, have: 0, missing: 2 });

@@ -407,6 +407,11 @@ export class KyselyStore implements Store {
     return rows.map((r) => ({ ...toReport(r as Row), env: str((r as Row)['env']) }));
   }
 
+  async targetsIn(env: string): Promise<Array<{ team: string | null; project: string | null; user: string | null }>> {
+    const rows = await this.#db.selectFrom('machines').select(['team', 'project', 'user']).distinct().where('env', '=', env).orderBy('team').orderBy('project').orderBy('user').execute();
+    return rows.map((r) => ({ team: strOrNull(r.team), project: strOrNull(r.project), user: strOrNull(r.user) }));
+  }
+
   async machineIds(env: string): Promise<string[]> {
     return (await this.#db.selectFrom('machines').select('id').where('env', '=', env).orderBy('id').execute()).map((r) => str(r.id));
   }

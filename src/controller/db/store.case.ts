@@ -327,6 +327,8 @@ export function storeCase(dialect: Dialect, open: () => Promise<Store>, options:
       assert.equal(got[1]!.sweep_id, 3);
       assert.deepEqual((await s.sweepReports(3)).map((r) => [r.machine_id, r.seq]), [[a.id, 2]]);
       assert.deepEqual(await s.machineIds(env), [a.id, b.id].sort());
+      // Both machines are ada's on core/api: one target.
+      assert.deepEqual(await s.targetsIn(env), [{ team: 'core', project: 'api', user: 'ada' }]);
     });
 
     it("counts an environment's machines holding a revision and those whose apply of it failed", async () => {

@@ -187,6 +187,8 @@ export interface Store {
   reports(machineId: string, limit?: number): Promise<ReportRow[]>;
   /** Reports of an environment's machines received at or after `since`, oldest first (received_at, machine, seq). */
   reportsSince(env: string, since: number, limit?: number): Promise<EnvReportRow[]>;
+  /** The distinct targets (team, project, user) of an environment's machines. */
+  targetsIn(env: string): Promise<Array<{ team: string | null; project: string | null; user: string | null }>>;
   /** The ids of an environment's machines, sorted. */
   machineIds(env: string): Promise<string[]>;
   /** An environment's machines: all, holding `revision`, and whose last apply of `revision` failed or rolled back. */

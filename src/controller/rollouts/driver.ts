@@ -114,9 +114,10 @@ export class Rollouts {
    * A new valid revision of the environment: its rollout starts (a running one
    * is superseded). The first revision an environment gets has nothing to be
    * careful against and goes to every machine at once, as Argo Rollouts skips
-   * the steps of a first deployment.
+   * the steps of a first deployment; so does one that changes nothing its
+   * machines receive (`unchanged`: a commit to another environment).
    */
-  async begin(env: string, revision: string, settings: RolloutSettings | undefined, author: string | null, fallbackStable: string | null): Promise<void> {
+  async begin(env: string, revision: string, settings: RolloutSettings | undefined, author: string | null, fallbackStable: string | null, unchanged?: (stable: string) => Promise<boolean>): Promise<void> {
     for (let i = 0; i < SAVE_TRIES; i += 1) {
       const row = await this.host.store.rollout(env);
       const cur = row === undefined ? undefined : (JSON.parse(row.state) as RolloutState);
@@ -127,7 +128,9 @@ export class Rollouts {
       const at = this.host.now();
       const before = cur && isActive(cur) ? decide(cur, { type: 'supersede', at, revision }).state : cur;
       const stable = before === undefined ? fallbackStable : stableOf(before);
-      const policy = policyOf(stable === null ? { strategy: 'immediate' } : (settings ?? { strategy: 'immediate' }));
+      // A revision that changes no file of the environment's machines has nothing to prove: it goes to all at once.
+      const same = stable !== null && stable !== revision && unchanged !== undefined && (await unchanged(stable));
+      const policy = policyOf(stable === null || same ? { strategy: 'immediate' } : (settings ?? { strategy: 'immediate' }));
       const fleet = await this.host.store.machineIds(env);
       const t = startRollout(policy, { environment: env, revision, previousRevision: stable === revision ? null : stable, author, fleet, at });
       if (await this.commit(env, before, t, (row?.version ?? 0) + 1)) {
