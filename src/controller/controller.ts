@@ -21,7 +21,7 @@ import { BoundedMap } from './bounded-map.js';
 import { hashToken, isTokenShaped, newMachineId, newToken } from './tokens.js';
 import { ControllerMetrics } from '../metrics/controller.js';
 import type { Notifier } from './notify/notifier.js';
-import { Rollouts } from './rollouts/driver.js';
+import { Rollouts } from './rollout-driver.js';
 import { decide, type Assignment as Desired, type RolloutSettings } from './rollouts/machine.js';
 import { DEFAULT_DRIFT_SCHEDULES, SweepScheduler, realClock, type SweepClock } from './sweeps/schedule.js';
 import { createHash } from 'node:crypto';

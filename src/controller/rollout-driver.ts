@@ -9,9 +9,9 @@
  * its events, writes the revision each machine is now to hold (only those
  * that changed) and tells every replica, whose long polls then answer.
  */
-import { ClaudeEnvError } from '../../errors.js';
-import type { RolloutView } from '../api.js';
-import type { EnvReportRow, Store } from '../db/store.js';
+import { ClaudeEnvError } from '../errors.js';
+import type { RolloutView } from './api.js';
+import type { EnvReportRow, Store } from './db/store.js';
 import {
   applyEvents,
   assignmentOf,
@@ -26,7 +26,7 @@ import {
   type RolloutSettings,
   type RolloutState,
   type Transition,
-} from './machine.js';
+} from './rollouts/machine.js';
 
 export interface RolloutHost {
   readonly store: Store;
