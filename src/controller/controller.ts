@@ -120,6 +120,8 @@ const NOTIFY_POLL = 'claude_env_poll';
 const NOTIFY_EVENTS = 'claude_env_events';
 const NOTIFY_SWEEPS = 'claude_env_sweeps';
 const DEFAULT_SWEEP_MAX_FIXES = 10;
+/** How often the leader looks for machines that turned stale. */
+const STALE_CHECK_MS = 30_000;
 const STATES: readonly MachineState[] = ['in_sync', 'applying', 'failed', 'drifted', 'stale'];
 const RISKS = ['none', 'low', 'medium', 'high', 'critical'] as const;
 
@@ -216,14 +218,37 @@ export class Controller {
     this.timers.push(setInterval(() => void this.tickRollouts(), this.opts.rolloutTickMs ?? 1000));
   }
 
-  /** The leader moves rollouts along: reports, machines and time (one tick at a time). */
+  /** The leader's periodic work, one tick at a time: rollouts moved along (reports, machines, time), machines gone stale. */
   async tickRollouts(): Promise<void> {
     if (this.stopped || !this.store.leading() || this.ticking) return this.ticking;
-    this.ticking = this.rollouts
-      .tick()
-      .catch((err) => this.log('rollout-tick-failed', { error: String(err) }))
-      .finally(() => (this.ticking = undefined));
+    this.ticking = (async () => {
+      await this.rollouts.tick().catch((err) => this.log('rollout-tick-failed', { error: String(err) }));
+      await this.staleCheck().catch((err) => this.log('stale-check-failed', { error: String(err) }));
+    })().finally(() => (this.ticking = undefined));
     return this.ticking;
+  }
+
+  private staleCheckedAt = 0;
+
+  /**
+   * `machine.stale`, once per machine as it turns stale: the machines whose
+   * last sign of life fell behind the stale line since the previous check
+   * (the line is kept in the store, so a new leader goes on where the last
+   * one stopped), one event per environment.
+   */
+  async staleCheck(): Promise<void> {
+    const now = this.now();
+    if (now - this.staleCheckedAt < STALE_CHECK_MS) return;
+    this.staleCheckedAt = now;
+    const line = this.staleBefore();
+    const kept = Number(await this.store.getMeta('stale-line'));
+    if (Number.isFinite(kept) && kept > 0 && kept < line) {
+      const gone = await this.store.lastSeenBetween(kept, line);
+      const byEnv = new Map<string, string[]>();
+      for (const m of gone) byEnv.set(m.env, [...(byEnv.get(m.env) ?? []), m.id]);
+      for (const [env, ids] of byEnv) await this.event('machine.stale', env, { machines: ids.length, ids: ids.slice(0, 20), stale_after_ms: this.opts.staleAfterMs ?? DEFAULT_STALE_AFTER_MS });
+    }
+    if (!(kept >= line)) await this.store.setMeta('stale-line', String(line));
   }
 
   async stop(): Promise<void> {

@@ -407,6 +407,18 @@ export class KyselyStore implements Store {
     return rows.map((r) => ({ ...toReport(r as Row), env: str((r as Row)['env']) }));
   }
 
+  async lastSeenBetween(from: number, to: number, limit = 1000): Promise<Array<{ id: string; env: string }>> {
+    const rows = await this.#db
+      .selectFrom('machines')
+      .select(['id', 'env'])
+      .where((eb) => eb.and([eb(eb.fn.coalesce('last_seen', 'enrolled_at'), '>=', from), eb(eb.fn.coalesce('last_seen', 'enrolled_at'), '<', to)]))
+      .orderBy('env')
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ id: str(r.id), env: str(r.env) }));
+  }
+
   async targetsIn(env: string): Promise<Array<{ team: string | null; project: string | null; user: string | null }>> {
     const rows = await this.#db.selectFrom('machines').select(['team', 'project', 'user']).distinct().where('env', '=', env).orderBy('team').orderBy('project').orderBy('user').execute();
     return rows.map((r) => ({ team: strOrNull(r.team), project: strOrNull(r.project), user: strOrNull(r.user) }));

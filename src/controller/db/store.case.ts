@@ -346,6 +346,17 @@ export function storeCase(dialect: Dialect, open: () => Promise<Store>, options:
       assert.deepEqual(await s.revisionCounts(env, 'rev2'), { total: 3, updated: 1, failed: 1 });
     });
 
+    it('finds the machines whose last sign of life lies in a window (enrollment when never seen)', async () => {
+      const s = await store();
+      const env = uid('env');
+      const quiet = await enroll(s, env, { enrolled_at: 50_000 });
+      const seen = await enroll(s, env, { enrolled_at: 50_000 });
+      await s.touchMachines([{ id: seen.id, at: 90_000 }]);
+      const inWindow = (await s.lastSeenBetween(40_000, 60_000)).filter((m) => m.env === env);
+      assert.deepEqual(inWindow, [{ id: quiet.id, env }]);
+      assert.deepEqual((await s.lastSeenBetween(60_000, 100_000)).filter((m) => m.env === env), [{ id: seen.id, env }]);
+    });
+
     it('keeps drift sweeps per environment, newest first', async () => {
       const s = await store();
       const env = uid('env');
