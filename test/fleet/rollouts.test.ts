@@ -143,9 +143,10 @@ for (const db of ['sqlite', 'postgres'] as DbKind[]) {
         assert.deepEqual(v.step, { index: 0, percent: 10 });
         assert.deepEqual(v.approvals, { needed: 2, have: 0, missing: 2 });
         // Only the canary's machines hold the new revision: about a tenth, never more while approval waits.
-        const canary = prod.filter((x) => markIn(x) === 'a');
+        // The gate decided on its first report; the step's other machines report as their applies end.
+        let canary: TestAgent[] = [];
+        await waitFor(async () => (canary = prod.filter((x) => markIn(x) === 'a')).length >= 5 && canary.length === (await view('production')).machines.updated, 30_000, 'the canary\'s reports');
         assert.ok(canary.length >= 5 && canary.length <= 15, `${canary.length} machines in the 10 % step`);
-        assert.equal(v.machines.updated, canary.length);
         assert.ok(prod.filter((x) => markIn(x) !== 'a').every((x) => markIn(x) === undefined), 'the others still hold the seed revision');
 
         const byAuthor = await rollout('approve', 'production', 'erin');
@@ -157,6 +158,12 @@ for (const db of ['sqlite', 'postgres'] as DbKind[]) {
         const first = await rollout('approve', 'production', 'heidi');
         assert.equal(first.code, 0, first.stderr);
         assert.deepEqual([first.view!.phase, first.view!.approvals], ['awaiting-approval', { needed: 2, have: 1, missing: 1 }]);
+        const text = await cli(['rollout', 'status', 'production', '--controller', fleet.controller.url, '--token', await tokenOf('judy')], { cwd: fleet.root });
+        assert.equal(text.code, 0, text.stderr);
+        assert.match(text.stdout, new RegExp(`production: canary rollout of ${a.slice(0, 7)} \\(from ${seed.slice(0, 7)}\\) — awaiting-approval`));
+        assert.match(text.stdout, /step 1 of 3 \(10%\); steps 10% → 50% → 100%/);
+        assert.match(text.stdout, /approvals: 1 of 2 \(heidi\), 1 missing/);
+        assert.match(text.stdout, /author: erin/);
         const second = await rollout('approve', 'production', 'ivan');
         assert.equal(second.code, 0, second.stderr);
         assert.deepEqual(second.view!.approved_by, ['heidi', 'ivan']);
