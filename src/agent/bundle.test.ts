@@ -15,6 +15,7 @@ import { cli, ROOT, snapshot, tempDir } from '../../test/helpers.js';
 import { git } from '../../test/support/git-tree.js';
 import type { Assignment } from '../controller/api.js';
 import { RepoTracker } from '../controller/tracker/tracker.js';
+import { machineHomes } from '../../test/support/homes.js';
 import type { Target } from '../vocabulary.js';
 import { applyAssignment, driftSummary } from './bundle.js';
 
@@ -58,14 +59,8 @@ before(async () => {
   sha = await tracker.head();
 });
 
-let n = 0;
 /** A fresh home, its own claude-env state folder beside it, and the machine's environment. */
-function machine(extra: Record<string, string> = {}): { home: string; stateDir: string; env: NodeJS.ProcessEnv; cwd: string } {
-  const home = join(tmp.dir, `home${n}`);
-  const stateDir = join(tmp.dir, `state${n++}`);
-  mkdirSync(home);
-  return { home, stateDir, env: { HOME: home, PATH: process.env['PATH'], DOCS_MCP_TOKEN: DOCS_TOKEN, ...extra }, cwd: home };
-}
+const machine = machineHomes(tmp.dir, { DOCS_MCP_TOKEN: DOCS_TOKEN });
 
 const assignmentOf = async (target: Target, rev = sha): Promise<Assignment> => tracker.bundle(rev, target);
 

@@ -17,6 +17,7 @@ import { memoryServerCommand, requireComponent } from '../../test/support/claude
 import { commitAll, git } from '../../test/support/git-tree.js';
 import type { Assignment, StagedBundle } from '../controller/api.js';
 import { RepoTracker } from '../controller/tracker/tracker.js';
+import { machineHomes } from '../../test/support/homes.js';
 import type { Target } from '../vocabulary.js';
 import { applyAssignment } from './bundle.js';
 import { stageAssignment, sweepAssignment } from './sweep.js';
@@ -48,14 +49,8 @@ before(async () => {
   sha = await tracker.head();
 });
 
-let n = 0;
 /** A fresh home, its own claude-env state folder beside it, and the machine's environment. */
-function machine(extra: Record<string, string> = {}): { home: string; stateDir: string; env: NodeJS.ProcessEnv; cwd: string } {
-  const home = join(tmp.dir, `home${n}`);
-  const stateDir = join(tmp.dir, `state${n++}`);
-  mkdirSync(home);
-  return { home, stateDir, env: { HOME: home, PATH: process.env['PATH'], DOCS_MCP_TOKEN: DOCS_TOKEN, ...extra }, cwd: home };
-}
+const machine = machineHomes(tmp.dir, { DOCS_MCP_TOKEN: DOCS_TOKEN });
 
 type Settings = { permissions: { deny: string[]; allow: string[]; defaultMode?: string }; model: string; env?: Record<string, string>; spinnerTipsEnabled?: boolean };
 const settingsPath = (home: string): string => join(home, '.claude/settings.json');

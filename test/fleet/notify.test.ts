@@ -8,25 +8,15 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { commit, startFleet, waitFor } from '../support/fleet.js';
+import { startReceiver } from '../support/receiver.js';
 
 const HOOK_KEY = 'hook-key-canary-5e1d7a';
 
 describe('notifications from the controller', () => {
   it('sends sync.succeeded and sync.failed to the webhook of claude-env.yml, signed, with no secret in them', { timeout: 60_000 }, async () => {
-    const got: Array<{ headers: IncomingHttpHeaders; body: string }> = [];
-    const receiver = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => (body += c.toString()));
-      req.on('end', () => {
-        got.push({ headers: req.headers, body });
-        res.writeHead(204).end();
-      });
-    });
-    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-    const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+    const receiver = await startReceiver();
+    const { got, url } = receiver;
     const fleet = await startFleet({ db: 'sqlite', serve: { env: { PATH: process.env['PATH'], HOOK_KEY } } });
     try {
       const good = commit(fleet.repo, 'claude-env.yml', (s) => s.replace('notifications:\n', `notifications:\n  - { type: webhook, url: "${url}", secret: !secret env:HOOK_KEY, on: [sync.succeeded, sync.failed] }\n`));
@@ -48,7 +38,7 @@ describe('notifications from the controller', () => {
       }
     } finally {
       await fleet.close();
-      await new Promise((r) => receiver.close(r));
+      await receiver.close();
     }
   });
 });

@@ -6,10 +6,9 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { tempDir } from '../helpers.js';
+import { startReceiver } from '../support/receiver.js';
 import { commit, databaseFor, seedRepo, skipPostgres, waitFor } from '../support/fleet.js';
 import { createTokenIn } from '../../src/controller/controller.js';
 import { openStore } from '../../src/controller/db/open.js';
@@ -21,17 +20,9 @@ const HOOK_KEY = 'replica-hook-key-77ab';
 describe('a rollout through a follower replica', { skip: skipPostgres() }, () => {
   it('takes a report and an approval on the follower; the leader moves on and alone sends each event once', { timeout: 120_000 }, async () => {
     const tmp = tempDir('claude-env-replica-rollout-');
-    const got: Array<{ headers: IncomingHttpHeaders; body: string }> = [];
-    const receiver = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => (body += c.toString()));
-      req.on('end', () => {
-        got.push({ headers: req.headers, body });
-        res.writeHead(204).end();
-      });
-    });
-    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-    const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+    const receiver = await startReceiver();
+    const { got } = receiver;
+    const hook = receiver.url;
     const repo = await seedRepo(tmp.dir);
     commit(repo, 'claude-env.yml', (s) =>
       s
@@ -85,7 +76,7 @@ describe('a rollout through a follower replica', { skip: skipPostgres() }, () =>
       for (const r of replicas) await r.close();
       for (const r of replicas) await r.controller.store.close();
       await db.close();
-      await new Promise((r) => receiver.close(() => r(undefined)));
+      await receiver.close();
       tmp.cleanup();
     }
   });

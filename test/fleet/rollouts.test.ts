@@ -18,10 +18,9 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { cli } from '../helpers.js';
+import { startReceiver } from '../support/receiver.js';
 import { commit, enrollAgent, git, skipPostgres, startFleet, targetsOf, waitFor, type DbKind, type Fleet, type TestAgent } from '../support/fleet.js';
 import type { FleetStatus, RolloutView } from '../../src/controller/api.js';
 
@@ -48,29 +47,10 @@ function markIn(a: TestAgent): string | undefined {
   return (JSON.parse(readFileSync(file, 'utf8')) as { env?: Record<string, string> }).env?.['ROLLOUT_MARK'];
 }
 
-interface Received {
-  readonly headers: IncomingHttpHeaders;
-  readonly body: string;
-}
-
-async function receiver(): Promise<{ url: string; got: Received[]; close(): Promise<void> }> {
-  const got: Received[] = [];
-  const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString()));
-    req.on('end', () => {
-      got.push({ headers: req.headers, body });
-      res.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, got, close: () => new Promise((r) => server.close(() => r())) };
-}
-
 for (const db of ['sqlite', 'postgres'] as DbKind[]) {
   describe(`rollouts on ${db}`, { skip: db === 'postgres' ? skipPostgres() : undefined }, () => {
     it('canary with approvals, a tripped gate, pause, resume, abort and rollback in production; blue-green in staging', { timeout: 300_000 }, async (t) => {
-      const hook = await receiver();
+      const hook = await startReceiver();
       const fleet: Fleet = await startFleet({
         db,
         serve: { env: { PATH: process.env['PATH'], HOOK_KEY }, rolloutTickMs: 100 },
