@@ -49,4 +49,16 @@ export function changeCommands(cli: CAC, on: On): void {
     .option('--wait <seconds>', 'wait this long for another claude-env to finish')
     .option('--json', 'machine-readable report')
     .action(on('onboard', () => import('./onboard.js')));
+  cli
+    .command('import', "a machine's Claude Code setup (a home, a project) as a layer of the config repo, on a new branch, proved by rendering it back")
+    .option('--repo <dir>', 'config repo working tree (default: the repo the current directory is in, else $CLAUDE_ENV_REPO)')
+    .option('--from-home <dir>', "a home: ~/.claude/settings.json, ~/.claude.json's mcpServers, CLAUDE.md, agents, commands, skills, hooks")
+    .option('--from-project <dir>', "a project: .claude/settings.json, .mcp.json, CLAUDE.md, its .claude/ files")
+    .option('--into <layer>', 'user:<user>, team:<team> or project:<project> (required)')
+    .option('--env <env>', 'the environment of the target it is proved for (default: the first one of claude-env.yml)')
+    .option('--team <team>', 'the team of that target (default: the user\'s, from members.yml)')
+    .option('--project <project>', 'the project of that target')
+    .option('--dry-run', 'show the documents and the proof; make no branch')
+    .option('--json', 'machine-readable report')
+    .action(on('import', () => import('./import.js')));
 }

@@ -14,7 +14,7 @@ import { runGit } from './git.js';
 
 export interface CommitFile {
   readonly path: string;
-  readonly content: string;
+  readonly content: string | Uint8Array;
   readonly mode?: 0o644 | 0o755;
 }
 

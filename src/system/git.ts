@@ -5,7 +5,7 @@ import { gitAsync } from './repo-source.js';
 const RECORDS_IDENTITY: ReadonlySet<string> = new Set(['commit', 'commit-tree', 'update-ref']);
 
 /** Run git in `dir`; a command that records an identity gets claude-env's when git has none configured. */
-export async function runGit(dir: string, args: string[], env: NodeJS.ProcessEnv = process.env, input?: string): Promise<string> {
+export async function runGit(dir: string, args: string[], env: NodeJS.ProcessEnv = process.env, input?: string | Uint8Array): Promise<string> {
   const opts = { ...(input === undefined ? {} : { input }), wholeError: true };
   if (!RECORDS_IDENTITY.has(args[0] ?? '')) return (await gitAsync(dir, args, { ...opts, env })).toString();
   const identity = {

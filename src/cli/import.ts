@@ -1,0 +1,93 @@
+/**
+ * `claude-env import --from-home DIR | --from-project DIR --into
+ * user:U|team:T|project:P [--env E --team T --project P] [--dry-run]`: a
+ * machine's Claude Code setup as a layer of the config repo (src/import/),
+ * on a new branch `import/<kind>-<name>` (one commit over HEAD; the working
+ * tree, index and current branch are untouched), proved by rendering it
+ * back. Exit 1 when the proof finds a difference or something could not be
+ * said (both listed); `--dry-run` shows the documents and makes no branch.
+ */
+import { ClaudeEnvError, EXIT_FINDINGS, EXIT_OK, type ExitCode } from '../errors.js';
+import { runImport, type Imported, type IntoKind } from '../import/run.js';
+import { scanForSecrets } from '../secrets/scan.js';
+import { describeTarget, repoDir } from './context.js';
+import { printJson, type CliIO } from './io.js';
+
+interface ImportOptions {
+  repo?: string;
+  fromHome?: string;
+  fromProject?: string;
+  into?: string;
+  env?: string;
+  team?: string;
+  project?: string;
+  dryRun?: boolean;
+  json?: boolean;
+}
+
+const KINDS: readonly IntoKind[] = ['user', 'team', 'project'];
+
+function parseInto(text: string | undefined): { kind: IntoKind; name: string } {
+  const m = text === undefined ? null : /^([a-z]+):(.+)$/.exec(text);
+  if (!m || !KINDS.includes(m[1] as IntoKind)) throw new ClaudeEnvError('usage', `--into ${text ?? '(missing)'}: expected user:<user>, team:<team> or project:<project>`);
+  return { kind: m[1] as IntoKind, name: m[2]! };
+}
+
+export async function run(io: CliIO, opts: ImportOptions): Promise<ExitCode> {
+  const into = parseInto(opts.into);
+  const done = await runImport({
+    dir: repoDir(io, opts),
+    ...(opts.fromHome ? { fromHome: opts.fromHome } : {}),
+    ...(opts.fromProject ? { fromProject: opts.fromProject } : {}),
+    into,
+    ...(opts.env ? { env: opts.env } : {}),
+    ...(opts.team ? { team: opts.team } : {}),
+    ...(opts.project ? { project: opts.project } : {}),
+    dryRun: opts.dryRun === true,
+    scanner: scanForSecrets,
+    gitEnv: io.env,
+  });
+  if (opts.json) printJson(io, jsonOf(done));
+  else io.stdout.write(textOf(done, opts.dryRun === true));
+  return done.proof.equal && done.notExpressed.length === 0 ? EXIT_OK : EXIT_FINDINGS;
+}
+
+function jsonOf(d: Imported): Record<string, unknown> {
+  return {
+    into: d.into,
+    target: describeTarget(d.target),
+    branch: d.branch ?? null,
+    commit: d.commit,
+    base: d.base,
+    documents: d.documents,
+    files: d.files,
+    secrets: d.secrets,
+    not_expressed: d.notExpressed,
+    skipped: d.skipped,
+    proof: d.proof,
+  };
+}
+
+function textOf(d: Imported, dryRun: boolean): string {
+  const lines: string[] = [];
+  lines.push(dryRun ? `import into ${d.into} (dry run: no branch made), proved for ${describeTarget(d.target)}` : `imported into ${d.into} on branch ${d.branch} at ${d.commit.slice(0, 12)} (one commit over ${d.base.slice(0, 12)}), proved for ${describeTarget(d.target)}`);
+  if (dryRun) for (const doc of d.documents) lines.push('', `--- ${doc.path}`, doc.content.trimEnd());
+  else for (const doc of d.documents) lines.push(`  ${doc.path}`);
+  for (const f of d.files) lines.push(`  ${f.path} (${f.bytes} bytes${f.mode === 0o755 ? ', executable' : ''})`);
+  if (d.secrets.length > 0) {
+    lines.push('', `secrets, now !secret env: references (set these variables on the machines; the values were not written anywhere):`);
+    for (const s of d.secrets) lines.push(`  ${s.name}  (from ${s.at}${s.inherited ? ', a reference the layers below already make' : ''})`);
+  }
+  lines.push('', d.proof.equal ? `proof: rendering the target gives back all ${d.proof.checked} settings keys, MCP servers and files of the machine` : `proof: ${d.proof.differing.length} of ${d.proof.checked} differ after rendering:`);
+  for (const i of d.proof.differing) lines.push(`  ${i.kind} ${i.path}`);
+  if (d.notExpressed.length > 0) {
+    lines.push('', 'what the layer cannot say:');
+    for (const n of d.notExpressed) lines.push(`  ${n.path}: ${n.reason}`);
+  }
+  if (d.skipped.length > 0) {
+    lines.push('', 'not imported:');
+    for (const s of d.skipped) lines.push(`  ${s.path}: ${s.reason}`);
+  }
+  if (!dryRun) lines.push('', `your current branch, index and working tree are unchanged; push ${d.branch} and open a pull request`);
+  return `${lines.join('\n')}\n`;
+}
