@@ -1,0 +1,228 @@
+/**
+ * `import` end to end: a machine set up by hand over what the seed gives
+ * (settings with hooks, statusLine, permissions, env and sandbox; MCP
+ * servers over stdio, http and sse with env and headers; an agent and a
+ * command with their front matter; a skill with a script) becomes a user
+ * layer on a new branch; rendering the target at that branch gives back
+ * every settings key, every server entry and every file byte for byte;
+ * the branch validates; no secret value lands anywhere. Bad input names the
+ * file and leaves the repo as it was.
+ */
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cli, snapshot, tempDir } from '../helpers.js';
+
+const tmp = tempDir('claude-env-import-');
+after(() => tmp.cleanup());
+let n = 0;
+
+const GITHUB_TOKEN = 'ghp_R8x2mQ7vL4nK9pT3wZ6yB1cD5fH0jS2aE4gU';
+const SEARCH_API_KEY = 'search-key-canary-7f3a91c2';
+const HEADER_TOKEN = 'Bearer hdr-canary-5b8e2d41';
+const DOCS = 'Bearer docs-token-for-import';
+
+interface Setup {
+  readonly repo: string;
+  readonly home: string;
+  readonly env: NodeJS.ProcessEnv;
+  run(args: string[]): ReturnType<typeof cli>;
+  git(...args: string[]): string;
+}
+
+async function setup(): Promise<Setup> {
+  const root = join(tmp.dir, `case${n++}`);
+  const repo = join(root, 'repo');
+  const home = join(root, 'home');
+  mkdirSync(home, { recursive: true });
+  const env = { HOME: home, PATH: process.env['PATH'], DOCS_MCP_TOKEN: DOCS, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com' };
+  const init = await cli(['init', repo], { env });
+  assert.equal(init.code, 0, init.stderr);
+  const git = (...args: string[]): string => execFileSync('git', ['-C', repo, ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
+  return { repo, home, env, git, run: (args) => cli(['import', ...args, '--repo', repo], { env, cwd: root }) };
+}
+
+/** The repo as a user sees it: files of the working tree, refs, HEAD, status. */
+function repoState(s: Setup): unknown {
+  const files = snapshot(s.repo);
+  for (const k of [...files.keys()]) if (k.startsWith('.git/')) files.delete(k);
+  return { files: [...files], refs: s.git('for-each-ref'), head: s.git('symbolic-ref', 'HEAD'), status: s.git('status', '--porcelain', '--untracked-files=all') };
+}
+
+const readJson = (p: string): Record<string, any> => JSON.parse(readFileSync(p, 'utf8'));
+const writeJson = (p: string, v: unknown): void => writeFileSync(p, `${JSON.stringify(v, null, 2)}\n`);
+const TARGET = ['--env', 'development', '--team', 'frontend-team', '--user', 'alice'];
+
+/** alice's machine: what the seed gives her, then her own changes by hand. */
+async function aliceMachine(s: Setup): Promise<{ agent: string; command: string; skill: string; script: string }> {
+  // Her servers, allowed by the security policy (a policy change the platform team makes with the import).
+  writeFileSync(join(s.repo, 'base/security/mcp.yml'), readFileSync(join(s.repo, 'base/security/mcp.yml'), 'utf8').replace('    - { name: docs }\n', '    - { name: docs }\n    - { name: search }\n    - { name: tracker }\n    - { name: events }\n'));
+  s.git('commit', '-qam', 'allow alice\'s servers');
+  const applied = await cli(['apply', '--repo', s.repo, ...TARGET, '--home', s.home], { env: s.env });
+  assert.equal(applied.code, 0, applied.stderr);
+
+  const settingsFile = join(s.home, '.claude/settings.json');
+  const settings = readJson(settingsFile);
+  settings.model = 'opus';
+  settings.permissions.allow.push('Bash(make:*)');
+  settings.permissions.ask = [...(settings.permissions.ask ?? []), 'Bash(npm publish:*)'];
+  settings.env.GITHUB_TOKEN = GITHUB_TOKEN;
+  settings.env.PAGER = 'less -R';
+  settings.statusLine = { type: 'command', command: '~/.claude/statusline.sh', padding: 0 };
+  settings.sandbox = { enabled: true, autoAllowBashIfSandboxed: true, excludedCommands: ['docker'] };
+  settings.hooks.PreToolUse = [...(settings.hooks.PreToolUse ?? []), { matcher: 'Bash', hooks: [{ type: 'command', command: '~/.claude/hooks/guard.sh', timeout: 10 }] }];
+  writeJson(settingsFile, settings);
+
+  const stateFile = join(s.home, '.claude.json');
+  const state = readJson(stateFile);
+  state.numStartups = 12;
+  state.mcpServers.search = { type: 'stdio', command: 'npx', args: ['-y', 'search-mcp'], env: { SEARCH_API_KEY, REGION: 'eu' } };
+  state.mcpServers.tracker = { type: 'http', url: 'https://tracker.example.com/mcp', headers: { Authorization: HEADER_TOKEN, 'X-Team': 'frontend' } };
+  state.mcpServers.events = { type: 'sse', url: 'https://events.example.com/sse', headers: { 'X-Client': 'claude' }, timeout: 20000 };
+  writeJson(stateFile, state);
+
+  const agent = '---\nname: reviewer\ndescription: Reviews a change for correctness and style\ntools: Read, Grep, Glob\nmodel: sonnet\ncolor: blue\n---\nYou review the change in front of you.\n';
+  const command = '---\ndescription: Commit what is staged\nallowed-tools: Bash(git commit:*), Bash(git status)\nargument-hint: [message]\nmodel: haiku\ndisable-model-invocation: true\n---\nCommit the staged changes with the message: $ARGUMENTS\n';
+  const skill = '---\nname: deploy-preview\ndescription: Deploys a preview of the branch\n---\nRun scripts/deploy.sh and report the URL.\n';
+  const script = '#!/bin/sh\nset -eu\necho "deploying $1"\n';
+  mkdirSync(join(s.home, '.claude/agents'), { recursive: true });
+  mkdirSync(join(s.home, '.claude/commands/git'), { recursive: true });
+  mkdirSync(join(s.home, '.claude/skills/deploy-preview/scripts'), { recursive: true });
+  mkdirSync(join(s.home, '.claude/hooks'), { recursive: true });
+  mkdirSync(join(s.home, '.claude/projects/-home-alice-web'), { recursive: true });
+  writeFileSync(join(s.home, '.claude/agents/reviewer.md'), agent);
+  writeFileSync(join(s.home, '.claude/commands/git/commit.md'), command);
+  writeFileSync(join(s.home, '.claude/skills/deploy-preview/SKILL.md'), skill);
+  writeFileSync(join(s.home, '.claude/skills/deploy-preview/scripts/deploy.sh'), script);
+  chmodSync(join(s.home, '.claude/skills/deploy-preview/scripts/deploy.sh'), 0o755);
+  writeFileSync(join(s.home, '.claude/hooks/guard.sh'), '#!/bin/sh\nexit 0\n');
+  chmodSync(join(s.home, '.claude/hooks/guard.sh'), 0o755);
+  writeFileSync(join(s.home, '.claude/projects/-home-alice-web/session.jsonl'), '{"secret":"not read"}\n');
+  writeFileSync(join(s.home, '.claude/CLAUDE.md'), `${readFileSync(join(s.home, '.claude/CLAUDE.md'), 'utf8')}\nPrefer pnpm in my own projects.\n`);
+  return { agent, command, skill, script };
+}
+
+/** A value with each secret replaced by the reference the import made for it, as render shows references. */
+function referenced(v: unknown, refs: Record<string, string>): unknown {
+  return JSON.parse(JSON.stringify(v), (_k, x: unknown) => (typeof x === 'string' && refs[x] ? refs[x] : x));
+}
+
+describe('import', () => {
+  it("makes alice's machine a user layer on a new branch that renders back every key, server and file, with no secret in it", async () => {
+    const s = await setup();
+    const files = await aliceMachine(s);
+    const before = { head: s.git('rev-parse', 'HEAD').trim(), status: s.git('status', '--porcelain') };
+    const r = await s.run(['--from-home', s.home, '--into', 'user:alice', ...TARGET.slice(0, 4), '--json']);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    const out = JSON.parse(r.stdout) as { branch: string; commit: string; base: string; secrets: Array<{ name: string; at: string; inherited?: boolean }>; proof: { equal: boolean; checked: number }; skipped: Array<{ path: string }>; not_expressed: unknown[] };
+    assert.equal(out.branch, 'import/user-alice');
+    assert.equal(out.base, before.head);
+    assert.deepEqual(out.proof.equal, true);
+    assert.deepEqual(out.not_expressed, []);
+    // Claude Code's own state is listed, not imported.
+    assert.ok(out.skipped.some((x) => x.path === 'projects'));
+    assert.deepEqual(
+      out.secrets.map((x) => [x.name, x.at, x.inherited ?? false]),
+      [
+        ['GITHUB_TOKEN', 'settings.env.GITHUB_TOKEN', false],
+        ['DOCS_MCP_TOKEN', 'mcpServers.docs.headers.Authorization', true],
+        ['SEARCH_API_KEY', 'mcpServers.search.env.SEARCH_API_KEY', false],
+        ['TRACKER_AUTHORIZATION', 'mcpServers.tracker.headers.Authorization', false],
+      ],
+    );
+    // The current branch, index and working tree are as they were.
+    assert.deepEqual({ head: s.git('rev-parse', 'HEAD').trim(), status: s.git('status', '--porcelain') }, before);
+
+    // Rendering the target at the branch gives back the machine.
+    const rendered = await cli(['render', '--repo', s.repo, '--rev', out.branch, ...TARGET, '--outputs', '--json'], { env: s.env });
+    assert.equal(rendered.code, 0, rendered.stderr);
+    const outputs = JSON.parse(rendered.stdout) as Record<string, string>;
+    const refs = { [GITHUB_TOKEN]: '«secret:env:GITHUB_TOKEN»', [DOCS]: '«secret:env:DOCS_MCP_TOKEN»', [SEARCH_API_KEY]: '«secret:env:SEARCH_API_KEY»', [HEADER_TOKEN]: '«secret:env:TRACKER_AUTHORIZATION»' };
+    const settings = referenced(readJson(join(s.home, '.claude/settings.json')), refs) as Record<string, unknown>;
+    const got = JSON.parse(outputs['.claude/settings.json']!) as Record<string, unknown>;
+    assert.deepEqual(Object.keys(got).sort(), Object.keys(settings).sort());
+    for (const k of Object.keys(settings)) assert.deepEqual(got[k], settings[k], `settings.${k}`);
+    const servers = referenced(readJson(join(s.home, '.claude.json')).mcpServers, refs) as Record<string, unknown>;
+    const gotServers = (JSON.parse(outputs['.claude.json']!) as { mcpServers: Record<string, unknown> }).mcpServers;
+    assert.deepEqual(Object.keys(gotServers).sort(), Object.keys(servers).sort());
+    for (const k of Object.keys(servers)) assert.deepEqual(gotServers[k], servers[k], `mcpServers.${k}`);
+    assert.equal(outputs['.claude/agents/reviewer.md'], files.agent);
+    assert.equal(outputs['.claude/commands/git/commit.md'], files.command);
+    assert.equal(outputs['.claude/skills/deploy-preview/SKILL.md'], files.skill);
+    assert.equal(outputs['.claude/skills/deploy-preview/scripts/deploy.sh'], files.script);
+    assert.match(s.git('ls-tree', out.branch, 'users/alice/files/skills/deploy-preview/scripts/deploy.sh'), /^100755 /, 'the script stays executable');
+    assert.match(outputs['.claude/CLAUDE.md']!, /Prefer pnpm in my own projects\./);
+
+    // The branch validates as any change would.
+    const v = await cli(['validate', '--repo', s.repo, '--rev', out.branch], { env: s.env });
+    assert.equal(v.code, 0, v.stdout + v.stderr);
+    // No secret value in any document, output or log.
+    const everything = [r.stdout, r.stderr, rendered.stdout, s.git('show', out.branch)].join('\n');
+    for (const secret of [GITHUB_TOKEN, SEARCH_API_KEY, HEADER_TOKEN, DOCS, 'not read']) {
+      assert.ok(!everything.includes(secret), `${secret.slice(0, 12)}… leaked`);
+      // Nowhere in the branch's tree either (git grep: status 1 is "no match").
+      assert.equal(spawnSync('git', ['-C', s.repo, 'grep', '-F', '-e', secret, out.branch, '--']).status, 1, `${secret.slice(0, 12)}… is in the branch`);
+    }
+  });
+
+  it('shows the documents with --dry-run and makes no branch', async () => {
+    const s = await setup();
+    await aliceMachine(s);
+    const before = repoState(s);
+    const r = await s.run(['--from-home', s.home, '--into', 'user:alice', ...TARGET.slice(0, 4), '--dry-run']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^import into user:alice \(dry run: no branch made\), proved for development\/frontend-team\/alice\n/);
+    assert.match(r.stdout, /--- users\/alice\/overrides\.yml\n/);
+    assert.match(r.stdout, /GITHUB_TOKEN: !secret env:GITHUB_TOKEN/);
+    assert.match(r.stdout, /proof: rendering the target gives back all \d+ settings keys, MCP servers and files of the machine/);
+    assert.ok(!r.stdout.includes(GITHUB_TOKEN));
+    assert.deepEqual(repoState(s), before);
+  });
+
+  describe('refuses bad input, naming the file, and leaves the repo as it was', () => {
+    const cases: Array<{ name: string; prepare(s: Setup): string[]; message: RegExp }> = [
+      { name: 'a home that cannot be read', prepare: (s) => ['--from-home', join(s.home, 'missing')], message: /cannot read the home .*missing: ENOENT/ },
+      {
+        name: 'a settings.json that does not parse',
+        prepare: (s) => {
+          mkdirSync(join(s.home, '.claude'), { recursive: true });
+          writeFileSync(join(s.home, '.claude/settings.json'), '{\n  "model": "opus",\n}\n');
+          return ['--from-home', s.home];
+        },
+        message: /\.claude\/settings\.json:3:1 {2}unparsable-file {2}.*settings\.json is not valid JSON/,
+      },
+      {
+        name: 'an .mcp.json with an unknown transport',
+        prepare: (s) => {
+          const project = join(s.home, 'web');
+          mkdirSync(project, { recursive: true });
+          writeFileSync(join(project, '.mcp.json'), JSON.stringify({ mcpServers: { live: { type: 'websocket', url: 'wss://x.example.com' } } }));
+          return ['--from-project', project];
+        },
+        message: /\.mcp\.json {2}unparsable-file {2}.*mcpServers\.live has the transport "websocket"; Claude Code's are stdio, http and sse/,
+      },
+      {
+        name: 'a file whose name is not a file name',
+        prepare: (s) => {
+          mkdirSync(join(s.home, '.claude/agents'), { recursive: true });
+          writeFileSync(join(s.home, '.claude/agents/re\u0007viewer.md'), '---\nname: x\n---\n');
+          return ['--from-home', s.home];
+        },
+        message: /agents\/re.viewer\.md {2}invalid-name {2}.*has a control character in its name/,
+      },
+    ];
+    for (const c of cases) {
+      it(c.name, async () => {
+        const s = await setup();
+        const args = c.prepare(s);
+        const before = repoState(s);
+        const r = await s.run([...args, '--into', 'user:alice']);
+        assert.equal(r.code, 2, r.stdout + r.stderr);
+        assert.match(r.stderr, c.message);
+        assert.deepEqual(repoState(s), before);
+      });
+    }
+  });
+});
