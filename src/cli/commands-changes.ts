@@ -50,7 +50,7 @@ export function changeCommands(cli: CAC, on: On): void {
     .option('--json', 'machine-readable report')
     .action(on('onboard', () => import('./onboard.js')));
   cli
-    .command('import', "a machine's Claude Code setup (a home, a project) as a layer of the config repo, on a new branch, proved by rendering it back")
+    .command('import [...homes]', "a machine's Claude Code setup (a home, a project) as a layer of the config repo, on a new branch, proved by rendering it back; --common HOME… makes the team layer of what several homes share and a user layer for each")
     .option('--repo <dir>', 'config repo working tree (default: the repo the current directory is in, else $CLAUDE_ENV_REPO)')
     .option('--from-home <dir>', "a home: ~/.claude/settings.json, ~/.claude.json's mcpServers, CLAUDE.md, agents, commands, skills, hooks")
     .option('--from-project <dir>', "a project: .claude/settings.json, .mcp.json, CLAUDE.md, its .claude/ files")
@@ -58,6 +58,8 @@ export function changeCommands(cli: CAC, on: On): void {
     .option('--env <env>', 'the environment of the target it is proved for (default: the first one of claude-env.yml)')
     .option('--team <team>', 'the team of that target (default: the user\'s, from members.yml)')
     .option('--project <project>', 'the project of that target')
+    .option('--common', 'the homes given as arguments: what they share becomes the team layer (--into team:<team>), the rest a user layer each')
+    .option('--users <list>', '--common: the user of each home, comma-separated, in order (default: each home folder\'s name)')
     .option('--dry-run', 'show the documents and the proof; make no branch')
     .option('--json', 'machine-readable report')
     .action(on('import', () => import('./import.js')));

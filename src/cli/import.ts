@@ -8,7 +8,7 @@
  * said (both listed); `--dry-run` shows the documents and makes no branch.
  */
 import { ClaudeEnvError, EXIT_FINDINGS, EXIT_OK, type ExitCode } from '../errors.js';
-import { runImport, type Imported, type IntoKind } from '../import/run.js';
+import { runCommon, runImport, type CommonImported, type Imported, type IntoKind } from '../import/run.js';
 import { scanForSecrets } from '../secrets/scan.js';
 import { describeTarget, repoDir } from './context.js';
 import { printJson, type CliIO } from './io.js';
@@ -23,6 +23,8 @@ interface ImportOptions {
   project?: string;
   dryRun?: boolean;
   json?: boolean;
+  common?: boolean;
+  users?: string;
 }
 
 const KINDS: readonly IntoKind[] = ['user', 'team', 'project'];
@@ -33,8 +35,10 @@ function parseInto(text: string | undefined): { kind: IntoKind; name: string } {
   return { kind: m[1] as IntoKind, name: m[2]! };
 }
 
-export async function run(io: CliIO, opts: ImportOptions): Promise<ExitCode> {
+export async function run(io: CliIO, opts: ImportOptions, args: string[] = []): Promise<ExitCode> {
   const into = parseInto(opts.into);
+  if (opts.common) return common(io, opts, into, args);
+  if (args.length > 0) throw new ClaudeEnvError('usage', `import takes no folder as an argument (${args[0]}): use --from-home DIR or --from-project DIR, or --common HOME…`);
   const done = await runImport({
     dir: repoDir(io, opts),
     ...(opts.fromHome ? { fromHome: opts.fromHome } : {}),
@@ -50,6 +54,28 @@ export async function run(io: CliIO, opts: ImportOptions): Promise<ExitCode> {
   if (opts.json) printJson(io, jsonOf(done));
   else io.stdout.write(textOf(done, opts.dryRun === true));
   return done.proof.equal && done.notExpressed.length === 0 ? EXIT_OK : EXIT_FINDINGS;
+}
+
+async function common(io: CliIO, opts: ImportOptions, into: { kind: IntoKind; name: string }, homes: string[]): Promise<ExitCode> {
+  if (into.kind !== 'team') throw new ClaudeEnvError('usage', `--common makes a team layer: --into team:<team>, not ${into.kind}:${into.name}`);
+  if (opts.fromHome || opts.fromProject) throw new ClaudeEnvError('usage', '--common takes the homes as arguments, not --from-home or --from-project');
+  const users = opts.users === undefined ? undefined : opts.users.split(',').map((u) => u.trim()).filter((u) => u !== '');
+  const done = await runCommon({ dir: repoDir(io, opts), homes, ...(users ? { users } : {}), team: into.name, ...(opts.env ? { env: opts.env } : {}), dryRun: opts.dryRun === true, scanner: scanForSecrets, gitEnv: io.env });
+  const ok = (d: Imported): boolean => d.proof.equal && d.notExpressed.length === 0;
+  if (opts.json) printJson(io, commonJson(done));
+  else {
+    io.stdout.write(
+      done.branch
+        ? `imported the team layer of ${into.name} and ${done.users.length} user layers on branch ${done.branch} at ${done.commit.slice(0, 12)} (one commit over ${done.base.slice(0, 12)})\n\n`
+        : `import of the team layer of ${into.name} and ${done.users.length} user layers (dry run: no branch made)\n\n`,
+    );
+    for (const d of [done.team, ...done.users]) io.stdout.write(`== ${d.into}\n${textOf(d, opts.dryRun === true, false).split('\n').slice(1).join('\n')}\n`);
+  }
+  return [done.team, ...done.users].every(ok) ? EXIT_OK : EXIT_FINDINGS;
+}
+
+function commonJson(d: CommonImported): Record<string, unknown> {
+  return { branch: d.branch ?? null, commit: d.commit, base: d.base, team: jsonOf(d.team), users: d.users.map(jsonOf) };
 }
 
 function jsonOf(d: Imported): Record<string, unknown> {
@@ -68,7 +94,7 @@ function jsonOf(d: Imported): Record<string, unknown> {
   };
 }
 
-function textOf(d: Imported, dryRun: boolean): string {
+function textOf(d: Imported, dryRun: boolean, footer = true): string {
   const lines: string[] = [];
   lines.push(dryRun ? `import into ${d.into} (dry run: no branch made), proved for ${describeTarget(d.target)}` : `imported into ${d.into} on branch ${d.branch} at ${d.commit.slice(0, 12)} (one commit over ${d.base.slice(0, 12)}), proved for ${describeTarget(d.target)}`);
   if (dryRun) for (const doc of d.documents) lines.push('', `--- ${doc.path}`, doc.content.trimEnd());
@@ -88,6 +114,6 @@ function textOf(d: Imported, dryRun: boolean): string {
     lines.push('', 'not imported:');
     for (const s of d.skipped) lines.push(`  ${s.path}: ${s.reason}`);
   }
-  if (!dryRun) lines.push('', `your current branch, index and working tree are unchanged; push ${d.branch} and open a pull request`);
+  if (!dryRun && footer) lines.push('', `your current branch, index and working tree are unchanged; push ${d.branch} and open a pull request`);
   return `${lines.join('\n')}\n`;
 }

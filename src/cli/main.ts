@@ -42,7 +42,8 @@ async function dispatch(argv: string[], io: CliIO): Promise<ExitCode> {
     (name: string, load: Loader) =>
     (...args: unknown[]): void => {
       const opts = args[args.length - 1] as Record<string, unknown>;
-      action = { name, load, args: args.slice(0, -1).filter((a): a is string => typeof a === 'string'), opts };
+      // A variadic argument ([...homes]) arrives as one array: its items are arguments like the others.
+      action = { name, load, args: args.slice(0, -1).flat().filter((a): a is string => typeof a === 'string'), opts };
     };
 
   repoCommands(cli, on);

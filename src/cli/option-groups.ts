@@ -32,7 +32,7 @@ export function onlineCheckOptions(cmd: Command): Command {
 }
 
 /** Options that take a value: the last one given wins; one with no value is a usage error. */
-const VALUE_OPTIONS = ['repo', 'rev', 'env', 'team', 'project', 'user', 'home', 'projectDir', 'managed', 'format', 'out', 'wait', 'to', 'maxFixes', 'include', 'identity', 'file', 'timeout', 'concurrency', 'server', 'author', 'base', 'head', 'key', 'target', 'limit', 'role', 'projects', 'branch', 'db', 'listen', 'poll', 'staleAfter', 'webhookSecretFile', 'controller', 'token', 'enrollToken', 'interval', 'kind', 'expires', 'fromHome', 'fromProject', 'into'];
+const VALUE_OPTIONS = ['repo', 'rev', 'env', 'team', 'project', 'user', 'home', 'projectDir', 'managed', 'format', 'out', 'wait', 'to', 'maxFixes', 'include', 'identity', 'file', 'timeout', 'concurrency', 'server', 'author', 'base', 'head', 'key', 'target', 'limit', 'role', 'projects', 'branch', 'db', 'listen', 'poll', 'staleAfter', 'webhookSecretFile', 'controller', 'token', 'enrollToken', 'interval', 'kind', 'expires', 'fromHome', 'fromProject', 'into', 'users'];
 
 /** Checked before the command starts (`onboard` commits before it applies): a bad value changes nothing. */
 export function checkOptions(command: string, opts: Record<string, unknown>, argv: readonly string[]): void {

@@ -180,23 +180,35 @@ const sameOutput = (o: Output | undefined, f: FoundFile): boolean => {
   return o.encoding === c.encoding && o.content === c.content && o.mode === f.mode;
 };
 
-export async function runImport(req: ImportRequest): Promise<Imported> {
-  const { kind, name } = req.into;
-  if (!NAME.test(name) || name.includes('..')) throw new ClaudeEnvError('invalid-name', `invalid ${kind} name "${name}": 1-64 ASCII letters, digits, ".", "_" or "-"`);
-  const setup = found(req);
-  const base = await resolveCommit(req.dir, 'HEAD');
-  const repo = new Repo(gitSource(req.dir, base, { resolved: true }));
-  const target = targetOf(repo, req);
-  const place = layerPlace(req.into);
+interface Context {
+  readonly dir: string;
+  readonly scanner: SecretScanner;
+  readonly gitEnv: NodeJS.ProcessEnv;
+}
 
+/** One layer computed over a commit: its documents and files, and what the proof compares. */
+interface Layer {
+  readonly documents: Array<{ path: string; content: string }>;
+  readonly files: CommitFile[];
+  readonly fileViews: Imported['files'];
+  readonly secrets: Imported['secrets'];
+  readonly notes: Skipped[];
+  /** The setup as the target should render it (secrets as references). */
+  readonly want: Record<string, Plain>;
+}
+
+/** Steps 2 and 3 over `parent`: the smallest layer at `place` that gives `target` the setup. */
+async function layerOver(ctx: Context, parent: string, target: Target, into: ImportRequest['into'], setup: FoundSetup): Promise<Layer> {
+  const repo = new Repo(gitSource(ctx.dir, parent, { resolved: true }));
+  const place = layerPlace(into);
   // 2. The layers below: this layer without what the import writes (its other sections, such as personas, stay).
   const existingRoot = textAt(repo, place.root);
   const emptied: CommitFile[] = [
     { path: place.root, content: yamlOf({}, '', existingRoot) },
     ...(place.servers ? [{ path: place.servers, content: '{}\n' }] : []),
   ];
-  const belowCommit = await commitOver(req.dir, base, emptied, 'claude-env import: the layers below', req.gitEnv);
-  const belowRepo = new Repo(gitSource(req.dir, belowCommit, { resolved: true }));
+  const belowCommit = await commitOver(ctx.dir, parent, emptied, 'claude-env import: the layers below', ctx.gitEnv);
+  const belowRepo = new Repo(gitSource(ctx.dir, belowCommit, { resolved: true }));
   const below = mergeTarget(belowRepo, target).tree;
   const belowOutputs = new Map(renderTarget(belowRepo, target).outputs.map((o) => [o.path as string, o]));
 
@@ -212,14 +224,14 @@ export async function runImport(req: ImportRequest): Promise<Imported> {
     ...(setup.mcpServers ? { mcpServers: setup.mcpServers as Plain } : {}),
   };
   const spots = secretSpots(wantRaw, (n) => credentialGlobs.some((r) => r.test(n)));
-  const hits = new Set((await req.scanner(spots.map((s, i) => ({ id: String(i), path: 'import.env', text: s.value })))).map((h) => Number(h.id)));
+  const hits = new Set((await ctx.scanner(spots.map((sp, i) => ({ id: String(i), path: 'import.env', text: sp.value })))).map((h) => Number(h.id)));
   const belowPlain = { settings: plain(below['settings']), mcpServers: plain(below['mcpServers']) } as Record<string, Plain | undefined>;
   const inherited = (path: readonly string[]): string | undefined => {
     let at: Plain | undefined = belowPlain[path[0]!];
     for (const k of path.slice(1)) at = isObj(at) ? at[k] : undefined;
     return secretNameOf(at);
   };
-  const { tree: want, secrets } = withSecretRefs(wantRaw, spots.filter((s, i) => s.named || hits.has(i) || inherited(s.path) !== undefined), inherited);
+  const { tree: want, secrets } = withSecretRefs(wantRaw, spots.filter((sp, i) => sp.named || hits.has(i) || inherited(sp.path) !== undefined), inherited);
 
   const notes: Skipped[] = [];
   const arrays = strategyLookup(repo.settings.arrayRules.map(([g, raw]) => [g, parseStrategy(raw) ?? REPLACE] as const));
@@ -234,7 +246,7 @@ export async function runImport(req: ImportRequest): Promise<Imported> {
   for (const [server, def] of Object.entries(wantServers)) {
     const r = minimalOver(def, rendered[server], ['mcpServers', server], arrays, notes);
     const disabledBelow = isObj(belowServers) && isObj(belowServers[server]) && belowServers[server]['enabled'] === false;
-    if (r !== undefined || disabledBelow) servers[server] = { ...(isObj(r) ? r : r === undefined ? {} : {}), ...(disabledBelow ? { enabled: true } : {}) };
+    if (r !== undefined || disabledBelow) servers[server] = { ...(isObj(r) ? r : {}), ...(disabledBelow ? { enabled: true } : {}) };
   }
   for (const server of Object.keys(rendered)) if (!(server in wantServers)) servers[server] = { enabled: false };
   if (Object.keys(servers).length > 0) layer['mcpServers'] = servers;
@@ -255,43 +267,161 @@ export async function runImport(req: ImportRequest): Promise<Imported> {
     return true;
   });
 
-  // 4. The documents, committed over HEAD, and proved.
-  const header = `# ${place.root}: imported by claude-env import from ${kind === 'project' ? 'a project' : 'a machine'}; the smallest layer over the ones below.\n`;
+  const header = `# ${place.root}: imported by claude-env import; the smallest layer over the ones below.\n`;
   const documents: Array<{ path: string; content: string }> = [];
   if (place.servers) {
     const { mcpServers, ...root } = layer;
     documents.push({ path: place.root, content: yamlOf(root, header, existingRoot) });
-    const servers = isObj(mcpServers) ? mcpServers : {};
-    documents.push({ path: place.servers, content: yamlOf(servers, `# ${place.servers}: MCP servers imported by claude-env import.\n`, undefined, Object.keys(servers)) });
+    const own = isObj(mcpServers) ? mcpServers : {};
+    documents.push({ path: place.servers, content: yamlOf(own, `# ${place.servers}: MCP servers imported by claude-env import.\n`, undefined, Object.keys(own)) });
   } else documents.push({ path: place.root, content: yamlOf(layer, header, existingRoot) });
-  const commitFiles: CommitFile[] = [...documents, ...files.map((f) => ({ path: `${place.files}/${f.path}`, content: f.bytes, mode: f.mode }))];
-  const commit = await commitOver(req.dir, base, commitFiles, `claude-env import: ${kind} ${name} from ${setup.from}`, req.gitEnv);
-  const after = new Repo(gitSource(req.dir, commit, { resolved: true }));
-  const proof = prove(renderTarget(after, target).outputs, want, setup.files);
-
-  const result: Imported = {
-    into: `${kind}:${name}`,
-    target,
+  return {
     documents,
-    files: files.map((f) => ({ path: `${place.files}/${f.path}`, mode: f.mode, bytes: f.bytes.length })),
+    files: files.map((f) => ({ path: `${place.files}/${f.path}`, content: f.bytes, mode: f.mode })),
+    fileViews: files.map((f) => ({ path: `${place.files}/${f.path}`, mode: f.mode, bytes: f.bytes.length })),
     secrets,
-    notExpressed: notes,
-    skipped: setup.skipped,
-    proof,
-    commit,
-    base,
+    notes,
+    want,
   };
-  if (req.dryRun) return result;
+}
 
-  // 5. Validated, then the branch.
-  const branch = `import/${kind}-${name}`;
-  if (await branchExists(req.dir, branch, req.gitEnv)) throw new ClaudeEnvError('usage', `the branch ${branch} exists already: delete it or merge it first`);
-  const v = await validateRepo(after, { secretScanner: req.scanner });
+/** Step 5: validated as `validate` does, then the branch (a failure leaves no branch). */
+async function branchAt(ctx: Context, branch: string, commit: string): Promise<void> {
+  if (await branchExists(ctx.dir, branch, ctx.gitEnv)) throw new ClaudeEnvError('usage', `the branch ${branch} exists already: delete it or merge it first`);
+  const v = await validateRepo(new Repo(gitSource(ctx.dir, commit, { resolved: true })), { secretScanner: ctx.scanner });
   if (v.summary.errors > 0) {
     const first = v.findings.find((f) => f.severity === 'error')!;
     throw new ClaudeEnvError('invalid-config', `the imported layer does not validate (${v.summary.errors} error(s)); first: ${first.file ?? ''}${first.line ? `:${first.line}:${first.column ?? 1}` : ''} ${first.rule} ${first.message}: no branch was made`);
   }
-  await createBranch(req.dir, branch, commit, req.gitEnv);
+  await createBranch(ctx.dir, branch, commit, ctx.gitEnv);
+}
+
+function checkName(kind: string, name: string): void {
+  if (!NAME.test(name) || name.includes('..')) throw new ClaudeEnvError('invalid-name', `invalid ${kind} name "${name}": 1-64 ASCII letters, digits, ".", "_" or "-"`);
+}
+
+export async function runImport(req: ImportRequest): Promise<Imported> {
+  const { kind, name } = req.into;
+  checkName(kind, name);
+  const setup = found(req);
+  const base = await resolveCommit(req.dir, 'HEAD');
+  const target = targetOf(new Repo(gitSource(req.dir, base, { resolved: true })), req);
+  const layer = await layerOver(req, base, target, req.into, setup);
+  // 4. The documents, committed over HEAD, and proved.
+  const commit = await commitOver(req.dir, base, [...layer.documents, ...layer.files], `claude-env import: ${kind} ${name} from ${setup.from}`, req.gitEnv);
+  const proof = prove(renderTarget(new Repo(gitSource(req.dir, commit, { resolved: true })), target).outputs, layer.want, setup.files);
+  const result: Imported = { into: `${kind}:${name}`, target, documents: layer.documents, files: layer.fileViews, secrets: layer.secrets, notExpressed: layer.notes, skipped: setup.skipped, proof, commit, base };
+  if (req.dryRun) return result;
+  const branch = `import/${kind}-${name}`;
+  await branchAt(req, branch, commit);
+  return { ...result, branch };
+}
+
+export interface CommonRequest extends Context {
+  /** The homes, one per developer of the team. */
+  readonly homes: readonly string[];
+  /** Each home's user (default: the name of its folder). */
+  readonly users?: readonly string[];
+  readonly team: string;
+  readonly env?: string;
+  readonly dryRun: boolean;
+}
+
+export interface CommonImported {
+  readonly team: Imported;
+  readonly users: readonly Imported[];
+  readonly commit: string;
+  readonly base: string;
+  readonly branch?: string;
+}
+
+/** What every setup has: equal values, the common items of unique/append lists, equal servers and files. */
+function commonOf(setups: readonly FoundSetup[], strategy: ReturnType<typeof strategyLookup>): FoundSetup {
+  const common = (values: ReadonlyArray<Plain | undefined>, path: readonly string[]): Plain | undefined => {
+    if (values.some((v) => v === undefined)) return undefined;
+    const first = values[0]!;
+    if (values.every((v) => canonical(v as Value) === canonical(first as Value))) return first;
+    if (values.every(isObj)) {
+      const out: Record<string, Plain> = {};
+      for (const k of Object.keys(first as Record<string, Plain>)) {
+        const c = common(values.map((v) => (v as Record<string, Plain>)[k]), [...path, k]);
+        if (c !== undefined) out[k] = c;
+      }
+      return Object.keys(out).length === 0 ? undefined : out;
+    }
+    if (values.every(Array.isArray)) {
+      const s = strategy(path);
+      if (s.kind !== 'unique' && s.kind !== 'append') return undefined;
+      const items = (first as Plain[]).filter((item) => values.every((v) => (v as Plain[]).some((x) => canonical(x as Value) === canonical(item as Value))));
+      return items.length === 0 ? undefined : items;
+    }
+    return undefined;
+  };
+  const settings = common(setups.map((x) => x.settings as Plain | undefined), ['settings']);
+  const servers: Record<string, Record<string, unknown>> = {};
+  for (const [name, def] of Object.entries(setups[0]!.mcpServers ?? {})) {
+    if (setups.every((x) => x.mcpServers?.[name] !== undefined && canonical(x.mcpServers[name] as Value) === canonical(def as Value))) servers[name] = def;
+  }
+  const files = setups[0]!.files.filter((f) => setups.every((x) => x.files.some((g) => g.path === f.path && g.mode === f.mode && Buffer.compare(Buffer.from(g.bytes), Buffer.from(f.bytes)) === 0)));
+  const instructions = setups.every((x) => x.instructions === setups[0]!.instructions) ? setups[0]!.instructions : undefined;
+  return {
+    from: `${setups.length} homes`,
+    ...(isObj(settings) ? { settings: settings as Record<string, unknown> } : {}),
+    ...(Object.keys(servers).length > 0 ? { mcpServers: servers } : {}),
+    ...(instructions ? { instructions } : {}),
+    files,
+    skipped: [],
+  };
+}
+
+/**
+ * `import --common HOME…`: the team layer as what the homes share, then a
+ * user layer for each home with the rest, over it; one commit, each home
+ * proved against its user's target; the branch `import/common-<team>`.
+ */
+export async function runCommon(req: CommonRequest): Promise<CommonImported> {
+  checkName('team', req.team);
+  if (req.homes.length < 2) throw new ClaudeEnvError('usage', '--common needs at least two homes');
+  const users = req.users ?? req.homes.map((h) => h.replace(/\/+$/, '').split('/').pop() ?? '');
+  if (users.length !== req.homes.length) throw new ClaudeEnvError('usage', `--users names ${users.length} users for ${req.homes.length} homes`);
+  if (new Set(users).size !== users.length) throw new ClaudeEnvError('usage', `two homes are the same user: ${users.join(', ')}`);
+  for (const u of users) checkName('user', u);
+  const setups = req.homes.map((h) => readHome(h));
+  const base = await resolveCommit(req.dir, 'HEAD');
+  const repo = new Repo(gitSource(req.dir, base, { resolved: true }));
+  const env = req.env ?? repo.settings.environments[0];
+  if (env === undefined) throw new ClaudeEnvError('usage', 'claude-env.yml names no environment: pass --env');
+  const strategy = strategyLookup(repo.settings.arrayRules.map(([g, raw]) => [g, parseStrategy(raw) ?? REPLACE] as const));
+  const shared = commonOf(setups, strategy);
+  const teamInto = { kind: 'team' as const, name: req.team };
+  const teamTarget = repo.resolveTarget({ env, team: req.team });
+  const userTargets = users.map((user) => repo.resolveTarget({ env, team: req.team, user }));
+
+  const teamLayer = await layerOver(req, base, teamTarget, teamInto, shared);
+  const teamCommit = await commitOver(req.dir, base, [...teamLayer.documents, ...teamLayer.files], `claude-env import: the team layer of ${req.team}`, req.gitEnv);
+  const userLayers: Layer[] = [];
+  for (let i = 0; i < users.length; i++) userLayers.push(await layerOver(req, teamCommit, userTargets[i]!, { kind: 'user', name: users[i]! }, setups[i]!));
+  const all = [...userLayers.flatMap((l) => [...l.documents, ...l.files])];
+  const commit = await commitOver(req.dir, teamCommit, all, `claude-env import: ${req.team} and ${users.join(', ')} from ${req.homes.length} homes`, req.gitEnv);
+  const after = new Repo(gitSource(req.dir, commit, { resolved: true }));
+  const teamProof = prove(renderTarget(after, teamTarget).outputs, teamLayer.want, shared.files);
+  const team: Imported = { into: `team:${req.team}`, target: teamTarget, documents: teamLayer.documents, files: teamLayer.fileViews, secrets: teamLayer.secrets, notExpressed: teamLayer.notes, skipped: [], proof: teamProof, commit, base };
+  const perUser: Imported[] = userLayers.map((l, i) => ({
+    into: `user:${users[i]}`,
+    target: userTargets[i]!,
+    documents: l.documents,
+    files: l.fileViews,
+    secrets: l.secrets,
+    notExpressed: l.notes,
+    skipped: setups[i]!.skipped,
+    proof: prove(renderTarget(after, userTargets[i]!).outputs, l.want, setups[i]!.files),
+    commit,
+    base,
+  }));
+  const result: CommonImported = { team, users: perUser, commit, base };
+  if (req.dryRun) return result;
+  const branch = `import/common-${req.team}`;
+  await branchAt(req, branch, commit);
   return { ...result, branch };
 }
 

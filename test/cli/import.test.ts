@@ -167,6 +167,73 @@ describe('import', () => {
     }
   });
 
+  it('--common over three homes of a team: the team layer is what they share, each user layer the rest, and each home renders back', async () => {
+    const s = await setup();
+    writeFileSync(join(s.repo, 'base/security/mcp.yml'), readFileSync(join(s.repo, 'base/security/mcp.yml'), 'utf8').replace('    - { name: docs }\n', '    - { name: docs }\n    - { name: search }\n'));
+    s.git('commit', '-qam', 'allow the search server');
+    const homes: string[] = [];
+    const users = ['alice', 'bob', 'carol'];
+    for (const user of users) {
+      const home = join(s.home, '..', 'homes', user);
+      mkdirSync(home, { recursive: true });
+      const applied = await cli(['apply', '--repo', s.repo, '--env', 'development', '--team', 'frontend-team', '--user', user, '--home', home], { env: { ...s.env, HOME: home } });
+      assert.equal(applied.code, 0, applied.stderr);
+      const settingsFile = join(home, '.claude/settings.json');
+      const settings = readJson(settingsFile);
+      // Shared by all three: the model, a rule, a server, an agent.
+      settings.model = 'opus';
+      settings.permissions.allow.push('Bash(pnpm test:*)');
+      // Each one's own.
+      if (user === 'alice') settings.statusLine = { type: 'command', command: '~/.claude/statusline.sh' };
+      if (user === 'bob') settings.env.PAGER = 'less -R';
+      if (user === 'carol') settings.permissions.allow.push('Bash(make:*)');
+      writeJson(settingsFile, settings);
+      const stateFile = join(home, '.claude.json');
+      const state = readJson(stateFile);
+      state.mcpServers.search = { type: 'stdio', command: 'search-mcp', args: ['--stdio'], env: { SEARCH_API_KEY } };
+      writeJson(stateFile, state);
+      mkdirSync(join(home, '.claude/agents'), { recursive: true });
+      writeFileSync(join(home, '.claude/agents/pairing.md'), '---\nname: pairing\ndescription: Pairs on a change\n---\nPair with me.\n');
+      if (user === 'bob') writeFileSync(join(home, '.claude/agents/bob-notes.md'), '---\nname: bob-notes\n---\nBob only.\n');
+      homes.push(home);
+    }
+    const r = await s.run(['--common', ...homes, '--into', 'team:frontend-team', '--env', 'development', '--json']);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    const out = JSON.parse(r.stdout) as { branch: string; team: { documents: Array<{ path: string; content: string }>; files: Array<{ path: string }>; proof: { equal: boolean } }; users: Array<{ into: string; documents: Array<{ path: string; content: string }>; files: Array<{ path: string }>; proof: { equal: boolean }; not_expressed: unknown[] }> };
+    assert.equal(out.branch, 'import/common-frontend-team');
+    const teamDoc = out.team.documents.find((d) => d.path === 'teams/frontend-team/base-config.yml')!.content;
+    assert.match(teamDoc, /model: opus/);
+    assert.match(teamDoc, /- Bash\(pnpm test:\*\)/);
+    assert.match(out.team.documents.find((d) => d.path === 'teams/frontend-team/mcp-preferences.yml')!.content, /search:\n[^]*SEARCH_API_KEY: !secret env:SEARCH_API_KEY/);
+    assert.deepEqual(out.team.files.map((f) => f.path), ['teams/frontend-team/files/agents/pairing.md']);
+    assert.ok(out.team.proof.equal);
+    // Each user layer holds only that user's own: never what the team layer gives.
+    const userDoc = (u: string): string => out.users.find((x) => x.into === `user:${u}`)!.documents[0]!.content;
+    assert.match(userDoc('alice'), /statusLine:/);
+    assert.match(userDoc('bob'), /PAGER: less -R/);
+    assert.match(userDoc('carol'), /- Bash\(make:\*\)/);
+    for (const u of users) {
+      assert.doesNotMatch(userDoc(u), /^  model: opus$|pnpm test|^  search:$/m, `${u}'s layer repeats the team's`);
+      const x = out.users.find((y) => y.into === `user:${u}`)!;
+      assert.ok(x.proof.equal, `${u}: ${JSON.stringify(x)}`);
+      assert.deepEqual(x.not_expressed, []);
+    }
+    assert.deepEqual(out.users.find((x) => x.into === 'user:bob')!.files.map((f) => f.path), ['users/bob/files/agents/bob-notes.md']);
+    // Rendering each user's target at the branch gives back that home.
+    for (const [i, user] of users.entries()) {
+      const rendered = await cli(['render', '--repo', s.repo, '--rev', out.branch, '--env', 'development', '--team', 'frontend-team', '--user', user, '--outputs', '--json'], { env: s.env });
+      assert.equal(rendered.code, 0, rendered.stderr);
+      const outputs = JSON.parse(rendered.stdout) as Record<string, string>;
+      const refs = { [SEARCH_API_KEY]: '«secret:env:SEARCH_API_KEY»', [DOCS]: '«secret:env:DOCS_MCP_TOKEN»' };
+      assert.deepEqual(JSON.parse(outputs['.claude/settings.json']!), referenced(readJson(join(homes[i]!, '.claude/settings.json')), refs), `${user}'s settings`);
+      assert.deepEqual((JSON.parse(outputs['.claude.json']!) as { mcpServers: unknown }).mcpServers, referenced(readJson(join(homes[i]!, '.claude.json')).mcpServers, refs), `${user}'s servers`);
+      assert.equal(outputs['.claude/agents/pairing.md'], readFileSync(join(homes[i]!, '.claude/agents/pairing.md'), 'utf8'));
+    }
+    const v = await cli(['validate', '--repo', s.repo, '--rev', out.branch], { env: s.env });
+    assert.equal(v.code, 0, v.stdout + v.stderr);
+    assert.ok(!r.stdout.includes(SEARCH_API_KEY) && !s.git('show', out.branch).includes(SEARCH_API_KEY));
+  });
+
   it('shows the documents with --dry-run and makes no branch', async () => {
     const s = await setup();
     await aliceMachine(s);
