@@ -60,6 +60,7 @@ export function changeCommands(cli: CAC, on: On): void {
     .option('--project <project>', 'the project of that target')
     .option('--common', 'the homes given as arguments: what they share becomes the team layer (--into team:<team>), the rest a user layer each')
     .option('--users <list>', '--common: the user of each home, comma-separated, in order (default: each home folder\'s name)')
+    .option('--encrypt', 'secrets as !encrypted values for the age recipients of claude-env.yml, instead of !secret env: references')
     .option('--dry-run', 'show the documents and the proof; make no branch')
     .option('--json', 'machine-readable report')
     .action(on('import', () => import('./import.js')));

@@ -25,6 +25,7 @@ interface ImportOptions {
   json?: boolean;
   common?: boolean;
   users?: string;
+  encrypt?: boolean;
 }
 
 const KINDS: readonly IntoKind[] = ['user', 'team', 'project'];
@@ -50,6 +51,7 @@ export async function run(io: CliIO, opts: ImportOptions, args: string[] = []): 
     dryRun: opts.dryRun === true,
     scanner: scanForSecrets,
     gitEnv: io.env,
+    encrypt: opts.encrypt === true,
   });
   if (opts.json) printJson(io, jsonOf(done));
   else io.stdout.write(textOf(done, opts.dryRun === true));
@@ -60,7 +62,7 @@ async function common(io: CliIO, opts: ImportOptions, into: { kind: IntoKind; na
   if (into.kind !== 'team') throw new ClaudeEnvError('usage', `--common makes a team layer: --into team:<team>, not ${into.kind}:${into.name}`);
   if (opts.fromHome || opts.fromProject) throw new ClaudeEnvError('usage', '--common takes the homes as arguments, not --from-home or --from-project');
   const users = opts.users === undefined ? undefined : opts.users.split(',').map((u) => u.trim()).filter((u) => u !== '');
-  const done = await runCommon({ dir: repoDir(io, opts), homes, ...(users ? { users } : {}), team: into.name, ...(opts.env ? { env: opts.env } : {}), dryRun: opts.dryRun === true, scanner: scanForSecrets, gitEnv: io.env });
+  const done = await runCommon({ dir: repoDir(io, opts), homes, ...(users ? { users } : {}), team: into.name, ...(opts.env ? { env: opts.env } : {}), dryRun: opts.dryRun === true, scanner: scanForSecrets, gitEnv: io.env, encrypt: opts.encrypt === true });
   const ok = (d: Imported): boolean => d.proof.equal && d.notExpressed.length === 0;
   if (opts.json) printJson(io, commonJson(done));
   else {
@@ -96,12 +98,13 @@ function jsonOf(d: Imported): Record<string, unknown> {
 
 function textOf(d: Imported, dryRun: boolean, footer = true): string {
   const lines: string[] = [];
+  const encrypted = d.documents.some((doc) => doc.content.includes('!encrypted'));
   lines.push(dryRun ? `import into ${d.into} (dry run: no branch made), proved for ${describeTarget(d.target)}` : `imported into ${d.into} on branch ${d.branch} at ${d.commit.slice(0, 12)} (one commit over ${d.base.slice(0, 12)}), proved for ${describeTarget(d.target)}`);
   if (dryRun) for (const doc of d.documents) lines.push('', `--- ${doc.path}`, doc.content.trimEnd());
   else for (const doc of d.documents) lines.push(`  ${doc.path}`);
   for (const f of d.files) lines.push(`  ${f.path} (${f.bytes} bytes${f.mode === 0o755 ? ', executable' : ''})`);
   if (d.secrets.length > 0) {
-    lines.push('', `secrets, now !secret env: references (set these variables on the machines; the values were not written anywhere):`);
+    lines.push('', encrypted ? 'secrets, now !encrypted values for the age recipients of claude-env.yml (the plaintext was not written anywhere):' : `secrets, now !secret env: references (set these variables on the machines; the values were not written anywhere):`);
     for (const s of d.secrets) lines.push(`  ${s.name}  (from ${s.at}${s.inherited ? ', a reference the layers below already make' : ''})`);
   }
   lines.push('', d.proof.equal ? `proof: rendering the target gives back all ${d.proof.checked} settings keys, MCP servers and files of the machine` : `proof: ${d.proof.differing.length} of ${d.proof.checked} differ after rendering:`);

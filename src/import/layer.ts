@@ -62,10 +62,12 @@ export function secretSpots(tree: { settings?: Plain; mcpServers?: Plain }, cred
  * name and different values get the server's name in front; the same value
  * under one name stays one variable.
  */
-export function withSecretRefs<T extends Record<string, Plain>>(tree: T, spots: readonly SecretSpot[], inherited: (path: readonly string[]) => string | undefined = () => undefined): { tree: T; secrets: Array<{ name: string; at: string; inherited?: boolean }> } {
+export function withSecretRefs<T extends Record<string, Plain>>(tree: T, spots: readonly SecretSpot[], inherited: (path: readonly string[]) => string | undefined = () => undefined): { tree: T; secrets: Array<{ name: string; at: string; inherited?: boolean }>; values: Map<string, string> } {
   const copy = JSON.parse(JSON.stringify(tree)) as T;
   const byName = new Map<string, string>();
   const secrets: Array<{ name: string; at: string; inherited?: boolean }> = [];
+  /** name → value, for `--encrypt` (kept in memory only). */
+  const values = byName;
   for (const s of spots) {
     // Where the layers below already hold a reference, the machine's value is taken to be what it resolved to.
     const below = inherited(s.path);
@@ -87,7 +89,12 @@ export function withSecretRefs<T extends Record<string, Plain>>(tree: T, spots: 
     for (const k of s.path.slice(0, -1)) at = (at as Record<string, Plain>)[k]!;
     (at as Record<string, Plain>)[s.path[s.path.length - 1]!] = secretRef(name);
   }
-  return { tree: copy, secrets };
+  return { tree: copy, secrets, values };
+}
+
+/** Every string of a tree replaced by `swap` where it gives one (a deep copy). */
+export function mapStrings<T>(tree: T, swap: (s: string) => string | undefined): T {
+  return JSON.parse(JSON.stringify(tree), (_k, v: unknown) => (typeof v === 'string' ? (swap(v) ?? v) : v)) as T;
 }
 
 /**

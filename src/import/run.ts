@@ -20,7 +20,7 @@ import { ClaudeEnvError } from '../errors.js';
 import { canonical } from '../merge/merge.js';
 import { mergeTarget } from '../merge/target.js';
 import { parseStrategy, REPLACE, strategyLookup } from '../merge/strategy.js';
-import { toPlain, type Value } from '../provenance/tree.js';
+import { SecretValue, toPlain, type Value } from '../provenance/tree.js';
 import { Repo } from '../repo/repo.js';
 import { PACKAGE_YAML } from '../repo/yaml.js';
 import { renderTarget } from '../render/index.js';
@@ -33,7 +33,9 @@ import { validateRepo } from '../validate/index.js';
 import type { SecretScanner } from '../validate/rule.js';
 import type { Target } from '../vocabulary.js';
 import { readHome, readProject, type FoundFile, type FoundSetup, type Skipped } from './home.js';
-import { DELETE_MARK, minimalOver, secretNameOf, secretSpots, withSecretRefs, type Plain } from './layer.js';
+import { DELETE_MARK, mapStrings, minimalOver, secretNameOf, secretRef, secretSpots, withSecretRefs, type Plain } from './layer.js';
+import { encrypt } from '../secrets/age.js';
+import { ageRecipients } from '../repo/settings.js';
 
 export type IntoKind = 'user' | 'team' | 'project';
 
@@ -50,6 +52,8 @@ export interface ImportRequest {
   readonly dryRun: boolean;
   readonly scanner: SecretScanner;
   readonly gitEnv: NodeJS.ProcessEnv;
+  /** Secrets as `!encrypted` values for the age recipients of claude-env.yml, not `!secret env:` references. */
+  readonly encrypt?: boolean;
 }
 
 export interface ProofItem {
@@ -99,7 +103,7 @@ const IMPORTED_KEYS = ['settings', 'mcpServers', 'instructions'];
  * removed where `value` has none), `«secret:env:X»` as `!secret env:X`, the
  * delete mark as `!delete`. Without `keys`, the whole document is `value`.
  */
-function yamlOf(value: Record<string, Plain>, header: string, existing?: string, keys: readonly string[] = IMPORTED_KEYS): string {
+function yamlOf(value: Record<string, Plain>, header: string, existing?: string, keys: readonly string[] = IMPORTED_KEYS, armored: ReadonlyMap<string, string> = new Map()): string {
   const Y = PACKAGE_YAML.lib();
   const parsed = existing === undefined ? undefined : Y.parseDocument(existing);
   const keep = parsed !== undefined && parsed.errors.length === 0 && Y.isMap(parsed.contents);
@@ -111,7 +115,12 @@ function yamlOf(value: Record<string, Plain>, header: string, existing?: string,
     Scalar(_k, n) {
       if (typeof n.value !== 'string') return;
       const m = /^«secret:env:([A-Za-z_][A-Za-z0-9_]*)»$/.exec(n.value);
-      if (m) {
+      const age = armored.get(n.value);
+      if (age !== undefined) {
+        n.value = age;
+        n.tag = '!encrypted';
+        n.type = 'BLOCK_LITERAL';
+      } else if (m) {
         n.value = `env:${m[1]}`;
         n.tag = '!secret';
       } else if (n.value === DELETE_MARK) {
@@ -184,6 +193,7 @@ interface Context {
   readonly dir: string;
   readonly scanner: SecretScanner;
   readonly gitEnv: NodeJS.ProcessEnv;
+  readonly encrypt?: boolean;
 }
 
 /** One layer computed over a commit: its documents and files, and what the proof compares. */
@@ -231,7 +241,25 @@ async function layerOver(ctx: Context, parent: string, target: Target, into: Imp
     for (const k of path.slice(1)) at = isObj(at) ? at[k] : undefined;
     return secretNameOf(at);
   };
-  const { tree: want, secrets } = withSecretRefs(wantRaw, spots.filter((sp, i) => sp.named || hits.has(i) || inherited(sp.path) !== undefined), inherited);
+  const refs = withSecretRefs(wantRaw, spots.filter((sp, i) => sp.named || hits.has(i) || inherited(sp.path) !== undefined), inherited);
+  const { secrets } = refs;
+  let want = refs.tree;
+  // --encrypt: each new secret as an age value for the repo's recipients (its description is what the target renders).
+  const armored = new Map<string, string>();
+  if (ctx.encrypt) {
+    const recipients = ageRecipients(repo.settings);
+    if (recipients.length === 0) throw new ClaudeEnvError('usage', '--encrypt needs the age recipients of claude-env.yml (secrets.age.recipients): nothing was imported');
+    const described = new Map<string, string>();
+    for (const sec of secrets) {
+      if (sec.inherited) continue;
+      const value = refs.values.get(sec.name)!;
+      const text = (await encrypt(value, recipients)).trim();
+      const shown = new SecretValue('age', text).describe();
+      described.set(secretRef(sec.name), shown);
+      armored.set(shown, `${text}\n`);
+    }
+    want = mapStrings(want, (v) => described.get(v));
+  }
 
   const notes: Skipped[] = [];
   const arrays = strategyLookup(repo.settings.arrayRules.map(([g, raw]) => [g, parseStrategy(raw) ?? REPLACE] as const));
@@ -271,10 +299,10 @@ async function layerOver(ctx: Context, parent: string, target: Target, into: Imp
   const documents: Array<{ path: string; content: string }> = [];
   if (place.servers) {
     const { mcpServers, ...root } = layer;
-    documents.push({ path: place.root, content: yamlOf(root, header, existingRoot) });
+    documents.push({ path: place.root, content: yamlOf(root, header, existingRoot, IMPORTED_KEYS, armored) });
     const own = isObj(mcpServers) ? mcpServers : {};
-    documents.push({ path: place.servers, content: yamlOf(own, `# ${place.servers}: MCP servers imported by claude-env import.\n`, undefined, Object.keys(own)) });
-  } else documents.push({ path: place.root, content: yamlOf(layer, header, existingRoot) });
+    documents.push({ path: place.servers, content: yamlOf(own, `# ${place.servers}: MCP servers imported by claude-env import.\n`, undefined, Object.keys(own), armored) });
+  } else documents.push({ path: place.root, content: yamlOf(layer, header, existingRoot, IMPORTED_KEYS, armored) });
   return {
     documents,
     files: files.map((f) => ({ path: `${place.files}/${f.path}`, content: f.bytes, mode: f.mode })),

@@ -14,6 +14,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cli, snapshot, tempDir } from '../helpers.js';
+import { newIdentity } from '../../src/secrets/age.js';
 
 const tmp = tempDir('claude-env-import-');
 after(() => tmp.cleanup());
@@ -232,6 +233,34 @@ describe('import', () => {
     const v = await cli(['validate', '--repo', s.repo, '--rev', out.branch], { env: s.env });
     assert.equal(v.code, 0, v.stdout + v.stderr);
     assert.ok(!r.stdout.includes(SEARCH_API_KEY) && !s.git('show', out.branch).includes(SEARCH_API_KEY));
+  });
+
+  it('--encrypt: secrets become !encrypted values for the repo\'s age recipients, which a machine with the identity applies', async () => {
+    const s = await setup();
+    const { identity, recipient } = await newIdentity();
+    writeFileSync(join(s.repo, 'claude-env.yml'), readFileSync(join(s.repo, 'claude-env.yml'), 'utf8').replace('secrets:\n  commands_from: [base, environments]\n', `secrets:\n  commands_from: [base, environments]\n  age: { recipients: [${recipient}] }\n`));
+    s.git('commit', '-qam', 'age recipients');
+    const applied = await cli(['apply', '--repo', s.repo, ...TARGET, '--home', s.home], { env: s.env });
+    assert.equal(applied.code, 0, applied.stderr);
+    const settingsFile = join(s.home, '.claude/settings.json');
+    const settings = readJson(settingsFile);
+    settings.env.GITHUB_TOKEN = GITHUB_TOKEN;
+    writeJson(settingsFile, settings);
+    const r = await s.run(['--from-home', s.home, '--into', 'user:alice', ...TARGET.slice(0, 4), '--encrypt']);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.match(r.stdout, /secrets, now !encrypted values for the age recipients of claude-env\.yml/);
+    const doc = s.git('show', 'import/user-alice:users/alice/overrides.yml');
+    assert.match(doc, /GITHUB_TOKEN: !encrypted \|\n\s+-----BEGIN AGE ENCRYPTED FILE-----/);
+    assert.ok(!doc.includes(GITHUB_TOKEN) && !r.stdout.includes(GITHUB_TOKEN));
+    assert.equal(spawnSync('git', ['-C', s.repo, 'grep', '-F', '-e', GITHUB_TOKEN, 'import/user-alice', '--']).status, 1);
+    // A machine holding the identity gets the value back.
+    const other = join(s.home, '..', 'other');
+    mkdirSync(other);
+    const idFile = join(s.home, '..', 'id.txt');
+    writeFileSync(idFile, `${identity}\n`, { mode: 0o600 });
+    const onOther = await cli(['apply', '--repo', s.repo, '--rev', 'import/user-alice', ...TARGET, '--home', other, '--identity', idFile], { env: { ...s.env, HOME: other } });
+    assert.equal(onOther.code, 0, onOther.stderr);
+    assert.equal(readJson(join(other, '.claude/settings.json')).env.GITHUB_TOKEN, GITHUB_TOKEN);
   });
 
   it('shows the documents with --dry-run and makes no branch', async () => {
