@@ -86,7 +86,7 @@ export interface ApplyAssignmentResult {
 /** Where things are on this machine, as `machinePlaces` of the CLI makes them. */
 export function placesOf(input: Pick<MachineInput, 'home' | 'stateDir' | 'env' | 'cwd'>): MachinePlaces {
   const configDir = input.env['CLAUDE_CONFIG_DIR'] || undefined;
-  return { home: resolve(input.cwd, input.home), stateDir: resolve(input.cwd, input.stateDir), ...(configDir ? { configDir } : {}) };
+  return { home: resolve(input.cwd, input.home), stateDir: resolve(input.cwd, input.stateDir), ...(configDir ? { configDir } : {}), env: input.env };
 }
 
 /** The run's System and lock options, as the CLI's `machineSystem` makes them (the crash test's faults when the environment arms them). */

@@ -226,7 +226,7 @@ export async function stageAssignment(input: StageAssignmentInput): Promise<Stag
     const loc = await claudeLocations(sys, places, await new StateStore(places.stateDir, sys).readState());
     timings['prepare_ms'] = since(started);
     const at = performance.now();
-    const rendered = await admittedOrRefused(repo, input.target, describeTarget(input.target), { extra: [...extra], projectMcp: loc.projectDir !== undefined, managed: loc.managedDir !== undefined });
+    const rendered = await admittedOrRefused(repo, input.target, describeTarget(input.target), { extra: [...extra], projectMcp: loc.projectDir !== undefined, managed: loc.managedDir !== undefined, managedFragment: loc.managedFragment === true });
     await writableOutputs(rendered, {
       env: input.env,
       cwd: input.cwd,

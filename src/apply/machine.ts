@@ -17,6 +17,7 @@ import type { Output } from '../render/outputs.js';
 import type { LayerDocument, Repo } from '../repo/repo.js';
 import type { LockOptions } from '../state/lock.js';
 import { StateStore } from '../state/store.js';
+import { readsManagedFragments } from '../system/claude-version.js';
 import { isLink, type System } from '../system/system.js';
 import type { HomePath, Target } from '../vocabulary.js';
 import { configDirOf, outputLocation, type ClaudeLocations } from './paths.js';
@@ -33,6 +34,8 @@ export interface MachinePlaces {
   readonly projectDir?: string;
   /** `--managed`, absolute. */
   readonly managedDir?: string;
+  /** The environment the machine's `claude` is found in (its PATH): what it reads decides where managed settings go. */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 /** Whether Claude Code keeps its state in a legacy `<config dir>/.config.json` here. */
@@ -46,7 +49,12 @@ function locationsOf(places: MachinePlaces, state: MachineState | undefined, leg
 
 /** Where Claude Code reads on this machine; the project and managed dirs are the caller's, else the ones the last apply used. */
 export async function claudeLocations(sys: System, places: MachinePlaces, state?: MachineState): Promise<ClaudeLocations> {
-  return locationsOf(places, state, await legacyStateFile(sys, places));
+  return withManagedFragment(locationsOf(places, state, await legacyStateFile(sys, places)), places.env);
+}
+
+/** With managed settings to write: a fragment of its own where the machine's Claude Code reads managed-settings.d. */
+async function withManagedFragment(loc: ClaudeLocations, env: NodeJS.ProcessEnv | undefined): Promise<ClaudeLocations> {
+  return loc.managedDir !== undefined && (await readsManagedFragments(env)) ? { ...loc, managedFragment: true } : loc;
 }
 
 /**
@@ -122,8 +130,8 @@ export async function readMachine(input: ReadMachineInput): Promise<MachineView>
     state = await store.readState();
   } else if (stateNow instanceof Error) throw stateNow;
   else state = stateNow;
-  const loc = locationsOf(input.places, state, legacy);
-  const renderOpts = { extra: [...extra], projectMcp: loc.projectDir !== undefined, managed: loc.managedDir !== undefined };
+  const loc = await withManagedFragment(locationsOf(input.places, state, legacy), input.places.env);
+  const renderOpts = { extra: [...extra], projectMcp: loc.projectDir !== undefined, managed: loc.managedDir !== undefined, managedFragment: loc.managedFragment === true };
   const outputs = input.admit ? await input.admit(repo, target, renderOpts) : targetOutputs(repo, target, renderOpts);
   let tree: TreeMap | undefined;
   const mergedTree = (): TreeMap => (tree ??= mergeTarget(repo, target, { extra: [...extra] }).tree);

@@ -18,6 +18,8 @@ export interface ClaudeLocations {
   readonly projectDir?: string;
   /** `--managed DIR` (or the one the last apply used): where `@managed/managed-settings.json` goes. */
   readonly managedDir?: string;
+  /** The machine's Claude Code reads `managed-settings.d/` fragments: claude-env's part goes there, as a fragment of its own. */
+  readonly managedFragment?: boolean;
 }
 
 const PROJECT_PREFIX = '@project/';

@@ -43,7 +43,7 @@ export interface ApplyTargetInput {
 export async function applyTargetTo(input: ApplyTargetInput): Promise<ApplyResult> {
   const store = new StateStore(input.places.stateDir, input.sys, input.lockOptions);
   const loc = await claudeLocations(input.sys, input.places, await store.readState());
-  const rendered = await admittedOrRefused(input.repo, input.target, input.name, { extra: [...input.extra], projectMcp: loc.projectDir !== undefined, managed: loc.managedDir !== undefined }, input.compiledSchemas);
+  const rendered = await admittedOrRefused(input.repo, input.target, input.name, { extra: [...input.extra], projectMcp: loc.projectDir !== undefined, managed: loc.managedDir !== undefined, managedFragment: loc.managedFragment === true }, input.compiledSchemas);
   const outputs = await writableOutputs(rendered, {
     ...input.secrets,
     sys: input.sys,

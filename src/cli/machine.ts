@@ -20,6 +20,7 @@ export function machinePlaces(io: CliIO, opts: TargetOptions): MachinePlaces {
     ...(configDir ? { configDir } : {}),
     ...(opts.projectDir ? { projectDir: resolve(io.cwd, opts.projectDir) } : {}),
     ...(opts.managed ? { managedDir: resolve(io.cwd, opts.managed) } : {}),
+    env: io.env,
   };
 }
 

@@ -3,6 +3,7 @@
  * (yaml|json, `--explain` for provenance) or the native files (`--outputs`);
  * `--all --out DIR` renders every target of the repo (src/render/all.ts).
  */
+import { readsManagedFragments } from '../system/claude-version.js';
 import { resolve } from 'node:path';
 import { PACKAGE_YAML } from '../repo/yaml.js';
 import { ClaudeEnvError, EXIT_OK, formatLocation, type ExitCode } from '../errors.js';
@@ -32,7 +33,7 @@ export async function run(io: CliIO, opts: RenderOptions): Promise<ExitCode> {
   if (opts.all) return renderAll(io, repo, opts);
   if (opts.out) throw new ClaudeEnvError('usage', '--out is for --all; a single target prints to stdout');
   const target = await resolveTarget(io, repo, opts);
-  const r = renderTarget(repo, target, { extra: await localLayer(io, opts), projectMcp: opts.projectDir !== undefined, managed: opts.managed !== undefined });
+  const r = renderTarget(repo, target, { extra: await localLayer(io, opts), projectMcp: opts.projectDir !== undefined, managed: opts.managed !== undefined, managedFragment: opts.managed !== undefined && (await readsManagedFragments(io.env)) });
   warn(io, r.findings);
   const json = opts.json || opts.format === 'json';
   if (opts.outputs) {

@@ -20,6 +20,8 @@ export interface RenderOptions extends MergeOptions {
   projectMcp?: boolean;
   /** Render Claude Code's managed settings too (`--managed DIR`): the enforced part of the security policy. */
   managed?: boolean;
+  /** As a `managed-settings.d/` fragment of its own, beside whatever `managed-settings.json` the machine has. */
+  managedFragment?: boolean;
 }
 
 export function renderTarget(repo: Repo, target: Target, opts: RenderOptions = {}): Rendered {
@@ -34,7 +36,7 @@ function renderMerged(repo: Repo, merged: MergedTarget, opts: RenderOptions): Re
     const replaced = new Set(split.map((o) => o.path as string));
     outputs = [...outputs.filter((o) => !replaced.has(o.path)), ...split].sort(byPath);
   }
-  if (opts.managed) outputs = [...outputs, renderManagedSettings(merged.tree['security'])].sort(byPath);
+  if (opts.managed) outputs = [...outputs, renderManagedSettings(merged.tree['security'], opts.managedFragment === true)].sort(byPath);
   return { target, tree: merged.tree, outputs: withSecretUses(outputs, merged.tree), findings: merged.findings };
 }
 
@@ -143,7 +145,7 @@ function cachedRender(repo: Repo, target: Target, opts: RenderOptions, admit?: (
   const store = repo.artifactCache;
   if (!store || opts.section !== undefined) return fresh();
   const parts = repo.chainParts(target);
-  const head = `outputs\0${VERSION}\0${JSON.stringify(target)}\0${opts.projectMcp ? 'project-mcp' : ''}${opts.managed ? ' managed' : ''}\0${(opts.extra ?? []).map((d: LayerDocument) => `${d.layer}\0${d.file}\0${keyText(d.root)}`).join('\0')}`;
+  const head = `outputs\0${VERSION}\0${JSON.stringify(target)}\0${opts.projectMcp ? 'project-mcp' : ''}${opts.managed ? (opts.managedFragment ? ' managed-fragment' : ' managed') : ''}\0${(opts.extra ?? []).map((d: LayerDocument) => `${d.layer}\0${d.file}\0${keyText(d.root)}`).join('\0')}`;
   // The key is the inputs themselves (the store files it under a short hash of them): a hit is checked against every byte.
   const key = head + parts.map(([name, content]) => `\0${name}\0${typeof content === 'string' ? `${content.length}\0${content}` : `b${base64(content)}`}`).join('');
   const name = `${admit ? 'admitted' : 'outputs'}\0${key}`;

@@ -16,6 +16,13 @@ export type OutputKind = 'settings-json' | 'claude-json' | 'mcp-json' | 'managed
 export const PROJECT_MCP_JSON = '@project/.mcp.json';
 /** Where Claude Code's managed settings are written: `<managed dir>/managed-settings.json` (apply with `--managed DIR`). */
 export const MANAGED_SETTINGS = '@managed/managed-settings.json';
+/**
+ * claude-env's own fragment of the managed settings, for a Claude Code that
+ * reads `managed-settings.d/*.json` (in name order, over
+ * `managed-settings.json`; CLAUDE-CODE.md §2.1): a device-management
+ * `managed-settings.json` beside it stays untouched.
+ */
+export const MANAGED_FRAGMENT = '@managed/managed-settings.d/50-claude-env.json';
 
 export interface Output {
   readonly path: HomePath;
@@ -123,7 +130,7 @@ export function renderProjectMcp(settings: Value | undefined, servers: Value | u
  * the required deny rules, bypassPermissions disabled when the policy forbids
  * it, and the MCP allowlist as `allowedMcpServers`.
  */
-export function renderManagedSettings(security: Value | undefined): Output {
+export function renderManagedSettings(security: Value | undefined, fragment = false): Output {
   const sec = isMap(security) ? security : {};
   const enforce = isMap(sec['enforce']) && isMap(sec['enforce']['settings']) ? sec['enforce']['settings'] : {};
   const settings = JSON.parse(JSON.stringify(enforce)) as Record<string, unknown>;
@@ -143,7 +150,7 @@ export function renderManagedSettings(security: Value | undefined): Output {
       e['name'] !== undefined ? { serverName: String(e['name']) } : e['command'] !== undefined ? { serverCommand: [String(e['command'])] } : { serverUrl: String(e['url']) },
     );
   }
-  return out(MANAGED_SETTINGS, 'managed-settings', `${JSON.stringify(settings, null, 2)}\n`);
+  return out(fragment ? MANAGED_FRAGMENT : MANAGED_SETTINGS, 'managed-settings', `${JSON.stringify(settings, null, 2)}\n`);
 }
 
 export function renderClaudeMd(instructions: Value | undefined): Output {

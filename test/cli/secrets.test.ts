@@ -14,7 +14,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cli, snapshot, tempDir, type CliRun } from '../helpers.js';
-import { requireComponent } from '../support/claude.js';
+import { pathWithClaude, requireComponent } from '../support/claude.js';
 import { FAKE } from '../support/fake-secrets.js';
 
 const tmp = tempDir('claude-env-secrets-');
@@ -273,10 +273,10 @@ describe('secret encrypt and decrypt', () => {
 });
 
 describe('apply --managed', () => {
-  it('writes the enforced policy as Claude Code’s managed-settings.json: enforce.settings, required deny rules, bypass disabled, the MCP allowlist', async () => {
+  it('writes the enforced policy as Claude Code’s managed-settings.json where no Claude Code reads fragments: enforce.settings, required deny rules, bypass disabled, the MCP allowlist', async () => {
     const home = newHome();
     const managed = join(tmp.dir, `managed${n}`);
-    const r = await cli(['apply', ...target(), '--home', home, '--managed', managed], { env: envFor(home) });
+    const r = await cli(['apply', ...target(), '--home', home, '--managed', managed], { env: envFor(home, { PATH: pathWithClaude('none', tmp.dir) }) });
     assert.equal(r.code, 0, r.stderr);
     const m = JSON.parse(readFileSync(join(managed, 'managed-settings.json'), 'utf8'));
     assert.deepEqual(m, {
@@ -284,9 +284,10 @@ describe('apply --managed', () => {
       allowedMcpServers: [{ serverName: 'memory' }, { serverName: 'everything' }, { serverName: 'docs' }],
     });
     // drift remembers the managed dir; a hand edit there is critical drift
-    assert.equal((await cli(['drift', ...target(), '--home', home], { env: envFor(home) })).code, 0);
+    const noClaude = envFor(home, { PATH: pathWithClaude('none', tmp.dir) });
+    assert.equal((await cli(['drift', ...target(), '--home', home], { env: noClaude })).code, 0);
     writeFileSync(join(managed, 'managed-settings.json'), '{}\n');
-    const d = await cli(['drift', ...target(), '--home', home, '--json'], { env: envFor(home) });
+    const d = await cli(['drift', ...target(), '--home', home, '--json'], { env: noClaude });
     assert.equal(d.code, 1);
     const report = JSON.parse(d.stdout);
     assert.equal(report.risk_level, 'critical');

@@ -12,7 +12,7 @@ import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, 
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { arch, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { delimiter, dirname, join, resolve } from 'node:path';
 
 const require = createRequire(import.meta.url);
 
@@ -421,4 +421,20 @@ export async function claudeMcpGet(home: string, name: string, opts: ClaudeRunOp
   const parsed = run.code === 0 && !run.timedOut ? parseMcpGet(run.stdout) : null;
   if (!parsed) throw new Error(`claude mcp get ${name} failed: ${describeRun(run)}`);
   return parsed;
+}
+
+/**
+ * A PATH on which `claude` is the given release (a wrapper in a folder of its own, first), or no Claude Code at all ('none'):
+ * the folders of the test's PATH that hold a `claude` are left out either way. What apply detects (`claude --version`) is then
+ * the release the test chose.
+ */
+export function pathWithClaude(release: keyof typeof CLAUDE_PACKAGES | 'none', dir: string): string {
+  const rest = (process.env['PATH'] ?? '/usr/bin:/bin').split(delimiter).filter((d) => d !== '' && !existsSync(join(d, 'claude')));
+  if (release === 'none') return rest.join(delimiter);
+  const bin = findClaudeBin(CLAUDE_PACKAGES[release]);
+  const wrapperDir = join(dir, `claude-${release}-bin`);
+  mkdirSync(wrapperDir, { recursive: true });
+  const run = bin.kind === 'native' ? `exec "${bin.path}" "$@"` : `exec "${process.execPath}" "${bin.path}" "$@"`;
+  writeFileSync(join(wrapperDir, 'claude'), `#!/bin/sh\n${run}\n`, { mode: 0o755 });
+  return [wrapperDir, ...rest].join(delimiter);
 }
