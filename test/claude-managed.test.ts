@@ -109,4 +109,24 @@ describe('apply --managed beside device management', () => {
     assert.match(refused.stdout + refused.stderr, /managed-settings\.json/);
     assert.equal(readFileSync(join(device, 'managed-settings.json'), 'utf8'), DEVICE);
   });
+
+  it('says when server-managed settings are in force and win over the managed settings it writes, and what to set', { timeout: 60_000 }, async () => {
+    const repo = await repoWithProbe();
+    const home = join(tmp.dir, 'home-remote');
+    const managed = join(tmp.dir, 'managed-remote');
+    mkdirSync(join(home, '.claude'), { recursive: true });
+    writeFileSync(join(home, '.claude/remote-settings.json'), JSON.stringify({ permissions: { deny: ['WebFetch'] } }));
+    const env = { HOME: home, PATH: pathWithClaude('none', tmp.dir), DOCS_MCP_TOKEN: 'Bearer t' };
+    const r = await cli(['apply', '--repo', repo, ...TARGET, '--home', home, '--managed', managed], { env });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /note: server-managed settings are in force on this machine \(Claude Code keeps them in .*\.claude\/remote-settings\.json\) and win over file-based managed settings: what claude-env writes to .*managed-remote is not in effect; set "managedSourcesBehavior": "merge"/);
+    const d = await cli(['drift', '--repo', repo, ...TARGET, '--home', home, '--json'], { env });
+    assert.equal(d.code, 0, d.stderr);
+    assert.match((JSON.parse(d.stdout) as { recommendations: string[] }).recommendations[0]!, /server-managed settings are in force/);
+    // Merged by the console's own setting: nothing to say.
+    writeFileSync(join(home, '.claude/remote-settings.json'), JSON.stringify({ managedSourcesBehavior: 'merge', permissions: { deny: ['WebFetch'] } }));
+    const merged = await cli(['apply', '--repo', repo, ...TARGET, '--home', home, '--managed', managed, '--json'], { env });
+    assert.equal(merged.code, 0, merged.stderr);
+    assert.deepEqual((JSON.parse(merged.stdout) as { notices: string[] }).notices, []);
+  });
 });

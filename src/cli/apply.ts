@@ -10,6 +10,9 @@ import { describeTarget, localLayer, openRepo, repoRevision, resolveTarget, type
 import { printJson, type CliIO } from './io.js';
 import type { Target } from '../vocabulary.js';
 import { claudeWaitMs, machinePlaces, machineSystem, waitMs } from './machine.js';
+import { serverManagedNotice } from '../apply/server-managed.js';
+import { claudeLocations } from '../apply/machine.js';
+import { StateStore } from '../state/store.js';
 
 export interface ApplyOptions extends TargetOptions {
   /** Recorded in the lock and the audit log (default `apply <target>`). */
@@ -23,8 +26,15 @@ export interface ApplyOptions extends TargetOptions {
 
 export async function run(io: CliIO, opts: ApplyOptions): Promise<ExitCode> {
   const { target, result } = await applyTarget(io, opts);
-  if (opts.json) printJson(io, applyReport(describeTarget(target), result));
-  else io.stdout.write(applyText(describeTarget(target), result));
+  // Managed settings that Anthropic's server-managed ones override are said, with what to set.
+  const { sys } = machineSystem(io);
+  const places = machinePlaces(io, opts);
+  const notice = await serverManagedNotice(sys, await claudeLocations(sys, places, await new StateStore(places.stateDir, sys).readState().catch(() => undefined)));
+  if (opts.json) printJson(io, { ...applyReport(describeTarget(target), result), notices: notice === undefined ? [] : [notice] });
+  else {
+    io.stdout.write(applyText(describeTarget(target), result));
+    if (notice !== undefined) io.stderr.write(`claude-env: note: ${notice}\n`);
+  }
   return result.plan.conflicts.length > 0 ? EXIT_FINDINGS : EXIT_OK;
 }
 

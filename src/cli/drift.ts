@@ -12,6 +12,7 @@ import { EXIT_FINDINGS, EXIT_OK, type ExitCode } from '../errors.js';
 import { describeTarget, localLayer, openRepo, resolveTarget, type TargetOptions } from './context.js';
 import { printJson, type CliIO } from './io.js';
 import { machinePlaces, machineSystem } from './machine.js';
+import { serverManagedNotice } from '../apply/server-managed.js';
 
 /** Open the repo, resolve the target and read the machine (drift, diff, remediate). */
 export async function machineView(io: CliIO, opts: TargetOptions, command: string, admit?: ReadMachineInput['admit']): Promise<MachineView> {
@@ -30,7 +31,9 @@ async function mcpHealth(io: CliIO, view: MachineView, opts: OnlineFlags): Promi
 
 export async function run(io: CliIO, opts: TargetOptions & OnlineFlags & { json?: boolean; online?: boolean }): Promise<ExitCode> {
   const view = await machineView(io, opts, 'drift');
-  const report = driftReport(view, opts.online ? await mcpHealth(io, view, opts) : undefined);
+  const found = driftReport(view, opts.online ? await mcpHealth(io, view, opts) : undefined);
+  const notice = await serverManagedNotice(machineSystem(io).sys, view.loc);
+  const report = notice === undefined ? found : { ...found, recommendations: [notice, ...found.recommendations] };
   if (opts.json) {
     printJson(io, {
       target: report.target,
