@@ -65,6 +65,8 @@ const ERRORS = {
   'secret-unresolved': unusable,
   // config that may not be written or edited: a finding (exit 1)
   'target-refused': finding,
+  // an imported layer that does not validate: no branch is made
+  'import-invalid': finding,
   'unsafe-path': finding,
   'schema-invalid': finding,
   'members-shape': finding,

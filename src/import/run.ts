@@ -319,7 +319,7 @@ async function branchAt(ctx: Context, branch: string, commit: string): Promise<v
   const v = await validateRepo(new Repo(gitSource(ctx.dir, commit, { resolved: true })), { secretScanner: ctx.scanner });
   if (v.summary.errors > 0) {
     const first = v.findings.find((f) => f.severity === 'error')!;
-    throw new ClaudeEnvError('invalid-config', `the imported layer does not validate (${v.summary.errors} error(s)); first: ${first.file ?? ''}${first.line ? `:${first.line}:${first.column ?? 1}` : ''} ${first.rule} ${first.message}: no branch was made`);
+    throw new ClaudeEnvError('import-invalid', `the imported layer does not validate (${v.summary.errors} error(s)); first: ${first.file ?? ''}${first.line ? `:${first.line}:${first.column ?? 1}` : ''} ${first.rule} ${first.message}: no branch was made`);
   }
   await createBranch(ctx.dir, branch, commit, ctx.gitEnv);
 }

@@ -15,6 +15,7 @@ import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cli, snapshot, tempDir } from '../helpers.js';
 import { newIdentity } from '../../src/secrets/age.js';
+import { claudeMcpList } from '../support/claude.js';
 
 const tmp = tempDir('claude-env-import-');
 after(() => tmp.cleanup());
@@ -79,7 +80,7 @@ async function aliceMachine(s: Setup): Promise<{ agent: string; command: string;
   const stateFile = join(s.home, '.claude.json');
   const state = readJson(stateFile);
   state.numStartups = 12;
-  state.mcpServers.search = { type: 'stdio', command: 'npx', args: ['-y', 'search-mcp'], env: { SEARCH_API_KEY, REGION: 'eu' } };
+  state.mcpServers.search = { type: 'stdio', command: 'search-mcp', args: ['--stdio'], env: { SEARCH_API_KEY, REGION: 'eu' } };
   state.mcpServers.tracker = { type: 'http', url: 'https://tracker.example.com/mcp', headers: { Authorization: HEADER_TOKEN, 'X-Team': 'frontend' } };
   state.mcpServers.events = { type: 'sse', url: 'https://events.example.com/sse', headers: { 'X-Client': 'claude' }, timeout: 20000 };
   writeJson(stateFile, state);
@@ -155,6 +156,16 @@ describe('import', () => {
     assert.equal(outputs['.claude/skills/deploy-preview/scripts/deploy.sh'], files.script);
     assert.match(s.git('ls-tree', out.branch, 'users/alice/files/skills/deploy-preview/scripts/deploy.sh'), /^100755 /, 'the script stays executable');
     assert.match(outputs['.claude/CLAUDE.md']!, /Prefer pnpm in my own projects\./);
+
+    // The real Claude Code CLIs, oldest supported and newest, read what apply writes from the branch: `claude mcp list` shows the servers.
+    const fresh = join(s.home, '..', 'fresh');
+    mkdirSync(fresh);
+    const onFresh = await cli(['apply', '--repo', s.repo, '--rev', out.branch, ...TARGET, '--home', fresh], { env: { ...s.env, HOME: fresh, GITHUB_TOKEN, SEARCH_API_KEY, TRACKER_AUTHORIZATION: HEADER_TOKEN } });
+    assert.equal(onFresh.code, 0, onFresh.stderr);
+    for (const release of ['oldest', 'newest'] as const) {
+      const listed = await claudeMcpList(fresh, { release, timeoutMs: 120_000 });
+      assert.deepEqual(listed.map((x) => x.name).sort(), Object.keys(servers).sort(), `claude mcp list (${release})`);
+    }
 
     // The branch validates as any change would.
     const v = await cli(['validate', '--repo', s.repo, '--rev', out.branch], { env: s.env });

@@ -224,6 +224,8 @@ export interface ClaudeRunOptions {
   env?: Record<string, string>;
   /** Kill the process group after this long (default 30 s). */
   timeoutMs?: number;
+  /** Which installed release runs (default: the newest). */
+  release?: keyof typeof CLAUDE_PACKAGES;
 }
 
 export interface ClaudeRun {
@@ -264,7 +266,7 @@ export const forgetGroup = (pgid: number): void => void liveGroups.delete(pgid);
 
 /** Run `claude ARGS` with the sandbox HOME, a clean environment and a bounded time. Never rejects for a non-zero exit. */
 export async function runClaude(home: string, args: string[], opts: ClaudeRunOptions = {}): Promise<ClaudeRun> {
-  const bin = findClaudeBin();
+  const bin = findClaudeBin(CLAUDE_PACKAGES[opts.release ?? 'newest']);
   const [file, argv] = bin.kind === 'native' ? [bin.path, args] : [process.execPath, [bin.path, ...args]];
   const timeoutMs = opts.timeoutMs ?? 30_000;
   const started = performance.now();
