@@ -324,6 +324,41 @@ async function branchAt(ctx: Context, branch: string, commit: string): Promise<v
   await createBranch(ctx.dir, branch, commit, ctx.gitEnv);
 }
 
+/**
+ * Nothing secret is ever written to git, not even as an object no branch
+ * holds: the layer's documents (their `!encrypted` values aside) and the
+ * text files it carries are scanned before the commit, and a secret found
+ * (one outside env and headers, such as a token in a server's args or a
+ * hook script) stops the import, naming where it is.
+ */
+async function refuseSecrets(ctx: Context, layers: readonly Layer[]): Promise<void> {
+  const inputs: Array<{ id: string; path: string; text: string }> = [];
+  const whereOf = new Map<string, { path: string; text: string }>();
+  for (const layer of layers) {
+    for (const d of layer.documents) {
+      const text = d.content.replace(/-----BEGIN AGE ENCRYPTED FILE-----[^]*?-----END AGE ENCRYPTED FILE-----/g, (m) => m.replace(/[^\n]/g, ' '));
+      inputs.push({ id: String(inputs.length), path: d.path, text });
+      whereOf.set(String(inputs.length - 1), { path: d.path, text });
+    }
+    for (const f of layer.files) {
+      let text: string;
+      try {
+        text = decoder.decode(f.content as Uint8Array);
+      } catch {
+        continue;
+      }
+      inputs.push({ id: String(inputs.length), path: f.path, text });
+      whereOf.set(String(inputs.length - 1), { path: f.path, text });
+    }
+  }
+  const [hit] = await ctx.scanner(inputs);
+  if (hit === undefined) return;
+  const at = whereOf.get(hit.id)!;
+  const before = at.text.slice(0, hit.offset);
+  const line = before.split('\n').length;
+  throw new ClaudeEnvError('secret-detected', `what would be imported holds a secret (${hit.kind}) at ${at.path}:${line}, outside env and headers where it could become a reference: move it into an environment variable on the machine first; nothing was written`);
+}
+
 function checkName(kind: string, name: string): void {
   if (!NAME.test(name) || name.includes('..')) throw new ClaudeEnvError('invalid-name', `invalid ${kind} name "${name}": 1-64 ASCII letters, digits, ".", "_" or "-"`);
 }
@@ -335,6 +370,7 @@ export async function runImport(req: ImportRequest): Promise<Imported> {
   const base = await resolveCommit(req.dir, 'HEAD');
   const target = targetOf(new Repo(gitSource(req.dir, base, { resolved: true })), req);
   const layer = await layerOver(req, base, target, req.into, setup);
+  await refuseSecrets(req, [layer]);
   // 4. The documents, committed over HEAD, and proved.
   const commit = await commitOver(req.dir, base, [...layer.documents, ...layer.files], `claude-env import: ${kind} ${name} from ${setup.from}`, req.gitEnv);
   const proof = prove(renderTarget(new Repo(gitSource(req.dir, commit, { resolved: true })), target).outputs, layer.want, setup.files);
@@ -426,9 +462,11 @@ export async function runCommon(req: CommonRequest): Promise<CommonImported> {
   const userTargets = users.map((user) => repo.resolveTarget({ env, team: req.team, user }));
 
   const teamLayer = await layerOver(req, base, teamTarget, teamInto, shared);
+  await refuseSecrets(req, [teamLayer]);
   const teamCommit = await commitOver(req.dir, base, [...teamLayer.documents, ...teamLayer.files], `claude-env import: the team layer of ${req.team}`, req.gitEnv);
   const userLayers: Layer[] = [];
   for (let i = 0; i < users.length; i++) userLayers.push(await layerOver(req, teamCommit, userTargets[i]!, { kind: 'user', name: users[i]! }, setups[i]!));
+  await refuseSecrets(req, userLayers);
   const all = [...userLayers.flatMap((l) => [...l.documents, ...l.files])];
   const commit = await commitOver(req.dir, teamCommit, all, `claude-env import: ${req.team} and ${users.join(', ')} from ${req.homes.length} homes`, req.gitEnv);
   const after = new Repo(gitSource(req.dir, commit, { resolved: true }));

@@ -311,6 +311,15 @@ describe('import', () => {
         message: /\.mcp\.json {2}unparsable-file {2}.*mcpServers\.live has the transport "websocket"; Claude Code's are stdio, http and sse/,
       },
       {
+        name: 'a secret outside env and headers (a token in a hook script): nothing is written, not even to git\'s objects',
+        prepare: (s) => {
+          mkdirSync(join(s.home, '.claude/hooks'), { recursive: true });
+          writeFileSync(join(s.home, '.claude/hooks/notify.sh'), `#!/bin/sh\ncurl -H "Authorization: token ${GITHUB_TOKEN}" https://api.github.com/notifications\n`);
+          return ['--from-home', s.home];
+        },
+        message: /secret-detected {2}what would be imported holds a secret \(.*\) at users\/alice\/files\/hooks\/notify\.sh:2, outside env and headers/,
+      },
+      {
         name: 'a file whose name is not a file name',
         prepare: (s) => {
           mkdirSync(join(s.home, '.claude/agents'), { recursive: true });
@@ -325,10 +334,17 @@ describe('import', () => {
         const s = await setup();
         const args = c.prepare(s);
         const before = repoState(s);
+        const objects = s.git('count-objects', '-v');
         const r = await s.run([...args, '--into', 'user:alice']);
-        assert.equal(r.code, 2, r.stdout + r.stderr);
+        assert.equal(r.code, c.name.startsWith('a secret') ? 1 : 2, r.stdout + r.stderr);
         assert.match(r.stderr, c.message);
         assert.deepEqual(repoState(s), before);
+        if (c.name.startsWith('a secret')) {
+          assert.ok(!r.stderr.includes(GITHUB_TOKEN));
+          // Only the (secret-free) commit of the layers below may have been made.
+          const grep = spawnSync('sh', ['-c', `git -C "${s.repo}" cat-file --batch-all-objects --batch | grep -c -F "${GITHUB_TOKEN}"`], { encoding: 'utf8' });
+          assert.equal(grep.stdout.trim(), '0', `the secret is in git's objects (${objects.split('\n')[0]})`);
+        }
       });
     }
   });
