@@ -500,7 +500,8 @@ export class Controller {
       const manualWorst = report.manual.reduce((w, i) => Math.max(w, RISKS.indexOf(i.severity as (typeof RISKS)[number])), 0);
       worst = Math.max(worst, manualWorst, RISKS.indexOf(risk as (typeof RISKS)[number]));
     }
-    const machines = (await this.store.machineIds(row.environment)).length;
+    // One aggregate query, not the environment's ids (its total does not depend on the revision asked about).
+    const { total: machines } = await this.store.revisionCounts(row.environment, '');
     return { id: row.id, environment: row.environment, at: new Date(row.at).toISOString(), max_fixes: row.max_fixes, machines, reported: latest.size, drifted, fixed, manual, mcp_down: down, risk_level: RISKS[Math.max(0, worst)]! };
   }
 
