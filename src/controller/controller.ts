@@ -834,7 +834,7 @@ export class Controller {
   }
 
   async fleetStatus(filter: { env?: string; limit?: number }): Promise<FleetStatus> {
-    const [counts, envRows] = await Promise.all([this.store.stateCounts(this.staleBefore()), this.store.environments()]);
+    const [counts, envRows, risks] = await Promise.all([this.store.stateCounts(this.staleBefore()), this.store.environments(), this.store.riskLevels()]);
     const rows = await this.store.listMachines({ ...(filter.env !== undefined ? { env: filter.env } : {}), limit: filter.limit ?? 1000 });
     const names = new Set<string>([...envRows.map((e) => e.name), ...counts.map((c) => c.env)]);
     const environments = [...names]
@@ -850,7 +850,8 @@ export class Controller {
           n += c.count;
           drift += c.drift_sum;
         }
-        const worst = rows.filter((r) => r.env === name).reduce((w, r) => Math.max(w, RISKS.indexOf((r.risk_level ?? 'none') as (typeof RISKS)[number])), 0);
+        // Over every machine of the environment, not only the ones listed.
+        const worst = risks.filter((r) => r.env === name).reduce((w, r) => Math.max(w, RISKS.indexOf(r.risk_level as (typeof RISKS)[number])), 0);
         return { name, revision: envRows.find((e) => e.name === name)?.revision ?? null, machines: n, states, drift_percentage: n === 0 ? 0 : Math.round((drift / n) * 100) / 100, risk_level: RISKS[Math.max(0, worst)]! };
       });
     return { environments, machines: rows.map((r) => this.machineView(r)) };

@@ -407,6 +407,11 @@ export class KyselyStore implements Store {
     return rows.map((r) => ({ ...toReport(r as Row), env: str((r as Row)['env']) }));
   }
 
+  async riskLevels(): Promise<Array<{ env: string; risk_level: string }>> {
+    const rows = await this.#db.selectFrom('machines').select(['env', 'risk_level']).distinct().where('risk_level', 'is not', null).orderBy('env').execute();
+    return rows.map((r) => ({ env: str(r.env), risk_level: str(r.risk_level) }));
+  }
+
   async lastSeenBetween(from: number, to: number, limit = 1000): Promise<Array<{ id: string; env: string }>> {
     const rows = await this.#db
       .selectFrom('machines')

@@ -346,6 +346,13 @@ export function storeCase(dialect: Dialect, open: () => Promise<Store>, options:
       assert.deepEqual(await s.revisionCounts(env, 'rev2'), { total: 3, updated: 1, failed: 1 });
     });
 
+    it("gives each environment's distinct risk levels, over every machine", async () => {
+      const s = await store();
+      const env = uid('env');
+      for (const risk of ['low', 'critical', 'low', null]) await enroll(s, env, { risk_level: risk });
+      assert.deepEqual((await s.riskLevels()).filter((r) => r.env === env).map((r) => r.risk_level).sort(), ['critical', 'low']);
+    });
+
     it('finds the machines whose last sign of life lies in a window (enrollment when never seen)', async () => {
       const s = await store();
       const env = uid('env');

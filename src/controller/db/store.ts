@@ -187,6 +187,8 @@ export interface Store {
   reports(machineId: string, limit?: number): Promise<ReportRow[]>;
   /** Reports of an environment's machines received at or after `since`, oldest first (received_at, machine, seq). */
   reportsSince(env: string, since: number, limit?: number): Promise<EnvReportRow[]>;
+  /** Each environment's distinct risk levels (of the machines' last drift summaries): the worst of each, over every machine. */
+  riskLevels(): Promise<Array<{ env: string; risk_level: string }>>;
   /** Machines last seen (or, never seen, enrolled) at or after `from` and before `to`: those that turned stale in between. */
   lastSeenBetween(from: number, to: number, limit?: number): Promise<Array<{ id: string; env: string }>>;
   /** The distinct targets (team, project, user) of an environment's machines. */
