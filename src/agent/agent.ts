@@ -16,6 +16,7 @@ import { hostname } from 'node:os';
 import { ClaudeEnvError } from '../errors.js';
 import type { Assignment, DriftSummary, EnrollResponse, Report, ReportAck } from '../controller/api.js';
 import { takeLock } from '../state/lock.js';
+import { claudeVersionOnPath } from '../system/claude-version.js';
 import { ApiClient } from './client.js';
 import { applyAssignment, driftSummary } from './bundle.js';
 import { stageAssignment, sweepAssignment } from './sweep.js';
@@ -47,9 +48,11 @@ export interface EnrollOptions extends AgentPlaces {
 export async function enroll(opts: EnrollOptions): Promise<EnrollResponse> {
   const files = new AgentFiles(opts.stateDir);
   const client = new ApiClient(opts.controller, opts.enrollToken, opts.fetch);
+  // The machine's Claude Code, as `claude --version` on its PATH says (none when there is none).
+  const claudeVersion = opts.claudeVersion ?? (await claudeVersionOnPath(opts.env));
   const res = await client.call<EnrollResponse>('/enroll', {
     method: 'POST',
-    body: { ...(opts.env_ ? { env: opts.env_ } : {}), ...(opts.team ? { team: opts.team } : {}), ...(opts.project ? { project: opts.project } : {}), user: opts.user, hostname: hostname(), ...(opts.claudeVersion ? { claude_version: opts.claudeVersion } : {}) },
+    body: { ...(opts.env_ ? { env: opts.env_ } : {}), ...(opts.team ? { team: opts.team } : {}), ...(opts.project ? { project: opts.project } : {}), user: opts.user, hostname: hostname(), ...(claudeVersion ? { claude_version: claudeVersion } : {}) },
   });
   const got = res.body!;
   await files.writeConfig({ controller: client.base, machine_id: got.machine_id, token: got.token, target: got.target });
@@ -264,9 +267,10 @@ export class Agent {
   private async report(state: AgentState, r: Omit<Report, 'seq' | 'at'>): Promise<AgentState> {
     const seq = state.seq + 1;
     const next: AgentState = { ...state, seq, drift_key: driftKey(r.drift ?? null) };
+    const claude = await claudeVersionOnPath(this.opts.env);
     // The sequence number is taken before the report exists: a crash between the two skips a number, never reuses one.
     await this.files.writeState(next);
-    await this.files.enqueue({ seq, at: Date.now(), ...r });
+    await this.files.enqueue({ seq, at: Date.now(), ...r, ...(claude ? { claude_version: claude } : {}) });
     return next;
   }
 

@@ -150,6 +150,8 @@ export interface MachineIdentity {
 }
 
 export interface MachineView extends MachineIdentity {
+  /** The machine's Claude Code version, as its agent last said. */
+  readonly claude_version: string | null;
   readonly revision: string | null;
   readonly assigned_revision: string | null;
   readonly state: MachineState;

@@ -868,6 +868,7 @@ export class Controller {
       project: r.project,
       user: r.user,
       hostname: r.hostname,
+      claude_version: r.claude_version,
       revision: r.applied_revision,
       assigned_revision: r.assigned_revision,
       state: stale ? 'stale' : behind ? 'applying' : r.state,

@@ -4,6 +4,7 @@
  * sandbox home), a commit, and every home holding what `render --outputs`
  * gives for its target, with `fleet status` showing them all in sync.
  */
+import { findClaudeBin } from '../support/claude.js';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
@@ -103,6 +104,8 @@ for (const db of ['sqlite', 'postgres'] as DbKind[]) {
         const s = await status();
         const dev = s.environments.find((e) => e.name === 'development')!;
         assert.deepEqual(dev.states, { in_sync: AGENTS, applying: 0, failed: 0, drifted: 0, stale: 0 });
+        // Each agent said which Claude Code its machine has (`claude --version` on its PATH: the newest, from node_modules).
+        assert.deepEqual([...new Set(s.machines.filter((m) => m.env === 'development').map((m) => m.claude_version))], [findClaudeBin().version]);
         assert.equal(s.machines.filter((m) => m.env === 'development' && m.revision === head && m.state === 'in_sync').length, AGENTS, JSON.stringify(s.machines[0]));
 
         // Every home holds exactly what render --outputs gives for its target at that revision.
