@@ -101,27 +101,28 @@ export function mapStrings<T>(tree: T, swap: (s: string) => string | undefined):
  * What the layer must hold at `path` so that merging it over `below` gives
  * `want`; undefined when `below` already gives it.
  */
-export function minimalOver(want: Plain | undefined, below: Plain | undefined, path: readonly string[], strategy: StrategyLookup, notes: Skipped[]): Plain | undefined {
+export function minimalOver(want: Plain | undefined, below: Plain | undefined, path: readonly string[], strategy: StrategyLookup, notes: Skipped[], partial = false): Plain | undefined {
   if (want === undefined) return undefined;
   if (below === undefined || below === null) return want;
   if (same(want, below)) return undefined;
   if (isObj(want) && isObj(below)) {
     const out: Record<string, Plain> = {};
     for (const [k, v] of Object.entries(want)) {
-      const r = minimalOver(v, below[k], [...path, k], strategy, notes);
+      const r = minimalOver(v, below[k], [...path, k], strategy, notes, partial);
       if (r !== undefined) out[k] = r;
     }
-    for (const k of Object.keys(below)) if (!(k in want)) out[k] = DELETE_MARK;
+    // A partial setup (a project's, merged over the user's by Claude Code) removes nothing it does not name.
+    if (!partial) for (const k of Object.keys(below)) if (!(k in want)) out[k] = DELETE_MARK;
     return Object.keys(out).length === 0 ? undefined : out;
   }
   if (Array.isArray(want) && Array.isArray(below)) {
     const s = strategy(path);
     if (s.kind !== 'unique' && s.kind !== 'append') return want;
     const kept = below.filter((b) => want.some((w) => same(w, b)));
-    for (const b of below) if (!want.some((w) => same(w, b))) notes.push({ path: path.join('.'), reason: `the layers below give ${JSON.stringify(b).slice(0, 80)}, which this machine has not; a ${s.kind} list only grows, so it stays` });
+    if (!partial) for (const b of below) if (!want.some((w) => same(w, b))) notes.push({ path: path.join('.'), reason: `the layers below give ${JSON.stringify(b).slice(0, 80)}, which this machine has not; a ${s.kind} list only grows, so it stays` });
     const added = want.filter((w) => !below.some((b) => same(w, b)));
     const merged = [...below, ...added];
-    if (kept.length === below.length && !same(merged, want)) notes.push({ path: path.join('.'), reason: `the merge puts the items of the layers below first; this machine has them in another order` });
+    if (!partial && kept.length === below.length && !same(merged, want)) notes.push({ path: path.join('.'), reason: `the merge puts the items of the layers below first; this machine has them in another order` });
     return added.length === 0 ? undefined : added;
   }
   return want;

@@ -208,7 +208,7 @@ interface Layer {
 }
 
 /** Steps 2 and 3 over `parent`: the smallest layer at `place` that gives `target` the setup. */
-async function layerOver(ctx: Context, parent: string, target: Target, into: ImportRequest['into'], setup: FoundSetup): Promise<Layer> {
+async function layerOver(ctx: Context, parent: string, target: Target, into: ImportRequest['into'], setup: FoundSetup, partial = false): Promise<Layer> {
   const repo = new Repo(gitSource(ctx.dir, parent, { resolved: true }));
   const place = layerPlace(into);
   // 2. The layers below: this layer without what the import writes (its other sections, such as personas, stay).
@@ -264,7 +264,7 @@ async function layerOver(ctx: Context, parent: string, target: Target, into: Imp
   const notes: Skipped[] = [];
   const arrays = strategyLookup(repo.settings.arrayRules.map(([g, raw]) => [g, parseStrategy(raw) ?? REPLACE] as const));
   const layer: Record<string, Plain> = {};
-  const settings = minimalOver(want['settings'], plain(below['settings']) ?? {}, ['settings'], arrays, notes);
+  const settings = minimalOver(want['settings'], plain(below['settings']) ?? {}, ['settings'], arrays, notes, partial);
   if (settings !== undefined) layer['settings'] = settings;
   // MCP servers against what the layers below render (claude-env's own keys are not written, so not compared).
   const belowServers = plain(below['mcpServers']);
@@ -272,11 +272,11 @@ async function layerOver(ctx: Context, parent: string, target: Target, into: Imp
   const servers: Record<string, Plain> = {};
   const wantServers = isObj(want['mcpServers']) ? want['mcpServers'] : {};
   for (const [server, def] of Object.entries(wantServers)) {
-    const r = minimalOver(def, rendered[server], ['mcpServers', server], arrays, notes);
+    const r = minimalOver(def, rendered[server], ['mcpServers', server], arrays, notes, partial);
     const disabledBelow = isObj(belowServers) && isObj(belowServers[server]) && belowServers[server]['enabled'] === false;
     if (r !== undefined || disabledBelow) servers[server] = { ...(isObj(r) ? r : {}), ...(disabledBelow ? { enabled: true } : {}) };
   }
-  for (const server of Object.keys(rendered)) if (!(server in wantServers)) servers[server] = { enabled: false };
+  if (!partial) for (const server of Object.keys(rendered)) if (!(server in wantServers)) servers[server] = { enabled: false };
   if (Object.keys(servers).length > 0) layer['mcpServers'] = servers;
   if (setup.instructions) {
     const have = plain(below['instructions']);
@@ -369,11 +369,13 @@ export async function runImport(req: ImportRequest): Promise<Imported> {
   const setup = found(req);
   const base = await resolveCommit(req.dir, 'HEAD');
   const target = targetOf(new Repo(gitSource(req.dir, base, { resolved: true })), req);
-  const layer = await layerOver(req, base, target, req.into, setup);
+  // A project alone is partial: Claude Code merges it over the user's own settings and servers.
+  const partial = req.fromHome === undefined;
+  const layer = await layerOver(req, base, target, req.into, setup, partial);
   await refuseSecrets(req, [layer]);
   // 4. The documents, committed over HEAD, and proved.
   const commit = await commitOver(req.dir, base, [...layer.documents, ...layer.files], `claude-env import: ${kind} ${name} from ${setup.from}`, req.gitEnv);
-  const proof = prove(renderTarget(new Repo(gitSource(req.dir, commit, { resolved: true })), target).outputs, layer.want, setup.files);
+  const proof = prove(renderTarget(new Repo(gitSource(req.dir, commit, { resolved: true })), target).outputs, layer.want, setup.files, partial);
   const result: Imported = { into: `${kind}:${name}`, target, documents: layer.documents, files: layer.fileViews, secrets: layer.secrets, notExpressed: layer.notes, skipped: setup.skipped, proof, commit, base };
   if (req.dryRun) return result;
   const branch = `import/${kind}-${name}`;
@@ -491,18 +493,32 @@ export async function runCommon(req: CommonRequest): Promise<CommonImported> {
   return { ...result, branch };
 }
 
-/** Rendered again, compared with the machine: settings keys, MCP server entries, files. */
-function prove(outputs: readonly Output[], want: Record<string, Plain>, files: readonly FoundFile[]): Imported['proof'] {
+/** Whether `got` holds all of `want`: every key it sets, and every item of its lists (a project's settings merge over the user's). */
+function covers(got: unknown, want: unknown): boolean {
+  if (Array.isArray(want)) return Array.isArray(got) && want.every((w) => got.some((g) => canonical(g as Value) === canonical(w as Value)));
+  if (isObj(want)) return isObj(got) && Object.keys(want).every((k) => covers(got[k], want[k]));
+  return canonical(got as Value) === canonical(want as Value);
+}
+
+/**
+ * Rendered again, compared with the machine: settings keys, MCP server
+ * entries, files. A home is the whole of what its Claude Code reads, so
+ * every key must be equal; a project (`partial`) is what Claude Code merges
+ * over the user's own, so each key it sets must be there, with its list
+ * items, and the rest is not the project's to say.
+ */
+function prove(outputs: readonly Output[], want: Record<string, Plain>, files: readonly FoundFile[], partial = false): Imported['proof'] {
   const byPath = new Map(outputs.map((o) => [o.path as string, o]));
   const items: ProofItem[] = [];
   const settings = byPath.get('.claude/settings.json');
   const got = settings ? (JSON.parse(settings.content) as Record<string, unknown>) : {};
   const wantSettings = isObj(want['settings']) ? want['settings'] : {};
-  for (const k of new Set([...Object.keys(wantSettings), ...Object.keys(got)])) items.push({ kind: 'settings', path: `settings.${k}`, equal: canonical(got[k] as Value) === canonical(wantSettings[k] as Value) });
+  const same = (g: unknown, w: unknown): boolean => (partial ? covers(g, w) : canonical(g as Value) === canonical(w as Value));
+  for (const k of new Set([...Object.keys(wantSettings), ...(partial ? [] : Object.keys(got))])) items.push({ kind: 'settings', path: `settings.${k}`, equal: same(got[k], wantSettings[k]) });
   const claudeJson = byPath.get('.claude.json');
   const gotServers = (claudeJson ? (JSON.parse(claudeJson.content) as { mcpServers?: Record<string, unknown> }).mcpServers : undefined) ?? {};
   const wantServers = isObj(want['mcpServers']) ? want['mcpServers'] : {};
-  for (const k of new Set([...Object.keys(wantServers), ...Object.keys(gotServers)])) items.push({ kind: 'mcp-server', path: `mcpServers.${k}`, equal: canonical(gotServers[k] as Value) === canonical(wantServers[k] as Value) });
+  for (const k of new Set([...Object.keys(wantServers), ...(partial ? [] : Object.keys(gotServers))])) items.push({ kind: 'mcp-server', path: `mcpServers.${k}`, equal: canonical(gotServers[k] as Value) === canonical(wantServers[k] as Value) });
   for (const f of files) items.push({ kind: 'file', path: `.claude/${f.path}`, equal: sameOutput(byPath.get(`.claude/${f.path}`), f) });
   const differing = items.filter((i) => !i.equal);
   return { equal: differing.length === 0, checked: items.length, differing };

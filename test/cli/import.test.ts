@@ -274,6 +274,30 @@ describe('import', () => {
     assert.equal(readJson(join(other, '.claude/settings.json')).env.GITHUB_TOKEN, GITHUB_TOKEN);
   });
 
+  it("--from-project makes a project's .claude/ and .mcp.json the project layer, proved for a target of the project", async () => {
+    const s = await setup();
+    writeFileSync(join(s.repo, 'base/security/mcp.yml'), readFileSync(join(s.repo, 'base/security/mcp.yml'), 'utf8').replace('    - { name: docs }\n', '    - { name: docs }\n    - { name: storybook }\n'));
+    s.git('commit', '-qam', 'allow the storybook server');
+    const project = join(s.home, 'web');
+    const target = ['--env', 'development', '--team', 'frontend-team', '--project', 'web-application'];
+    // What the project has today: the layers below (the repo's project layer emptied) give the rest.
+    mkdirSync(join(project, '.claude/commands'), { recursive: true });
+    writeFileSync(join(project, '.claude/settings.json'), `${JSON.stringify({ permissions: { allow: ['Bash(npm run storybook)'] }, env: { STORYBOOK_PORT: '6006' } }, null, 2)}\n`);
+    writeFileSync(join(project, '.mcp.json'), `${JSON.stringify({ mcpServers: { storybook: { type: 'stdio', command: 'storybook-mcp', args: ['--port', '6006'] } } }, null, 2)}\n`);
+    writeFileSync(join(project, '.claude/commands/story.md'), '---\ndescription: Write a story\n---\nWrite a Storybook story for $ARGUMENTS\n');
+    writeFileSync(join(project, 'CLAUDE.md'), 'Components live in src/components.\n');
+    const r = await s.run(['--from-project', project, '--into', 'project:web-application', ...target, '--dry-run', '--json']);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    const out = JSON.parse(r.stdout) as { documents: Array<{ path: string; content: string }>; files: Array<{ path: string }>; proof: { differing: Array<{ path: string }> } };
+    const doc = out.documents.find((d) => d.path === 'projects/web-application/claude-config.yml')!.content;
+    assert.match(doc, /storybook:\n\s+type: stdio\n\s+command: storybook-mcp/);
+    assert.match(doc, /STORYBOOK_PORT: "6006"|STORYBOOK_PORT: '6006'/);
+    assert.match(doc, /Components live in src\/components\./);
+    assert.deepEqual(out.files.map((f) => f.path), ['projects/web-application/files/commands/story.md']);
+    // Every key, list item, server and file the project sets renders back (the rest comes from the layers below).
+    assert.deepEqual(out.proof.differing, []);
+  });
+
   it('shows the documents with --dry-run and makes no branch', async () => {
     const s = await setup();
     await aliceMachine(s);
