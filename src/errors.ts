@@ -63,6 +63,17 @@ export class ClaudeEnvError extends Error {
   }
 }
 
+/** 1-based line and column of a UTF-16 offset in a text. */
+export function positionAt(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let start = 0;
+  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) {
+    line++;
+    start = i + 1;
+  }
+  return { line, column: offset - start + 1 };
+}
+
 export function formatLocation(loc: ErrorLocation): string {
   if (loc.file === undefined) return '';
   if (loc.line === undefined) return loc.file;

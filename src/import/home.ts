@@ -13,7 +13,7 @@
  */
 import { lstatSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ClaudeEnvError } from '../errors.js';
+import { ClaudeEnvError, positionAt } from '../errors.js';
 import { repoEntryProblem } from '../paths.js';
 import { BLOCK_BEGIN, BLOCK_END } from '../render/outputs.js';
 
@@ -58,10 +58,7 @@ function lineColumn(text: string, message: string): { line?: number; column?: nu
   if (lc) return { line: Number(lc[1]), column: Number(lc[2]) };
   const pos = /at position (\d+)/.exec(message);
   if (!pos) return text.trim() === '' ? {} : { line: 1, column: 1 };
-  const offset = Number(pos[1]);
-  const before = text.slice(0, offset);
-  const line = before.split('\n').length;
-  return { line, column: offset - before.lastIndexOf('\n') };
+  return positionAt(text, Number(pos[1]));
 }
 
 /** A JSON object from a file, or an error naming the file, line and column. */

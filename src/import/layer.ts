@@ -23,8 +23,9 @@ const SECRET_REF = /^«secret:env:([A-Za-z_][A-Za-z0-9_]*)»$/;
 export const secretRef = (name: string): string => `«secret:env:${name}»`;
 export const secretNameOf = (v: unknown): string | undefined => (typeof v === 'string' ? SECRET_REF.exec(v)?.[1] : undefined);
 
-const isObj = (v: unknown): v is Record<string, Plain> => v !== null && typeof v === 'object' && !Array.isArray(v);
-const same = (a: unknown, b: unknown): boolean => canonical(a as Value) === canonical(b as Value);
+export const isObj = (v: unknown): v is Record<string, Plain> => v !== null && typeof v === 'object' && !Array.isArray(v);
+/** Equal as the merge compares values (canonical form). */
+export const same = (a: unknown, b: unknown): boolean => canonical(a as Value) === canonical(b as Value);
 
 /** A place in a setup that may hold a secret: settings.env, a server's env or headers. */
 export interface SecretSpot {

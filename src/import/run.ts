@@ -16,12 +16,12 @@
  *   5. Unless `--dry-run`: validated as `validate` does, then the branch
  *      `import/<kind>-<name>` at it (a failure leaves no branch).
  */
-import { ClaudeEnvError } from '../errors.js';
-import { canonical } from '../merge/merge.js';
-import { mergeTarget } from '../merge/target.js';
-import { parseStrategy, REPLACE, strategyLookup } from '../merge/strategy.js';
+import { ClaudeEnvError, positionAt } from '../errors.js';
+import { mergeTarget, mergerFor } from '../merge/target.js';
+import type { StrategyLookup } from '../merge/strategy.js';
 import { SecretValue, toPlain, type Value } from '../provenance/tree.js';
 import { Repo } from '../repo/repo.js';
+import { checkIdentityName } from '../repo/names.js';
 import { PACKAGE_YAML } from '../repo/yaml.js';
 import { renderTarget } from '../render/index.js';
 import { mcpEntries, type Output } from '../render/outputs.js';
@@ -33,7 +33,7 @@ import { validateRepo } from '../validate/index.js';
 import type { SecretScanner } from '../validate/rule.js';
 import type { Target } from '../vocabulary.js';
 import { readHome, readProject, type FoundFile, type FoundSetup, type Skipped } from './home.js';
-import { DELETE_MARK, mapStrings, minimalOver, secretNameOf, secretRef, secretSpots, withSecretRefs, type Plain } from './layer.js';
+import { DELETE_MARK, isObj, mapStrings, minimalOver, same, secretNameOf, secretRef, secretSpots, withSecretRefs, type Plain } from './layer.js';
 import { encrypt } from '../secrets/age.js';
 import { ageRecipients } from '../repo/settings.js';
 
@@ -80,8 +80,6 @@ export interface Imported {
   readonly branch?: string;
 }
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-
 /** Where each kind of layer keeps its root-shaped document and its files. */
 function layerPlace(into: ImportRequest['into']): { root: string; servers?: string; files: string } {
   switch (into.kind) {
@@ -114,14 +112,14 @@ function yamlOf(value: Record<string, Plain>, header: string, existing?: string,
   Y.visit(doc, {
     Scalar(_k, n) {
       if (typeof n.value !== 'string') return;
-      const m = /^«secret:env:([A-Za-z_][A-Za-z0-9_]*)»$/.exec(n.value);
+      const name = secretNameOf(n.value);
       const age = armored.get(n.value);
       if (age !== undefined) {
         n.value = age;
         n.tag = '!encrypted';
         n.type = 'BLOCK_LITERAL';
-      } else if (m) {
-        n.value = `env:${m[1]}`;
+      } else if (name !== undefined) {
+        n.value = `env:${name}`;
         n.tag = '!secret';
       } else if (n.value === DELETE_MARK) {
         n.value = '';
@@ -135,14 +133,7 @@ function yamlOf(value: Record<string, Plain>, header: string, existing?: string,
   return keep ? body : `${header}${body}`;
 }
 
-/** A document's text at a commit, or undefined. */
-function textAt(repo: Repo, path: string): string | undefined {
-  const bytes = repo.source.read(path);
-  return bytes === undefined ? undefined : new TextDecoder().decode(bytes);
-}
-
 const plain = (v: Value | undefined): Plain | undefined => (v === undefined ? undefined : (toPlain(v) as Plain));
-const isObj = (v: unknown): v is Record<string, Plain> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 function targetOf(repo: Repo, req: ImportRequest): Target {
   const env = req.env ?? repo.settings.environments[0];
@@ -212,7 +203,7 @@ async function layerOver(ctx: Context, parent: string, target: Target, into: Imp
   const repo = new Repo(gitSource(ctx.dir, parent, { resolved: true }));
   const place = layerPlace(into);
   // 2. The layers below: this layer without what the import writes (its other sections, such as personas, stay).
-  const existingRoot = textAt(repo, place.root);
+  const existingRoot = repo.text(place.root);
   const emptied: CommitFile[] = [
     { path: place.root, content: yamlOf({}, '', existingRoot) },
     ...(place.servers ? [{ path: place.servers, content: '{}\n' }] : []),
@@ -262,7 +253,8 @@ async function layerOver(ctx: Context, parent: string, target: Target, into: Imp
   }
 
   const notes: Skipped[] = [];
-  const arrays = strategyLookup(repo.settings.arrayRules.map(([g, raw]) => [g, parseStrategy(raw) ?? REPLACE] as const));
+  const merger = mergerFor(repo);
+  const arrays: StrategyLookup = (path) => merger.strategyAt(path);
   const layer: Record<string, Plain> = {};
   const settings = minimalOver(want['settings'], plain(below['settings']) ?? {}, ['settings'], arrays, notes, partial);
   if (settings !== undefined) layer['settings'] = settings;
@@ -333,13 +325,9 @@ async function branchAt(ctx: Context, branch: string, commit: string): Promise<v
  */
 async function refuseSecrets(ctx: Context, layers: readonly Layer[]): Promise<void> {
   const inputs: Array<{ id: string; path: string; text: string }> = [];
-  const whereOf = new Map<string, { path: string; text: string }>();
+  const add = (path: string, text: string): void => void inputs.push({ id: String(inputs.length), path, text });
   for (const layer of layers) {
-    for (const d of layer.documents) {
-      const text = d.content.replace(/-----BEGIN AGE ENCRYPTED FILE-----[^]*?-----END AGE ENCRYPTED FILE-----/g, (m) => m.replace(/[^\n]/g, ' '));
-      inputs.push({ id: String(inputs.length), path: d.path, text });
-      whereOf.set(String(inputs.length - 1), { path: d.path, text });
-    }
+    for (const d of layer.documents) add(d.path, d.content.replace(/-----BEGIN AGE ENCRYPTED FILE-----[^]*?-----END AGE ENCRYPTED FILE-----/g, (m) => m.replace(/[^\n]/g, ' ')));
     for (const f of layer.files) {
       let text: string;
       try {
@@ -347,25 +335,19 @@ async function refuseSecrets(ctx: Context, layers: readonly Layer[]): Promise<vo
       } catch {
         continue;
       }
-      inputs.push({ id: String(inputs.length), path: f.path, text });
-      whereOf.set(String(inputs.length - 1), { path: f.path, text });
+      add(f.path, text);
     }
   }
   const [hit] = await ctx.scanner(inputs);
   if (hit === undefined) return;
-  const at = whereOf.get(hit.id)!;
-  const before = at.text.slice(0, hit.offset);
-  const line = before.split('\n').length;
+  const at = inputs[Number(hit.id)]!;
+  const { line } = positionAt(at.text, hit.offset);
   throw new ClaudeEnvError('secret-detected', `what would be imported holds a secret (${hit.kind}) at ${at.path}:${line}, outside env and headers where it could become a reference: move it into an environment variable on the machine first; nothing was written`);
-}
-
-function checkName(kind: string, name: string): void {
-  if (!NAME.test(name) || name.includes('..')) throw new ClaudeEnvError('invalid-name', `invalid ${kind} name "${name}": 1-64 ASCII letters, digits, ".", "_" or "-"`);
 }
 
 export async function runImport(req: ImportRequest): Promise<Imported> {
   const { kind, name } = req.into;
-  checkName(kind, name);
+  checkIdentityName(kind, name);
   const setup = found(req);
   const base = await resolveCommit(req.dir, 'HEAD');
   const target = targetOf(new Repo(gitSource(req.dir, base, { resolved: true })), req);
@@ -402,11 +384,11 @@ export interface CommonImported {
 }
 
 /** What every setup has: equal values, the common items of unique/append lists, equal servers and files. */
-function commonOf(setups: readonly FoundSetup[], strategy: ReturnType<typeof strategyLookup>): FoundSetup {
+function commonOf(setups: readonly FoundSetup[], strategy: StrategyLookup): FoundSetup {
   const common = (values: ReadonlyArray<Plain | undefined>, path: readonly string[]): Plain | undefined => {
     if (values.some((v) => v === undefined)) return undefined;
     const first = values[0]!;
-    if (values.every((v) => canonical(v as Value) === canonical(first as Value))) return first;
+    if (values.every((v) => same(v, first))) return first;
     if (values.every(isObj)) {
       const out: Record<string, Plain> = {};
       for (const k of Object.keys(first as Record<string, Plain>)) {
@@ -418,7 +400,7 @@ function commonOf(setups: readonly FoundSetup[], strategy: ReturnType<typeof str
     if (values.every(Array.isArray)) {
       const s = strategy(path);
       if (s.kind !== 'unique' && s.kind !== 'append') return undefined;
-      const items = (first as Plain[]).filter((item) => values.every((v) => (v as Plain[]).some((x) => canonical(x as Value) === canonical(item as Value))));
+      const items = (first as Plain[]).filter((item) => values.every((v) => (v as Plain[]).some((x) => same(x, item))));
       return items.length === 0 ? undefined : items;
     }
     return undefined;
@@ -426,7 +408,7 @@ function commonOf(setups: readonly FoundSetup[], strategy: ReturnType<typeof str
   const settings = common(setups.map((x) => x.settings as Plain | undefined), ['settings']);
   const servers: Record<string, Record<string, unknown>> = {};
   for (const [name, def] of Object.entries(setups[0]!.mcpServers ?? {})) {
-    if (setups.every((x) => x.mcpServers?.[name] !== undefined && canonical(x.mcpServers[name] as Value) === canonical(def as Value))) servers[name] = def;
+    if (setups.every((x) => x.mcpServers?.[name] !== undefined && same(x.mcpServers[name], def))) servers[name] = def;
   }
   const files = setups[0]!.files.filter((f) => setups.every((x) => x.files.some((g) => g.path === f.path && g.mode === f.mode && Buffer.compare(Buffer.from(g.bytes), Buffer.from(f.bytes)) === 0)));
   const instructions = setups.every((x) => x.instructions === setups[0]!.instructions) ? setups[0]!.instructions : undefined;
@@ -446,19 +428,19 @@ function commonOf(setups: readonly FoundSetup[], strategy: ReturnType<typeof str
  * proved against its user's target; the branch `import/common-<team>`.
  */
 export async function runCommon(req: CommonRequest): Promise<CommonImported> {
-  checkName('team', req.team);
+  checkIdentityName('team', req.team);
   if (req.homes.length < 2) throw new ClaudeEnvError('usage', '--common needs at least two homes');
   const users = req.users ?? req.homes.map((h) => h.replace(/\/+$/, '').split('/').pop() ?? '');
   if (users.length !== req.homes.length) throw new ClaudeEnvError('usage', `--users names ${users.length} users for ${req.homes.length} homes`);
   if (new Set(users).size !== users.length) throw new ClaudeEnvError('usage', `two homes are the same user: ${users.join(', ')}`);
-  for (const u of users) checkName('user', u);
+  for (const u of users) checkIdentityName('user', u);
   const setups = req.homes.map((h) => readHome(h));
   const base = await resolveCommit(req.dir, 'HEAD');
   const repo = new Repo(gitSource(req.dir, base, { resolved: true }));
   const env = req.env ?? repo.settings.environments[0];
   if (env === undefined) throw new ClaudeEnvError('usage', 'claude-env.yml names no environment: pass --env');
-  const strategy = strategyLookup(repo.settings.arrayRules.map(([g, raw]) => [g, parseStrategy(raw) ?? REPLACE] as const));
-  const shared = commonOf(setups, strategy);
+  const merger = mergerFor(repo);
+  const shared = commonOf(setups, (path) => merger.strategyAt(path));
   const teamInto = { kind: 'team' as const, name: req.team };
   const teamTarget = repo.resolveTarget({ env, team: req.team });
   const userTargets = users.map((user) => repo.resolveTarget({ env, team: req.team, user }));
@@ -495,9 +477,9 @@ export async function runCommon(req: CommonRequest): Promise<CommonImported> {
 
 /** Whether `got` holds all of `want`: every key it sets, and every item of its lists (a project's settings merge over the user's). */
 function covers(got: unknown, want: unknown): boolean {
-  if (Array.isArray(want)) return Array.isArray(got) && want.every((w) => got.some((g) => canonical(g as Value) === canonical(w as Value)));
+  if (Array.isArray(want)) return Array.isArray(got) && want.every((w) => got.some((g) => same(g, w)));
   if (isObj(want)) return isObj(got) && Object.keys(want).every((k) => covers(got[k], want[k]));
-  return canonical(got as Value) === canonical(want as Value);
+  return same(got, want);
 }
 
 /**
@@ -513,12 +495,12 @@ function prove(outputs: readonly Output[], want: Record<string, Plain>, files: r
   const settings = byPath.get('.claude/settings.json');
   const got = settings ? (JSON.parse(settings.content) as Record<string, unknown>) : {};
   const wantSettings = isObj(want['settings']) ? want['settings'] : {};
-  const same = (g: unknown, w: unknown): boolean => (partial ? covers(g, w) : canonical(g as Value) === canonical(w as Value));
-  for (const k of new Set([...Object.keys(wantSettings), ...(partial ? [] : Object.keys(got))])) items.push({ kind: 'settings', path: `settings.${k}`, equal: same(got[k], wantSettings[k]) });
+  const matches = (g: unknown, w: unknown): boolean => (partial ? covers(g, w) : same(g, w));
+  for (const k of new Set([...Object.keys(wantSettings), ...(partial ? [] : Object.keys(got))])) items.push({ kind: 'settings', path: `settings.${k}`, equal: matches(got[k], wantSettings[k]) });
   const claudeJson = byPath.get('.claude.json');
   const gotServers = (claudeJson ? (JSON.parse(claudeJson.content) as { mcpServers?: Record<string, unknown> }).mcpServers : undefined) ?? {};
   const wantServers = isObj(want['mcpServers']) ? want['mcpServers'] : {};
-  for (const k of new Set([...Object.keys(wantServers), ...(partial ? [] : Object.keys(gotServers))])) items.push({ kind: 'mcp-server', path: `mcpServers.${k}`, equal: canonical(gotServers[k] as Value) === canonical(wantServers[k] as Value) });
+  for (const k of new Set([...Object.keys(wantServers), ...(partial ? [] : Object.keys(gotServers))])) items.push({ kind: 'mcp-server', path: `mcpServers.${k}`, equal: same(gotServers[k], wantServers[k]) });
   for (const f of files) items.push({ kind: 'file', path: `.claude/${f.path}`, equal: sameOutput(byPath.get(`.claude/${f.path}`), f) });
   const differing = items.filter((i) => !i.equal);
   return { equal: differing.length === 0, checked: items.length, differing };

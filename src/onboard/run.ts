@@ -18,6 +18,7 @@
 import { ClaudeEnvError } from '../errors.js';
 import { isMap } from '../provenance/tree.js';
 import { addMemberText } from '../repo/members-edit.js';
+import { checkIdentityName } from '../repo/names.js';
 import { Repo, listNames } from '../repo/repo.js';
 import { describeTarget } from '../repo/target-name.js';
 import { readIdentity } from '../state/identity.js';
@@ -56,20 +57,6 @@ export interface Onboarded<A> {
   readonly seconds: number;
 }
 
-/**
- * A user, team, project or role name that is safe as one path segment and in
- * a branch name: ASCII letters, digits, `.`, `_`, `-`; starts with a letter or
- * digit; no `..`; not ending in `.` or `.lock`.
- */
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-function checkName(kind: string, name: string): void {
-  if (!NAME.test(name) || name.includes('..') || name.endsWith('.') || name.endsWith('.lock')) {
-    throw new ClaudeEnvError('invalid-name', `invalid ${kind} name "${name}"`, {
-      hint: `a ${kind} name is 1-64 ASCII letters, digits, ".", "_" or "-", starting with a letter or digit (no "/", "..", spaces or other characters)`,
-    });
-  }
-}
-
 const usage = (message: string, hint?: string): ClaudeEnvError => new ClaudeEnvError('usage', message, hint ? { hint } : {});
 
 /** The roles of access.yml, or undefined when the repo has no readable access.yml. */
@@ -100,10 +87,10 @@ function overridesTemplate(user: string): string {
 export async function onboard<A>(req: OnboardRequest, env: NodeJS.ProcessEnv, apply: (target: Target, commit: string) => Promise<A>): Promise<Onboarded<A>> {
   const started = performance.now();
   const { user, team, role, projects, dir } = req;
-  checkName('user', user);
-  checkName('team', team);
-  checkName('role', role);
-  for (const p of projects) checkName('project', p);
+  checkIdentityName('user', user);
+  checkIdentityName('team', team);
+  checkIdentityName('role', role);
+  for (const p of projects) checkIdentityName('project', p);
 
   // 1. Check everything before changing anything.
   const head = await resolveCommit(dir, 'HEAD', 'the current branch (HEAD)');

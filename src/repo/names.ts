@@ -7,12 +7,28 @@
  * file, line and column. The checks themselves are paths.ts's, the same that
  * render and the write port run.
  */
+import { ClaudeEnvError } from '../errors.js';
 import { overlayPathProblem, personaNameProblem, shown, shownPath, workflowNameProblem } from '../paths.js';
 import { isMap, originAt, type LayerValue } from '../provenance/tree.js';
 import type { Finding, Origin, RepoPath } from '../vocabulary.js';
 import type { DocumentPlace } from './layout.js';
 
 export const UNSAFE_PATH = 'unsafe-path';
+
+/**
+ * A user, team, project or role name that is safe as one path segment and in
+ * a branch name: ASCII letters, digits, `.`, `_`, `-`; starts with a letter or
+ * digit; no `..`; not ending in `.` or `.lock`. Commands that make a name into
+ * a path or a branch (onboard, import) check it before anything else.
+ */
+const IDENTITY_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+export function checkIdentityName(kind: string, name: string): void {
+  if (!IDENTITY_NAME.test(name) || name.includes('..') || name.endsWith('.') || name.endsWith('.lock')) {
+    throw new ClaudeEnvError('invalid-name', `invalid ${kind} name "${name}"`, {
+      hint: `a ${kind} name is 1-64 ASCII letters, digits, ".", "_" or "-", starting with a letter or digit (no "/", "..", spaces or other characters)`,
+    });
+  }
+}
 export const FILES_IN_DOCUMENT = 'files-in-document';
 
 const stem = (path: string): string => path.slice(path.lastIndexOf('/') + 1).replace(/\.ya?ml$/, '');

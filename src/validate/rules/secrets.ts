@@ -8,6 +8,7 @@
  * fingerprint each finding shows; the finding itself never shows the secret.
  */
 import type { Node as YamlNode } from 'yaml';
+import { positionAt } from '../../errors.js';
 import { isYamlPath } from '../../repo/layout.js';
 import { parseAst, withinYamlLimits, type Yaml } from '../../repo/yaml.js';
 import type { Rule, RuleContext, ScanInput, SecretHit } from '../rule.js';
@@ -49,17 +50,6 @@ function taggedRanges(text: string, yaml: Yaml): Array<readonly [number, number]
     },
   });
   return out;
-}
-
-/** 1-based line and column of an offset. */
-function position(text: string, offset: number): { line: number; column: number } {
-  let line = 1;
-  let start = 0;
-  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) {
-    line++;
-    start = i + 1;
-  }
-  return { line, column: offset - start + 1 };
 }
 
 const shortRule = (id: string): string => id.replace(/^@secretlint\/secretlint-rule-/, '');
@@ -137,7 +127,7 @@ export const secretsRule: Rule = {
             tagged ??= taggedRanges(text, ctx.repo.yaml);
             if (tagged.some(([start, end]) => hit.offset >= start && hit.offset < end)) continue;
           }
-          const { line, column } = position(text, hit.offset);
+          const { line, column } = positionAt(text, hit.offset);
           ctx.report({
             rule: 'secret-detected',
             severity: 'error',
