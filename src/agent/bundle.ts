@@ -18,6 +18,7 @@ import { memorySource } from '../repo/source.js';
 import { describeTarget } from '../repo/target-name.js';
 import { PACKAGE_YAML, type Yaml } from '../repo/yaml.js';
 import type { LockOptions } from '../state/lock.js';
+import type { DriftReport } from '../drift/types.js';
 import { StateStore } from '../state/store.js';
 import { CLAUDE_LOCK } from '../system/claude-lock.js';
 import { faultsFrom, systemFor } from '../system/crash.js';
@@ -139,8 +140,7 @@ export async function applyAssignment(input: ApplyAssignmentInput): Promise<Appl
       lockOptions,
       revision: a.revision,
       waitMs: input.waitMs ?? 0,
-      // An agent is not in a hurry: it outwaits Claude Code's lock until a dead holder's is stale (10 s).
-      claudeWaitMs: Math.max(input.waitMs ?? 0, CLAUDE_LOCK.staleMs + 2000),
+      claudeWaitMs: agentClaudeWaitMs(input.waitMs ?? 0),
       command: `agent apply ${name}`,
       secrets: { env: input.env, cwd: input.cwd, ...(input.identity ? { identity: input.identity } : {}), onResolved: input.onResolved },
     });
@@ -172,6 +172,13 @@ export async function driftSummary(input: MachineInput): Promise<DriftSummary> {
     lockOptions,
     command: `agent drift ${describeTarget(a.target)}`,
   });
-  const r = driftReport(view);
+  return summaryOf(driftReport(view));
+}
+
+/** A drift report as the controller gets it: paths, categories, severities; never values. */
+export function summaryOf(r: DriftReport): DriftSummary {
   return { drift_percentage: r.drift_percentage, risk_level: r.risk_level, items: r.items.map((i) => ({ path: i.path, category: i.category, severity: i.severity })) };
 }
+
+/** An agent is not in a hurry: it outwaits Claude Code's lock until a dead holder's is stale (10 s). */
+export const agentClaudeWaitMs = (waitMs: number): number => Math.max(waitMs, CLAUDE_LOCK.staleMs + 2000);

@@ -18,17 +18,16 @@ import type { Assignment, DriftSummary, StagedBundle } from '../controller/api.j
 import { ClaudeEnvError } from '../errors.js';
 import { claudeLocations, driftReport, readMachine, rereadMachine, type MachineView } from '../apply/machine.js';
 import { admittedOrRefused, writableOutputs } from '../apply/outputs.js';
-import { DRIFT_SEVERITY_RANK, type DriftReport, type DriftSeverity, type McpHealth } from '../drift/types.js';
+import { DRIFT_SEVERITY_RANK, type DriftSeverity, type McpHealth } from '../drift/types.js';
 import { selectFixes } from '../remediate/fix.js';
 import { runRemediate } from '../remediate/run.js';
 import { describeTarget } from '../repo/target-name.js';
 import { StateStore } from '../state/store.js';
-import { CLAUDE_LOCK } from '../system/claude-lock.js';
-import type { System } from '../system/system.js';
 import { commandLayers } from '../validate/trust.js';
 import type { Target } from '../vocabulary.js';
 import { localLayer } from '../workspace/open.js';
-import { machineSystem, placesOf, repoFromAssignment, type ApplyAssignmentInput, type MachineInput } from './bundle.js';
+import { agentClaudeWaitMs, machineSystem, placesOf, repoFromAssignment, summaryOf, type ApplyAssignmentInput, type MachineInput } from './bundle.js';
+import { dryRunSystem } from '../system/decorators.js';
 
 export interface SweepInput extends ApplyAssignmentInput {
   /** The sweep's limit: at most this many critical items are fixed. */
@@ -86,11 +85,6 @@ const since = (t: number): number => Math.round(performance.now() - t);
 
 const NO_DRIFT: DriftSummary = Object.freeze({ drift_percentage: 0, risk_level: 'none', items: Object.freeze([]) });
 
-/** A report as the controller gets it: paths, categories, severities. */
-function summaryOf(r: DriftReport): DriftSummary {
-  return { drift_percentage: r.drift_percentage, risk_level: r.risk_level, items: r.items.map((i) => ({ path: i.path, category: i.category, severity: i.severity })) };
-}
-
 const rank = (s: string): number => DRIFT_SEVERITY_RANK[s as DriftSeverity] ?? -1;
 
 /** What is left for a person: every item of the report, worst first. */
@@ -100,8 +94,8 @@ function manualOf(r: DriftSummary): ManualItem[] {
 
 /** `drift --online`: each enabled server of the target's merged tree checked (the MCP SDK loads only here). */
 async function mcpHealth(view: MachineView, input: SweepInput): Promise<McpHealth[]> {
-  const { checkTree } = await import('../mcp/online.js');
-  const report = await checkTree(view.mergedTree()['mcpServers'], {
+  const { serverHealth } = await import('../mcp/online.js');
+  return serverHealth(view.mergedTree()['mcpServers'], {
     env: input.env,
     cwd: input.cwd,
     ...(input.timeoutMs !== undefined && input.timeoutMs > 0 ? { timeoutMs: input.timeoutMs } : {}),
@@ -109,7 +103,6 @@ async function mcpHealth(view: MachineView, input: SweepInput): Promise<McpHealt
     onResolved: input.onResolved,
     commandLayers: commandLayers(view.repo.settings.raw).layers,
   });
-  return report.servers.map((s) => ({ name: s.name, up: s.up, ...(s.error !== null ? { error: s.error } : {}) }));
 }
 
 /**
@@ -144,8 +137,7 @@ export async function sweepAssignment(input: SweepInput): Promise<SweepOutcome> 
     const { sys, lockOptions } = machineSystem(input.env);
     const name = describeTarget(a.target);
     const waitMs = input.waitMs ?? 0;
-    // An agent is not in a hurry: it outwaits Claude Code's lock until a dead holder's is stale (as applyAssignment does).
-    const claudeWaitMs = Math.max(waitMs, CLAUDE_LOCK.staleMs + 2000);
+    const claudeWaitMs = agentClaudeWaitMs(waitMs);
     // As `claude-env drift --online` reads it.
     const view = await readMachine({ repo, target: a.target, extra, places, sys, lockOptions, claudeWaitMs, command: `agent sweep ${name}` });
     const health = input.online ? await mcpHealth(view, input) : undefined;
@@ -186,25 +178,6 @@ export async function sweepAssignment(input: SweepInput): Promise<SweepOutcome> 
   return { drift, after: left, fixed, manual: manualOf(left), mcp_down: mcpDown, error_code: code };
 }
 
-/** The disk for reading only: whatever would be written (the machine's secret key, when it has none yet) is dropped. */
-function readOnly(sys: System): System {
-  const none = async (): Promise<void> => {};
-  return {
-    read: (p) => sys.read(p),
-    lstat: (p) => sys.lstat(p),
-    realpath: (p) => sys.realpath(p),
-    list: (d) => sys.list(d),
-    mkdirp: none,
-    writeFile: none,
-    stage: none,
-    rename: none,
-    remove: none,
-    removeTree: none,
-    append: none,
-    syncDir: none,
-  };
-}
-
 /**
  * Stage a revision beside the active one (blue-green): its bundle as a
  * config repo, the target's outputs rendered and admitted with the
@@ -220,7 +193,8 @@ export async function stageAssignment(input: StageAssignmentInput): Promise<Stag
     const s = input.stage;
     const shaped: Assignment = { revision: s.revision, environment: input.environment ?? input.target.env, target: input.target, etag: s.etag, files: s.files };
     const repo = repoFromAssignment(shaped);
-    const sys = readOnly(machineSystem(input.env).sys);
+    // Whatever resolving would write (the machine's secret key, when it has none yet) is kept from the disk.
+    const sys = dryRunSystem(machineSystem(input.env).sys);
     const places = placesOf(input);
     const extra = await localLayer(input.home, { env: input.env, cwd: input.cwd }, sys);
     const loc = await claudeLocations(sys, places, await new StateStore(places.stateDir, sys).readState());

@@ -24,9 +24,8 @@ export async function machineView(io: CliIO, opts: TargetOptions, command: strin
 
 /** `--online`: each enabled server's health, from a real MCP check (the SDK loads only here). */
 async function mcpHealth(io: CliIO, view: MachineView, opts: OnlineFlags): Promise<McpHealth[]> {
-  const [{ checkTree }, { onlineOptions }] = await Promise.all([import('../mcp/online.js'), import('./mcp.js')]);
-  const report = await checkTree(view.mergedTree()['mcpServers'], { ...onlineOptions(io, opts), commandLayers: commandLayers(view.repo.settings.raw).layers });
-  return report.servers.map((s) => ({ name: s.name, up: s.up, ...(s.error !== null ? { error: s.error } : {}) }));
+  const [{ serverHealth }, { onlineOptions }] = await Promise.all([import('../mcp/online.js'), import('./mcp.js')]);
+  return serverHealth(view.mergedTree()['mcpServers'], { ...onlineOptions(io, opts), commandLayers: commandLayers(view.repo.settings.raw).layers });
 }
 
 export async function run(io: CliIO, opts: TargetOptions & OnlineFlags & { json?: boolean; online?: boolean }): Promise<ExitCode> {

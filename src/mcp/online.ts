@@ -19,6 +19,7 @@ import { createSecretResolver } from '../secrets/resolve.js';
 import type { Rule } from '../validate/rule.js';
 import { commandLayers } from '../validate/trust.js';
 import type { Finding, LayerName, Origin, Target } from '../vocabulary.js';
+import type { McpHealth } from '../drift/types.js';
 import { checkServers, type CheckEnv, type ServerCheck } from './check.js';
 import { unmetExpectations } from './expect.js';
 import { resolveServer, serverDefinitions, type ServerDefinition, type ServerSpec } from './servers.js';
@@ -104,6 +105,12 @@ export async function checkTree(servers: Value | undefined, opts: OnlineOptions 
     }),
     findings: defs.flatMap((d, i) => checkFindings(d, checks[i]!)),
   };
+}
+
+/** Each enabled server of a merged mcpServers section up or down, as `drift --online` (and a sweep) counts them. */
+export async function serverHealth(servers: Value | undefined, opts: OnlineOptions): Promise<McpHealth[]> {
+  const report = await checkTree(servers, opts);
+  return report.servers.map((s) => ({ name: s.name, up: s.up, ...(s.error !== null ? { error: s.error } : {}) }));
 }
 
 /** The merged mcpServers section of a target, with the machine's own layer when given. */
