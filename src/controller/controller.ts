@@ -520,7 +520,10 @@ export class Controller {
 
   async rolloutViews(): Promise<RolloutView[]> {
     const out: RolloutView[] = [];
-    for (const e of await this.store.environments()) if ((await this.store.rollout(e.name)) !== undefined) out.push(await this.rollouts.view(e.name));
+    for (const e of await this.store.environments()) {
+      const v = await this.rollouts.viewIfAny(e.name);
+      if (v !== undefined) out.push(v);
+    }
     return out;
   }
 

@@ -226,8 +226,15 @@ export class Rollouts {
 
   /** `rollout status ENV`. */
   async view(env: string): Promise<RolloutView> {
+    const v = await this.viewIfAny(env);
+    if (v === undefined) throw new ClaudeEnvError('not-found', `no rollout in the environment ${env} yet`);
+    return v;
+  }
+
+  /** The environment's rollout as `rollout status` shows it, or undefined when it has had none. */
+  async viewIfAny(env: string): Promise<RolloutView | undefined> {
     const row = await this.host.store.rollout(env);
-    if (row === undefined) throw new ClaudeEnvError('not-found', `no rollout in the environment ${env} yet`);
+    if (row === undefined) return undefined;
     const s = JSON.parse(row.state) as RolloutState;
     return viewOf(s, await this.host.store.revisionCounts(env, s.revision));
   }
