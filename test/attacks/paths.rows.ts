@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { cpSync, lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { cli } from '../helpers.js';
 import { craftCommit, type CraftedEntry } from '../support/git-tree.js';
 import { targetArgs, type AttackRow, type Sandbox, type Step } from './harness.js';
@@ -161,6 +162,28 @@ export const rows: AttackRow[] = [
     ],
     /base\/files\/(\.\/dot\.md|\.git\/config|bell\\u0007\.md|hooks\/format-on-edit\.sh):1:1  (error  )?repo-path/,
   ),
+  {
+    attack: "import of a home whose ~/.claude/skills and an agent file are links to ~/.ssh: the private key must not reach the config repo, not even as a git object",
+    setup(s) {
+      mkdirSync(join(s.home, '.claude', 'agents'), { recursive: true });
+      symlinkSync(join(s.home, '.ssh'), join(s.home, '.claude', 'skills'));
+      symlinkSync(join(s.home, '.ssh', 'id_rsa'), join(s.home, '.claude', 'agents', 'key.md'));
+    },
+    steps: [
+      {
+        // --dry-run still commits the layer (unbranched) to prove it: what it reads reaches git's objects all the same.
+        argv: (s) => ['import', '--from-home', s.home, '--into', 'user:bob', '--env', 'development', '--team', 'frontend-team', '--repo', s.repo, '--dry-run'],
+        // 1: the layers below give what bob's home has not (listed); never 2 (refused) nor a crash.
+        exit: [0, 1],
+        says: /skills: a symbolic link: not followed[^]*agents\/key\.md: a symbolic link: not followed|agents\/key\.md: a symbolic link: not followed[^]*skills: a symbolic link: not followed/,
+      },
+    ],
+    check(s) {
+      const key = readFileSync(join(s.home, '.ssh', 'id_rsa'), 'utf8').split('\n').find((l) => l.length > 20 && !l.startsWith('-----'))!;
+      const objects = spawnSync('git', ['-C', s.repo, 'cat-file', '--batch-all-objects', '--batch'], { maxBuffer: 1 << 28 }).stdout.toString('latin1');
+      assert.ok(!objects.includes(key), 'a line of the private key is in a git object of the config repo');
+    },
+  },
   {
     attack: "a dotfiles farm: ~/.claude/settings.json is the user's link into their dotfiles; apply (even --force) must not write through it nor replace it",
     setup(s) {
