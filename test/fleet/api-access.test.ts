@@ -111,6 +111,21 @@ describe('the controller API refuses bad calls with a JSON error and changes not
     assert.equal((await call('/api/v1/fleet/status', { token: developer })).status, 200);
   });
 
+  it('refuses rollout verbs and sweeps to callers without the role, with no rollout or sweep changed; a refused verb is audited', async () => {
+    const state = async (): Promise<string> => JSON.stringify([await store.rollout('development'), await store.sweeps({}), await store.listTokens(), await store.listMachines({})]);
+    const before = await state();
+    await refused(await call('/api/v1/sweeps', { method: 'POST', token: developer, body: JSON.stringify({ env: 'development' }) }), 403, 'forbidden', /bob holds no admin role/);
+    await refused(await call('/api/v1/sweeps', { method: 'POST', token: admin, body: JSON.stringify({ max_fixes: -1 }) }), 400, 'bad-request', /\/max_fixes/);
+    await refused(await call('/api/v1/rollouts/development', { token: a.token }), 403, 'forbidden', /user token/);
+    await refused(await call('/api/v1/rollouts/development/pause', { method: 'POST', token: developer, body: '{}' }), 403, 'forbidden', /bob needs an admin role to pause a rollout/);
+    await refused(await call('/api/v1/rollouts/development/explode', { method: 'POST', token: admin, body: '{}' }), 404, 'not-found', /no rollout verb "explode"/);
+    await refused(await call('/api/v1/rollouts/development/pause', { method: 'POST', token: admin, body: JSON.stringify({ force: true }) }), 400, 'bad-request', /unknown key "force"/);
+    await refused(await call('/api/v1/rollouts/nowhere/pause', { method: 'POST', token: admin, body: '{}' }), 404, 'not-found', /no rollout in the environment nowhere/);
+    assert.equal(await state(), before);
+    const audit = (await store.auditLog(100)).map((e) => `${e.action} ${e.actor} ${e.subject}`);
+    assert.ok(audit.includes('rollout.pause.refused user:bob development'));
+  });
+
   it('answers 400 to a body that is not JSON, has an unknown key or a bad value, and 413 to one too large', async () => {
     const before = await everything();
     const reports = `/api/v1/machines/${a.machine_id}/reports`;
