@@ -85,7 +85,7 @@ const common = {
   format: 'esm',
   platform: 'node',
   target: 'node22',
-  external: ['yaml', 'ajv', 'ajv-formats', '@secretlint/*', 'hono', 'hono/*', '@hono/*', 'kysely', 'pg', 'pg-native', 'prom-client'],
+  external: ['yaml', 'ajv', 'ajv-formats', '@secretlint/*', 'hono', 'hono/*', '@hono/*', 'kysely', 'pg', 'pg-native', 'prom-client', 'jsonc-parser', '@decimalturn/toml-patch'],
   // CommonJS dependencies bundled into ES modules call require() for Node's own modules.
   banner: { js: "import { createRequire as __cjsRequire } from 'node:module'; const require = __cjsRequire(import.meta.url);" },
   logLevel: 'warning',

@@ -99,7 +99,7 @@ const FINDINGS = [
   'secret-ref', 'unmapped-document', 'org-schema-load', 'schema', 'unknown-key', 'org-schema', 'settings-unknown-key', 'permissions-unknown-key', 'settings-value-dropped', 'frontmatter-unknown-key', 'mcp-unknown-key', 'hook-unknown-key', 'permission-rule', 'permission-rule-unmatched', 'null-value',
   'unknown-mcp-server', 'unknown-project', 'unknown-role', 'unknown-member', 'duplicate-member', 'unknown-environment', 'unknown-team', 'unknown-persona',
   'merge-type-change', 'merge-delete-misplaced', 'merged-schema',
-  'policy-required-deny', 'policy-forbidden-allow', 'policy-forbidden-mode', 'policy-mcp-allowlist', 'policy-mcp-https', 'policy-credential-plain', 'policy-executable-layer',
+  'policy-required-deny', 'policy-forbidden-allow', 'policy-forbidden-mode', 'policy-mcp-allowlist', 'policy-mcp-https', 'policy-credential-plain', 'policy-executable-layer', 'harness-unsupported',
   'secret-cmd-layer', 'security-layer', 'files-reserved', 'files-collision', 'secret-detected', 'secret-allow-unused', 'secret-lookalike',
   'mcp-down', 'mcp-expectation', 'no-write-grant',
 ] as const;

@@ -88,3 +88,7 @@ export interface Finding {
   column: number;
   message: string;
 }
+
+/** The coding agents claude-env renders for (claude-env.yml `harnesses`): Claude Code always, the others where an environment names them. */
+export const HARNESSES = ['claude-code', 'codex', 'gemini-cli', 'copilot-cli', 'cursor'] as const;
+export type Harness = (typeof HARNESSES)[number];

@@ -5,6 +5,7 @@
  * compared with, all through the run's System. The comparison itself is the
  * core's (drift/compare.ts).
  */
+import { agentMcpView } from '../render/agent-files.js';
 import { join } from 'node:path';
 import { compareDrift, severityRulesOf } from '../drift/compare.js';
 import type { DriftPolicy } from '../drift/severity.js';
@@ -149,18 +150,18 @@ export async function readMachine(input: ReadMachineInput): Promise<MachineView>
 
 /** Whether a file claude-env writes MCP servers into holds servers it did not render. */
 function hasUnmanagedServers(outputs: readonly Output[], actual: ActualSnapshot): boolean {
-  const names = (text: string | undefined): string[] => {
+  const names = (text: string | undefined, path?: string): string[] => {
     try {
-      const servers = (JSON.parse(text ?? '{}') as { mcpServers?: unknown }).mcpServers;
+      const servers = (path === undefined ? (JSON.parse(text ?? '{}') as { mcpServers?: unknown }) : agentMcpView(path, text)).mcpServers;
       return servers && typeof servers === 'object' ? Object.keys(servers) : [];
     } catch {
       return [];
     }
   };
   return outputs.some((o) => {
-    if (o.kind !== 'claude-json' && o.kind !== 'mcp-json') return false;
+    if (o.kind !== 'claude-json' && o.kind !== 'mcp-json' && o.kind !== 'agent-mcp') return false;
     const want = new Set(names(o.content));
-    return names(actual.get(o.path)?.content).some((n) => !want.has(n));
+    return names(actual.get(o.path)?.content, o.kind === 'agent-mcp' ? o.path : undefined).some((n) => !want.has(n));
   });
 }
 

@@ -10,6 +10,7 @@ import type { ManagedOutput, MachineState } from '../drift/types.js';
 import { noLongerRendered } from '../drift/whole-files.js';
 import type { Target } from '../vocabulary.js';
 import { SHARED_KINDS, UnparsableFileError, mergeClaudeJson, mergeClaudeMd, mergeSettingsJson } from '../render/shared-files.js';
+import { mergeAgentMcp } from '../render/agent-files.js';
 
 export interface OnDisk {
   readonly bytes: Uint8Array;
@@ -105,6 +106,10 @@ export function composeOutput(o: Output, current: OnDisk | undefined, prev: Mana
     }
     case 'claude-md':
       return { bytes: Buffer.from(mergeClaudeMd(o.content, text).content) };
+    case 'agent-mcp': {
+      const r = mergeAgentMcp(o.path, o.content, text, prev?.owned ?? []);
+      return { bytes: Buffer.from(r.content), owned: r.owned };
+    }
     default:
       return { bytes: bytesOf(o) };
   }

@@ -11,6 +11,8 @@
  * `diff` is the dry run's record beside the machine (apply/diff.ts): one
  * piece of code decides the bytes of every output file.
  */
+import { agentMcpView } from '../render/agent-files.js';
+import { isAgentMcpFile } from '../render/harnesses.js';
 import { ClaudeEnvError } from '../errors.js';
 import type { Output } from '../render/outputs.js';
 import { withLastWrites } from '../state/last-writes.js';
@@ -130,9 +132,13 @@ async function postApplyCheck(sys: System, changes: readonly FileChange[]): Prom
     return c.bytes === undefined ? `${c.path} should have been removed` : `${c.path} does not hold what was written`;
   }
   for (const c of changes) {
-    if (c.bytes === undefined || !c.abs.endsWith('.json')) continue;
+    const agentFile = isAgentMcpFile(c.path);
+    if (c.bytes === undefined || (!c.abs.endsWith('.json') && !agentFile)) continue;
     try {
-      JSON.parse(Buffer.from(c.bytes).toString('utf8'));
+      const text = Buffer.from(c.bytes).toString('utf8');
+      // Another agent's file is read in its own format (JSON with comments, Codex's TOML).
+      if (agentFile) agentMcpView(c.path, text);
+      else JSON.parse(text);
     } catch {
       return `${c.path} does not parse after writing`;
     }

@@ -16,6 +16,7 @@ import { basename, dirname, join } from 'node:path';
 import { ClaudeEnvError } from '../errors.js';
 import { sha256 } from '../provenance/hash.js';
 import { SHARED_KINDS, UnparsableFileError, takeBackClaudeMd, takeBackMcpServers, takeBackSettingsJson, type TakenBack } from '../render/shared-files.js';
+import { takeBackAgentMcp } from '../render/agent-files.js';
 import { withLastWrites } from '../state/last-writes.js';
 import type { JournalEntry, RestoreFile, RestorePoint, StateStore } from '../state/store.js';
 import type { MachineState } from '../state/types.js';
@@ -245,11 +246,13 @@ async function rollBackFile(store: StateStore, point: RestorePoint, state: Machi
         ? takeBackSettingsJson(text, old, rec?.owned ?? [], then?.owned ?? [])
         : kind === 'claude-md'
           ? takeBackClaudeMd(text, old)
-          : takeBackMcpServers(f.path, text, old, rec?.owned ?? [], then?.owned ?? []);
+          : kind === 'agent-mcp'
+            ? takeBackAgentMcp(f.path, text, old, rec?.owned ?? [], then?.owned ?? [])
+            : takeBackMcpServers(f.path, text, old, rec?.owned ?? [], then?.owned ?? []);
   } catch (err) {
     if (!(err instanceof UnparsableFileError)) throw err;
     // Not JSON now: claude-env's part cannot be told from the rest. A file it created stays; an older one comes back whole.
-    const why = `${CHANGED_SINCE} and is not valid JSON`;
+    const why = `${CHANGED_SINCE} and is not valid ${f.path.endsWith('.toml') ? 'TOML' : 'JSON'}`;
     return saved ? restore(why) : { file: { path: f.path, action: 'keep-changed', reason: why } };
   }
   if (!saved && r.empty) return { file: { path: f.path, action: 'remove' }, change: { path: f.path, abs: f.abs } };

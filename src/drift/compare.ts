@@ -8,7 +8,7 @@
 import type { Output } from '../render/outputs.js';
 import type { Target } from '../vocabulary.js';
 import { recommendations, remediationPlan } from './advice.js';
-import { compareClaudeJson, compareSettings } from './json-files.js';
+import { compareAgentMcp, compareClaudeJson, compareSettings } from './json-files.js';
 import { classifier, riskLevel, worstSeverity, type Classifier, type DriftPolicy } from './severity.js';
 import type { ActualSnapshot, DriftItem, DriftReport, FileResult, Finding, MachineState, McpHealth, SeverityRule } from './types.js';
 import { compareInstructions, compareRemoved, compareWholeFile, itemPath, noLongerRendered } from './whole-files.js';
@@ -42,6 +42,8 @@ function compareOutput(o: Output, input: DriftInput): FileResult {
       return compareClaudeJson(o, actual, managed?.owned ?? [], check);
     case 'claude-md':
       return compareInstructions(o, actual, check);
+    case 'agent-mcp':
+      return compareAgentMcp(o, actual, managed?.owned ?? [], check);
     default:
       return compareWholeFile(o, actual, managed, check);
   }

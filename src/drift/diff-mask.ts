@@ -16,11 +16,12 @@
  * and in what apply writes stays the same.
  */
 import type { Output } from '../render/outputs.js';
+import { agentMcpView } from '../render/agent-files.js';
 import { HIDDEN, hideArgs, hideTokens, isCredentialName } from './tokens.js';
 import { rewriteJsonStrings, type JsonPathSegment } from './json-text.js';
 import { SECRET, SENSITIVE_KEYS, sameShape } from './values.js';
 
-const JSON_KINDS: ReadonlySet<string> = new Set(['settings-json', 'claude-json', 'mcp-json']);
+const JSON_KINDS: ReadonlySet<string> = new Set(['settings-json', 'claude-json', 'mcp-json', 'agent-mcp']);
 
 function at(root: unknown, path: readonly JsonPathSegment[]): unknown {
   let cur = root;
@@ -71,9 +72,27 @@ function shownText(text: string, rendered: unknown): string {
   );
 }
 
+/**
+ * Another agent's MCP file (Codex's TOML, JSON with comments) as diff shows
+ * it: as JSON, read in its own format, so the same hiding applies; one that
+ * does not parse with every quoted value hidden.
+ */
+function agentFileAsJson(path: string, text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return `${JSON.stringify(agentMcpView(path, text), null, 2)}\n`;
+  } catch {
+    return hideTokens(text).replace(/"((?:[^"\\\n]|\\.)*)"/g, (whole, value: string) => (value === HIDDEN ? whole : `"${HIDDEN}"`));
+  }
+}
+
 /** The desired and actual texts of one output as `diff` shows them. */
 export function shownFileTexts(output: Output, desired: string | undefined, actual: string | undefined): { desired: string | undefined; actual: string | undefined } {
   if (!JSON_KINDS.has(output.kind)) return { desired, actual };
+  if (output.kind === 'agent-mcp') {
+    desired = agentFileAsJson(output.path, desired);
+    actual = agentFileAsJson(output.path, actual);
+  }
   const rendered = parse(output.content);
   return {
     desired: desired === undefined ? undefined : shownText(desired, rendered),

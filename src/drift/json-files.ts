@@ -10,6 +10,7 @@
  *   an extra.
  */
 import { getAt, isJsonObject, jsonLeaves, type Json } from '../render/shared-files.js';
+import { agentMcpView } from '../render/agent-files.js';
 import { splitKeyPath } from '../provenance/tree.js';
 import type { Output } from '../render/outputs.js';
 import type { ActualFile, FileResult, Finding } from './types.js';
@@ -44,8 +45,8 @@ const extra = (file: string, segments: string[], actual: Json): Finding => ({
 });
 
 /** A file that no longer parses: one item, and every managed leaf in it counts as drifted. */
-function corrupt(file: string, root: string, reason: string, content: string, leaves: number): FileResult {
-  const finding: Finding = { segments: [root], file, kind: 'corrupt', expected: 'a JSON object', actual: { error: reason, ...summarize(content) }, value: undefined };
+function corrupt(file: string, root: string, reason: string, content: string, leaves: number, expected = 'a JSON object'): FileResult {
+  const finding: Finding = { segments: [root], file, kind: 'corrupt', expected, actual: { error: reason, ...summarize(content) }, value: undefined };
   return { findings: [finding], managed: leaves, drifted: leaves };
 }
 
@@ -107,4 +108,22 @@ export function compareClaudeJson(o: Output, actual: ActualFile | undefined, own
     managed: results.reduce((n, r) => n + r.managed, removals.length),
     drifted: results.reduce((n, r) => n + r.drifted, removals.length),
   };
+}
+
+/**
+ * Another agent's MCP file (src/render/harnesses.ts) as `.claude.json`'s
+ * servers: read in its own format (Codex's TOML, JSON with comments), then
+ * compared entry by entry; a file that does not parse is one corrupt item.
+ */
+export function compareAgentMcp(o: Output, actual: ActualFile | undefined, owned: readonly string[], check?: SecretCheck): FileResult {
+  if (actual?.content === undefined) return compareClaudeJson(o, actual, owned, check);
+  let view: Record<string, Json>;
+  try {
+    view = agentMcpView(o.path, actual.content);
+  } catch (err) {
+    const want = ((JSON.parse(o.content) as { mcpServers?: Record<string, Json> }).mcpServers ?? {}) as Record<string, Json>;
+    const leaves = Object.keys(want).reduce((n, name) => n + jsonLeaves(want[name]!, [name]).length, 0);
+    return corrupt(o.path, 'mcpServers', (err as Error).message, actual.content, leaves, o.path.endsWith('.toml') ? 'a TOML document' : 'a JSON object');
+  }
+  return compareClaudeJson(o, { ...actual, content: JSON.stringify(view) }, owned, check);
 }

@@ -27,6 +27,7 @@ export function outputSegments(kind: OutputKind, path: string): string[] {
       return ['settings'];
     case 'claude-json':
     case 'mcp-json':
+    case 'agent-mcp':
       return ['mcpServers'];
     case 'claude-md':
       return ['instructions'];

@@ -367,7 +367,8 @@ function itemsOf(o: Output, yaml: Yaml): readonly ExecutableItem[] {
       break;
     }
     case 'claude-json':
-    case 'mcp-json': {
+    case 'mcp-json':
+    case 'agent-mcp': {
       const v = parseJson(o.content);
       if (v === undefined) items.add('command', ['mcpServers'], 'an MCP file that does not parse', sha256(o.content));
       else {

@@ -7,6 +7,7 @@ import { byPath, renderManagedSettings, renderOutputs, renderProjectMcp, type Ou
 import { DELETE, SecretValue, isMap, originAt, type LayerValue, type Value } from '../provenance/tree.js';
 import type { LayerDocument } from '../repo/repo.js';
 import { VERSION } from '../version.js';
+import { harnessesOf, renderHarnesses } from './harnesses.js';
 
 export interface Rendered {
   readonly target: Target;
@@ -37,6 +38,8 @@ function renderMerged(repo: Repo, merged: MergedTarget, opts: RenderOptions): Re
     outputs = [...outputs.filter((o) => !replaced.has(o.path)), ...split].sort(byPath);
   }
   if (opts.managed) outputs = [...outputs, renderManagedSettings(merged.tree['security'], opts.managedFragment === true)].sort(byPath);
+  const harnesses = harnessesOf(repo.settings, target.env);
+  if (harnesses.length > 0) outputs = [...outputs, ...renderHarnesses(harnesses, merged.tree).outputs].sort(byPath);
   return { target, tree: merged.tree, outputs: withSecretUses(outputs, merged.tree), findings: merged.findings };
 }
 

@@ -10,7 +10,8 @@ import { DerivedKey, type Repo } from '../repo/repo.js';
 import { filePlaceOf } from '../repo/layout.js';
 import { agentFile, commandFile, overlayFile, shown, unsafePath } from '../paths.js';
 
-export type OutputKind = 'settings-json' | 'claude-json' | 'mcp-json' | 'managed-settings' | 'claude-md' | 'agent' | 'command' | 'file';
+/** `agent-mcp`: the MCP servers of another agent's config file (src/render/harnesses.ts), `{mcpServers}` as JSON in that agent's shape. */
+export type OutputKind = 'settings-json' | 'claude-json' | 'mcp-json' | 'managed-settings' | 'claude-md' | 'agent' | 'command' | 'file' | 'agent-mcp';
 
 /** Where the project's `.mcp.json` is written: `<project dir>/.mcp.json` (apply, drift and diff with `--project-dir`). */
 export const PROJECT_MCP_JSON = '@project/.mcp.json';

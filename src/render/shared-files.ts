@@ -17,7 +17,7 @@ import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.js';
 import { BLOCK_BEGIN, BLOCK_END, type OutputKind } from './outputs.js';
 
 /** The outputs that share their file with the user and Claude Code: claude-env owns only a part of each. */
-export const SHARED_KINDS: ReadonlySet<OutputKind> = new Set(['settings-json', 'claude-json', 'mcp-json', 'claude-md']);
+export const SHARED_KINDS: ReadonlySet<OutputKind> = new Set(['settings-json', 'claude-json', 'mcp-json', 'claude-md', 'agent-mcp']);
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 const isObject = (v: unknown): v is Record<string, Json> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -102,8 +102,8 @@ export function placeNewKeys(now: Record<string, Json>, before: Record<string, J
 }
 
 export class UnparsableFileError extends Error {
-  constructor(readonly file: string, reason: string) {
-    super(`${file} is not valid JSON: ${reason}`);
+  constructor(readonly file: string, reason: string, format = 'JSON') {
+    super(`${file} is not valid ${format}: ${reason}`);
   }
 }
 

@@ -3,7 +3,7 @@
  * access.yml and teams/<team>/members.yml. Every object is closed, so a typo
  * is an error instead of a setting that silently does nothing.
  */
-import { TRUST_LAYERS } from '../vocabulary.js';
+import { HARNESSES, TRUST_LAYERS } from '../vocabulary.js';
 import {
   arrayOf,
   closedObject,
@@ -19,6 +19,7 @@ import {
   type Schema,
 } from './common.js';
 
+const harnessList: Schema = { type: 'array', items: { enum: [...HARNESSES] }, uniqueItems: true };
 const fileName = matching(FILE_NAME.pattern, 'must be a name of letters, digits, ".", "-" and "_"');
 const USER_NAME_PATTERN = '^[a-z0-9][a-z0-9._-]*$';
 const userName = matching(USER_NAME_PATTERN, 'must be lower case letters, digits, ".", "-" and "_", starting with a letter or digit');
@@ -169,6 +170,8 @@ export const repoSettingsSchema: Schema = closedObject(
     rollout: mapOf(rolloutStrategy, FILE_NAME),
     schedules: closedObject({ drift: arrayOf(cron) }),
     notifications: arrayOf(notification),
+    // The coding agents whose files apply writes besides Claude Code's: one list for every environment, or a list per environment.
+    harnesses: withMessages({ anyOf: [harnessList, mapOf(harnessList, FILE_NAME)] }, { anyOf: `must be a list of ${HARNESSES.join(', ')}, or a map from environment to such a list` }),
   },
   ['version'],
 );

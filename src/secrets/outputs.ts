@@ -18,7 +18,7 @@ import type { SecretResolver } from './resolve.js';
 // node:crypto only when a machine has secrets to hash (drift of one without them starts faster).
 const crypto = (): typeof import('node:crypto') => createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
 
-const JSON_KINDS: ReadonlySet<string> = new Set(['settings-json', 'claude-json', 'mcp-json']);
+const JSON_KINDS: ReadonlySet<string> = new Set(['settings-json', 'claude-json', 'mcp-json', 'agent-mcp']);
 
 /** How a value goes into the file: inside a JSON string, escaped; elsewhere as it is. */
 const escapeFor = (o: Output, value: string): string => (JSON_KINDS.has(o.kind) ? JSON.stringify(value).slice(1, -1) : value);

@@ -9,6 +9,7 @@ import { permissionRule } from './rules/permissions.js';
 import { environmentReferenceRule, mcpReferenceRule, memberReferenceRule, personaReferenceRule } from './rules/references.js';
 import { mergedRule } from './rules/merged.js';
 import { policyRule } from './rules/policy.js';
+import { harnessRule } from './rules/harnesses.js';
 import { secretsRule } from './rules/secrets.js';
 import { repoEntriesRule } from './rules/repo-entries.js';
 import { trustRule } from './rules/trust.js';
@@ -28,6 +29,7 @@ export const RULES: readonly Rule[] = [
   personaReferenceRule,
   mergedRule,
   policyRule,
+  harnessRule,
   trustRule,
   secretsRule,
 ];

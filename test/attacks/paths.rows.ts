@@ -214,6 +214,31 @@ export const rows: AttackRow[] = [
     },
   },
   {
+    attack: "the repo renders for Codex and Gemini CLI, and the user's ~/.codex is a link to a folder outside the home and ~/.gemini/settings.json a link into their dotfiles: apply must write through neither",
+    setup(s) {
+      writeFileSync(join(s.repo, 'claude-env.yml'), `${readFileSync(join(s.repo, 'claude-env.yml'), 'utf8')}\nharnesses: [codex, gemini-cli]\n`);
+      mkdirSync(join(s.outside, 'codex'));
+      symlinkSync(join(s.outside, 'codex'), join(s.home, '.codex'));
+      mkdirSync(join(s.outside, 'dotfiles'), { recursive: true });
+      writeFileSync(join(s.outside, 'dotfiles', 'gemini.json'), '{ "theme": "dark" }\n');
+      mkdirSync(join(s.home, '.gemini'));
+      symlinkSync(join(s.outside, 'dotfiles', 'gemini.json'), join(s.home, '.gemini', 'settings.json'));
+    },
+    steps: [
+      {
+        argv: (s) => targetArgs(s, 'apply', '--force'),
+        exit: 1,
+        says: /conflict +\.codex\/config\.toml is in .*\.codex, a symbolic link to a folder outside[\s\S]*conflict +\.gemini\/settings\.json is a symbolic link/,
+      },
+    ],
+    mayChange: [...TARGET_FILES, '.claude/settings.json', '.gemini/GEMINI.md'],
+    check(s) {
+      assert.deepEqual(readdirSync(join(s.outside, 'codex')), []);
+      assert.equal(readFileSync(join(s.outside, 'dotfiles', 'gemini.json'), 'utf8'), '{ "theme": "dark" }\n');
+      assert.ok(lstatSync(join(s.home, '.gemini', 'settings.json')).isSymbolicLink());
+    },
+  },
+  {
     attack: "a project checkout commits .mcp.json as a link to ~/.bashrc: apply --project-dir must not write through it",
     setup(s) {
       mkdirSync(join(s.root, 'checkout'));

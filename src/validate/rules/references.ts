@@ -112,7 +112,7 @@ export const environmentReferenceRule: Rule = {
     'unknown-environment': 'an environment that claude-env.yml does not declare',
     'unknown-team': 'an environment team entry for a team that does not exist',
   },
-  description: 'environment folders and rollout entries name declared environments; environment team entries name real teams',
+  description: 'environment folders, rollout and harnesses entries name declared environments; environment team entries name real teams',
   check(ctx) {
     const envs = ctx.repo.settings.environments;
     for (const env of ctx.repo.subdirs('environments')) {
@@ -125,6 +125,12 @@ export const environmentReferenceRule: Rule = {
     if (settings && isMap(rollout)) {
       for (const env of Object.keys(rollout)) {
         if (!envs.includes(env)) ctx.reportAt(settings, ['rollout', env], 'unknown-environment', 'error', `rollout for undeclared environment "${env}" (environments: ${listNames(envs)})`, true);
+      }
+    }
+    const harnesses = settings && isMap(settings.value) ? (settings.value as LayerMap)['harnesses'] : undefined;
+    if (settings && isMap(harnesses)) {
+      for (const env of Object.keys(harnesses)) {
+        if (!envs.includes(env)) ctx.reportAt(settings, ['harnesses', env], 'unknown-environment', 'error', `harnesses for undeclared environment "${env}" (environments: ${listNames(envs)})`, true);
       }
     }
     const teams = new Set(ctx.repo.teams());
