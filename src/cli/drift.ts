@@ -3,6 +3,7 @@
  * machine and what is on it, per SPEC.md's drift model. Exit 1 when any
  * managed value drifted (keys the user added alone are reported, exit 0).
  */
+import { harnessOfFile } from '../render/harnesses.js';
 import { commandLayers } from '../validate/trust.js';
 import { driftReport, readMachine, type MachineView, type ReadMachineInput } from '../apply/machine.js';
 import { hasManagedDrift } from '../drift/compare.js';
@@ -50,7 +51,8 @@ const show = (v: unknown): string => (v === undefined ? '(absent)' : JSON.string
 
 export function driftText(target: string, r: DriftReport): string {
   const lines = [`drift of ${target}: ${r.drift_percentage}% of ${r.managed_leaves} managed values, risk ${r.risk_level}, ${r.items.length} item(s)`];
-  for (const i of r.items) lines.push(`  ${i.severity.padEnd(8)} ${i.category.padEnd(26)} ${i.path}  ${i.kind}: expected ${show(i.expected)}, actual ${show(i.actual)}`);
+  // An item of another agent's file says which file: its paths are those of Claude Code's own.
+  for (const i of r.items) lines.push(`  ${i.severity.padEnd(8)} ${i.category.padEnd(26)} ${i.path}${harnessOfFile(i.file) ? ` (${i.file})` : ''}  ${i.kind}: expected ${show(i.expected)}, actual ${show(i.actual)}`);
   for (const rec of r.recommendations) lines.push(`  → ${rec}`);
   return `${lines.join('\n')}\n`;
 }

@@ -4,6 +4,7 @@
  * first; SPEC: critical → restore now, high → correct and re-validate,
  * medium → correct on schedule, low → report only).
  */
+import { harnessOfFile } from '../render/harnesses.js';
 import { DRIFT_SEVERITY_RANK, type DriftItem, type DriftSeverity, type PlanStep, type RiskLevel } from './types.js';
 import { ACTION_BY_SEVERITY, RISK_RAISE } from './severity.js';
 
@@ -47,6 +48,8 @@ const BY_SEVERITY: ReadonlyArray<readonly [DriftSeverity, (items: readonly Drift
 
 function corruptAdvice(item: DriftItem): string {
   if (item.path === 'settings') return `${item.file} no longer parses: \`claude-env apply\` saves it in a restore point, then rewrites it`;
+  const agent = harnessOfFile(item.file);
+  if (agent) return `${item.file} no longer parses and claude-env will not write it (${agent} cannot read it either): fix it by hand, or \`claude-env rollback\` to the copy of the last apply`;
   return `${item.file} no longer parses and claude-env will not write it (Claude Code would reset it and log you out): fix it by hand or copy it back from a backup in ~/.claude/backups/`;
 }
 
@@ -56,7 +59,8 @@ function inTheWayAdvice(files: readonly string[]): string {
 }
 
 function extrasAdvice(extras: readonly DriftItem[]): string[] {
-  const servers = extras.filter((i) => i.path.startsWith('mcpServers.')).map((i) => i.path.slice('mcpServers.'.length));
+  // A server in another agent's file is named with it (its name alone may be in several files).
+  const servers = [...new Set(extras.filter((i) => i.path.startsWith('mcpServers.')).map((i) => `${i.path.slice('mcpServers.'.length)}${harnessOfFile(i.file) ? ` in ${i.file}` : ''}`))];
   const keys = extras.filter((i) => !i.path.startsWith('mcpServers.')).map((i) => i.path);
   const out: string[] = [];
   if (keys.length > 0) {

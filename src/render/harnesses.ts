@@ -58,6 +58,11 @@ const INSTRUCTION_FILES: Readonly<Record<OtherHarness, string | undefined>> = {
   cursor: undefined,
 };
 
+/** The agent whose file a home-relative path is, if it is another agent's. */
+export function harnessOfFile(path: string): OtherHarness | undefined {
+  return (Object.keys(AGENT_MCP_FILES) as OtherHarness[]).find((h) => AGENT_MCP_FILES[h] === path || INSTRUCTION_FILES[h] === path);
+}
+
 /** Whether a home-relative path is another agent's MCP file. */
 export const isAgentMcpFile = (path: string): boolean => Object.values(AGENT_MCP_FILES).includes(path);
 
