@@ -6,10 +6,11 @@
 //   (g) apply of 1,000 targets into 1,000 sandbox homes (our API, in process:
 //       lock, restore point, fsynced temp files, journal, renames, check,
 //       state) vs the floor: fs.writeFileSync of the same bytes; ratio reported
+//   (h) drift of one target also rendered for Codex, Gemini CLI, Copilot CLI and Cursor vs Claude Code only; goal <= 1.5x
 // Ours and the peer alternate; the ratio is the median of per-round ratios.
 
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { assignmentOf, generateOrg } from './generate-org.mjs';
@@ -68,6 +69,38 @@ const rows = [];
   if (hasStrace) renames = readFileSync(join(box, 'strace.txt'), 'utf8').split('\n').filter((l) => /rename/.test(l)).length;
   rows.push({ stage: '(f) re-apply with nothing to change', ours: `${written} bytes written, ${renames} renames`, peer: '—', ratio: '—', goal: '0 bytes, 0 renames', met: written === 0 && (renames === 0 || renames === 'n/a') ? 'yes' : 'no' });
   log(`(f) re-apply: ${written} bytes written, ${renames} renames${hasStrace ? ' (strace)' : ''}`);
+}
+
+// (h) drift of one target whose environment also renders for Codex, Gemini CLI, Copilot CLI and Cursor (claude-env.yml
+// `harnesses`: 7 more files, a TOML and three JSON files with comments read in their own formats) vs the same drift
+// with Claude Code's files only, same org otherwise
+{
+  const orgH = join(box, 'org-harnesses');
+  cpSync(org.dir, orgH, { recursive: true });
+  writeFileSync(join(orgH, 'claude-env.yml'), `${readFileSync(join(orgH, 'claude-env.yml'), 'utf8')}\nharnesses: [claude-code, codex, gemini-cli, copilot-cli, cursor]\n`);
+  const flagsH = ['--repo', orgH, ...targetFlags.slice(2)];
+  const homes = { plain: join(box, 'plain-home'), agents: join(box, 'agents-home') };
+  for (const [name, home] of Object.entries(homes)) {
+    mkdirSync(home);
+    const applied = time(NODE, [BIN, 'apply', ...(name === 'agents' ? flagsH : targetFlags), '--home', home], { ...cacheEnv, HOME: home });
+    if (applied.status !== 0) throw new Error(`apply failed: ${applied.stderr}`);
+  }
+  const run = (name) => time(NODE, [BIN, 'drift', ...(name === 'agents' ? flagsH : targetFlags), '--home', homes[name]], { ...cacheEnv, HOME: homes[name] });
+  run('plain');
+  run('agents'); // warm the caches
+  const ratios = [];
+  const ours = [];
+  const base = [];
+  for (let i = 0; i < 10; i++) {
+    const o = run('agents');
+    if (o.status !== 0) throw new Error(`drift (agents) found drift or failed: ${o.stdout}${o.stderr}`);
+    const b = run('plain');
+    ours.push(o.ms);
+    base.push(b.ms);
+    ratios.push(o.ms / b.ms);
+  }
+  rows.push({ stage: '(h) `drift` of one target rendered for 4 other agents too (7 more files: TOML, JSON with comments)', ours: fmt(median(ours)), peer: `${fmt(median(base))} (the same drift, Claude Code's files only)`, ratio: `${median(ratios).toFixed(2)}x`, goal: '<= 1.5x', met: median(ratios) <= 1.5 ? 'yes' : 'no' });
+  log(`(h) drift with 4 other agents ${fmt(median(ours))} vs Claude Code only ${fmt(median(base))}`);
 }
 
 // (g) apply of 1,000 targets into 1,000 homes vs writeFileSync of the same bytes

@@ -6,7 +6,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { cli, fixture } from './helpers.js';
@@ -175,4 +175,27 @@ describe('other agents read what apply writes for them', () => {
     assert.equal(read(box.home, '.copilot/mcp-config.json'), COPILOT_USER);
     assert.deepEqual(shown(await codexMcpList(box.home)), ['user-own stdio npx']);
   });
+
+  it('a secret reaches only the agent’s own file (mode 0600): diff, drift and apply’s report never show it', { timeout: 120_000 }, async (t) => {
+    const box = makeSandbox('claude-env-harness-secret-');
+    t.after(() => box.cleanup());
+    const { repo, target, env } = setUp(box);
+    const KEY = 'sk-live-4f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c';
+    writeFileSync(join(repo, 'base/mcp/search.yml'), 'type: http\nurl: https://search.example.com/mcp\nheaders:\n  X-Api-Key: !secret env:SEARCH_KEY\n');
+    const withKey = { ...env, SEARCH_KEY: KEY };
+    const r = await cli(['apply', ...target, '--json'], { env: withKey });
+    assert.equal(r.code, 0, r.stderr);
+    for (const file of ['.codex/config.toml', '.gemini/settings.json', '.copilot/mcp-config.json']) {
+      assert.ok(read(box.home, file).includes(KEY), `${file} holds the value the agent sends`);
+      assert.equal(statSync(join(box.home, file)).mode & 0o777, 0o600, `${file} is private`);
+    }
+    assert.deepEqual((await codexMcpList(box.home)).find((s) => s.name === 'search'), { name: 'search', transport: 'http', target: 'https://search.example.com/mcp' });
+    // The repo moves the server; diff shows the change, drift the servers, and neither the value
+    writeFileSync(join(repo, 'base/mcp/search.yml'), 'type: http\nurl: https://search2.example.com/mcp\nheaders:\n  X-Api-Key: !secret env:SEARCH_KEY\n');
+    const diff = await cli(['diff', ...target], { env: withKey });
+    assert.match(diff.stdout, /search2\.example\.com/);
+    const drift = await cli(['drift', ...target, '--json'], { env: withKey });
+    for (const out of [r.stdout, r.stderr, diff.stdout, diff.stderr, drift.stdout, drift.stderr]) assert.ok(!out.includes(KEY), 'the secret is in no output');
+  });
 });
+
