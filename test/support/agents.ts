@@ -10,12 +10,11 @@
  * - Every run is bounded in time and started as the leader of its own process group, killed whole on timeout.
  * - A missing agent is a failure (requireComponent), in CI and out of it: they are devDependencies.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { ROOT } from '../helpers.js';
-import { forgetGroup, killGroup, requireComponent, trackGroup } from './claude.js';
+import { forgetGroup, killGroup, requireComponent, runBounded } from './claude.js';
 
 const require = createRequire(import.meta.url);
 
@@ -67,22 +66,8 @@ export async function runAgent(agent: Agent, home: string, args: string[], opts:
     XDG_CACHE_HOME: cache,
   };
   const cwd = opts.cwd ?? mkdtempSync(join(tmp, 'untrusted-'));
-  const child = spawn(process.execPath, [entry, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  const pgid = child.pid;
-  if (pgid !== undefined) trackGroup(pgid);
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
-  child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    if (pgid !== undefined) killGroup(pgid);
-  }, opts.timeoutMs ?? 60_000);
-  const code = await new Promise<number | null>((ok, fail) => {
-    child.once('error', fail);
-    child.once('close', (c) => ok(c));
-  }).finally(() => clearTimeout(timer));
+  const { code, stdout, stderr, timedOut, pgid } = await runBounded(process.execPath, [entry, ...args], { cwd, env, timeoutMs: opts.timeoutMs ?? 60_000 });
+  // Whatever the agent left running goes with it.
   if (pgid !== undefined) {
     killGroup(pgid);
     forgetGroup(pgid);

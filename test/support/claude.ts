@@ -264,19 +264,18 @@ process.on('exit', () => {
 export const trackGroup = (pgid: number): void => void liveGroups.add(pgid);
 export const forgetGroup = (pgid: number): void => void liveGroups.delete(pgid);
 
-/** Run `claude ARGS` with the sandbox HOME, a clean environment and a bounded time. Never rejects for a non-zero exit. */
-export async function runClaude(home: string, args: string[], opts: ClaudeRunOptions = {}): Promise<ClaudeRun> {
-  const bin = findClaudeBin(CLAUDE_PACKAGES[opts.release ?? 'newest']);
-  const [file, argv] = bin.kind === 'native' ? [bin.path, args] : [process.execPath, [bin.path, ...args]];
-  const timeoutMs = opts.timeoutMs ?? 30_000;
+/**
+ * Start `file ARGV` as the leader of its own process group (so whatever it spawns can be ended with it), collect its
+ * output, and kill the whole group after `timeoutMs`. The group is tracked until the caller forgets it.
+ */
+export async function runBounded(
+  file: string,
+  argv: readonly string[],
+  opts: { cwd: string; env: Record<string, string>; timeoutMs: number },
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; ms: number; timedOut: boolean; pgid: number | undefined; posix: boolean }> {
   const started = performance.now();
   const posix = process.platform !== 'win32';
-  const child = spawn(file, argv, {
-    cwd: opts.cwd ?? home,
-    env: claudeEnv(home, opts),
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: posix, // its own process group, so the MCP servers it spawns can be ended with it
-  });
+  const child = spawn(file, argv, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'], detached: posix });
   const pgid = child.pid;
   if (posix && pgid !== undefined) liveGroups.add(pgid);
   let stdout = '';
@@ -288,12 +287,19 @@ export async function runClaude(home: string, args: string[], opts: ClaudeRunOpt
     timedOut = true;
     if (posix && pgid !== undefined) killGroup(pgid);
     else child.kill('SIGKILL');
-  }, timeoutMs);
+  }, opts.timeoutMs);
   const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((ok, fail) => {
     child.once('error', fail);
     child.once('close', (c, s) => ok([c, s]));
   }).finally(() => clearTimeout(timer));
-  const ms = performance.now() - started;
+  return { code, signal, stdout, stderr, ms: performance.now() - started, timedOut, pgid, posix };
+}
+
+/** Run `claude ARGS` with the sandbox HOME, a clean environment and a bounded time. Never rejects for a non-zero exit. */
+export async function runClaude(home: string, args: string[], opts: ClaudeRunOptions = {}): Promise<ClaudeRun> {
+  const bin = findClaudeBin(CLAUDE_PACKAGES[opts.release ?? 'newest']);
+  const [file, argv] = bin.kind === 'native' ? [bin.path, args] : [process.execPath, [bin.path, ...args]];
+  const { code, signal, stdout, stderr, ms, timedOut, pgid, posix } = await runBounded(file, argv, { cwd: opts.cwd ?? home, env: claudeEnv(home, opts), timeoutMs: opts.timeoutMs ?? 30_000 });
   let strays = false;
   if (posix && pgid !== undefined && timedOut) {
     killGroup(pgid); // anything forked since the first kill
