@@ -157,9 +157,13 @@ function forCodex(e: Entry, transport: 'stdio' | 'http' | 'sse'): Translated {
   return { entry: out, dropped };
 }
 
+/** `$NAME` without braces: Claude Code passes it as it is, Gemini CLI and Copilot CLI put the variable in its place. */
+const bareRef = (e: Entry): string | undefined => Object.keys(e).find((k) => strings(e[k]).some((s) => /\$[A-Za-z_]/.test(s)));
+
 /** Gemini CLI: stdio, http and sse; `$VAR`, `${VAR}` and `${VAR:-default}` expanded in every string; `timeout` (ms) and `description` are its own keys too. */
 function forGemini(e: Entry, transport: 'stdio' | 'http' | 'sse'): Translated {
   const dropped: Translated['dropped'] = [];
+  if (bareRef(e) !== undefined) return { skip: `${bareRef(e)} holds a $NAME, which Gemini CLI would replace and Claude Code passes as it is`, dropped };
   const out: Entry = {};
   if (transport === 'stdio') {
     for (const k of ['command', 'args', 'env']) if (e[k] !== undefined) out[k] = e[k];
@@ -179,6 +183,7 @@ function forGemini(e: Entry, transport: 'stdio' | 'http' | 'sse'): Translated {
 function forCopilot(e: Entry, transport: 'stdio' | 'http' | 'sse'): Translated {
   const dropped: Translated['dropped'] = [];
   if (strings(e).some((s) => refsIn(s).some((r) => r.fallback))) return { skip: 'it uses ${NAME:-default}, which Copilot CLI does not expand', dropped };
+  if (bareRef(e) !== undefined) return { skip: `${bareRef(e)} holds a $NAME, which Copilot CLI would replace and Claude Code passes as it is`, dropped };
   const out: Entry = { type: transport === 'stdio' ? 'local' : transport };
   if (transport === 'stdio') {
     for (const k of ['command', 'args', 'env']) if (e[k] !== undefined) out[k] = e[k];
