@@ -5,6 +5,7 @@
  * comments the user keeps there; drift of those files found, remediated and rolled back like Claude Code's.
  */
 import { describe, it } from 'node:test';
+import { execFileSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { cpSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -196,6 +197,23 @@ describe('other agents read what apply writes for them', () => {
     assert.match(diff.stdout, /search2\.example\.com/);
     const drift = await cli(['drift', ...target, '--json'], { env: withKey });
     for (const out of [r.stdout, r.stderr, diff.stdout, diff.stderr, drift.stdout, drift.stderr]) assert.ok(!out.includes(KEY), 'the secret is in no output');
+  });
+
+  it('impact lists the agents’ files a change reaches, and only those', { timeout: 60_000 }, async (t) => {
+    const box = makeSandbox('claude-env-harness-impact-');
+    t.after(() => box.cleanup());
+    const { repo, env } = setUp(box);
+    const git = (...args: string[]): void => void execFileSync('git', ['-C', repo, ...args], { env: { ...process.env, GIT_AUTHOR_NAME: 'a', GIT_AUTHOR_EMAIL: 'a@x', GIT_COMMITTER_NAME: 'a', GIT_COMMITTER_EMAIL: 'a@x' } });
+    git('init', '-q', '-b', 'main');
+    git('add', '-A');
+    git('commit', '-qm', 'seed');
+    // A timeout: Gemini CLI and Copilot CLI read it, Codex has no such key
+    writeFileSync(join(repo, 'base/mcp/local-tool.yml'), stringify({ command: 'node', args: ['/opt/tools/local-tool.js', '--stdio'], env: { LOG_LEVEL: 'info', TOOL_TOKEN: '${TOOL_TOKEN}' }, timeout: 20000 }));
+    git('commit', '-qam', 'a timeout for the local tool');
+    const r = await cli(['impact', '--repo', repo, '--base', 'HEAD~1', '--target', 'development/web/ann/shop', '--json'], { env });
+    assert.equal(r.code, 0, r.stderr);
+    const files = (JSON.parse(r.stdout) as { targets: Array<{ files: Array<{ path: string }> }> }).targets.flatMap((x) => x.files.map((f) => f.path));
+    assert.deepEqual(files.sort(), ['.claude.json', '.copilot/mcp-config.json', '.gemini/settings.json']);
   });
 });
 

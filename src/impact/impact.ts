@@ -13,6 +13,7 @@ import { DELETE, SecretValue, isMap, type LayerMap } from '../provenance/tree.js
 import { mergeTarget } from '../merge/target.js';
 import { renderTarget } from '../render/index.js';
 import { renderOutputs, type Output, type OutputKind } from '../render/outputs.js';
+import { harnessesOf, renderHarnesses } from '../render/harnesses.js';
 import { filePlaceOf, isYamlPath, placeOf } from '../repo/layout.js';
 import type { TreeMap } from '../provenance/tree.js';
 import { chainLayers, type Repo } from '../repo/repo.js';
@@ -131,8 +132,15 @@ export function computeImpact(base: Repo, head: Repo, changes: readonly ChangedF
   return { changes, sections: sections === 'all' ? 'all' : [...sections].sort(), scopes, rendered, targets, counts: countTargets(targets) };
 }
 
-/** The output files each section of the merged tree is rendered into (`security` is checked, not written). */
-const SECTION_OUTPUTS: Readonly<Record<string, OutputKind>> = { settings: 'settings-json', mcpServers: 'claude-json', instructions: 'claude-md', personas: 'agent', workflows: 'command', files: 'file' };
+/** The output files each section of the merged tree is rendered into (`security` is checked, not written); other agents' files too (`harnesses`). */
+const SECTION_OUTPUTS: Readonly<Record<string, readonly OutputKind[]>> = {
+  settings: ['settings-json'],
+  mcpServers: ['claude-json', 'agent-mcp'],
+  instructions: ['claude-md'],
+  personas: ['agent'],
+  workflows: ['command'],
+  files: ['file'],
+};
 
 /**
  * The output sections a change can reach: those of the documents placed at
@@ -206,8 +214,10 @@ function renderSections(repo: Repo, target: Target, sections: ReadonlySet<string
     if (merged.tree[s] !== undefined) tree[s] = merged.tree[s];
     else delete tree[s];
   }
-  const kinds = new Set([...sections].map((s) => SECTION_OUTPUTS[s]));
-  return renderOutputs(repo, tree as TreeMap).filter((o) => kinds.has(o.kind));
+  const kinds = new Set([...sections].flatMap((s) => SECTION_OUTPUTS[s] ?? []));
+  const harnesses = harnessesOf(repo.settings, target.env);
+  const outputs = [...renderOutputs(repo, tree as TreeMap), ...(harnesses.length > 0 ? renderHarnesses(harnesses, tree as TreeMap).outputs : [])];
+  return outputs.filter((o) => kinds.has(o.kind));
 }
 
 /** Output files that differ (content, encoding or mode), by path. */
