@@ -73,6 +73,8 @@ describe('other agents read what apply writes for them', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /update +\.codex\/config\.toml/);
     assert.match(r.stdout, /create +\.codex\/AGENTS\.md/);
+    // The owner is told what an agent does not get
+    assert.match(r.stderr, /^claude-env: note: codex: mcpServers\.events not rendered for Codex: Codex has no SSE transport/m);
 
     // Codex: no SSE (events left out), the bearer token and the env variable passed from Codex's own environment
     assert.deepEqual(shown(await codexMcpList(box.home)), [

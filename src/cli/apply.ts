@@ -13,6 +13,8 @@ import { claudeWaitMs, machinePlaces, machineSystem, waitMs } from './machine.js
 import { serverManagedNotice } from '../apply/server-managed.js';
 import { claudeLocations } from '../apply/machine.js';
 import { StateStore } from '../state/store.js';
+import { serversLeftOut } from '../render/harnesses.js';
+import type { LayerDocument, Repo } from '../repo/repo.js';
 
 export interface ApplyOptions extends TargetOptions {
   /** Recorded in the lock and the audit log (default `apply <target>`). */
@@ -25,29 +27,32 @@ export interface ApplyOptions extends TargetOptions {
 }
 
 export async function run(io: CliIO, opts: ApplyOptions): Promise<ExitCode> {
-  const { target, result } = await applyTarget(io, opts);
+  const { target, result, repo, extra } = await applyTarget(io, opts);
   // Managed settings that Anthropic's server-managed ones override are said, with what to set.
   const { sys } = machineSystem(io);
   const places = machinePlaces(io, opts);
   const notice = await serverManagedNotice(sys, await claudeLocations(sys, places, await new StateStore(places.stateDir, sys).readState().catch(() => undefined)));
-  if (opts.json) printJson(io, { ...applyReport(describeTarget(target), result), notices: notice === undefined ? [] : [notice] });
+  // Servers another agent of this environment cannot run as the repo means them: left out of its file, and said.
+  const notices = [...(notice === undefined ? [] : [notice]), ...serversLeftOut(repo, target, { extra })];
+  if (opts.json) printJson(io, { ...applyReport(describeTarget(target), result), notices });
   else {
     io.stdout.write(applyText(describeTarget(target), result));
-    if (notice !== undefined) io.stderr.write(`claude-env: note: ${notice}\n`);
+    for (const n of notices) io.stderr.write(`claude-env: note: ${n}\n`);
   }
   return result.plan.conflicts.length > 0 ? EXIT_FINDINGS : EXIT_OK;
 }
 
 /** Render the target and apply it (the one apply path: `apply`, and `onboard` after its commit). */
-export async function applyTarget(io: CliIO, opts: ApplyOptions): Promise<{ target: Target; result: ApplyResult }> {
+export async function applyTarget(io: CliIO, opts: ApplyOptions): Promise<{ target: Target; result: ApplyResult; repo: Repo; extra: LayerDocument[] }> {
   const repo = await openRepo(io, opts);
   const target = await resolveTarget(io, repo, opts);
   const revision = await repoRevision(io, opts);
+  const extra = await localLayer(io, opts);
   const result = await applyTargetTo({
     repo,
     target,
     name: describeTarget(target),
-    extra: await localLayer(io, opts),
+    extra,
     places: machinePlaces(io, opts),
     ...machineSystem(io),
     ...(revision ? { revision } : {}),
@@ -59,7 +64,7 @@ export async function applyTarget(io: CliIO, opts: ApplyOptions): Promise<{ targ
     command: opts.command ?? `apply ${describeTarget(target)}`,
     secrets: { env: io.env, cwd: io.cwd, ...(opts.identity ? { identity: opts.identity } : {}), onResolved: io.secrets?.remember },
   });
-  return { target, result };
+  return { target, result, repo, extra };
 }
 
 export function applyReport(target: string, r: ApplyResult): Record<string, unknown> {

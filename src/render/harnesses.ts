@@ -18,9 +18,10 @@
  * work as the repo means it is left out of that agent's file.
  */
 import { isMap, SecretValue, type TreeMap, type Value } from '../provenance/tree.js';
-import type { RepoSettings } from '../repo/repo.js';
+import type { Repo, RepoSettings } from '../repo/repo.js';
+import { mergeTarget, type MergeOptions } from '../merge/target.js';
 import { mcpEntries, renderClaudeMd, type Output } from './outputs.js';
-import { HARNESSES, type Harness } from '../vocabulary.js';
+import { HARNESSES, type Harness, type Target } from '../vocabulary.js';
 
 type OtherHarness = Exclude<Harness, 'claude-code'>;
 
@@ -280,4 +281,16 @@ export function renderHarnesses(harnesses: readonly OtherHarness[], tree: TreeMa
     notes.push(...r.notes);
   }
   return { outputs, notes };
+}
+
+/**
+ * The servers a target's agents do not get (each said as validate says it),
+ * for apply to tell the machine's owner: nothing when its environment names
+ * no other agent, so only such targets merge for it.
+ */
+export function serversLeftOut(repo: Repo, target: Target, opts: MergeOptions = {}): string[] {
+  const harnesses = harnessesOf(repo.settings, target.env);
+  if (harnesses.length === 0) return [];
+  const { notes } = renderHarnesses(harnesses, mergeTarget(repo, target, opts).tree);
+  return notes.filter((n) => n.segments.length === 2 && n.segments[0] === 'mcpServers').map((n) => `${n.harness}: ${n.segments.join('.')} ${n.message}`);
 }
