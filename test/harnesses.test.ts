@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { cpSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { cli, fixture } from './helpers.js';
+import { cli, fixture, snapshot } from './helpers.js';
 import { makeSandbox } from './support/claude.js';
 import { codexMcpList, copilotMcpList, geminiMcpList, type ListedServer } from './support/agents.js';
 
@@ -216,6 +216,26 @@ describe('other agents read what apply writes for them', () => {
     assert.equal(r.code, 0, r.stderr);
     const files = (JSON.parse(r.stdout) as { targets: Array<{ files: Array<{ path: string }> }> }).targets.flatMap((x) => x.files.map((f) => f.path));
     assert.deepEqual(files.sort(), ['.claude.json', '.copilot/mcp-config.json', '.gemini/settings.json']);
+  });
+
+  describe('an agent file that does not parse is never written over: an error naming the file, line and column, and nothing changes', () => {
+    const cases = [
+      { file: '.codex/config.toml', text: `${CODEX_USER}[mcp_servers.broken\ncommand = "x"\n`, says: /\.codex\/config\.toml:9:1 {2}unparsable-file {2}\.codex\/config\.toml is not valid TOML: line 9, column 1: .*codex stops reading a file it cannot parse/ },
+      { file: '.gemini/settings.json', text: '{\n  "mcpServers": {},\n}\n', says: /\.gemini\/settings\.json:3:1 {2}unparsable-file {2}\.gemini\/settings\.json is not valid JSON: line 3, column 1: PropertyNameExpected/ },
+    ];
+    for (const c of cases) {
+      it(c.file, { timeout: 60_000 }, async (t) => {
+        const box = makeSandbox('claude-env-harness-bad-');
+        t.after(() => box.cleanup());
+        const { target, env } = setUp(box);
+        writeFileSync(join(box.home, c.file), c.text);
+        const before = snapshot(box.home);
+        const r = await cli(['apply', ...target], { env });
+        assert.equal(r.code, 2, r.stdout);
+        assert.match(r.stderr, c.says);
+        assert.deepEqual(snapshot(box.home), before);
+      });
+    }
   });
 });
 

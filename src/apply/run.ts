@@ -12,7 +12,8 @@
  * piece of code decides the bytes of every output file.
  */
 import { agentMcpView } from '../render/agent-files.js';
-import { isAgentMcpFile } from '../render/harnesses.js';
+import type { UnparsableFileError } from '../render/shared-files.js';
+import { harnessOfFile, isAgentMcpFile } from '../render/harnesses.js';
 import { ClaudeEnvError } from '../errors.js';
 import type { Output } from '../render/outputs.js';
 import { withLastWrites } from '../state/last-writes.js';
@@ -99,7 +100,10 @@ export async function planOnMachine(
     });
   } catch (err) {
     if (!(err instanceof UnmergeableFileError)) throw err;
-    throw new ClaudeEnvError('unparsable-file', `${err.message}; claude-env does not write over it (Claude Code would reset it): nothing was changed`, { file: err.abs, cause: err });
+    const cause = err.cause as UnparsableFileError;
+    const agent = harnessOfFile(err.path);
+    const why = agent ? `${agent} stops reading a file it cannot parse` : 'Claude Code would reset it';
+    throw new ClaudeEnvError('unparsable-file', `${err.message}; claude-env does not write over it (${why}): nothing was changed`, { file: err.abs, ...(cause.at ?? {}), cause: err });
   }
 }
 

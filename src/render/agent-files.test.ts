@@ -114,3 +114,10 @@ describe('whatever the user keeps in an agent’s file', () => {
     });
   }
 });
+
+describe('an agent file whose servers are not a table', () => {
+  it('is never written over: an error naming the file', () => {
+    assert.throws(() => mergeAgentMcp(GEMINI, servers({ a: { command: 'x' } }), '{ "mcpServers": [1] }', []), /\.gemini\/settings\.json is not valid MCP configuration: its mcpServers is not a table of servers/);
+    assert.throws(() => mergeAgentMcp(CODEX, servers({ a: { command: 'x' } }), 'mcp_servers = 5\n', []), /\.codex\/config\.toml is not valid MCP configuration: its mcp_servers is not a table of servers/);
+  });
+});

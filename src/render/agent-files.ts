@@ -40,7 +40,7 @@ export function agentMcpView(path: string, text: string | undefined): Record<str
     } catch (err) {
       const e = err as { line?: number; column?: number; message?: string };
       const why = String(e.message ?? err).split('\n').pop();
-      throw new UnparsableFileError(path, e.line !== undefined ? `line ${e.line}, column ${(e.column ?? 0) + 1}: ${why}` : String(why), 'TOML');
+      throw new UnparsableFileError(path, e.line !== undefined ? `line ${e.line}, column ${(e.column ?? 0) + 1}: ${why}` : String(why), 'TOML', e.line !== undefined ? { line: e.line, column: (e.column ?? 0) + 1 } : undefined);
     }
     const obj = plain(v) as Record<string, Json>;
     const { mcp_servers: servers, ...rest } = obj;
@@ -51,7 +51,8 @@ export function agentMcpView(path: string, text: string | undefined): Record<str
   if (errors.length > 0) {
     const first = errors[0]!;
     const before = text.slice(0, first.offset).split('\n');
-    throw new UnparsableFileError(path, `line ${before.length}, column ${before[before.length - 1]!.length + 1}: ${jsonc().printParseErrorCode(first.error)}`);
+    const at = { line: before.length, column: before[before.length - 1]!.length + 1 };
+    throw new UnparsableFileError(path, `line ${at.line}, column ${at.column}: ${jsonc().printParseErrorCode(first.error)}`, 'JSON', at);
   }
   if (!isJsonObject(v)) throw new UnparsableFileError(path, 'the top level is not an object');
   return v as Record<string, Json>;
@@ -67,7 +68,9 @@ const serversOf = (view: Record<string, Json>): Record<string, Json> => (isJsonO
  */
 export function mergeAgentMcp(path: string, desired: string, actual: string | undefined, owned: readonly string[]): MergedFile {
   const want = serversOf(JSON.parse(desired) as Record<string, Json>);
-  const have = serversOf(agentMcpView(path, actual));
+  const view = agentMcpView(path, actual);
+  if (view['mcpServers'] !== undefined && !isJsonObject(view['mcpServers'])) throw new UnparsableFileError(path, `its ${agentMcpFormat(path) === 'codex-toml' ? 'mcp_servers' : 'mcpServers'} is not a table of servers`, 'MCP configuration');
+  const have = serversOf(view);
   const drop = new Set(owned.filter((n) => !Object.hasOwn(want, n) && Object.hasOwn(have, n)));
   const write = Object.keys(want).filter((n) => !Object.hasOwn(have, n) || !sameJson(have[n], want[n]));
   if (drop.size === 0 && write.length === 0 && actual !== undefined) return { content: actual, owned: Object.keys(want) };
@@ -133,8 +136,8 @@ interface Node {
 /** The lines (1-based, inclusive) of a node without the comments that trail it (they may be the next table's). */
 function span(n: Node): [number, number] {
   const body = (n.items ?? []).filter((i) => i.type !== 'Comment');
-  const end = body.length > 0 ? Math.max(...body.map((i) => i.loc.end.line)) : (n.type === 'Table' || n.type === 'TableArray' ? n.loc.start.line : n.loc.end.line);
-  return [n.loc.start.line, Math.max(end, n.type === 'KeyValue' ? n.loc.end.line : end)];
+  const end = body.length > 0 ? Math.max(...body.map((i) => i.loc.end.line)) : n.type === 'KeyValue' ? n.loc.end.line : n.loc.start.line;
+  return [n.loc.start.line, end];
 }
 
 /** The Codex config with the named entries cut out and `write` appended as `[mcp_servers.<name>]` tables; checked by parsing it again. */

@@ -102,7 +102,13 @@ export function placeNewKeys(now: Record<string, Json>, before: Record<string, J
 }
 
 export class UnparsableFileError extends Error {
-  constructor(readonly file: string, reason: string, format = 'JSON') {
+  constructor(
+    readonly file: string,
+    reason: string,
+    format = 'JSON',
+    /** Where in the file, when the parser says. */
+    readonly at?: { readonly line: number; readonly column: number },
+  ) {
     super(`${file} is not valid ${format}: ${reason}`);
   }
 }
