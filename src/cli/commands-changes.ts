@@ -54,7 +54,7 @@ export function changeCommands(cli: CAC, on: On): void {
     .option('--repo <dir>', 'config repo working tree (default: the repo the current directory is in, else $CLAUDE_ENV_REPO)')
     .option('--from-home <dir>', "a home: ~/.claude/settings.json, ~/.claude.json's mcpServers, CLAUDE.md, agents, commands, skills, hooks")
     .option('--from-project <dir>', "a project: .claude/settings.json, .mcp.json, CLAUDE.md, its .claude/ files")
-    .option('--into <layer>', 'user:<user>, team:<team> or project:<project> (required)')
+    .option('--into <layer>', 'user:<user>, team:<team>, project:<project> or base (required)')
     .option('--env <env>', 'the environment of the target it is proved for (default: the first one of claude-env.yml)')
     .option('--team <team>', 'the team of that target (default: the user\'s, from members.yml)')
     .option('--project <project>', 'the project of that target')

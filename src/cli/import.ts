@@ -31,8 +31,9 @@ interface ImportOptions {
 const KINDS: readonly IntoKind[] = ['user', 'team', 'project'];
 
 function parseInto(text: string | undefined): { kind: IntoKind; name: string } {
+  if (text === 'base') return { kind: 'base', name: '' };
   const m = text === undefined ? null : /^([a-z]+):(.+)$/.exec(text);
-  if (!m || !KINDS.includes(m[1] as IntoKind)) throw new ClaudeEnvError('usage', `--into ${text ?? '(missing)'}: expected user:<user>, team:<team> or project:<project>`);
+  if (!m || !KINDS.includes(m[1] as IntoKind)) throw new ClaudeEnvError('usage', `--into ${text ?? '(missing)'}: expected user:<user>, team:<team>, project:<project> or base`);
   return { kind: m[1] as IntoKind, name: m[2]! };
 }
 

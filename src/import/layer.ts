@@ -18,6 +18,8 @@ export type Plain = null | boolean | number | string | Plain[] | { [k: string]: 
 
 /** A key the layers below set and this layer removes (`!delete`). */
 export const DELETE_MARK = '«delete»';
+/** In the base's part: what the layers above give anyway; the base keeps whatever it has there, for the targets they do not reach. */
+export const KEEP_MARK = '«keep»';
 const SECRET_REF = /^«secret:env:([A-Za-z_][A-Za-z0-9_]*)»$/;
 
 export const secretRef = (name: string): string => `«secret:env:${name}»`;
@@ -99,6 +101,14 @@ export function mapStrings<T>(tree: T, swap: (s: string) => string | undefined):
 }
 
 /**
+ * Lists Claude Code reads as sets: permission rules (deny, then ask, then
+ * allow, whichever matches) and extra directories. Their order is not part
+ * of the setup, so an import neither keeps nor proves it.
+ */
+export const isRuleSet = (path: readonly string[]): boolean =>
+  path.length === 3 && path[0] === 'settings' && path[1] === 'permissions' && ['allow', 'ask', 'deny', 'additionalDirectories'].includes(path[2]!);
+
+/**
  * What the layer must hold at `path` so that merging it over `below` gives
  * `want`; undefined when `below` already gives it.
  */
@@ -123,10 +133,56 @@ export function minimalOver(want: Plain | undefined, below: Plain | undefined, p
     if (!partial) for (const b of below) if (!want.some((w) => same(w, b))) notes.push({ path: path.join('.'), reason: `the layers below give ${JSON.stringify(b).slice(0, 80)}, which this machine has not; a ${s.kind} list only grows, so it stays` });
     const added = want.filter((w) => !below.some((b) => same(w, b)));
     const merged = [...below, ...added];
-    if (!partial && kept.length === below.length && !same(merged, want)) notes.push({ path: path.join('.'), reason: `the merge puts the items of the layers below first; this machine has them in another order` });
+    if (!partial && kept.length === below.length && !same(merged, want) && !isRuleSet(path)) notes.push({ path: path.join('.'), reason: `the merge puts the items of the layers below first; this machine has them in another order` });
     return added.length === 0 ? undefined : added;
   }
   return want;
+}
+
+/**
+ * The base's part at `path` when every other layer of the target merges over
+ * it (`above`, which wins): what the base must hold so that the merge gives
+ * `want`. What the layers above set otherwise, the base cannot change:
+ * listed. A `unique` list is the machine's whole list (the merge adds the
+ * items above that it lacks after it); an `append` list is the machine's
+ * without the items above at its end.
+ */
+export function underneath(want: Plain | undefined, above: Plain | undefined, path: readonly string[], strategy: StrategyLookup, notes: Skipped[]): Plain | undefined {
+  const where = path.join('.');
+  if (want === undefined) {
+    if (above === undefined) return undefined;
+    notes.push({ path: where, reason: 'the layers above the base set it, and this machine has not: the base cannot take it away' });
+    return KEEP_MARK;
+  }
+  if (above === undefined || above === null) return want;
+  if (isObj(want) && isObj(above)) {
+    const out: Record<string, Plain> = {};
+    for (const k of new Set([...Object.keys(want), ...Object.keys(above)])) {
+      const r = underneath(want[k], above[k], [...path, k], strategy, notes);
+      if (r !== undefined) out[k] = r;
+    }
+    return Object.values(out).every((v) => v === KEEP_MARK) ? KEEP_MARK : out;
+  }
+  if (Array.isArray(want) && Array.isArray(above)) {
+    const s = strategy(path);
+    if (s.kind === 'unique') {
+      const missing = above.filter((a) => !want.some((w) => same(w, a)));
+      if (missing.length > 0) notes.push({ path: where, reason: `the layers above the base give ${JSON.stringify(missing[0]).slice(0, 80)}, which this machine has not; a unique list only grows, so it stays` });
+      // The base's own items: the merge puts the ones above after them. Never the items above too, which would give them
+      // to every target the layers above do not reach.
+      const own = want.filter((w) => !above.some((a) => same(w, a)));
+      if (!isRuleSet(path) && !same([...own, ...above], want)) notes.push({ path: where, reason: 'the merge puts the base’s items before those of the layers above; this machine has them in another order' });
+      return own;
+    }
+    if (s.kind === 'append') {
+      const tail = want.slice(want.length - above.length);
+      if (want.length >= above.length && same(tail, above)) return want.slice(0, want.length - above.length);
+      notes.push({ path: where, reason: 'the layers above the base append their items after the base’s; this machine does not end with them' });
+      return want;
+    }
+  }
+  if (!same(want, above)) notes.push({ path: where, reason: `the layers above the base set it to ${JSON.stringify(above).slice(0, 80)}, which wins over the base` });
+  return KEEP_MARK;
 }
 
 /** Which of a setup's parts a layer carries, with the secret references in place. */

@@ -22,6 +22,7 @@ import type { StrategyLookup } from '../merge/strategy.js';
 import { SecretValue, toPlain, type Value } from '../provenance/tree.js';
 import { Repo } from '../repo/repo.js';
 import { checkIdentityName } from '../repo/names.js';
+import { segmentProblem } from '../paths.js';
 import { PACKAGE_YAML } from '../repo/yaml.js';
 import { renderTarget } from '../render/index.js';
 import { mcpEntries, type Output } from '../render/outputs.js';
@@ -33,11 +34,11 @@ import { validateRepo } from '../validate/index.js';
 import type { SecretScanner } from '../validate/rule.js';
 import type { Target } from '../vocabulary.js';
 import { readHome, readProject, type FoundFile, type FoundSetup, type Skipped } from './home.js';
-import { DELETE_MARK, isObj, mapStrings, minimalOver, same, secretNameOf, secretRef, secretSpots, withSecretRefs, type Plain } from './layer.js';
+import { DELETE_MARK, KEEP_MARK, isRuleSet, isObj, mapStrings, minimalOver, same, secretNameOf, secretRef, secretSpots, underneath, withSecretRefs, type Plain } from './layer.js';
 import { encrypt } from '../secrets/age.js';
 import { ageRecipients } from '../repo/settings.js';
 
-export type IntoKind = 'user' | 'team' | 'project';
+export type IntoKind = 'user' | 'team' | 'project' | 'base';
 
 export interface ImportRequest {
   /** The config repo's working tree (HEAD is read; nothing in the tree is touched). */
@@ -80,9 +81,15 @@ export interface Imported {
   readonly branch?: string;
 }
 
-/** Where each kind of layer keeps its root-shaped document and its files. */
-function layerPlace(into: ImportRequest['into']): { root: string; servers?: string; files: string } {
+/**
+ * Where each kind of layer keeps its root-shaped document and its files, and
+ * its MCP servers when they are documents of their own: a team's
+ * mcp-preferences.yml, the base's one file per server under base/mcp/.
+ */
+function layerPlace(into: ImportRequest['into']): { root: string; servers?: string; serverDir?: string; files: string } {
   switch (into.kind) {
+    case 'base':
+      return { root: 'base/config.yml', serverDir: 'base/mcp', files: 'base/files' };
     case 'user':
       return { root: `users/${into.name}/overrides.yml`, files: `users/${into.name}/files` };
     case 'team':
@@ -107,8 +114,48 @@ function yamlOf(value: Record<string, Plain>, header: string, existing?: string,
   const keep = parsed !== undefined && parsed.errors.length === 0 && Y.isMap(parsed.contents);
   const doc = keep ? parsed! : new Y.Document({});
   if (!keep) doc.contents = doc.createNode({});
-  for (const k of keys) doc.delete(k);
-  for (const [k, v] of Object.entries(value)) doc.set(k, doc.createNode(v));
+  // Key by key: what is already as it should be stays as the document has it, comments included.
+  for (const k of keys) if (!Object.hasOwn(value, k)) doc.delete(k);
+  for (const [k, v] of Object.entries(value)) setIn(doc, [k], v);
+  tagSecrets(doc, armored);
+  const empty = Y.isMap(doc.contents) && doc.contents.items.length === 0;
+  if (empty) return `${keep ? (existing!.match(/^(#.*\n)+/)?.[0] ?? header) : header}{}\n`;
+  const body = doc.toString({ lineWidth: 0 });
+  return keep ? body : `${header}${body}`;
+}
+
+/**
+ * `value` at `path` of a YAML document, changing only what differs: a map is
+ * set key by key (keys it lacks go), a value equal to what is there stays,
+ * node and comments; `KEEP_MARK` leaves whatever is there.
+ */
+function setIn(doc: import('yaml').Document, path: readonly string[], value: Plain): void {
+  const Y = PACKAGE_YAML.lib();
+  if (value === KEEP_MARK) return;
+  const node = doc.getIn(path, true);
+  if (isObj(value) && Y.isMap(node)) {
+    for (const item of [...node.items]) {
+      const k = Y.isScalar(item.key) ? String(item.key.value) : String(item.key);
+      if (!Object.hasOwn(value, k)) doc.deleteIn([...path, k]);
+    }
+    for (const [k, v] of Object.entries(value)) setIn(doc, [...path, k], v);
+    return;
+  }
+  const plainNode = node === undefined ? undefined : Y.isNode(node) ? (node.toJSON() as unknown) : node;
+  if (node !== undefined && !(Y.isNode(node) && node.tag !== undefined) && same(plainNode, value)) return;
+  doc.setIn(path, doc.createNode(withoutKeep(value)));
+}
+
+/** A value with the places the base keeps taken out (nothing is there to keep in a new node). */
+function withoutKeep(v: Plain): Plain {
+  if (Array.isArray(v)) return v.map(withoutKeep);
+  if (isObj(v)) return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== KEEP_MARK).map(([k, x]) => [k, withoutKeep(x)]));
+  return v;
+}
+
+/** A document's `«secret:env:X»` strings as `!secret env:X` (or their `!encrypted` text), the delete mark as `!delete`. */
+function tagSecrets(doc: import('yaml').Document, armored: ReadonlyMap<string, string>): void {
+  const Y = PACKAGE_YAML.lib();
   Y.visit(doc, {
     Scalar(_k, n) {
       if (typeof n.value !== 'string') return;
@@ -127,10 +174,27 @@ function yamlOf(value: Record<string, Plain>, header: string, existing?: string,
       }
     },
   });
-  const empty = Y.isMap(doc.contents) && doc.contents.items.length === 0;
-  if (empty) return `${keep ? (existing!.match(/^(#.*\n)+/)?.[0] ?? header) : header}{}\n`;
+}
+
+/**
+ * A one-server document edited key by key: each key of `entry` whose value
+ * differs is set, `drop`'s keys go, everything else (comments, claude-env's
+ * own keys such as `expect`, key order) stays as the repo has it.
+ */
+function editedServer(existing: string | undefined, entry: Record<string, Plain>, drop: readonly string[], header: string, armored: ReadonlyMap<string, string>): string {
+  const Y = PACKAGE_YAML.lib();
+  const parsed = existing === undefined ? undefined : Y.parseDocument(existing);
+  const doc = parsed !== undefined && parsed.errors.length === 0 && Y.isMap(parsed.contents) ? parsed : new Y.Document({});
+  const fresh = doc !== parsed;
+  for (const k of drop) doc.delete(k);
+  for (const [k, v] of Object.entries(entry)) {
+    const now = doc.get(k, true);
+    const have = now === undefined ? undefined : (Y.isNode(now) ? now.toJSON() : now);
+    if (have === undefined || !same(have, v) || Y.isNode(now) && now.tag !== undefined) doc.set(k, doc.createNode(v));
+  }
+  tagSecrets(doc, armored);
   const body = doc.toString({ lineWidth: 0 });
-  return keep ? body : `${header}${body}`;
+  return fresh ? `${header}${body}` : body;
 }
 
 const plain = (v: Value | undefined): Plain | undefined => (v === undefined ? undefined : (toPlain(v) as Plain));
@@ -141,6 +205,7 @@ function targetOf(repo: Repo, req: ImportRequest): Target {
   const { kind, name } = req.into;
   if (kind === 'user') return repo.resolveTarget({ env, user: name, ...(req.team ? { team: req.team } : {}), ...(req.project ? { project: req.project } : {}) });
   if (kind === 'team') return repo.resolveTarget({ env, team: name, ...(req.project ? { project: req.project } : {}) });
+  if (kind === 'base') return repo.resolveTarget({ env, ...(req.team ? { team: req.team } : {}), ...(req.project ? { project: req.project } : {}) });
   return repo.resolveTarget({ env, project: name, ...(req.team ? { team: req.team } : {}) });
 }
 
@@ -204,9 +269,12 @@ async function layerOver(ctx: Context, parent: string, target: Target, into: Imp
   const place = layerPlace(into);
   // 2. The layers below: this layer without what the import writes (its other sections, such as personas, stay).
   const existingRoot = repo.text(place.root);
+  // The base's servers are a file each: the layers below have none of them.
+  const serverFiles = place.serverDir === undefined ? [] : repo.source.list(place.serverDir).filter((p) => /\.ya?ml$/.test(p));
   const emptied: CommitFile[] = [
     { path: place.root, content: yamlOf({}, '', existingRoot) },
     ...(place.servers ? [{ path: place.servers, content: '{}\n' }] : []),
+    ...serverFiles.map((path) => ({ path, content: null })),
   ];
   const belowCommit = await commitOver(ctx.dir, parent, emptied, 'claude-env import: the layers below', ctx.gitEnv);
   const belowRepo = new Repo(gitSource(ctx.dir, belowCommit, { resolved: true }));
@@ -227,10 +295,16 @@ async function layerOver(ctx: Context, parent: string, target: Target, into: Imp
   const spots = secretSpots(wantRaw, (n) => credentialGlobs.some((r) => r.test(n)));
   const hits = new Set((await ctx.scanner(spots.map((sp, i) => ({ id: String(i), path: 'import.env', text: sp.value })))).map((h) => Number(h.id)));
   const belowPlain = { settings: plain(below['settings']), mcpServers: plain(below['mcpServers']) } as Record<string, Plain | undefined>;
+  // The repo as it is (this layer too): a secret it already references at the same place keeps its name.
+  const head = mergeTarget(repo, target).tree;
+  const headPlain = { settings: plain(head['settings']), mcpServers: plain(head['mcpServers']) } as Record<string, Plain | undefined>;
   const inherited = (path: readonly string[]): string | undefined => {
-    let at: Plain | undefined = belowPlain[path[0]!];
-    for (const k of path.slice(1)) at = isObj(at) ? at[k] : undefined;
-    return secretNameOf(at);
+    const at = (tree: Record<string, Plain | undefined>): Plain | undefined => {
+      let v: Plain | undefined = tree[path[0]!];
+      for (const k of path.slice(1)) v = isObj(v) ? v[k] : undefined;
+      return v;
+    };
+    return secretNameOf(at(belowPlain)) ?? secretNameOf(at(headPlain));
   };
   const refs = withSecretRefs(wantRaw, spots.filter((sp, i) => sp.named || hits.has(i) || inherited(sp.path) !== undefined), inherited);
   const { secrets } = refs;
@@ -256,24 +330,30 @@ async function layerOver(ctx: Context, parent: string, target: Target, into: Imp
   const merger = mergerFor(repo);
   const arrays: StrategyLookup = (path) => merger.strategyAt(path);
   const layer: Record<string, Plain> = {};
-  const settings = minimalOver(want['settings'], plain(below['settings']) ?? {}, ['settings'], arrays, notes, partial);
+  // The base is under every other layer: what they set wins over it (`underneath`); any other layer is over the ones below.
+  const isBase = into.kind === 'base';
+  const settings = isBase ? underneath(want['settings'], plain(below['settings']), ['settings'], arrays, notes) : minimalOver(want['settings'], plain(below['settings']) ?? {}, ['settings'], arrays, notes, partial);
   if (settings !== undefined) layer['settings'] = settings;
   // MCP servers against what the layers below render (claude-env's own keys are not written, so not compared).
   const belowServers = plain(below['mcpServers']);
   const rendered = toPlain(mcpEntries(below['mcpServers'])) as Record<string, Plain>;
   const servers: Record<string, Plain> = {};
   const wantServers = isObj(want['mcpServers']) ? want['mcpServers'] : {};
-  for (const [server, def] of Object.entries(wantServers)) {
+  for (const [server, def] of Object.entries(isBase ? {} : wantServers)) {
     const r = minimalOver(def, rendered[server], ['mcpServers', server], arrays, notes, partial);
     const disabledBelow = isObj(belowServers) && isObj(belowServers[server]) && belowServers[server]['enabled'] === false;
     if (r !== undefined || disabledBelow) servers[server] = { ...(isObj(r) ? r : {}), ...(disabledBelow ? { enabled: true } : {}) };
   }
-  if (!partial) for (const server of Object.keys(rendered)) if (!(server in wantServers)) servers[server] = { enabled: false };
+  if (!partial && !isBase) for (const server of Object.keys(rendered)) if (!(server in wantServers)) servers[server] = { enabled: false };
+  // The base defines each server whole, in a document of its own; one the layers above define, the machine lacking it, stays.
+  if (isBase) for (const server of Object.keys(rendered)) if (!(server in wantServers)) notes.push({ path: `mcpServers.${server}`, reason: 'the layers above the base define it, and this machine has not: the base cannot take it away' });
   if (Object.keys(servers).length > 0) layer['mcpServers'] = servers;
-  if (setup.instructions) {
-    const have = plain(below['instructions']);
-    if (!(Array.isArray(have) && have.some((p) => typeof p === 'string' && p.trim() === setup.instructions))) layer['instructions'] = [`${setup.instructions}\n`];
-  }
+  // The managed block of CLAUDE.md is what the repo gives (import reads the person's own text outside it): the layer's
+  // instructions stay, and the person's text is added where no layer has it yet.
+  const given = (v: Plain | undefined): boolean => Array.isArray(v) && v.some((p) => typeof p === 'string' && p.trim() === setup.instructions);
+  const own = plain(isObj(repo.document(place.root)?.value) ? (repo.document(place.root)!.value as Record<string, Value>)['instructions'] : undefined);
+  if (setup.instructions && !given(plain(below['instructions'])) && !given(own)) layer['instructions'] = [...(Array.isArray(own) ? own : []), `${setup.instructions}\n`];
+  else layer['instructions'] = KEEP_MARK;
 
   // Files: those the layers below do not already render byte for byte. One the layers below render from a persona or
   // workflow (not a files/ overlay), with other bytes, cannot be carried as a file: listed.
@@ -294,6 +374,9 @@ async function layerOver(ctx: Context, parent: string, target: Target, into: Imp
     documents.push({ path: place.root, content: yamlOf(root, header, existingRoot, IMPORTED_KEYS, armored) });
     const own = isObj(mcpServers) ? mcpServers : {};
     documents.push({ path: place.servers, content: yamlOf(own, `# ${place.servers}: MCP servers imported by claude-env import.\n`, undefined, Object.keys(own), armored) });
+  } else if (place.serverDir !== undefined) {
+    documents.push({ path: place.root, content: yamlOf(layer, header, existingRoot, IMPORTED_KEYS, armored) });
+    documents.push(...serverDocuments(repo, place.serverDir, serverFiles, wantServers, toPlain(mcpEntries(head['mcpServers'])) as Record<string, Plain>, armored, notes));
   } else documents.push({ path: place.root, content: yamlOf(layer, header, existingRoot, IMPORTED_KEYS, armored) });
   return {
     documents,
@@ -303,6 +386,41 @@ async function layerOver(ctx: Context, parent: string, target: Target, into: Imp
     notes,
     want,
   };
+}
+
+/** claude-env's own keys of a server document, which a machine's entry never has: kept as the repo has them. */
+const SERVER_OWN_KEYS = new Set(['expect']);
+
+/**
+ * The base's servers, one document each (`base/mcp/<name>.yml`), against
+ * what the repo at HEAD renders for the target (`head`): a server it
+ * already renders as the machine has it stays as it is; another one the
+ * machine has is set key by key in its document (a new document for a new
+ * server); a server of the base the machine lacks gets `enabled: false`.
+ */
+function serverDocuments(repo: Repo, dir: string, existing: readonly string[], servers: Record<string, Plain>, head: Record<string, Plain>, armored: ReadonlyMap<string, string>, notes: Skipped[]): Array<{ path: string; content: string }> {
+  const out: Array<{ path: string; content: string }> = [];
+  const byName = new Map(existing.map((p) => [p.slice(dir.length + 1).replace(/\.ya?ml$/, ''), p]));
+  for (const [name, def] of Object.entries(servers)) {
+    if (same(head[name], def)) continue;
+    const problem = segmentProblem(name) ?? (name.includes('/') ? 'has a "/"' : undefined);
+    if (problem !== undefined) {
+      notes.push({ path: `mcpServers.${name}`, reason: `the server's name ${problem}, so it cannot be a file of ${dir}/` });
+      continue;
+    }
+    const path = byName.get(name) ?? `${dir}/${name}.yml`;
+    const text = repo.text(path);
+    const now = text === undefined ? {} : plain((repo.document(path)?.value ?? undefined) as Value | undefined);
+    const entry = isObj(def) ? def : {};
+    const drop = Object.keys(isObj(now) ? now : {}).filter((k) => !SERVER_OWN_KEYS.has(k) && !Object.hasOwn(entry, k));
+    out.push({ path, content: editedServer(text, entry, drop, `# ${path}: imported by claude-env import.\n`, armored) });
+  }
+  for (const [name, path] of byName) {
+    if (Object.hasOwn(servers, name) || !Object.hasOwn(head, name)) continue;
+    // A server of the base this machine does not have: kept for the others, off here.
+    out.push({ path, content: editedServer(repo.text(path), { enabled: false }, [], '', armored) });
+  }
+  return out;
 }
 
 /** Step 5: validated as `validate` does, then the branch (a failure leaves no branch). */
@@ -347,7 +465,7 @@ async function refuseSecrets(ctx: Context, layers: readonly Layer[]): Promise<vo
 
 export async function runImport(req: ImportRequest): Promise<Imported> {
   const { kind, name } = req.into;
-  checkIdentityName(kind, name);
+  if (kind !== 'base') checkIdentityName(kind, name);
   const setup = found(req);
   const base = await resolveCommit(req.dir, 'HEAD');
   const target = targetOf(new Repo(gitSource(req.dir, base, { resolved: true })), req);
@@ -358,9 +476,9 @@ export async function runImport(req: ImportRequest): Promise<Imported> {
   // 4. The documents, committed over HEAD, and proved.
   const commit = await commitOver(req.dir, base, [...layer.documents, ...layer.files], `claude-env import: ${kind} ${name} from ${setup.from}`, req.gitEnv);
   const proof = prove(renderTarget(new Repo(gitSource(req.dir, commit, { resolved: true })), target).outputs, layer.want, setup.files, partial);
-  const result: Imported = { into: `${kind}:${name}`, target, documents: layer.documents, files: layer.fileViews, secrets: layer.secrets, notExpressed: layer.notes, skipped: setup.skipped, proof, commit, base };
+  const result: Imported = { into: kind === 'base' ? 'base' : `${kind}:${name}`, target, documents: layer.documents, files: layer.fileViews, secrets: layer.secrets, notExpressed: layer.notes, skipped: setup.skipped, proof, commit, base };
   if (req.dryRun) return result;
-  const branch = `import/${kind}-${name}`;
+  const branch = kind === 'base' ? 'import/base' : `import/${kind}-${name}`;
   await branchAt(req, branch, commit);
   return { ...result, branch };
 }
@@ -489,14 +607,25 @@ function covers(got: unknown, want: unknown): boolean {
  * over the user's own, so each key it sets must be there, with its list
  * items, and the rest is not the project's to say.
  */
+/** A settings key as Claude Code reads it: permission rules as sets (layer.ts `isRuleSet`), in one order. */
+function asRead(key: string, v: unknown): unknown {
+  if (key !== 'permissions' || !isObj(v)) return v;
+  const permissions = { ...v };
+  for (const k of Object.keys(permissions)) {
+    const list = permissions[k];
+    if (isRuleSet(['settings', 'permissions', k]) && Array.isArray(list)) permissions[k] = [...list].sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
+  }
+  return permissions;
+}
+
 function prove(outputs: readonly Output[], want: Record<string, Plain>, files: readonly FoundFile[], partial = false): Imported['proof'] {
   const byPath = new Map(outputs.map((o) => [o.path as string, o]));
   const items: ProofItem[] = [];
   const settings = byPath.get('.claude/settings.json');
   const got = settings ? (JSON.parse(settings.content) as Record<string, unknown>) : {};
   const wantSettings = isObj(want['settings']) ? want['settings'] : {};
-  const matches = (g: unknown, w: unknown): boolean => (partial ? covers(g, w) : same(g, w));
-  for (const k of new Set([...Object.keys(wantSettings), ...(partial ? [] : Object.keys(got))])) items.push({ kind: 'settings', path: `settings.${k}`, equal: matches(got[k], wantSettings[k]) });
+  const matches = (k: string, g: unknown, w: unknown): boolean => (partial ? covers(g, w) : same(asRead(k, g), asRead(k, w)));
+  for (const k of new Set([...Object.keys(wantSettings), ...(partial ? [] : Object.keys(got))])) items.push({ kind: 'settings', path: `settings.${k}`, equal: matches(k, got[k], wantSettings[k]) });
   const claudeJson = byPath.get('.claude.json');
   const gotServers = (claudeJson ? (JSON.parse(claudeJson.content) as { mcpServers?: Record<string, unknown> }).mcpServers : undefined) ?? {};
   const wantServers = isObj(want['mcpServers']) ? want['mcpServers'] : {};

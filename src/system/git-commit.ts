@@ -14,7 +14,8 @@ import { runGit } from './git.js';
 
 export interface CommitFile {
   readonly path: string;
-  readonly content: string | Uint8Array;
+  /** null: the file leaves the tree. */
+  readonly content: string | Uint8Array | null;
   readonly mode?: 0o644 | 0o755;
 }
 
@@ -25,6 +26,10 @@ export async function commitOver(dir: string, parent: string, files: readonly Co
   try {
     await runGit(dir, ['read-tree', parent], withIndex);
     for (const f of files) {
+      if (f.content === null) {
+        await runGit(dir, ['update-index', '--force-remove', '--', f.path], withIndex);
+        continue;
+      }
       const oid = (await runGit(dir, ['hash-object', '-w', `--path=${f.path}`, '--stdin'], withIndex, f.content)).trim();
       await runGit(dir, ['update-index', '--add', '--cacheinfo', `${f.mode === 0o755 ? '100755' : '100644'},${oid},${f.path}`], withIndex);
     }

@@ -298,6 +298,43 @@ describe('import', () => {
     assert.deepEqual(out.proof.differing, []);
   });
 
+  it('--into base: a reference machine becomes the base under every other layer, each server a document of its own, what the others rely on kept', async () => {
+    const s = await setup();
+    writeFileSync(join(s.repo, 'base/security/mcp.yml'), readFileSync(join(s.repo, 'base/security/mcp.yml'), 'utf8').replace('    - { name: docs }\n', '    - { name: docs }\n    - { name: search }\n'));
+    s.git('commit', '-qam', 'allow the search server');
+    const applied = await cli(['apply', '--repo', s.repo, '--env', 'development', '--home', s.home], { env: s.env });
+    assert.equal(applied.code, 0, applied.stderr);
+    // The reference machine: no memory server, a search server of its own, a status line, one more allow rule
+    const state = readJson(join(s.home, '.claude.json'));
+    delete state.mcpServers.memory;
+    state.mcpServers.search = { type: 'stdio', command: 'search-mcp', args: ['--stdio'], env: { REGION: 'eu' } };
+    writeJson(join(s.home, '.claude.json'), state);
+    const settings = readJson(join(s.home, '.claude/settings.json'));
+    settings.statusLine = { type: 'command', command: '~/.claude/statusline.sh' };
+    settings.permissions.allow.push('Bash(make:*)');
+    writeJson(join(s.home, '.claude/settings.json'), settings);
+
+    const r = await s.run(['--from-home', s.home, '--into', 'base', '--env', 'development', '--json']);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    const out = JSON.parse(r.stdout) as { into: string; branch: string; proof: { equal: boolean }; not_expressed: unknown[]; documents: Array<{ path: string }> };
+    assert.deepEqual([out.into, out.branch, out.proof.equal, out.not_expressed], ['base', 'import/base', true, []]);
+    assert.deepEqual(out.documents.map((d) => d.path).sort(), ['base/config.yml', 'base/mcp/memory.yml', 'base/mcp/search.yml']);
+    const config = s.git('show', 'import/base:base/config.yml');
+    // Only what differs changed: the seed's comments stay, and so does what the environment above overrides for
+    // development (its defaultMode), which production still takes from the base
+    assert.match(config, /^# base\/config\.yml: the foundation every developer gets/);
+    assert.match(config, /defaultMode: default/);
+    assert.match(config, /## How we work/);
+    assert.match(config, /statusLine:\n {4}type: command\n {4}command: ~\/\.claude\/statusline\.sh/);
+    // The machine's own allow rule joins the base's; the development environment's own rules stay its own
+    assert.match(config, / {6}- mcp__docs\n {6}- Bash\(make:\*\)\n/);
+    assert.doesNotMatch(config, /docker compose/);
+    assert.match(s.git('show', 'import/base:base/mcp/memory.yml'), /^enabled: false$/m, 'the base keeps its memory server for the others, off');
+    assert.match(s.git('show', 'import/base:base/mcp/search.yml'), /command: search-mcp/);
+    // The docs server, already as the machine has it, is untouched
+    assert.equal(s.git('show', 'import/base:base/mcp/docs.yml'), s.git('show', 'HEAD:base/mcp/docs.yml'));
+  });
+
   it('shows the documents with --dry-run and makes no branch', async () => {
     const s = await setup();
     await aliceMachine(s);
