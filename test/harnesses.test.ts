@@ -237,5 +237,16 @@ describe('other agents read what apply writes for them', () => {
       });
     }
   });
+
+  it('a harness claude-env does not know, or an environment claude-env.yml does not declare, is a validate error at its place', { timeout: 60_000 }, async (t) => {
+    const box = makeSandbox('claude-env-harness-schema-');
+    t.after(() => box.cleanup());
+    const { repo, env } = setUp(box);
+    writeFileSync(join(repo, 'claude-env.yml'), readFileSync(join(repo, 'claude-env.yml'), 'utf8').replace('  development: [claude-code, codex, gemini-cli, copilot-cli]\n', '  development: [claude-code, vim]\n  qa: [codex]\n'));
+    const v = await cli(['validate', '--repo', repo], { env });
+    assert.equal(v.code, 1);
+    assert.match(v.stdout, /^claude-env\.yml:\d+:\d+  error  schema  must be one of: claude-code, codex, gemini-cli, copilot-cli, cursor$/m);
+    assert.match(v.stdout, /^claude-env\.yml:\d+:3  error  unknown-environment  harnesses for undeclared environment "qa"/m);
+  });
 });
 
