@@ -15,6 +15,8 @@ import { API_PREFIX, type EnrollRequest, type Report, type RolloutVerb, type Tok
 import type { Controller } from '../controller.js';
 import { parseDuration } from '../tokens.js';
 import { verifyGithubSignature } from '../tracker/webhook.js';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { dashboardPage, loginPage, refusedPage } from '../../dashboard/page.js';
 
 const BODY_MAX = 64 * 1024;
 const VERBS: ReadonlySet<string> = new Set<RolloutVerb>(['approve', 'pause', 'resume', 'promote', 'abort', 'rollback']);
@@ -172,6 +174,7 @@ export function createApp(ctl: Controller, log: (event: string, fields?: Record<
     return c.json({ ready: r.ready, leader: ctl.leading(), ...(r.reason ? { reason: r.reason } : {}) }, r.ready ? 200 : 503);
   });
   app.get('/metrics', async (c) => c.body(await ctl.metrics.text(), 200, { 'Content-Type': ctl.metrics.contentType }));
+  dashboardRoutes(app, ctl);
 
   const api = new Hono();
   api.use('*', async (c, next) => {
@@ -314,3 +317,82 @@ function parseDurationOr400(text: string): number {
     throw new ClaudeEnvError('bad-request', (err as Error).message);
   }
 }
+
+/** The dashboard's cookie: a user's API token, for /dashboard only, never readable by a script nor sent by another site. */
+const SESSION = 'claude_env_dashboard';
+const SESSION_HOURS = 12;
+/** What every dashboard response says to the browser: nothing runs, nothing frames it, nothing is kept or leaks by referrer. */
+const PAGE_HEADERS = {
+  'Content-Type': 'text/html; charset=utf-8',
+  'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'X-Content-Type-Options': 'nosniff',
+  'X-Frame-Options': 'DENY',
+  'Referrer-Policy': 'no-referrer',
+  'Cache-Control': 'no-store',
+} as const;
+
+/**
+ * `GET /dashboard` (src/dashboard/page.ts), for any user with a role in
+ * access.yml, as the read routes of the API. The browser signs in with a
+ * user's API token (`POST /dashboard/login`, a form), kept in an HttpOnly,
+ * SameSite=Strict cookie scoped to /dashboard; a script or curl may send
+ * the token as `Authorization: Bearer` instead. Every page is HTML only,
+ * under a Content-Security-Policy that runs no script.
+ */
+function dashboardRoutes(app: Hono, ctl: Controller): void {
+  const html = (c: Context, text: string, status: 200 | 401 | 403 = 200) => c.body(text, status, PAGE_HEADERS);
+  app.get('/dashboard', async (c) => {
+    const token = getCookie(c, SESSION);
+    const header = c.req.header('authorization') ?? (token ? `Bearer ${token}` : undefined);
+    if (header === undefined) return html(c, loginPage(), 401);
+    let user: string;
+    try {
+      user = await ctl.requireUser(await ctl.authenticate(header), 'read');
+    } catch (err) {
+      if (!(err instanceof ClaudeEnvError)) throw err;
+      return err.code === 'forbidden' ? html(c, refusedPage(err.message), 403) : html(c, loginPage('Sign in again: that token is not valid any more.'), 401);
+    }
+    const env = c.req.query('env')?.slice(0, 200);
+    const [fleet, rollouts, sweeps, syncs, events] = await Promise.all([
+      ctl.fleetStatus({ ...(env ? { env } : {}), limit: 500 }),
+      ctl.rolloutViews(),
+      ctl.sweeps({ ...(env ? { env } : {}), limit: 20 }),
+      ctl.store.syncs(10),
+      ctl.store.events({ limit: 50 }),
+    ]);
+    return html(
+      c,
+      dashboardPage({
+        user,
+        now: new Date(ctl.now()).toISOString(),
+        leader: ctl.leading(),
+        ...(env ? { env } : {}),
+        environments: fleet.environments,
+        machines: fleet.machines,
+        machineTotal: fleet.environments.reduce((n, e) => n + e.machines, 0),
+        rollouts: env ? rollouts.filter((r) => r.environment === env) : rollouts,
+        sweeps,
+        syncs: syncs.map((s) => ({ revision: s.revision, status: s.status, at: new Date(s.at).toISOString(), errors: s.errors })),
+        events: events.filter((e) => !env || e.environment === env).map((e) => ({ at: new Date(e.at).toISOString(), type: e.type, environment: e.environment, detail: e.detail })),
+      }),
+    );
+  });
+  app.post('/dashboard/login', tooLarge(4096), async (c) => {
+    const form = await c.req.parseBody();
+    const token = typeof form['token'] === 'string' ? form['token'].trim() : '';
+    try {
+      await ctl.requireUser(await ctl.authenticate(`Bearer ${token}`), 'read');
+    } catch (err) {
+      if (!(err instanceof ClaudeEnvError)) throw err;
+      // The token is never echoed: say only what kind of failure it was.
+      return err.code === 'forbidden' ? html(c, refusedPage(err.message), 403) : html(c, loginPage('That is not a valid user token (or it expired).'), 401);
+    }
+    setCookie(c, SESSION, token, { path: '/dashboard', httpOnly: true, sameSite: 'Strict', maxAge: SESSION_HOURS * 3600 });
+    return c.redirect('/dashboard', 303);
+  });
+  app.post('/dashboard/logout', (c) => {
+    deleteCookie(c, SESSION, { path: '/dashboard' });
+    return c.redirect('/dashboard', 303);
+  });
+}
+
