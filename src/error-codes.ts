@@ -44,6 +44,8 @@ const ERRORS = {
   'unauthorized': { exit: 1, http: 401 },
   'forbidden': { exit: 1, http: 403 },
   'too-large': { exit: 2, http: 413 },
+  // the fleet is frozen (read-only mode): no rollout moves, no sweep starts, until `unfreeze`
+  'frozen': { exit: 1, http: 503 },
   'unavailable': { exit: 2, http: 503 },
   'conflict': conflict,
   'not-config-repo': notFound,

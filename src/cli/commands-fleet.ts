@@ -39,6 +39,11 @@ export function fleetCommands(cli: CAC, on: On): void {
     .action(on('fleet', () => import('./fleet.js')));
   apiOptions(cli.command('rollout <action> [env]', 'rollout status|approve|pause|resume|promote|abort|rollback ENV: drive an environment\'s rollout (approvals follow access.yml)'))
     .action(on('rollout', () => import('./rollout.js')));
+  apiOptions(cli.command('freeze', 'read-only mode (admin): no machine gets a new revision, no rollout moves, no sweep starts; agents keep what they hold'))
+    .option('--reason <text>', 'why, shown in fleet status, the dashboard and the fleet.frozen event')
+    .action(on('freeze', () => import('./freeze.js')));
+  apiOptions(cli.command('unfreeze', 'end read-only mode (admin): a revision that waited goes out'))
+    .action(on('unfreeze', () => import('./unfreeze.js')));
   apiOptions(cli.command('token <action> [id]', 'token create|list|revoke: API tokens (admin), through the API or straight on the store with --db'))
     .option('--kind <kind>', 'create: user | enroll')
     .option('--user <user>', 'create: the user a user token acts as')

@@ -8,6 +8,7 @@ import { ClaudeEnvError, EXIT_OK, type ExitCode } from '../errors.js';
 import type { FleetStatus, SweepView } from '../controller/api.js';
 import { ApiClient } from '../agent/client.js';
 import { printJson, type CliIO } from './io.js';
+import { freezeText } from './freeze.js';
 
 export interface ApiCallOptions {
   controller?: string;
@@ -60,6 +61,7 @@ export function sweepsText(list: readonly SweepView[]): string {
 
 export function fleetText(s: FleetStatus): string {
   const lines: string[] = [];
+  if (s.frozen?.frozen) lines.push(freezeText(s.frozen), '');
   lines.push(`${'environment'.padEnd(14)} ${'revision'.padEnd(9)} ${'machines'.padStart(8)} ${'in sync'.padStart(8)} ${'applying'.padStart(8)} ${'failed'.padStart(7)} ${'drifted'.padStart(8)} ${'stale'.padStart(6)} ${'drift %'.padStart(8)}  risk`);
   for (const e of s.environments) {
     lines.push(`${e.name.padEnd(14)} ${(e.revision ?? '-').slice(0, 7).padEnd(9)} ${String(e.machines).padStart(8)} ${String(e.states.in_sync).padStart(8)} ${String(e.states.applying).padStart(8)} ${String(e.states.failed).padStart(7)} ${String(e.states.drifted).padStart(8)} ${String(e.states.stale).padStart(6)} ${e.drift_percentage.toFixed(1).padStart(8)}  ${e.risk_level}`);

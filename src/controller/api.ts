@@ -161,6 +161,16 @@ export interface MachineView extends MachineIdentity {
   readonly last_report: string | null;
 }
 
+/** The fleet's read-only mode (`freeze`): who froze it, when and why; null when it is not frozen. */
+export interface FreezeView {
+  readonly frozen: boolean;
+  readonly by: string | null;
+  readonly at: string | null;
+  readonly reason: string | null;
+  /** A valid revision of the repo that waits for the unfreeze, if the tracked branch moved while frozen. */
+  readonly waiting: string | null;
+}
+
 export interface FleetStatus {
   readonly environments: ReadonlyArray<{
     readonly name: string;
@@ -171,6 +181,8 @@ export interface FleetStatus {
     readonly risk_level: string;
   }>;
   readonly machines: readonly MachineView[];
+  /** Set while the fleet is frozen. */
+  readonly frozen?: FreezeView;
 }
 
 export interface TokenRequest {

@@ -15,7 +15,7 @@ import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { ClaudeEnvError } from '../errors.js';
 import type { Target } from '../vocabulary.js';
-import type { Assignment, EnrollRequest, EnrollResponse, FleetStatus, MachineState, MachineView, Report, ReportAck, RolloutVerb, RolloutView, SweepReport, SweepView, TokenCreated, TokenKind, TokenView } from './api.js';
+import type { Assignment, EnrollRequest, EnrollResponse, FleetStatus, FreezeView, MachineState, MachineView, Report, ReportAck, RolloutVerb, RolloutView, SweepReport, SweepView, TokenCreated, TokenKind, TokenView } from './api.js';
 import type { MachineRow, StateCount, Store, TokenRow } from './db/store.js';
 import { BoundedMap } from './bounded-map.js';
 import { hashToken, isTokenShaped, newMachineId, newToken } from './tokens.js';
@@ -116,6 +116,8 @@ const SEEN_PRECISION_MS = 30_000;
 const NOTIFY_ASSIGNMENTS = 'claude_env_assignments';
 const NOTIFY_TOKENS = 'claude_env_tokens';
 const NOTIFY_POLL = 'claude_env_poll';
+/** The store's meta key of the freeze: JSON {by, at, reason}, or empty when not frozen. */
+const META_FROZEN = 'frozen';
 /** An event recorded by a replica that does not lead, for the leader to send. */
 const NOTIFY_EVENTS = 'claude_env_events';
 const NOTIFY_SWEEPS = 'claude_env_sweeps';
@@ -159,6 +161,8 @@ export class Controller {
   private stopped = false;
   /** The last fetch of the repo worked (`/ready`). */
   private repoOk = false;
+  /** A new revision that waits for the unfreeze (the leader's). */
+  private held: string | undefined;
 
   constructor(opts: ControllerOptions) {
     this.opts = opts;
@@ -222,7 +226,8 @@ export class Controller {
   async tickRollouts(): Promise<void> {
     if (this.stopped || !this.store.leading() || this.ticking) return this.ticking;
     this.ticking = (async () => {
-      await this.rollouts.tick().catch((err) => this.log('rollout-tick-failed', { error: String(err) }));
+      // Frozen: no rollout moves (no step, no automatic rollback); each machine keeps what it holds.
+      if (!(await this.frozen().catch(() => undefined))) await this.rollouts.tick().catch((err) => this.log('rollout-tick-failed', { error: String(err) }));
       await this.staleCheck().catch((err) => this.log('stale-check-failed', { error: String(err) }));
     })().finally(() => (this.ticking = undefined));
     return this.ticking;
@@ -337,6 +342,16 @@ export class Controller {
       await this.armSweeps();
       return;
     }
+    if (await this.frozen()) {
+      // Frozen: the new revision waits, neither validated nor assigned, until the unfreeze.
+      if (this.held !== head) {
+        this.held = head;
+        await this.event('sync.held', null, { revision: head });
+        this.log('sync-held', { revision: head });
+      }
+      this.repoOk = true;
+      return;
+    }
     const started = this.now();
     const verdict = await this.tracker.validate(head);
     if (!this.store.leading()) return;
@@ -445,7 +460,7 @@ export class Controller {
     if (this.sweeper?.crons === key) return;
     this.stopSweeps();
     if (crons.length === 0) return;
-    const scheduler = new SweepScheduler(crons, (at) => this.sweep({ at: at.getTime(), schedule: crons.join(' | ') }).then(() => undefined), this.opts.sweepClock ?? realClock);
+    const scheduler = new SweepScheduler(crons, (at) => this.sweep({ at: at.getTime(), schedule: crons.join(' | ') }).then(() => undefined, (err: unknown) => this.log('sweep-skipped', { reason: err instanceof ClaudeEnvError ? err.code : String(err) })), this.opts.sweepClock ?? realClock);
     this.sweeper = { crons: key, scheduler };
     scheduler.start();
   }
@@ -460,8 +475,69 @@ export class Controller {
     return this.sweeper?.scheduler.next;
   }
 
+  // --- freeze (read-only mode) ---
+
+  /**
+   * The freeze as the store has it (every replica reads the same), or
+   * undefined. While frozen no machine gets a new assignment: a new revision
+   * of the repo waits (not even validated), no rollout moves (neither a step
+   * nor an automatic rollback), no verb is taken and no sweep starts;
+   * check-ins, reports and enrollments go on, each machine keeping the
+   * revision it holds.
+   */
+  async frozen(): Promise<{ by: string; at: number; reason: string | null } | undefined> {
+    const raw = await this.store.getMeta(META_FROZEN);
+    if (!raw) return undefined;
+    try {
+      return JSON.parse(raw) as { by: string; at: number; reason: string | null };
+    } catch {
+      return { by: 'unknown', at: 0, reason: null };
+    }
+  }
+
+  async freezeView(): Promise<FreezeView> {
+    const f = await this.frozen();
+    return { frozen: f !== undefined, by: f?.by ?? null, at: f ? new Date(f.at).toISOString() : null, reason: f?.reason ?? null, waiting: f ? this.held ?? null : null };
+  }
+
+  /** A 503 `frozen` for what would change assignments while the fleet is frozen. */
+  private async refuseFrozen(what: string): Promise<void> {
+    const f = await this.frozen();
+    if (f) throw new ClaudeEnvError('frozen', `the fleet is frozen (by ${f.by} at ${new Date(f.at).toISOString()}${f.reason ? `: ${f.reason}` : ''}), so ${what} waits until \`claude-env unfreeze\``);
+  }
+
+  async freeze(caller: Caller, reason: string | null, address: string | null): Promise<FreezeView> {
+    const by = await this.requireUser(caller, 'admin');
+    const at = this.now();
+    if (!(await this.frozen())) {
+      await this.store.setMeta(META_FROZEN, JSON.stringify({ by, at, reason }));
+      await this.store.audit({ at, actor: `user:${by}`, action: 'fleet.freeze', subject: null, address, detail: JSON.stringify({ reason }) });
+      await this.event('fleet.frozen', null, { by, reason });
+      this.log('frozen', { by });
+    }
+    return this.freezeView();
+  }
+
+  async unfreeze(caller: Caller, address: string | null): Promise<FreezeView> {
+    const by = await this.requireUser(caller, 'admin');
+    const was = await this.frozen();
+    if (was) {
+      const at = this.now();
+      await this.store.setMeta(META_FROZEN, '');
+      await this.store.audit({ at, actor: `user:${by}`, action: 'fleet.unfreeze', subject: null, address, detail: JSON.stringify({ frozen_by: was.by, since: new Date(was.at).toISOString() }) });
+      await this.event('fleet.unfrozen', null, { by, frozen_by: was.by });
+      this.log('unfrozen', { by });
+      // A revision that waited goes out now: the leader polls at once.
+      this.held = undefined;
+      if (this.store.leading()) this.pollSoon();
+      else await this.store.notify(NOTIFY_POLL, '');
+    }
+    return this.freezeView();
+  }
+
   /** Ask every machine of the environments (all by default) for a drift sweep; the sweeps made. */
   async sweep(opts: { env?: string; at?: number; schedule?: string | null; maxFixes?: number; by?: string; address?: string | null } = {}): Promise<SweepView[]> {
+    await this.refuseFrozen('a drift sweep');
     const envs = opts.env !== undefined ? [opts.env] : (await this.store.environments()).filter((e) => e.revision !== null).map((e) => e.name);
     if (opts.env !== undefined && !(await this.store.environments()).some((e) => e.name === opts.env)) throw new ClaudeEnvError('not-found', `no environment ${opts.env}`);
     const at = opts.at ?? this.now();
@@ -535,6 +611,7 @@ export class Controller {
    */
   async rolloutAct(caller: Caller, env: string, verb: RolloutVerb, address: string | null): Promise<RolloutView> {
     const user = await this.requireUser(caller, 'read');
+    await this.refuseFrozen(`rollout ${verb}`);
     const roles = await this.rolesOf(user);
     const current = this.rollouts.current(env) ?? (await this.rollouts.reload([env]), this.rollouts.current(env));
     if (current === undefined) throw new ClaudeEnvError('not-found', `no rollout in the environment ${env} yet`);
@@ -857,7 +934,8 @@ export class Controller {
         const worst = risks.filter((r) => r.env === name).reduce((w, r) => Math.max(w, RISKS.indexOf(r.risk_level as (typeof RISKS)[number])), 0);
         return { name, revision: envRows.find((e) => e.name === name)?.revision ?? null, machines: n, states, drift_percentage: n === 0 ? 0 : Math.round((drift / n) * 100) / 100, risk_level: RISKS[Math.max(0, worst)]! };
       });
-    return { environments, machines: rows.map((r) => this.machineView(r)) };
+    const frozen = await this.frozen();
+    return { environments, machines: rows.map((r) => this.machineView(r)), ...(frozen ? { frozen: await this.freezeView() } : {}) };
   }
 
   machineView(r: MachineRow): MachineView {

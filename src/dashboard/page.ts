@@ -14,6 +14,8 @@ export interface DashboardData {
   readonly user: string;
   readonly now: string;
   readonly leader: boolean;
+  /** Set while the fleet is frozen (read-only mode). */
+  readonly frozen?: { readonly by: string | null; readonly at: string | null; readonly reason: string | null; readonly waiting: string | null };
   readonly env?: string;
   readonly environments: ReadonlyArray<{
     readonly name: string;
@@ -80,7 +82,7 @@ th,td{padding:.3rem .55rem;border-bottom:1px solid #e3e6eb;text-align:left;white
 th{background:#eef0f4;font-weight:600}td.num{text-align:right}
 .in_sync{color:#17703a}.applying{color:#8a5a00}.failed,.critical{color:#b3261e;font-weight:600}.drifted,.high{color:#c2410c}.stale{color:#6b7280}
 .medium{color:#8a5a00}.low,.none{color:#17703a}.empty{color:#6b7280}code{font-size:.92em}
-button{font:inherit}`;
+button{font:inherit}.frozen{background:#dbeafe;border:1px solid #93c5fd;padding:.5rem .8rem}`;
 
 function page(title: string, body: string, user?: string): string {
   return `<!doctype html>
@@ -127,7 +129,8 @@ export function dashboardPage(d: DashboardData): string {
   const shown = d.machines.length < d.machineTotal ? ` (the first ${d.machines.length} of ${d.machineTotal})` : '';
   return page(
     'claude-env fleet',
-    `<p>As of ${esc(when(d.now))}; this controller ${d.leader ? 'leads' : 'follows the leader'}. The page refreshes every 30 s.${d.env ? ` Environment ${esc(d.env)} only: <a href="/dashboard">all</a>.` : ''}</p>
+    `${d.frozen ? `<p class="frozen"><strong>Frozen</strong> by ${esc(d.frozen.by ?? '—')} at ${esc(when(d.frozen.at))}${d.frozen.reason ? `: ${esc(d.frozen.reason)}` : ''}. No machine gets a new revision, no rollout moves and no sweep starts until it is unfrozen${d.frozen.waiting ? `; revision ${esc(short(d.frozen.waiting))} waits` : ''}.</p>` : ''}
+<p>As of ${esc(when(d.now))}; this controller ${d.leader ? 'leads' : 'follows the leader'}. The page refreshes every 30 s.${d.env ? ` Environment ${esc(d.env)} only: <a href="/dashboard">all</a>.` : ''}</p>
 <section id="environments"><h2>Environments</h2>${table(['environment', 'revision', 'machines', 'in sync', 'applying', 'failed', 'drifted', 'stale', 'drift', 'risk', 'rollout'], envRows, 'No environment has a machine yet.')}</section>
 <section id="rollouts"><h2>Rollouts</h2>${table(['environment', 'revision', 'strategy', 'phase', 'step', 'updated', 'failed', 'approvals', 'approved by', 'reason', 'started'], rolloutRows, 'No rollout yet.')}</section>
 <section id="machines"><h2>Machines${esc(shown)}</h2>${table(['machine', 'environment', 'team', 'project', 'user', 'host', 'revision', 'state', 'drift', 'risk', 'Claude Code', 'last seen'], machineRows, 'No machine has enrolled.')}</section>

@@ -71,6 +71,8 @@ export const NOTIFICATION_EVENTS = [
   'mcp.down',
   'machine.enrolled',
   'machine.stale',
+  'fleet.frozen',
+  'fleet.unfrozen',
 ] as const;
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
 export const NOTIFICATION_TYPES = ['slack', 'teams', 'webhook', 'email'] as const;

@@ -90,6 +90,7 @@ const SCHEMAS = {
     properties: { env: NAME, max_fixes: { type: 'integer', minimum: 0, maximum: 1000 } },
   },
   verb: { type: 'object', additionalProperties: false, properties: {} },
+  freeze: { type: 'object', additionalProperties: false, properties: { reason: { type: 'string', maxLength: 500 } } },
   token: {
     type: 'object',
     additionalProperties: false,
@@ -104,6 +105,7 @@ interface Checks {
   readonly token: ValidateFunction<TokenRequest>;
   readonly sweep: ValidateFunction<{ env?: string; max_fixes?: number }>;
   readonly verb: ValidateFunction<Record<string, never>>;
+  readonly freeze: ValidateFunction<{ reason?: string }>;
 }
 
 function compileChecks(): Checks {
@@ -114,6 +116,7 @@ function compileChecks(): Checks {
     token: ajv.compile<TokenRequest>(SCHEMAS.token),
     sweep: ajv.compile<{ env?: string; max_fixes?: number }>(SCHEMAS.sweep),
     verb: ajv.compile<Record<string, never>>(SCHEMAS.verb),
+    freeze: ajv.compile<{ reason?: string }>(SCHEMAS.freeze),
   };
 }
 
@@ -273,6 +276,23 @@ export function createApp(ctl: Controller, log: (event: string, fields?: Record<
     return c.json({ sweeps: await ctl.sweep({ ...(req.env ? { env: req.env } : {}), ...(req.max_fixes !== undefined ? { maxFixes: req.max_fixes } : {}), by: `user:${by}`, address: addressOf(c) }) }, 201);
   });
 
+  api.get('/freeze', async (c) => {
+    await ctl.requireUser(await callerOf(c), 'read');
+    return c.json(await ctl.freezeView());
+  });
+
+  api.post('/freeze', tooLarge(BODY_MAX), async (c) => {
+    const caller = await callerOf(c);
+    const req = (await c.req.text()).trim() === '' ? {} : await body(c, checks.freeze);
+    return c.json(await ctl.freeze(caller, req.reason?.trim() || null, addressOf(c)));
+  });
+
+  api.post('/unfreeze', tooLarge(BODY_MAX), async (c) => {
+    const caller = await callerOf(c);
+    if ((await c.req.text()).trim() !== '') await body(c, checks.verb);
+    return c.json(await ctl.unfreeze(caller, addressOf(c)));
+  });
+
   api.post('/tokens', tooLarge(BODY_MAX), async (c) => {
     const by = await ctl.requireUser(await callerOf(c), 'admin');
     const req = await body(c, checks.token);
@@ -353,12 +373,13 @@ function dashboardRoutes(app: Hono, ctl: Controller): void {
       return err.code === 'forbidden' ? html(c, refusedPage(err.message), 403) : html(c, loginPage('Sign in again: that token is not valid any more.'), 401);
     }
     const env = c.req.query('env')?.slice(0, 200);
-    const [fleet, rollouts, sweeps, syncs, events] = await Promise.all([
+    const [fleet, rollouts, sweeps, syncs, events, frozen] = await Promise.all([
       ctl.fleetStatus({ ...(env ? { env } : {}), limit: 500 }),
       ctl.rolloutViews(),
       ctl.sweeps({ ...(env ? { env } : {}), limit: 20 }),
       ctl.store.syncs(10),
       ctl.store.events({ limit: 50 }),
+      ctl.freezeView(),
     ]);
     return html(
       c,
@@ -366,6 +387,7 @@ function dashboardRoutes(app: Hono, ctl: Controller): void {
         user,
         now: new Date(ctl.now()).toISOString(),
         leader: ctl.leading(),
+        ...(frozen.frozen ? { frozen } : {}),
         ...(env ? { env } : {}),
         environments: fleet.environments,
         machines: fleet.machines,
