@@ -44,6 +44,8 @@ const ERRORS = {
   'unauthorized': { exit: 1, http: 401 },
   'forbidden': { exit: 1, http: 403 },
   'too-large': { exit: 2, http: 413 },
+  // a backup file that does not decompress, has a checksum or counts that do not match, or another schema
+  'backup-invalid': { exit: 1, http: 422 },
   // the fleet is frozen (read-only mode): no rollout moves, no sweep starts, until `unfreeze`
   'frozen': { exit: 1, http: 503 },
   'unavailable': { exit: 2, http: 503 },

@@ -39,6 +39,14 @@ export function fleetCommands(cli: CAC, on: On): void {
     .action(on('fleet', () => import('./fleet.js')));
   apiOptions(cli.command('rollout <action> [env]', 'rollout status|approve|pause|resume|promote|abort|rollback ENV: drive an environment\'s rollout (approvals follow access.yml)'))
     .action(on('rollout', () => import('./rollout.js')));
+  cli
+    .command('backup <action> [file]', "backup create|list|verify|restore: the controller's store (--db) as a backup file, kept by tiers (hourly, daily, weekly, monthly)")
+    .option('--db <file-or-url>', 'the store: a SQLite file or postgres://… (default $CLAUDE_ENV_HOME/controller.db)')
+    .option('--dir <dir>', 'where backups are kept (default $CLAUDE_ENV_HOME/backups)')
+    .option('--keep <tiers>', 'create, list: the tiers kept (default hourly=24,daily=7,weekly=4,monthly=12)')
+    .option('--force', 'restore: over a store that holds data (a backup of it is made first)')
+    .option('--json', 'machine-readable output')
+    .action(on('backup', () => import('./backup.js')));
   apiOptions(cli.command('freeze', 'read-only mode (admin): no machine gets a new revision, no rollout moves, no sweep starts; agents keep what they hold'))
     .option('--reason <text>', 'why, shown in fleet status, the dashboard and the fleet.frozen event')
     .action(on('freeze', () => import('./freeze.js')));

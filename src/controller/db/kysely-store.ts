@@ -5,7 +5,7 @@
  * listen) is the dialect's own `Coordinator`. Rows leave as plain objects
  * with numbers for every integer column.
  */
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DriftSummary, MachineState, ReportResult } from '../api.js';
 import { ClaudeEnvError } from '../../errors.js';
 import type { Database } from './schema.js';
@@ -159,6 +159,11 @@ export function reportedState(result: ReportResult, drift: string | null): Exclu
   return (driftOf(drift)?.items?.length ?? 0) > 0 ? 'drifted' : 'in_sync';
 }
 
+/** The tables a backup holds, parents first (restored in this order, emptied in the reverse). */
+const BACKUP_TABLES = ['meta', 'environments', 'machines', 'tokens', 'reports', 'syncs', 'audit', 'events', 'rollouts', 'sweeps'] as const;
+/** The tables whose id the database generates. */
+const GENERATED_ID_TABLES = ['syncs', 'audit', 'events', 'sweeps'] as const;
+
 export class KyselyStore implements Store {
   readonly dialect: Dialect;
   readonly #db: Kysely<Database>;
@@ -181,6 +186,42 @@ export class KyselyStore implements Store {
         if (this.dialect !== 'postgres' || attempt >= 3 || typeof code !== 'string' || !RETRYABLE.has(code)) throw err;
       }
     }
+  }
+
+  // --- backups --------------------------------------------------------------------------------------------------------
+
+  async dumpTables(): Promise<{ migration: string; tables: Record<string, Array<Record<string, unknown>>> }> {
+    const read = async (tx: Kysely<Database>): Promise<{ migration: string; tables: Record<string, Array<Record<string, unknown>>> }> => {
+      const tables: Record<string, Array<Record<string, unknown>>> = {};
+      for (const t of BACKUP_TABLES) tables[t] = (await tx.selectFrom(t).selectAll().execute()) as Array<Record<string, unknown>>;
+      const m = await sql<{ name: string }>`select name from kysely_migration order by name desc limit 1`.execute(tx);
+      return { migration: m.rows[0]?.name ?? '', tables };
+    };
+    // One snapshot: PostgreSQL's repeatable read; SQLite's transaction holds its one connection.
+    return this.dialect === 'postgres' ? this.#db.transaction().setIsolationLevel('repeatable read').execute(read) : this.#db.transaction().execute(read);
+  }
+
+  async loadTables(tables: Readonly<Record<string, ReadonlyArray<Record<string, unknown>>>>): Promise<void> {
+    await this.#transaction(async (tx) => {
+      for (const t of [...BACKUP_TABLES].reverse()) await tx.deleteFrom(t).execute();
+      for (const t of BACKUP_TABLES) {
+        const rows = tables[t] ?? [];
+        const columns = rows[0] ? Object.keys(rows[0]).length : 1;
+        // Within SQLite's bound on the variables of one statement.
+        const batch = Math.max(1, Math.floor(30_000 / columns));
+        for (let i = 0; i < rows.length; i += batch) await tx.insertInto(t).values(rows.slice(i, i + batch) as never).execute();
+      }
+      if (this.dialect === 'postgres') {
+        // Identity columns: the next id past the restored ones.
+        for (const t of GENERATED_ID_TABLES) await sql`select setval(pg_get_serial_sequence(${t}, 'id'), coalesce((select max(id) from ${sql.table(t)}), 0) + 1, false)`.execute(tx);
+      }
+    });
+  }
+
+  async tableCounts(): Promise<Record<string, number>> {
+    const out: Record<string, number> = {};
+    for (const t of BACKUP_TABLES) out[t] = Number((await this.#db.selectFrom(t).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+    return out;
   }
 
   async ping(): Promise<void> {

@@ -231,6 +231,14 @@ export interface Store {
    */
   saveRollout(row: RolloutRow): Promise<boolean>;
 
+  // Backups (src/controller/backup.ts)
+  /** Every row of every table, read in one transaction, and the last migration the store has run. */
+  dumpTables(): Promise<{ migration: string; tables: Record<string, Array<Record<string, unknown>>> }>;
+  /** Every table's rows replaced by these, in one transaction; generated ids kept, and the next ones past them. */
+  loadTables(tables: Readonly<Record<string, ReadonlyArray<Record<string, unknown>>>>): Promise<void>;
+  /** How many rows each table holds. */
+  tableCounts(): Promise<Record<string, number>>;
+
   // Small settings (tracked branch head, webhook deliveries seen)
   getMeta(key: string): Promise<string | undefined>;
   setMeta(key: string, value: string): Promise<void>;
