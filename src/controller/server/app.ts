@@ -16,7 +16,7 @@ import type { Controller } from '../controller.js';
 import { parseDuration } from '../tokens.js';
 import { verifyGithubSignature } from '../tracker/webhook.js';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
-import { dashboardPage, loginPage, refusedPage } from '../../dashboard/page.js';
+import { dashboardPage, loginPage, refusedPage } from './dashboard.js';
 
 const BODY_MAX = 64 * 1024;
 const VERBS: ReadonlySet<string> = new Set<RolloutVerb>(['approve', 'pause', 'resume', 'promote', 'abort', 'rollback']);

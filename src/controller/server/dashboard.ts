@@ -8,52 +8,22 @@
  * and event details come from people with fewer rights than the reader.
  * What the API never shows (secrets, tokens) is never given to it.
  */
+import type { FleetStatus, FreezeView, MachineState, MachineView, RolloutView, SweepView } from '../api.js';
 
-/** The shapes the page shows, as the controller's API has them (src/controller/api.ts). */
+/** What the page shows: the API's own views (src/controller/api.ts), as `GET /dashboard` gathers them. */
 export interface DashboardData {
   readonly user: string;
   readonly now: string;
   readonly leader: boolean;
   /** Set while the fleet is frozen (read-only mode). */
-  readonly frozen?: { readonly by: string | null; readonly at: string | null; readonly reason: string | null; readonly waiting: string | null };
+  readonly frozen?: FreezeView;
   readonly env?: string;
-  readonly environments: ReadonlyArray<{
-    readonly name: string;
-    readonly revision: string | null;
-    readonly machines: number;
-    readonly states: Readonly<Record<string, number>>;
-    readonly drift_percentage: number;
-    readonly risk_level: string;
-  }>;
-  readonly machines: ReadonlyArray<{
-    readonly id: string;
-    readonly env: string;
-    readonly team: string | null;
-    readonly project: string | null;
-    readonly user: string | null;
-    readonly hostname: string | null;
-    readonly claude_version: string | null;
-    readonly revision: string | null;
-    readonly state: string;
-    readonly drift_percentage: number | null;
-    readonly risk_level: string | null;
-    readonly last_seen: string | null;
-  }>;
+  readonly environments: FleetStatus['environments'];
+  readonly machines: readonly MachineView[];
   /** How many machines there are in all (the page lists the first ones). */
   readonly machineTotal: number;
-  readonly rollouts: ReadonlyArray<{
-    readonly environment: string;
-    readonly revision: string;
-    readonly strategy: string;
-    readonly phase: string;
-    readonly step: { readonly index: number; readonly percent: number };
-    readonly machines: { readonly total: number; readonly updated: number; readonly failed: number };
-    readonly approvals: { readonly needed: number; readonly have: number; readonly missing: number };
-    readonly approved_by: readonly string[];
-    readonly reason: string | null;
-    readonly started_at: string;
-  }>;
-  readonly sweeps: ReadonlyArray<{ readonly environment: string; readonly at: string; readonly machines: number; readonly reported: number; readonly drifted: number; readonly fixed: number; readonly manual: number; readonly mcp_down: number; readonly risk_level: string }>;
+  readonly rollouts: readonly RolloutView[];
+  readonly sweeps: readonly SweepView[];
   readonly syncs: ReadonlyArray<{ readonly revision: string; readonly status: string; readonly at: string; readonly errors: number }>;
   readonly events: ReadonlyArray<{ readonly at: string; readonly type: string; readonly environment: string | null; readonly detail: string | null }>;
 }
@@ -70,7 +40,7 @@ const head = (names: readonly string[]): string => `<thead><tr>${names.map((n) =
 const table = (names: readonly string[], rows: readonly string[], empty: string): string =>
   rows.length === 0 ? `<p class="empty">${esc(empty)}</p>` : `<table>${head(names)}<tbody>${rows.join('')}</tbody></table>`;
 
-const STATES = ['in_sync', 'applying', 'failed', 'drifted', 'stale'] as const;
+const STATES: readonly MachineState[] = ['in_sync', 'applying', 'failed', 'drifted', 'stale'];
 
 const STYLE = `
 body{font:14px/1.45 system-ui,sans-serif;margin:0;color:#1d2330;background:#f6f7f9}
