@@ -41,6 +41,8 @@ export interface Tracker {
   rolloutOf?(sha: string, env: string): Promise<RolloutSettings | undefined>;
   /** The member who made the commit (never an approver of its rollout), else the author's email. */
   authorOf?(sha: string): Promise<string | null>;
+  /** The member whose key of access.yml `signing_keys` signed the commit, else null. */
+  signerOf?(sha: string): Promise<string | null>;
   /** `schedules.drift` of claude-env.yml (none: the seed's). */
   driftSchedulesOf?(sha: string): Promise<string[] | undefined>;
 }
@@ -626,7 +628,15 @@ export class Controller {
     if (verb === 'approve') {
       // Who may approve is a matter of access (403); whether the rollout takes an approval now is its state's (409).
       const gate = current.policy.approval;
-      const why = current.author !== null && user === current.author ? `${user} is the author of the change and cannot approve it` : gate && !roles.some((r) => gate.roles.includes(r)) ? `${user} needs one of the roles ${gate.roles.join(', ')} to approve (holds ${roles.join(', ') || 'none'})` : undefined;
+      // A gate that needs a signed change takes no approval of one whose author is only what its author field says.
+      const unsigned = gate?.require_signed === true && (await this.tracker.signerOf?.(current.revision).catch(() => null)) == null;
+      const why = unsigned
+        ? `the change ${current.revision.slice(0, 12)} is not signed with a key of access.yml signing_keys, and this gate takes approvals of signed changes only (its author cannot be told)`
+        : current.author !== null && user === current.author
+          ? `${user} is the author of the change and cannot approve it`
+          : gate && !roles.some((r) => gate.roles.includes(r))
+            ? `${user} needs one of the roles ${gate.roles.join(', ')} to approve (holds ${roles.join(', ') || 'none'})`
+            : undefined;
       if (why !== undefined) {
         await this.store.audit({ at, actor: `user:${user}`, action: 'rollout.approve.refused', subject: env, address, detail: JSON.stringify({ revision: current.revision, reason: why }) });
         throw new ClaudeEnvError('forbidden', why);

@@ -5,9 +5,6 @@
  * file of the history, impact and access use cases that runs git; the use
  * cases take it as a port (`Revisions`, `ChangeReader`, `LogReader`).
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ClaudeEnvError } from '../errors.js';
 import type { ChangeReader, TreeChange } from '../access/run.js';
 import type { Revisions } from '../impact/run.js';
@@ -16,6 +13,7 @@ import { diskDocumentCache, readOnly } from '../blocking/doc-cache-store.js';
 import { gitRevisions } from '../system/git-changes.js';
 import { catBlobsAsync, gitAsync, openRevision, resolveCommitAsync } from '../system/repo-source.js';
 import { BlobStore, gitSource } from '../blocking/sources.js';
+import { signerConfig, signersFile } from '../system/git-signers.js';
 import type { LogReader, LogRecord } from './run.js';
 
 export type GitReader = Revisions & ChangeReader & LogReader;
@@ -87,7 +85,7 @@ const US = '\x1f';
 
 function logArgs(commit: string, file: string | undefined, signers: string | undefined): string[] {
   const fields = ['%H', '%P', '%an', '%ae', '%cI', '%s', ...(signers ? ['%G?', '%GS', '%GF'] : [])].join('%x1f');
-  const config = signers ? ['-c', 'gpg.format=ssh', '-c', `gpg.ssh.allowedSignersFile=${signers}`] : [];
+  const config = signers ? signerConfig(signers) : [];
   const args = [...config, 'log', `--format=${RS}${fields}`, '--name-only', '-z', '--diff-merges=first-parent', commit];
   if (file) args.push('--', `:(literal)${file}`);
   return args;
@@ -104,13 +102,4 @@ function parseLog(out: string, signed: boolean): LogRecord[] {
     records.push({ commit, parents: parents ? parents.split(' ') : [], author, email, time, subject, ...(signed ? { sig } : {}), files });
   }
   return records;
-}
-
-/** An allowed-signers file for `gpg.ssh.allowedSignersFile`, in a temp folder removed by `cleanup`. */
-async function signersFile(keys: Readonly<Record<string, readonly string[]>>): Promise<{ file: string; cleanup(): Promise<void> }> {
-  const tmp = await mkdtemp(join(tmpdir(), 'claude-env-signers-'));
-  const file = join(tmp, 'allowed_signers');
-  const lines = Object.entries(keys).flatMap(([user, list]) => list.map((k) => `${user} namespaces="git" ${k}`));
-  await writeFile(file, `${lines.join('\n')}\n`, { mode: 0o600 });
-  return { file, cleanup: () => rm(tmp, { recursive: true, force: true }) };
 }

@@ -6,6 +6,7 @@
 import { HARNESSES, TRUST_LAYERS } from '../vocabulary.js';
 import {
   arrayOf,
+  boolean,
   closedObject,
   enumOf,
   FILE_NAME,
@@ -36,7 +37,8 @@ const severityRule = closedObject(
   ['path', 'severity'],
 );
 
-const approval = closedObject({ roles: stringList, count: nonNegativeInteger }, ['count']);
+// require_signed: approvals count only for a change signed with a key of access.yml signing_keys (its signer is its author).
+const approval = closedObject({ roles: stringList, count: nonNegativeInteger, require_signed: boolean }, ['count']);
 
 const rolloutStrategy = closedObject(
   {

@@ -55,6 +55,8 @@ export const DEFAULT_MAX_FAILURE_RATE = 0.05;
 export interface ApprovalGate {
   readonly roles: readonly string[];
   readonly count: number;
+  /** Approvals count only for a change signed with a key of access.yml `signing_keys` (checked by the controller). */
+  readonly require_signed?: boolean;
 }
 
 export interface RolloutPolicy {
@@ -81,7 +83,7 @@ export interface RolloutSettings {
   readonly steps?: readonly number[];
   readonly pause?: string | number;
   readonly max_failure_rate?: number;
-  readonly approval?: { readonly roles?: readonly string[]; readonly count: number };
+  readonly approval?: { readonly roles?: readonly string[]; readonly count: number; readonly require_signed?: boolean };
 }
 
 export interface PolicyOptions {
@@ -111,7 +113,7 @@ export function policyOf(settings: RolloutSettings, options: PolicyOptions = {})
     steps,
     pauseMs,
     maxFailureRate: settings.max_failure_rate ?? DEFAULT_MAX_FAILURE_RATE,
-    approval: a && a.count > 0 ? { roles: [...(a.roles ?? [])], count: a.count } : null,
+    approval: a && a.count > 0 ? { roles: [...(a.roles ?? [])], count: a.count, ...(a.require_signed ? { require_signed: true } : {}) } : null,
     minReports: options.minReports ?? null,
     stepTimeoutMs: options.stepTimeoutMs ?? null,
     switchPercent: options.switchPercent ?? 100,

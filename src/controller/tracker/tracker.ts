@@ -19,6 +19,7 @@ import type { RepoSource } from '../../repo/source.js';
 import { scanForSecrets } from '../../secrets/scan.js';
 import { gitAsync, openRevision, resolveCommitAsync } from '../../system/repo-source.js';
 import { randomHex } from '../../system/system.js';
+import { signerConfig, signersFile } from '../../system/git-signers.js';
 import { validateRepo } from '../../validate/index.js';
 import { toPlain } from '../../provenance/tree.js';
 import type { RolloutSettings } from '../rollouts/machine.js';
@@ -290,12 +291,35 @@ export class RepoTracker {
   }
 
   /**
-   * Who made the change: the member (members.yml) whose email is the commit
-   * author's, else whose user name is the author's name; else the author's
-   * email as it is (then no member is taken for the author).
+   * The user whose key of access.yml `signing_keys` signed the commit (a good
+   * SSH signature), else null. The keys are those of the commit's parent: a
+   * commit cannot vouch for itself by adding its own key.
+   */
+  async signerOf(sha: string): Promise<string | null> {
+    if (!FULL_SHA.test(sha)) return null;
+    const dir = await this.gitDir();
+    const parent = (await this.git(dir, ['rev-list', '--parents', '-n', '1', sha])).toString().trim().split(' ')[1];
+    const keys = loadPolicy(await this.repoAt(parent ?? sha)).signingKeys;
+    if (Object.keys(keys).length === 0) return null;
+    const signers = await signersFile(keys);
+    try {
+      const [status = '', signer = ''] = (await this.git(dir, [...signerConfig(signers.file), 'log', '-1', '--format=%G?%x00%GS', sha, '--'])).toString().trim().split('\0');
+      return status === 'G' && signer !== '' ? signer : null;
+    } finally {
+      await signers.cleanup();
+    }
+  }
+
+  /**
+   * Who made the change: the signer of the commit (`signerOf`), whatever its
+   * author field says; else the member (members.yml) whose email is the
+   * commit author's, else whose user name is the author's name; else the
+   * author's email as it is (then no member is taken for the author).
    */
   async authorOf(sha: string): Promise<string | null> {
     if (!FULL_SHA.test(sha)) return null;
+    const signer = await this.signerOf(sha).catch(() => null);
+    if (signer !== null) return signer;
     const out = (await this.git(await this.gitDir(), ['log', '-1', '--format=%ae%x00%an', sha, '--'])).toString().trim();
     const [email = '', name = ''] = out.split('\0');
     const repo = await this.repoAt(sha);
