@@ -28,6 +28,9 @@ import {
   type Transition,
 } from './rollouts/machine.js';
 
+/** A stored rollout's state (the store keeps it as JSON). */
+const stateOf = (row: { readonly state: string }): RolloutState => JSON.parse(row.state) as RolloutState;
+
 export interface RolloutHost {
   readonly store: Store;
   now(): number;
@@ -104,7 +107,7 @@ export class Rollouts {
       if (row === undefined) continue;
       const before = this.held.get(env);
       if (before?.version === row.version) continue;
-      this.held.set(env, { state: JSON.parse(row.state) as RolloutState, version: row.version });
+      this.held.set(env, { state: stateOf(row), version: row.version });
       moved.push(env);
     }
     return moved;
@@ -120,7 +123,7 @@ export class Rollouts {
   async begin(env: string, revision: string, settings: RolloutSettings | undefined, author: string | null, fallbackStable: string | null, unchanged?: (stable: string) => Promise<boolean>): Promise<void> {
     for (let i = 0; i < SAVE_TRIES; i += 1) {
       const row = await this.host.store.rollout(env);
-      const cur = row === undefined ? undefined : (JSON.parse(row.state) as RolloutState);
+      const cur = row === undefined ? undefined : stateOf(row);
       if (cur?.revision === revision) {
         if (row!.version !== this.held.get(env)?.version) this.held.set(env, { state: cur, version: row!.version });
         return;
@@ -150,7 +153,7 @@ export class Rollouts {
     for (let i = 0; i < SAVE_TRIES; i += 1) {
       const row = await this.host.store.rollout(env);
       if (row === undefined) throw new ClaudeEnvError('not-found', `no rollout in the environment ${env} yet`);
-      const s = JSON.parse(row.state) as RolloutState;
+      const s = stateOf(row);
       const t = fn(s);
       if (t === undefined) return s;
       if (t.refused !== undefined) throw new ClaudeEnvError('conflict', t.refused);
@@ -235,7 +238,7 @@ export class Rollouts {
   async viewIfAny(env: string): Promise<RolloutView | undefined> {
     const row = await this.host.store.rollout(env);
     if (row === undefined) return undefined;
-    const s = JSON.parse(row.state) as RolloutState;
+    const s = stateOf(row);
     return viewOf(s, await this.host.store.revisionCounts(env, s.revision));
   }
 }
