@@ -20,6 +20,9 @@ export function fleetCommands(cli: CAC, on: On): void {
     .option('--poll <duration>', 'how often the leader fetches the repo (default 60s)')
     .option('--stale-after <duration>', 'a machine not seen for this long is stale (default 10m)')
     .option('--webhook-secret-file <file>', 'the secret of POST /api/v1/hooks/git (default $CLAUDE_ENV_WEBHOOK_SECRET)')
+    .option('--backup-every <duration>', 'the leader backs the store up this often, such as 1h (default: never; see backup)')
+    .option('--backup-dir <dir>', 'where (default $CLAUDE_ENV_HOME/backups)')
+    .option('--backup-keep <tiers>', 'the tiers kept (default hourly=24,daily=7,weekly=4,monthly=12)')
     .option('--json', 'log as JSON lines')
     .action(on('serve', () => import('./serve.js')));
   apiOptions(cli.command('agent [action]', 'on a developer machine: check in, apply the assigned revision, report; `agent enroll` joins the fleet'))

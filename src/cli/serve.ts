@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { ClaudeEnvError, EXIT_OK, type ExitCode } from '../errors.js';
 import { startController } from '../controller/serve.js';
 import { parseDuration } from '../controller/tokens.js';
+import { parseTiers } from '../controller/backup.js';
 import { findRepoDir } from '../blocking/find-repo.js';
 import { eventLog, type CliIO } from './io.js';
 import { stateDir } from '../state/identity.js';
@@ -21,6 +22,9 @@ export interface ServeOptions {
   poll?: string;
   staleAfter?: string;
   webhookSecretFile?: string;
+  backupEvery?: string;
+  backupDir?: string;
+  backupKeep?: string;
   json?: boolean;
 }
 
@@ -51,6 +55,7 @@ export async function run(io: CliIO, opts: ServeOptions): Promise<ExitCode> {
     pollMs: opts.poll ? parseDuration(opts.poll, '--poll') : 60_000,
     staleAfterMs: opts.staleAfter ? parseDuration(opts.staleAfter, '--stale-after') : 600_000,
     ...(webhookSecret ? { webhookSecret } : {}),
+    ...(opts.backupEvery ? { backups: { dir: opts.backupDir ?? join(home, 'backups'), everyMs: parseDuration(opts.backupEvery, '--backup-every'), ...(opts.backupKeep ? { tiers: parseTiers(opts.backupKeep) } : {}) } } : {}),
     log,
   });
   io.stdout.write(`${opts.json ? JSON.stringify({ listening: running.url }) : `claude-env controller listening on ${running.url}`}\n`);

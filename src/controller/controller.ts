@@ -11,6 +11,7 @@
  * so tests drive time; nothing is module-level state, so several controllers
  * (replicas in a test) live in one process.
  */
+import { createBackup, type Tiers } from './backup.js';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { ClaudeEnvError } from '../errors.js';
@@ -83,6 +84,8 @@ export interface ControllerOptions {
   readonly sweepClock?: SweepClock;
   /** Critical items an agent fixes per sweep (default 10, as `remediate --max-fixes`). */
   readonly sweepMaxFixes?: number;
+  /** `serve --backup-every`: the leader backs the store up into `dir` this often, the tiers pruning the rest. */
+  readonly backups?: { readonly dir: string; readonly everyMs: number; readonly tiers?: Tiers };
 }
 
 export type Caller =
@@ -222,6 +225,25 @@ export class Controller {
     await this.tryLead();
     this.timers.push(setInterval(() => void this.tryLead(), this.opts.leaderRetryMs ?? 1000));
     this.timers.push(setInterval(() => void this.tickRollouts(), this.opts.rolloutTickMs ?? 1000));
+    const backups = this.opts.backups;
+    if (backups) this.timers.push(setInterval(() => void this.backupNow(backups).catch(() => {}), backups.everyMs));
+  }
+
+  private backingUp = false;
+
+  /** One scheduled backup, by the leader only, never two at once; a failure is logged and said as `backup.failed`. */
+  private async backupNow(b: { readonly dir: string; readonly tiers?: Tiers }): Promise<void> {
+    if (this.stopped || this.backingUp || !this.store.leading()) return;
+    this.backingUp = true;
+    try {
+      const made = await createBackup(this.store, b.dir, this.now(), b.tiers);
+      this.log('backup', { file: made.file, removed: made.removed.length });
+    } catch (err) {
+      this.log('backup-failed', { error: err instanceof Error ? err.message.slice(0, 200) : String(err) });
+      await this.event('backup.failed', null, { error: err instanceof ClaudeEnvError ? err.code : 'error' });
+    } finally {
+      this.backingUp = false;
+    }
   }
 
   /** The leader's periodic work, one tick at a time: rollouts moved along (reports, machines, time), machines gone stale. */

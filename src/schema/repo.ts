@@ -75,6 +75,7 @@ export const NOTIFICATION_EVENTS = [
   'machine.stale',
   'fleet.frozen',
   'fleet.unfrozen',
+  'backup.failed',
 ] as const;
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
 export const NOTIFICATION_TYPES = ['slack', 'teams', 'webhook', 'email'] as const;

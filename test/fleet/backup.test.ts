@@ -6,10 +6,12 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cli } from '../helpers.js';
-import { databaseFor, enrollAgent, skipPostgres, startFleet, type DbKind } from '../support/fleet.js';
+import { databaseFor, enrollAgent, skipPostgres, startFleet, waitFor, type DbKind } from '../support/fleet.js';
+import { listBackups, readBackup } from '../../src/controller/backup.js';
 import { openStore } from '../../src/controller/db/open.js';
 import { hashToken } from '../../src/controller/tokens.js';
 
@@ -40,7 +42,8 @@ for (const db of ['sqlite', 'postgres'] as DbKind[]) {
       assert.equal(restored.code, 0, restored.stderr);
       const [src, dst] = [fleet.store, await openStore(target.url)];
       t.after(() => dst.close());
-      assert.deepEqual(await dst.tableCounts(), await src.tableCounts());
+      // Every row of the backup (the running controller may have written more since)
+      assert.deepEqual(await dst.tableCounts(), backup.tables);
       assert.deepEqual((await dst.listMachines({})).map((m) => [m.id, m.user, m.applied_revision, m.state]), (await src.listMachines({})).map((m) => [m.id, m.user, m.applied_revision, m.state]));
       assert.equal((await dst.tokenByHash(hashToken(fleet.admin)))?.user, 'judy');
       await dst.audit({ at: Date.now(), actor: 'test', action: 'after-restore', subject: null, address: null, detail: null });
@@ -68,3 +71,21 @@ for (const db of ['sqlite', 'postgres'] as DbKind[]) {
     });
   });
 }
+
+describe('scheduled backups (serve --backup-every)', () => {
+  it('the leader backs its store up on schedule, each backup sound', { timeout: 60_000 }, async (t) => {
+    const dir = join(tmpdir(), `claude-env-scheduled-${process.pid}-${Date.now()}`);
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const fleet = await startFleet({ db: 'sqlite', serve: { backups: { dir, everyMs: 200 } } });
+    t.after(() => fleet.close());
+    await waitFor(() => listBackups(dir).length >= 1, 20_000, 'a scheduled backup');
+    const first = listBackups(dir)[0]!.name;
+    // The next one replaces it: the hourly tier keeps the newest of each hour
+    await waitFor(() => listBackups(dir)[0]!.name !== first, 20_000, 'the next scheduled backup');
+    assert.equal(listBackups(dir).length, 1);
+    const { header } = readBackup(listBackups(dir)[0]!.file);
+    assert.equal(header.migration, '0003_sweeps');
+    assert.ok(header.tables['tokens']! >= 1 && header.tables['syncs']! >= 1, JSON.stringify(header.tables));
+  });
+});
+
