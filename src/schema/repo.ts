@@ -75,6 +75,7 @@ export const NOTIFICATION_EVENTS = [
   'machine.stale',
   'fleet.frozen',
   'fleet.unfrozen',
+  'sync.held',
   'backup.failed',
 ] as const;
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];

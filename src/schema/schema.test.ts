@@ -198,7 +198,7 @@ const unknownKey = (pointer: string, key: string, suggestion?: string) => ({
 const missingKey = (pointer: string, key: string) => ({ pointer, key, message: `missing key "${key}"` });
 const at = (pointer: string, message: string) => ({ pointer, message });
 const MODES = 'must be one of: default, acceptEdits, plan, auto, dontAsk, bypassPermissions';
-const EVENTS = 'sync.succeeded, sync.failed, rollout.started, rollout.step, rollout.awaiting-approval, rollout.approved, rollout.paused, rollout.failed, rollout.rolled-back, rollout.completed, drift.critical, drift.high, mcp.down, machine.enrolled, machine.stale';
+const EVENTS = 'sync.succeeded, sync.failed, rollout.started, rollout.step, rollout.awaiting-approval, rollout.approved, rollout.paused, rollout.failed, rollout.rolled-back, rollout.completed, drift.critical, drift.high, mcp.down, machine.enrolled, machine.stale, fleet.frozen, fleet.unfrozen, sync.held, backup.failed';
 const NOT_SECRET = 'must be a !secret or !encrypted value; a key or a URL with a token never goes into the repo in clear';
 const URL_NEEDS_TYPE = 'needs type: http or sse; without it Claude Code reads the entry as stdio and skips it';
 

@@ -107,6 +107,14 @@ function summary(type: string, d: Readonly<Record<string, unknown>>): string {
       return parts(`machine ${str(d['machine']) ?? '?'} enrolled`, str(d['team']) && `(team ${str(d['team'])})`);
     case 'machine.stale':
       return parts(`machine ${str(d['machine']) ?? '?'} has not checked in`, str(d['last_seen']) && `since ${str(d['last_seen'])}`);
+    case 'fleet.frozen':
+      return parts('the fleet is frozen', by && `by ${by}`, reason && `: ${reason}`, '(no new assignment until unfrozen)');
+    case 'fleet.unfrozen':
+      return parts('the fleet is unfrozen', by && `by ${by}`);
+    case 'sync.held':
+      return `revision ${rev ?? '?'} waits: the fleet is frozen`;
+    case 'backup.failed':
+      return parts('a scheduled backup of the controller failed', str(d['error']) && `(${str(d['error'])})`);
     default:
       return rev ? `revision ${rev}` : '';
   }
