@@ -34,6 +34,7 @@ import type { Target } from './vocabulary.js';
 import { createMergeCache, type MergeCache } from './merge/target.js';
 import { renderTarget as renderTargetOutputs } from './render/index.js';
 import { outputsAsRecord } from './render/outputs.js';
+import { fileText } from './render/agent-files.js';
 
 export function loadRepo(source: RepoSource, opts: RepoOptions = {}): Repo {
   return new Repo(source, opts);
@@ -51,5 +52,5 @@ export function createRenderCache(repo: Repo): MergeCache {
 /** Render one target: `{tree, outputs: {path relative to home: content}, findings}`. */
 export function renderTarget(repo: Repo, target: Target, cache?: MergeCache): { tree: object; outputs: Record<string, string>; findings: unknown[] } {
   const r = renderTargetOutputs(repo, target, cache ? { cache } : {});
-  return { tree: r.tree, outputs: outputsAsRecord(r.outputs), findings: [...r.findings] };
+  return { tree: r.tree, outputs: outputsAsRecord(r.outputs, fileText), findings: [...r.findings] };
 }

@@ -117,6 +117,12 @@ describe('other agents read what apply writes for them', () => {
     assert.match(v.stdout, /base\/mcp\/events\.yml:\d+:\d+  warning  harness-unsupported  codex: mcpServers\.events not rendered for Codex: Codex has no SSE transport/);
     assert.match(v.stdout, /claude-env\.yml:\d+:\d+  note  harness-unsupported  codex: settings, personas, workflows, files not rendered for Codex/);
 
+    // render shows each agent's file as apply writes it where there is none: Codex's in TOML
+    const rendered = await cli(['render', ...target, '--outputs', '--json'], { env });
+    const files = JSON.parse(rendered.stdout) as Record<string, string>;
+    assert.match(files['.codex/config.toml']!, /^\[mcp_servers\.docs\]\nurl = "https:\/\/mcp\.example\.com\/mcp"\nbearer_token_env_var = "DOCS_TOKEN"\n/m);
+    assert.deepEqual(Object.keys((JSON.parse(files['.gemini/settings.json']!) as { mcpServers: object }).mcpServers).sort(), ['docs', 'events', 'local-tool', 'memory']);
+
     // A second apply changes nothing
     const again = await cli(['apply', ...target], { env });
     assert.equal(again.code, 0, again.stderr);

@@ -3,6 +3,7 @@
  * (yaml|json, `--explain` for provenance) or the native files (`--outputs`);
  * `--all --out DIR` renders every target of the repo (src/render/all.ts).
  */
+import { fileText } from '../render/agent-files.js';
 import { readsManagedFragments } from '../system/claude-version.js';
 import { resolve } from 'node:path';
 import { PACKAGE_YAML } from '../repo/yaml.js';
@@ -37,8 +38,12 @@ export async function run(io: CliIO, opts: RenderOptions): Promise<ExitCode> {
   warn(io, r.findings);
   const json = opts.json || opts.format === 'json';
   if (opts.outputs) {
-    if (json) printJson(io, outputsAsRecord(r.outputs));
-    else for (const o of r.outputs) io.stdout.write(`==> ${o.path} <==\n${o.content}${o.content.endsWith('\n') ? '' : '\n'}`);
+    if (json) printJson(io, outputsAsRecord(r.outputs, fileText));
+    else
+      for (const o of r.outputs) {
+        const text = fileText(o);
+        io.stdout.write(`==> ${o.path} <==\n${text}${text.endsWith('\n') ? '' : '\n'}`);
+      }
     return EXIT_OK;
   }
   if (json) printJson(io, opts.explain ? { tree: r.tree, provenance: provenanceOf(r.tree) } : r.tree);

@@ -16,6 +16,7 @@
  */
 import { createRequire } from 'node:module';
 import { agentMcpFormat } from './harnesses.js';
+import type { Output } from './outputs.js';
 import { isJsonObject, UnparsableFileError, type Json, type MergedFile, type TakenBack } from './shared-files.js';
 
 const require = createRequire(import.meta.url);
@@ -211,4 +212,13 @@ export function takeBackAgentMcp(path: string, current: string, saved: string | 
   const left = agentMcpView(path, content);
   const empty = Object.keys(left).every((k) => k === 'mcpServers') && Object.keys(serversOf(left)).length === 0;
   return { content, empty, takenOut, putBack };
+}
+
+/**
+ * An output as a file of its own, as apply writes it where there is none
+ * yet: another agent's MCP file in its own format (Codex's TOML), anything
+ * else as rendered. What `render --outputs` and `render --all --out` show.
+ */
+export function fileText(o: Output): string {
+  return o.kind === 'agent-mcp' ? mergeAgentMcp(o.path, o.content, undefined, []).content : o.content;
 }

@@ -3,6 +3,7 @@
  * rendered with one merge cache, and the files of each as they go below an
  * output folder: `<env>/<team>/<user>[/<project>]/<file>`.
  */
+import { fileText } from './agent-files.js';
 import { createMergeCache } from '../merge/target.js';
 import { segmentProblem, unsafePath } from '../paths.js';
 import type { Repo } from '../repo/repo.js';
@@ -46,5 +47,5 @@ export interface TreeFile {
 /** The files of a rendered target below the output folder. */
 export function treeFiles(r: Rendered): TreeFile[] {
   const base = targetDir(r.target);
-  return r.outputs.map((o) => ({ path: `${base}/${o.path}`, data: o.encoding === 'base64' ? Buffer.from(o.content, 'base64') : o.content, mode: o.mode }));
+  return r.outputs.map((o) => ({ path: `${base}/${o.path}`, data: o.encoding === 'base64' ? Buffer.from(o.content, 'base64') : fileText(o), mode: o.mode }));
 }

@@ -319,9 +319,9 @@ export function renderOutputs(repo: Repo, tree: TreeMap): Output[] {
   return outputs.sort(byPath);
 }
 
-/** `render --outputs --json`: `{ "<path relative to home>": "<content>" }`. */
-export function outputsAsRecord(outputs: readonly Output[]): Record<string, string> {
+/** `render --outputs --json`: `{ "<path relative to home>": "<content>" }`, each as `text` gives it (agent-files.ts `fileText`: as a file of its own). */
+export function outputsAsRecord(outputs: readonly Output[], text: (o: Output) => string = (o) => o.content): Record<string, string> {
   const rec: Record<string, string> = {};
-  for (const o of outputs) rec[o.path] = o.content;
+  for (const o of outputs) rec[o.path] = text(o);
   return rec;
 }
