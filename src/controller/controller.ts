@@ -444,11 +444,14 @@ export class Controller {
       });
       this.notifier = { revision, made };
     }
-    void this.notifier.made.then((n) =>
-      n?.send({ id: String(id), type, at, environment, detail: detail as Record<string, unknown> }).then((r) => {
-        for (const o of r.outcomes) if (o.status === 'failed') this.log('notify-failed', { event: type, channel: o.channel, code: o.error?.code ?? null });
-      }),
-    );
+    void this.notifier.made
+      .then((n) =>
+        n?.send({ id: String(id), type, at, environment, detail: detail as Record<string, unknown> }).then((r) => {
+          for (const o of r.outcomes) if (o.status === 'failed') this.log('notify-failed', { event: type, channel: o.channel, code: o.error?.code ?? null });
+        }),
+      )
+      // A notifier that throws never becomes an unhandled rejection: it is logged like a failed channel.
+      .catch((err: unknown) => this.log('notify-failed', { event: type, error: err instanceof Error ? err.message.slice(0, 200) : String(err) }));
   }
 
   /** Environments' revisions from the store; long polls of an environment whose revision moved wake up. */
