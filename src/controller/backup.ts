@@ -99,8 +99,11 @@ export async function createBackup(store: Store, dir: string, now: number, tiers
   for (const [t, rows] of Object.entries(tables)) for (const r of rows) add(JSON.stringify({ t, r }, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v)));
   lines.push(JSON.stringify({ end: true, sha256: hash.digest('hex') }));
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  let name = nameAt(now);
-  while (listBackups(dir).some((b) => b.name === name)) name = nameAt(now + 1);
+  // Names are times to the millisecond: a second backup within the same one takes the next free millisecond.
+  const taken = new Set(listBackups(dir).map((b) => b.name));
+  let at = now;
+  while (taken.has(nameAt(at))) at += 1;
+  const name = nameAt(at);
   const file = join(dir, name);
   const tmp = `${file}.tmp-${process.pid}`;
   writeFileSync(tmp, gzipSync(`${lines.join('\n')}\n`), { mode: 0o600, flush: true });
