@@ -1,6 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { kept, parseTiers, type BackupFile } from './backup.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createBackup, kept, listBackups, parseTiers, readBackup, type BackupFile } from './backup.js';
+import { openStore } from './db/open.js';
 
 const at = (iso: string): BackupFile => ({ file: `/b/${iso}`, name: iso, created_at: iso, bytes: 1 });
 
@@ -30,3 +34,23 @@ describe('backup tiers', () => {
     assert.throws(() => parseTiers('yearly=2'), /--keep yearly=2: expected tier=N pairs/);
   });
 });
+
+describe('backup names', () => {
+  it('two backups made in the same millisecond get two names, and the tiers keep the newer', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'claude-env-backup-names-'));
+    const store = await openStore(':memory:');
+    t.after(async () => {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    const at = Date.parse('2026-12-03T15:00:00.000Z');
+    const first = await createBackup(store, dir, at);
+    const second = await createBackup(store, dir, at);
+    assert.notEqual(second.file, first.file);
+    assert.match(second.file, /controller-20261203T150000001Z\.jsonl\.gz$/);
+    assert.deepEqual(second.removed, [first.file.slice(dir.length + 1)]);
+    assert.deepEqual(listBackups(dir).map((b) => b.file), [second.file]);
+    assert.equal(readBackup(second.file).header.migration, '0003_sweeps');
+  });
+});
+
