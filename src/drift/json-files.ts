@@ -14,7 +14,7 @@ import { agentMcpView } from '../render/agent-files.js';
 import { splitKeyPath } from '../provenance/tree.js';
 import type { Output } from '../render/outputs.js';
 import type { ActualFile, FileResult, Finding } from './types.js';
-import { PathSet, parseObject, sameJson, shownActual, summarize, type SecretCheck } from './values.js';
+import { PathSet, parseObject, sameJson, shownActual, summarize, type Parsed, type SecretCheck } from './values.js';
 
 type Leaf = [string[], Json];
 
@@ -45,7 +45,7 @@ const extra = (file: string, segments: string[], actual: Json): Finding => ({
 });
 
 /** A file that no longer parses: one item, and every managed leaf in it counts as drifted. */
-function corrupt(file: string, root: string, reason: string, content: string, leaves: number, expected = 'a JSON object'): FileResult {
+function corrupt(file: string, root: string, reason: string, content: string, leaves: number, expected: string): FileResult {
   const finding: Finding = { segments: [root], file, kind: 'corrupt', expected, actual: { error: reason, ...summarize(content) }, value: undefined };
   return { findings: [finding], managed: leaves, drifted: leaves };
 }
@@ -64,7 +64,7 @@ export function compareSettings(o: Output, actual: ActualFile | undefined, owned
   const file = o.path;
   const leaves = jsonLeaves(JSON.parse(o.content) as Json);
   const parsed = parseObject(actual?.content);
-  if (!parsed.ok) return corrupt(file, 'settings', parsed.reason, actual!.content!, leaves.length);
+  if (!parsed.ok) return corrupt(file, 'settings', parsed.reason, actual!.content!, leaves.length, 'a JSON object');
   const have = parsed.value;
   const findings = compareLeaves(file, 'settings', leaves, have, check);
   const managed = new PathSet(leaves.map(([p]) => p));
@@ -89,12 +89,34 @@ function compareServer(file: string, name: string, want: Json, have: Json | unde
 
 /** `.claude.json` `mcpServers` against the rendered servers and the servers claude-env wrote before (`owned`); `check`: see values.ts `sameText`. */
 export function compareClaudeJson(o: Output, actual: ActualFile | undefined, owned: readonly string[], check?: SecretCheck): FileResult {
+  return compareServers(o, actual, owned, check, parseObject, 'a JSON object');
+}
+
+/**
+ * Another agent's MCP file (src/render/harnesses.ts) as `.claude.json`'s
+ * servers: read in its own format (Codex's TOML, JSON with comments), then
+ * compared entry by entry; a file that does not parse is one corrupt item.
+ */
+export function compareAgentMcp(o: Output, actual: ActualFile | undefined, owned: readonly string[], check?: SecretCheck): FileResult {
+  const read = (content: string | undefined): Parsed => {
+    if (content === undefined) return { ok: true, value: undefined };
+    try {
+      return { ok: true, value: agentMcpView(o.path, content) };
+    } catch (err) {
+      return { ok: false, reason: (err as Error).message };
+    }
+  };
+  return compareServers(o, actual, owned, check, read, o.path.endsWith('.toml') ? 'a TOML document' : 'a JSON object');
+}
+
+/** A file's `mcpServers`, read by `read`, against the rendered servers and the servers claude-env wrote before (`owned`). */
+function compareServers(o: Output, actual: ActualFile | undefined, owned: readonly string[], check: SecretCheck | undefined, read: (content: string | undefined) => Parsed, expected: string): FileResult {
   const file = o.path;
   const want = ((JSON.parse(o.content) as { mcpServers?: Record<string, Json> }).mcpServers ?? {}) as Record<string, Json>;
-  const parsed = parseObject(actual?.content);
+  const parsed = read(actual?.content);
   if (!parsed.ok) {
     const leaves = Object.keys(want).reduce((n, name) => n + jsonLeaves(want[name]!, [name]).length, 0);
-    return corrupt(file, 'mcpServers', parsed.reason, actual!.content!, leaves);
+    return corrupt(file, 'mcpServers', parsed.reason, actual!.content!, leaves, expected);
   }
   const servers = parsed.value?.['mcpServers'];
   const have: Record<string, Json> = isJsonObject(servers) ? servers : {};
@@ -108,22 +130,4 @@ export function compareClaudeJson(o: Output, actual: ActualFile | undefined, own
     managed: results.reduce((n, r) => n + r.managed, removals.length),
     drifted: results.reduce((n, r) => n + r.drifted, removals.length),
   };
-}
-
-/**
- * Another agent's MCP file (src/render/harnesses.ts) as `.claude.json`'s
- * servers: read in its own format (Codex's TOML, JSON with comments), then
- * compared entry by entry; a file that does not parse is one corrupt item.
- */
-export function compareAgentMcp(o: Output, actual: ActualFile | undefined, owned: readonly string[], check?: SecretCheck): FileResult {
-  if (actual?.content === undefined) return compareClaudeJson(o, actual, owned, check);
-  let view: Record<string, Json>;
-  try {
-    view = agentMcpView(o.path, actual.content);
-  } catch (err) {
-    const want = ((JSON.parse(o.content) as { mcpServers?: Record<string, Json> }).mcpServers ?? {}) as Record<string, Json>;
-    const leaves = Object.keys(want).reduce((n, name) => n + jsonLeaves(want[name]!, [name]).length, 0);
-    return corrupt(o.path, 'mcpServers', (err as Error).message, actual.content, leaves, o.path.endsWith('.toml') ? 'a TOML document' : 'a JSON object');
-  }
-  return compareClaudeJson(o, { ...actual, content: JSON.stringify(view) }, owned, check);
 }
