@@ -17,7 +17,7 @@
 import { createRequire } from 'node:module';
 import { agentMcpFormat } from './harnesses.js';
 import type { Output } from './outputs.js';
-import { isJsonObject, UnparsableFileError, type Json, type MergedFile, type TakenBack } from './shared-files.js';
+import { isJsonObject, sameJson, UnparsableFileError, type Json, type MergedFile, type TakenBack } from './shared-files.js';
 
 const require = createRequire(import.meta.url);
 type TomlPatch = typeof import('@decimalturn/toml-patch');
@@ -27,7 +27,6 @@ let jsoncLib: Jsonc | undefined;
 const toml = (): TomlPatch => (tomlLib ??= require('@decimalturn/toml-patch') as TomlPatch);
 const jsonc = (): Jsonc => (jsoncLib ??= require('jsonc-parser') as Jsonc);
 
-const sameJson = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
 /** Plain JSON of a parsed TOML value (no bigints, dates as text). */
 const plain = (v: unknown): Json => JSON.parse(JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? Number(x) : x))) as Json;
 

@@ -9,7 +9,7 @@
  * - cursor: `~/.cursor/mcp.json` `mcpServers` (its user rules live in its app settings, not in a file).
  * An MCP file is an `agent-mcp` output: its content is `{ "mcpServers": … }`
  * as JSON in the agent's own shape, and apply writes only those entries into
- * the agent's file, in its format, keeping everything else (shared-files
+ * the agent's file, in its format, keeping everything else (agent-files.ts
  * `mergeAgentMcp`). The instructions are a managed block, as in CLAUDE.md.
  *
  * Nothing is guessed: what an agent cannot express (a transport it lacks,
@@ -21,6 +21,7 @@ import { isMap, SecretValue, type TreeMap, type Value } from '../provenance/tree
 import type { Repo, RepoSettings } from '../repo/repo.js';
 import { mergeTarget, type MergeOptions } from '../merge/target.js';
 import { mcpEntries, renderClaudeMd, type Output } from './outputs.js';
+import { isJsonObject } from './shared-files.js';
 import { HARNESSES, type Harness, type Target } from '../vocabulary.js';
 
 type OtherHarness = Exclude<Harness, 'claude-code'>;
@@ -39,11 +40,10 @@ export interface HarnessNote {
  */
 export function harnessesOf(settings: RepoSettings, env: string): OtherHarness[] {
   const raw = settings.raw['harnesses'];
-  const list = Array.isArray(raw) ? raw : isPlainMap(raw) && Array.isArray(raw[env]) ? (raw[env] as unknown[]) : [];
+  const list = Array.isArray(raw) ? raw : isJsonObject(raw) && Array.isArray(raw[env]) ? (raw[env] as unknown[]) : [];
   return HARNESSES.filter((h): h is OtherHarness => h !== 'claude-code' && list.includes(h));
 }
 
-const isPlainMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The agent-mcp file of each harness (home-relative), and its format. */
 export const AGENT_MCP_FILES: Readonly<Record<OtherHarness, string>> = {
@@ -85,7 +85,7 @@ const refsIn = (v: unknown): Array<{ name: string; fallback: boolean; whole: boo
   if (typeof v !== 'string') return [];
   return [...v.matchAll(REF)].map((m) => ({ name: m[1]!, fallback: m[2] !== undefined, whole: m[0] === v }));
 };
-const strings = (v: unknown): string[] => (typeof v === 'string' ? [v] : Array.isArray(v) ? v.flatMap(strings) : isPlainMap(v) && !(v instanceof SecretValue) ? Object.values(v).flatMap(strings) : []);
+const strings = (v: unknown): string[] => (typeof v === 'string' ? [v] : Array.isArray(v) ? v.flatMap(strings) : isJsonObject(v) && !(v instanceof SecretValue) ? Object.values(v).flatMap(strings) : []);
 
 const transportOf = (e: Entry): 'stdio' | 'http' | 'sse' | undefined => {
   const t = e['type'];
@@ -122,7 +122,7 @@ function forCodex(e: Entry, transport: 'stdio' | 'http' | 'sse'): Translated {
       if (why) return { skip: why, dropped };
       out[key] = e[key];
     }
-    if (isPlainMap(e['env'])) {
+    if (isJsonObject(e['env'])) {
       const env: Entry = {};
       const vars: string[] = [];
       for (const [k, v] of Object.entries(e['env'])) {
@@ -139,7 +139,7 @@ function forCodex(e: Entry, transport: 'stdio' | 'http' | 'sse'): Translated {
     const why = literal('url', e['url']);
     if (why) return { skip: why, dropped };
     out['url'] = e['url'];
-    if (isPlainMap(e['headers'])) {
+    if (isJsonObject(e['headers'])) {
       const plain: Entry = {};
       const fromEnv: Entry = {};
       for (const [h, v] of Object.entries(e['headers'])) {
@@ -205,7 +205,7 @@ function forCursor(e: Entry, transport: 'stdio' | 'http' | 'sse'): Translated {
   const dropped: Translated['dropped'] = [];
   if (strings(e).some((s) => refsIn(s).some((r) => r.fallback))) return { skip: 'it uses ${NAME:-default}, which Cursor does not expand', dropped };
   const swap = (v: unknown): unknown =>
-    typeof v === 'string' ? v.replace(REF, (_m, name: string) => `\${env:${name}}`) : Array.isArray(v) ? v.map(swap) : isPlainMap(v) && !(v instanceof SecretValue) ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, swap(x)])) : v;
+    typeof v === 'string' ? v.replace(REF, (_m, name: string) => `\${env:${name}}`) : Array.isArray(v) ? v.map(swap) : isJsonObject(v) && !(v instanceof SecretValue) ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, swap(x)])) : v;
   const out: Entry = {};
   if (transport === 'stdio') {
     for (const k of ['command', 'args', 'env']) if (e[k] !== undefined) out[k] = swap(e[k]);

@@ -218,7 +218,7 @@ export interface TakenBack {
   readonly putBack: readonly string[];
 }
 
-const sameJson = (a: Json | undefined, b: Json | undefined): boolean => JSON.stringify(a) === JSON.stringify(b);
+export const sameJson = (a: Json | undefined, b: Json | undefined): boolean => JSON.stringify(a) === JSON.stringify(b);
 
 /** A restore point's copy, parsed; one that does not parse holds nothing claude-env can put back. */
 function parseSaved(saved: string | undefined): Json {
