@@ -22,7 +22,7 @@ import type { StrategyLookup } from '../merge/strategy.js';
 import { SecretValue, toPlain, type Value } from '../provenance/tree.js';
 import { Repo } from '../repo/repo.js';
 import { checkIdentityName } from '../repo/names.js';
-import { segmentProblem } from '../paths.js';
+import { repoEntryProblem, segmentProblem } from '../paths.js';
 import { PACKAGE_YAML } from '../repo/yaml.js';
 import { renderTarget } from '../render/index.js';
 import { mcpEntries, type Output } from '../render/outputs.js';
@@ -187,11 +187,7 @@ function editedServer(existing: string | undefined, entry: Record<string, Plain>
   const doc = parsed !== undefined && parsed.errors.length === 0 && Y.isMap(parsed.contents) ? parsed : new Y.Document({});
   const fresh = doc !== parsed;
   for (const k of drop) doc.delete(k);
-  for (const [k, v] of Object.entries(entry)) {
-    const now = doc.get(k, true);
-    const have = now === undefined ? undefined : (Y.isNode(now) ? now.toJSON() : now);
-    if (have === undefined || !same(have, v) || Y.isNode(now) && now.tag !== undefined) doc.set(k, doc.createNode(v));
-  }
+  for (const [k, v] of Object.entries(entry)) setIn(doc, [k], v);
   tagSecrets(doc, armored);
   const body = doc.toString({ lineWidth: 0 });
   return fresh ? `${header}${body}` : body;
@@ -403,7 +399,8 @@ function serverDocuments(repo: Repo, dir: string, existing: readonly string[], s
   const byName = new Map(existing.map((p) => [p.slice(dir.length + 1).replace(/\.ya?ml$/, ''), p]));
   for (const [name, def] of Object.entries(servers)) {
     if (same(head[name], def)) continue;
-    const problem = segmentProblem(name) ?? (name.includes('/') ? 'has a "/"' : undefined);
+    // The checks the repo's own source makes of every path it reads (paths.ts), and one file, not a folder.
+    const problem = name.includes('/') ? 'has a "/"' : (segmentProblem(name) ?? repoEntryProblem(`${dir}/${name}.yml`));
     if (problem !== undefined) {
       notes.push({ path: `mcpServers.${name}`, reason: `the server's name ${problem}, so it cannot be a file of ${dir}/` });
       continue;
