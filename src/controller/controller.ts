@@ -969,8 +969,8 @@ export class Controller {
         const worst = risks.filter((r) => r.env === name).reduce((w, r) => Math.max(w, RISKS.indexOf(r.risk_level as (typeof RISKS)[number])), 0);
         return { name, revision: envRows.find((e) => e.name === name)?.revision ?? null, machines: n, states, drift_percentage: n === 0 ? 0 : Math.round((drift / n) * 100) / 100, risk_level: RISKS[Math.max(0, worst)]! };
       });
-    const frozen = await this.frozen();
-    return { environments, machines: rows.map((r) => this.machineView(r)), ...(frozen ? { frozen: await this.freezeView() } : {}) };
+    const frozen = await this.freezeView();
+    return { environments, machines: rows.map((r) => this.machineView(r)), ...(frozen.frozen ? { frozen } : {}) };
   }
 
   machineView(r: MachineRow): MachineView {

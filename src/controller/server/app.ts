@@ -373,13 +373,12 @@ function dashboardRoutes(app: Hono, ctl: Controller): void {
       return err.code === 'forbidden' ? html(c, refusedPage(err.message), 403) : html(c, loginPage('Sign in again: that token is not valid any more.'), 401);
     }
     const env = c.req.query('env')?.slice(0, 200);
-    const [fleet, rollouts, sweeps, syncs, events, frozen] = await Promise.all([
+    const [fleet, rollouts, sweeps, syncs, events] = await Promise.all([
       ctl.fleetStatus({ ...(env ? { env } : {}), limit: 500 }),
       ctl.rolloutViews(),
       ctl.sweeps({ ...(env ? { env } : {}), limit: 20 }),
       ctl.store.syncs(10),
       ctl.store.events({ limit: 50 }),
-      ctl.freezeView(),
     ]);
     return html(
       c,
@@ -387,7 +386,7 @@ function dashboardRoutes(app: Hono, ctl: Controller): void {
         user,
         now: new Date(ctl.now()).toISOString(),
         leader: ctl.leading(),
-        ...(frozen.frozen ? { frozen } : {}),
+        ...(fleet.frozen ? { frozen: fleet.frozen } : {}),
         ...(env ? { env } : {}),
         environments: fleet.environments,
         machines: fleet.machines,
