@@ -63,13 +63,7 @@ export async function run(io: CliIO, opts: BackupOptions, args: string[]): Promi
           const made = await createBackup(store, dir, Date.now(), tiers);
           return out({ file: made.file, ...made.header, removed: made.removed }, `backup ${made.file}: ${rows(made.header.tables)}${made.removed.length ? `; pruned ${made.removed.length} the tiers no longer keep` : ''}\n`);
         }
-        let saved: string | undefined;
-        if (opts.force) {
-          readBackup(file!); // sound before anything happens
-          const counts = await store.tableCounts();
-          if (Object.values(counts).some((n) => n > 0)) saved = (await createBackup(store, dir, Date.now(), tiers)).file;
-        }
-        const header = await restoreBackup(store, file!, { force: opts.force === true });
+        const { header, saved } = await restoreBackup(store, file!, { force: opts.force === true, saveTo: { dir, now: Date.now(), tiers } });
         return out({ file, restored: true, into: redactUrl(db), tables: header.tables, ...(saved ? { saved_first: saved } : {}) }, `restored ${basename(file!)} (${header.created_at}) into ${redactUrl(db)}: ${rows(header.tables)}${saved ? `\nwhat the store held before is in ${saved}` : ''}\n`);
       } finally {
         await store.close();

@@ -189,8 +189,12 @@ export function readBackup(file: string): { header: BackupHeader; tables: Record
   return { header, tables };
 }
 
-/** Restores `file` into `store`: verified first, of this schema only, into an empty store unless `force`. */
-export async function restoreBackup(store: Store, file: string, opts: { force?: boolean } = {}): Promise<BackupHeader> {
+/**
+ * Restores `file` into `store`: read and verified once, of this schema only,
+ * into an empty store unless `force`; with `force`, what the store holds is
+ * backed up into `saveTo` first (the backup it made is returned).
+ */
+export async function restoreBackup(store: Store, file: string, opts: { force?: boolean; saveTo?: { dir: string; now: number; tiers?: Tiers } } = {}): Promise<{ header: BackupHeader; saved?: string }> {
   const { header, tables } = readBackup(file);
   const latest = Object.keys(MIGRATIONS).sort().pop()!;
   if (header.migration !== latest) {
@@ -201,6 +205,8 @@ export async function restoreBackup(store: Store, file: string, opts: { force?: 
   if (holding.length > 0 && !opts.force) {
     throw new ClaudeEnvError('usage', `the store holds ${holding.map((t) => `${counts[t]} ${t}`).join(', ')}: restore into an empty store, or pass --force (a backup of what it holds is made first)`);
   }
+  const save = opts.force && opts.saveTo && Object.values(counts).some((n) => n > 0) ? opts.saveTo : undefined;
+  const saved = save ? (await createBackup(store, save.dir, save.now, save.tiers)).file : undefined;
   await store.loadTables(tables);
-  return header;
+  return { header, ...(saved ? { saved } : {}) };
 }
