@@ -185,6 +185,25 @@ export const rows: AttackRow[] = [
     },
   },
   {
+    attack: "import --into base of a home whose ~/.claude.json names a server \"../../access\": each server becomes base/mcp/<name>.yml, so the name must never become a path out of base/mcp",
+    setup(s) {
+      const file = join(s.home, '.claude.json');
+      const state = JSON.parse(readFileSync(file, 'utf8')) as { mcpServers?: Record<string, unknown> };
+      state.mcpServers = { ...(state.mcpServers ?? {}), '../../access': { type: 'stdio', command: 'x' } };
+      writeFileSync(file, JSON.stringify(state, null, 2));
+    },
+    steps: [
+      {
+        argv: (s) => ['import', '--from-home', s.home, '--into', 'base', '--env', 'development', '--repo', s.repo],
+        exit: 2,
+        says: /invalid-name .*the MCP server name "\.\.\/\.\.\/access" is not a file name .*nothing was imported/,
+      },
+    ],
+    check(s) {
+      assert.equal(spawnSync('git', ['-C', s.repo, 'branch', '--list', 'import/*']).stdout.toString(), '', 'no import branch');
+    },
+  },
+  {
     attack: "a dotfiles farm: ~/.claude/settings.json is the user's link into their dotfiles; apply (even --force) must not write through it nor replace it",
     setup(s) {
       mkdirSync(join(s.outside, 'dotfiles'));
